@@ -1,0 +1,114 @@
+package dev.cairn.codec;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
+import dev.cairn.format.CodecType;
+import java.nio.ByteBuffer;
+
+/**
+ * Zstandard via zstd-jni, one frame per block, optionally with a trained dictionary. Frames carry
+ * no checksum of their own: the snapshot's CRC32C already covers the stored bytes. Thread-safe
+ * singleton; the contexts it hands out are not.
+ */
+public final class ZstdCodec implements Codec {
+  static final ZstdCodec INSTANCE = new ZstdCodec();
+
+  private ZstdCodec() {}
+
+  @Override
+  public CodecType type() {
+    return CodecType.ZSTD;
+  }
+
+  @Override
+  public int maxCompressedLength(int length) {
+    return (int) Zstd.compressBound(length);
+  }
+
+  @Override
+  public Compressor newCompressor(int level, byte[] dictionary) {
+    Codec.checkLevel(CodecType.ZSTD, level);
+    ZstdCompressCtx ctx = new ZstdCompressCtx();
+    ctx.setLevel(level);
+    ctx.setChecksum(false);
+    if (dictionary != null) {
+      ctx.loadDict(dictionary);
+    }
+    return new Compressor() {
+      @Override
+      public int compress(ByteBuffer src, ByteBuffer dst) {
+        try {
+          int n;
+          if (src.isDirect() && dst.isDirect()) {
+            n =
+                ctx.compressDirectByteBuffer(
+                    dst, dst.position(), dst.remaining(), src, src.position(), src.remaining());
+          } else {
+            n =
+                ctx.compressByteArray(
+                    dst.array(),
+                    dst.arrayOffset() + dst.position(),
+                    dst.remaining(),
+                    src.array(),
+                    src.arrayOffset() + src.position(),
+                    src.remaining());
+          }
+          dst.position(dst.position() + n);
+          return n;
+        } catch (ZstdException e) {
+          return -1;
+        }
+      }
+
+      @Override
+      public void close() {
+        ctx.close();
+      }
+    };
+  }
+
+  @Override
+  public Decompressor newDecompressor(byte[] dictionary) {
+    ZstdDecompressCtx ctx = new ZstdDecompressCtx();
+    if (dictionary != null) {
+      ctx.loadDict(dictionary);
+    }
+    return new Decompressor() {
+      @Override
+      public void decompress(ByteBuffer src, ByteBuffer dst) throws MalformedBlockException {
+        int want = dst.remaining();
+        int n;
+        try {
+          if (src.isDirect() && dst.isDirect()) {
+            n =
+                ctx.decompressDirectByteBuffer(
+                    dst, dst.position(), want, src, src.position(), src.remaining());
+          } else {
+            n =
+                ctx.decompressByteArray(
+                    dst.array(),
+                    dst.arrayOffset() + dst.position(),
+                    want,
+                    src.array(),
+                    src.arrayOffset() + src.position(),
+                    src.remaining());
+          }
+        } catch (ZstdException e) {
+          throw new MalformedBlockException("zstd: " + e.getMessage(), e);
+        }
+        if (n != want) {
+          throw new MalformedBlockException(
+              "zstd: decompressed to " + n + " bytes, expected " + want, null);
+        }
+        dst.position(dst.limit());
+      }
+
+      @Override
+      public void close() {
+        ctx.close();
+      }
+    };
+  }
+}

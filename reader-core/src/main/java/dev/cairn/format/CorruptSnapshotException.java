@@ -1,0 +1,60 @@
+package dev.cairn.format;
+
+/**
+ * Stored bytes that do not check out: a checksum mismatch, a field out of range, a truncated file,
+ * data that does not decompress. Carries the stream and block where known, so the message a user
+ * sees names exactly what is damaged. Corrupt bytes are never returned as data.
+ */
+public final class CorruptSnapshotException extends CairnException {
+  private static final long serialVersionUID = 1L;
+
+  /** Marks "not about one block" in {@link #block()}. */
+  public static final long NO_BLOCK = -1;
+
+  private final String source;
+  private final String stream;
+  private final long block;
+
+  public CorruptSnapshotException(String source, String what) {
+    this(source, null, NO_BLOCK, what, null);
+  }
+
+  public CorruptSnapshotException(
+      String source, String stream, long block, String what, Throwable cause) {
+    super(format(source, stream, block, what), cause);
+    this.source = source;
+    this.stream = stream;
+    this.block = block;
+  }
+
+  private static String format(String source, String stream, long block, String what) {
+    StringBuilder sb = new StringBuilder(source).append(": corrupt snapshot");
+    if (stream != null) {
+      sb.append(", stream ").append(stream);
+    }
+    if (block != NO_BLOCK) {
+      sb.append(", block ").append(block);
+    }
+    return sb.append(": ").append(what).toString();
+  }
+
+  /** Where the snapshot was read from. */
+  public String source() {
+    return source;
+  }
+
+  /** The stream's name, or null when the damage is not inside one stream. */
+  public String stream() {
+    return stream;
+  }
+
+  /** The block index, or {@link #NO_BLOCK}. */
+  public long block() {
+    return block;
+  }
+
+  @Override
+  public boolean isUsageError() {
+    return false;
+  }
+}

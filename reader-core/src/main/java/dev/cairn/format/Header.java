@@ -1,0 +1,289 @@
+package dev.cairn.format;
+
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The snapshot header: everything a writer knows before the first data byte. It is written once,
+ * at offset 0, and never rewritten, so that a writer can stream to a pipe.
+ *
+ * <p>Layout (little-endian; offsets in bytes):
+ *
+ * <pre>
+ *   0   8  magic 89 43 41 49 52 4E 0D 0A ("\x89CAIRN\r\n": catches text-mode mangling)
+ *   8   2  major version (readers refuse other majors)
+ *  10   2  minor version (additions readers may ignore)
+ *  12   4  header length H, including the trailing CRC
+ *  16  16  snapshot id
+ *  32   8  creation time, milliseconds since the epoch
+ *  40   1  log2 of the block size (12..20)
+ *  41   1  codec id (0 none, 1 lz4, 2 zstd)
+ *  42   1  codec level (signed)
+ *  43   1  content hash algorithm (1: first 16 bytes of SHA-256)
+ *  44   4  index entries per page
+ *  48   4  flags: bit 0 has parent, bit 1 encrypted, bit 2 zstd dictionary follows the header
+ *  52   4  dictionary length (0 if none)
+ *  56   4  dictionary CRC32C
+ *  60   1  stream count (1 or 2)
+ *  61   3  reserved, zero
+ *  64  16  parent snapshot id (zero if none)
+ *  80   1  cipher (0 none, 1 AES-256-GCM)
+ *  81   1  key derivation (0 none, 1 key file, 2 PBKDF2-HMAC-SHA256)
+ *  82   2  reserved, zero
+ *  84   4  KDF iterations
+ *  88  16  KDF salt
+ * 104  16  key check value
+ * 120   …  per stream: u16 name length, UTF-8 name
+ *       …  u16 parent path hint length, UTF-8 hint (relative to the child's directory)
+ * H-4   4  CRC32C of bytes [0, H-4)
+ * </pre>
+ *
+ * <p>Immutable.
+ */
+public record Header(
+    int minorVersion,
+    SnapshotId snapshotId,
+    long createdMillis,
+    int blockSizeLog2,
+    CodecType codec,
+    int codecLevel,
+    int entriesPerPage,
+    int dictionaryLength,
+    int dictionaryCrc,
+    List<String> streamNames,
+    SnapshotId parentId,
+    String parentPathHint,
+    Encryption encryption) {
+
+  public static final int MAJOR_VERSION = 1;
+  public static final int MINOR_VERSION = 0;
+  public static final int MIN_BLOCK_LOG2 = 12;
+  public static final int MAX_BLOCK_LOG2 = 20;
+  public static final int HASH_SHA256_128 = 1;
+  public static final int MAX_STREAMS = 2;
+  public static final int MAX_NAME_BYTES = 255;
+  public static final int MAX_HINT_BYTES = 4096;
+  public static final int MAX_ENTRIES_PER_PAGE = 65536;
+  public static final int MAX_DICTIONARY_LENGTH = 4 << 20;
+
+  /** Enough bytes to find the magic, version and header length. */
+  public static final int PREFIX_LENGTH = 16;
+
+  /** No header is longer than this; a larger length field is corruption. */
+  public static final int MAX_LENGTH = 16 << 10;
+
+  private static final byte[] MAGIC = {(byte) 0x89, 'C', 'A', 'I', 'R', 'N', '\r', '\n'};
+  private static final int FIXED_LENGTH = 120;
+  private static final int FLAG_PARENT = 1;
+  private static final int FLAG_ENCRYPTED = 2;
+  private static final int FLAG_DICTIONARY = 4;
+
+  public Header {
+    streamNames = List.copyOf(streamNames);
+    if (streamNames.isEmpty() || streamNames.size() > MAX_STREAMS) {
+      throw new IllegalArgumentException("1 or 2 streams, not " + streamNames.size());
+    }
+    if (blockSizeLog2 < MIN_BLOCK_LOG2 || blockSizeLog2 > MAX_BLOCK_LOG2) {
+      throw new IllegalArgumentException("block size 2^" + blockSizeLog2 + " out of range");
+    }
+    if (parentPathHint == null) {
+      parentPathHint = "";
+    }
+  }
+
+  public int blockSize() {
+    return 1 << blockSizeLog2;
+  }
+
+  public boolean hasParent() {
+    return !parentId.isNone();
+  }
+
+  /**
+   * Checks the magic and version in the first {@link #PREFIX_LENGTH} bytes and returns the header
+   * length, so the caller knows how much more to read.
+   */
+  public static int peekLength(ByteBuffer prefix, String source) throws CairnException {
+    ByteBuffer b = prefix.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    if (b.remaining() < PREFIX_LENGTH) {
+      throw new NotASnapshotException(source, "only " + b.remaining() + " bytes long");
+    }
+    int start = b.position();
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (b.get(start + i) != MAGIC[i]) {
+        throw new NotASnapshotException(source, "no Cairn magic in the first bytes");
+      }
+    }
+    int major = Short.toUnsignedInt(b.getShort(start + 8));
+    int minor = Short.toUnsignedInt(b.getShort(start + 10));
+    if (major != MAJOR_VERSION) {
+      throw new UnsupportedVersionException(source, major, minor);
+    }
+    int length = b.getInt(start + 12);
+    if (length < FIXED_LENGTH + 4 || length > MAX_LENGTH) {
+      throw new CorruptSnapshotException(source, "header length " + length + " out of range");
+    }
+    return length;
+  }
+
+  /** Parses and validates a whole header occupying {@code buf}'s remaining bytes. */
+  public static Header parse(ByteBuffer buf, String source) throws CairnException {
+    int length = peekLength(buf, source);
+    ByteBuffer b = buf.slice().order(ByteOrder.LITTLE_ENDIAN);
+    if (b.remaining() < length) {
+      throw new CorruptSnapshotException(source, "file ends inside the header");
+    }
+    int stored = b.getInt(length - 4);
+    if (stored != Crc32c.of(b, 0, length - 4)) {
+      throw new CorruptSnapshotException(source, "header checksum mismatch");
+    }
+    try {
+      b.limit(length - 4).position(10);
+      int minor = Short.toUnsignedInt(b.getShort());
+      b.getInt();
+      SnapshotId id = SnapshotId.read(b);
+      long created = b.getLong();
+      int log2 = Byte.toUnsignedInt(b.get());
+      int codecId = Byte.toUnsignedInt(b.get());
+      int level = b.get();
+      int hash = Byte.toUnsignedInt(b.get());
+      int perPage = b.getInt();
+      int flags = b.getInt();
+      int dictLen = b.getInt();
+      int dictCrc = b.getInt();
+      int streams = Byte.toUnsignedInt(b.get());
+      b.position(64);
+      SnapshotId parent = SnapshotId.read(b);
+      int cipher = Byte.toUnsignedInt(b.get());
+      int kdf = Byte.toUnsignedInt(b.get());
+      b.getShort();
+      int iterations = b.getInt();
+      byte[] salt = new byte[16];
+      b.get(salt);
+      byte[] check = new byte[16];
+      b.get(check);
+
+      CodecType codec = CodecType.byId(codecId);
+      require(codec != null, source, "unknown codec id " + codecId);
+      require(
+          log2 >= MIN_BLOCK_LOG2 && log2 <= MAX_BLOCK_LOG2,
+          source,
+          "block size 2^" + log2 + " out of range");
+      require(hash == HASH_SHA256_128, source, "unknown content hash algorithm " + hash);
+      require(
+          perPage > 0 && perPage <= MAX_ENTRIES_PER_PAGE,
+          source,
+          "entries per page " + perPage + " out of range");
+      require(streams >= 1 && streams <= MAX_STREAMS, source, "stream count " + streams);
+      require(id != null && !id.isNone(), source, "zero snapshot id");
+      require(((flags & FLAG_PARENT) != 0) == !parent.isNone(), source, "parent flag mismatch");
+      require(((flags & FLAG_ENCRYPTED) != 0) == (cipher != 0), source, "cipher flag mismatch");
+      require(
+          ((flags & FLAG_DICTIONARY) != 0) == (dictLen != 0)
+              && dictLen >= 0
+              && dictLen <= MAX_DICTIONARY_LENGTH,
+          source,
+          "dictionary length " + dictLen + " invalid");
+      require(cipher <= 1 && kdf <= 2, source, "unknown cipher " + cipher + "/kdf " + kdf);
+
+      String[] names = new String[streams];
+      for (int i = 0; i < streams; i++) {
+        names[i] = readString(b, MAX_NAME_BYTES, source, "stream name");
+        require(isValidStreamName(names[i]), source, "invalid stream name '" + names[i] + "'");
+      }
+      String hint = readString(b, MAX_HINT_BYTES, source, "parent path hint");
+      return new Header(
+          minor,
+          id,
+          created,
+          log2,
+          codec,
+          level,
+          perPage,
+          dictLen,
+          dictCrc,
+          List.of(names),
+          parent,
+          hint,
+          cipher == 0 ? Encryption.NONE : new Encryption(cipher, kdf, iterations, salt, check));
+    } catch (BufferUnderflowException e) {
+      throw new CorruptSnapshotException(source, "header fields run past its length");
+    }
+  }
+
+  /** A name usable as a file name in a mount: non-empty, no slash, no NUL, not . or .. */
+  public static boolean isValidStreamName(String name) {
+    return !name.isEmpty()
+        && !name.equals(".")
+        && !name.equals("..")
+        && !name.equals(".cairn")
+        && name.indexOf('/') < 0
+        && name.indexOf('\0') < 0
+        && name.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES;
+  }
+
+  /** Serializes this header, including its checksum. */
+  public ByteBuffer encode() {
+    byte[][] names = streamNames.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+    byte[] hint = parentPathHint.getBytes(StandardCharsets.UTF_8);
+    int length = FIXED_LENGTH + 4;
+    for (byte[] n : names) {
+      length += 2 + n.length;
+    }
+    length += 2 + hint.length;
+    ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(MAGIC);
+    b.putShort((short) MAJOR_VERSION);
+    b.putShort((short) minorVersion);
+    b.putInt(length);
+    snapshotId.write(b);
+    b.putLong(createdMillis);
+    b.put((byte) blockSizeLog2);
+    b.put((byte) codec.id());
+    b.put((byte) codecLevel);
+    b.put((byte) HASH_SHA256_128);
+    b.putInt(entriesPerPage);
+    int flags =
+        (hasParent() ? FLAG_PARENT : 0)
+            | (encryption.enabled() ? FLAG_ENCRYPTED : 0)
+            | (dictionaryLength > 0 ? FLAG_DICTIONARY : 0);
+    b.putInt(flags);
+    b.putInt(dictionaryLength);
+    b.putInt(dictionaryCrc);
+    b.put((byte) names.length);
+    b.put(new byte[3]);
+    parentId.write(b);
+    b.put((byte) encryption.cipher());
+    b.put((byte) encryption.kdf());
+    b.putShort((short) 0);
+    b.putInt(encryption.iterations());
+    b.put(encryption.salt());
+    b.put(encryption.keyCheck());
+    for (byte[] n : names) {
+      b.putShort((short) n.length);
+      b.put(n);
+    }
+    b.putShort((short) hint.length);
+    b.put(hint);
+    b.putInt(Crc32c.of(b, 0, length - 4));
+    return b.flip();
+  }
+
+  private static String readString(ByteBuffer b, int max, String source, String what)
+      throws CorruptSnapshotException {
+    int n = Short.toUnsignedInt(b.getShort());
+    require(n <= max && n <= b.remaining(), source, what + " length " + n + " out of range");
+    byte[] bytes = new byte[n];
+    b.get(bytes);
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+
+  static void require(boolean ok, String source, String what) throws CorruptSnapshotException {
+    if (!ok) {
+      throw new CorruptSnapshotException(source, "header: " + what);
+    }
+  }
+}

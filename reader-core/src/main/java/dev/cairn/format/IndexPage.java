@@ -1,0 +1,179 @@
+package dev.cairn.format;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A page of consecutive {@link BlockEntry block entries} of one stream: the unit in which the index
+ * is written, checksummed, read and cached. Pages sit in the data area right after the blocks they
+ * describe (so the writer never holds more than one page), and the footer lists their offsets, so
+ * finding a block's entry is arithmetic plus one cached page.
+ *
+ * <p>Layout (little-endian):
+ *
+ * <pre>
+ *  0  4  magic "CIXP"
+ *  4  1  stream index
+ *  5  3  reserved, zero
+ *  8  8  index of the first block on the page
+ * 16  4  entry count n
+ * 20  4  reserved, zero
+ * 24  40 × n  entries
+ * 24 + 40n  4  CRC32C of bytes [0, 24 + 40n)
+ * </pre>
+ *
+ * <p>Entries are decoded from the page buffer on demand; the primitive accessors let the read path
+ * look a block up without allocating. Immutable once parsed; safe to share between threads.
+ */
+public final class IndexPage {
+  public static final int HEADER_LENGTH = 24;
+  private static final int MAGIC = 0x50584943; // "CIXP"
+
+  private final ByteBuffer buf;
+  private final long firstBlock;
+  private final int count;
+
+  private IndexPage(ByteBuffer buf, long firstBlock, int count) {
+    this.buf = buf;
+    this.firstBlock = firstBlock;
+    this.count = count;
+  }
+
+  /** The encoded size of a page of {@code entries} entries. */
+  public static int encodedLength(int entries) {
+    return HEADER_LENGTH + entries * BlockEntry.LENGTH + 4;
+  }
+
+  /**
+   * Parses a page that must hold exactly the entries {@code [firstBlock, firstBlock + count)} of
+   * stream {@code stream}, and checks every entry's fields against the file's geometry.
+   *
+   * @param dataEnd the offset where data ends (the footer offset): stored bytes must lie before it
+   * @param maxStored the largest stored length a block of this snapshot can have
+   */
+  public static IndexPage parse(
+      ByteBuffer page,
+      int stream,
+      long firstBlock,
+      int count,
+      long dataStart,
+      long dataEnd,
+      int maxStored,
+      String source,
+      String streamName)
+      throws CorruptSnapshotException {
+    ByteBuffer b = page.slice().order(ByteOrder.LITTLE_ENDIAN);
+    int length = encodedLength(count);
+    if (b.remaining() < length) {
+      throw corrupt(source, streamName, firstBlock, "index page is cut short");
+    }
+    if (b.getInt(0) != MAGIC) {
+      throw corrupt(source, streamName, firstBlock, "index page magic missing");
+    }
+    if (b.getInt(length - 4) != Crc32c.of(b, 0, length - 4)) {
+      throw corrupt(source, streamName, firstBlock, "index page checksum mismatch");
+    }
+    if (Byte.toUnsignedInt(b.get(4)) != stream
+        || b.getLong(8) != firstBlock
+        || b.getInt(16) != count) {
+      throw corrupt(
+          source,
+          streamName,
+          firstBlock,
+          "index page belongs elsewhere (stream "
+              + b.get(4)
+              + ", first block "
+              + b.getLong(8)
+              + ", "
+              + b.getInt(16)
+              + " entries)");
+    }
+    IndexPage p = new IndexPage(b.limit(length).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), firstBlock, count);
+    for (int i = 0; i < count; i++) {
+      int at = HEADER_LENGTH + i * BlockEntry.LENGTH;
+      BlockKind kind = BlockKind.byId(Byte.toUnsignedInt(b.get(at)));
+      long block = firstBlock + i;
+      if (kind == null) {
+        throw corrupt(source, streamName, block, "unknown block kind " + b.get(at));
+      }
+      int stored = b.getInt(at + 4);
+      long offset = b.getLong(at + 8);
+      if (kind.hasData()) {
+        if (stored <= 0 || stored > maxStored || offset < dataStart || offset > dataEnd - stored) {
+          throw corrupt(
+              source,
+              streamName,
+              block,
+              "index entry says "
+                  + Integer.toUnsignedString(stored)
+                  + " stored bytes at offset "
+                  + offset
+                  + ", outside the data area");
+        }
+      } else if (stored != 0 || offset != 0) {
+        throw corrupt(source, streamName, block, "index entry of a " + kind + " block has data");
+      }
+    }
+    return p;
+  }
+
+  /** Encodes a page from entries. */
+  public static ByteBuffer encode(int stream, long firstBlock, BlockEntry[] entries, int count) {
+    int length = encodedLength(count);
+    ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(MAGIC).put((byte) stream).put(new byte[3]).putLong(firstBlock).putInt(count).putInt(0);
+    for (int i = 0; i < count; i++) {
+      entries[i].write(b);
+    }
+    b.putInt(Crc32c.of(b, 0, length - 4));
+    return b.flip();
+  }
+
+  public long firstBlock() {
+    return firstBlock;
+  }
+
+  public int count() {
+    return count;
+  }
+
+  /** Heap bytes this page holds, for cache weighing. */
+  public int weight() {
+    return buf.capacity() + 64;
+  }
+
+  public BlockKind kind(int i) {
+    return BlockKind.byId(Byte.toUnsignedInt(buf.get(at(i))));
+  }
+
+  public int storedLength(int i) {
+    return buf.getInt(at(i) + 4);
+  }
+
+  public long offset(int i) {
+    return buf.getLong(at(i) + 8);
+  }
+
+  public int storedCrc(int i) {
+    return buf.getInt(at(i) + 16);
+  }
+
+  /** Decodes entry {@code i} (0-based within the page). */
+  public BlockEntry entry(int i) {
+    byte[] hash = new byte[BlockEntry.HASH_LENGTH];
+    buf.get(at(i) + 24, hash);
+    return new BlockEntry(kind(i), storedLength(i), offset(i), storedCrc(i), hash);
+  }
+
+  private int at(int i) {
+    if (i < 0 || i >= count) {
+      throw new IndexOutOfBoundsException("entry " + i + " of " + count);
+    }
+    return HEADER_LENGTH + i * BlockEntry.LENGTH;
+  }
+
+  private static CorruptSnapshotException corrupt(
+      String source, String stream, long block, String what) {
+    return new CorruptSnapshotException(source, stream, block, what, null);
+  }
+}

@@ -1,0 +1,15 @@
+package dev.cairn.format;
+
+/** The file is not a Cairn snapshot at all (wrong magic, too short to be one). */
+public final class NotASnapshotException extends CairnException {
+  private static final long serialVersionUID = 1L;
+
+  public NotASnapshotException(String source, String why) {
+    super(source + ": not a Cairn snapshot (" + why + ")");
+  }
+
+  @Override
+  public boolean isUsageError() {
+    return true;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.cairn.read;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Decompressed blocks, shared by every snapshot in a chain, bounded by bytes (Caffeine's W-TinyLFU
+ * policy). A miss is loaded once even when many threads ask for the same block at the same time.
+ *
+ * <p>Cached buffers are read-only and never recycled, so a reader copying out of a buffer that is
+ * being evicted still sees the right bytes.
+ *
+ * <p>Thread-safe.
+ */
+public final class BlockCache {
+  private final Cache<Long, ByteBuffer> cache;
+  private final AtomicInteger owners = new AtomicInteger();
+  private final long capacity;
+
+  private BlockCache(long capacityBytes) {
+    this.capacity = capacityBytes;
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(capacityBytes)
+            .weigher((Long k, ByteBuffer v) -> v.capacity() + 96)
+            .executor(Runnable::run)
+            .build();
+  }
+
+  /** A cache holding at most about {@code capacityBytes} of decompressed data. */
+  public static BlockCache withCapacity(long capacityBytes) {
+    return new BlockCache(capacityBytes);
+  }
+
+  public long capacity() {
+    return capacity;
+  }
+
+  /** A fresh owner id; each snapshot in a chain takes one so their keys never collide. */
+  int newOwner() {
+    int id = owners.incrementAndGet();
+    if (id >= 1 << 15) {
+      throw new IllegalStateException("too many snapshots share one block cache");
+    }
+    return id;
+  }
+
+  static long key(int owner, int stream, long block) {
+    return ((long) owner << 48) | ((long) stream << 47) | block;
+  }
+
+  ByteBuffer getIfPresent(long key) {
+    return cache.getIfPresent(key);
+  }
+
+  /**
+   * Returns the cached block, loading it with {@code loader} if absent. Loader failures propagate
+   * as {@link UncheckedBlockException} carrying the original {@link java.io.IOException}.
+   */
+  ByteBuffer get(long key, Function<Long, ByteBuffer> loader) {
+    return cache.get(key, loader);
+  }
+
+  /** Bytes currently held. */
+  public long weightedSize() {
+    return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+  }
+}

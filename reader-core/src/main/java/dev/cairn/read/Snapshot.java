@@ -1,0 +1,287 @@
+package dev.cairn.read;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.cairn.codec.Codec;
+import dev.cairn.format.CairnException;
+import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.format.Crc32c;
+import dev.cairn.format.Footer;
+import dev.cairn.format.Header;
+import dev.cairn.format.IndexPage;
+import dev.cairn.format.NotASnapshotException;
+import dev.cairn.format.Trailer;
+import dev.cairn.store.ByteSource;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An open snapshot file: its validated header, footer and trailer, a cache of its index pages, and
+ * a {@link StreamReader} per stream. Opening reads only the header, trailer and footer; index
+ * pages and blocks are read on demand and checked on every read.
+ *
+ * <p>Thread-safe: any number of threads may read its streams concurrently. Closing it closes the
+ * byte source (and not the parent, which the caller owns).
+ */
+public final class Snapshot implements Closeable {
+  /** Footers longer than this are corruption (a 1 PiB stream at 4 KiB blocks needs far less). */
+  private static final int MAX_FOOTER_LENGTH = 256 << 20;
+
+  private final ByteSource source;
+  private final Header header;
+  private final Footer footer;
+  private final byte[] dictionary;
+  private final long dataStart;
+  private final long dataEnd;
+  private final int maxStored;
+  private final Snapshot parent;
+  private final BlockCache blockCache;
+  private final int cacheOwner;
+  private final ReadStats stats;
+  private final Scratch.Pool scratch;
+  private final LoadingCache<Long, IndexPage> pages;
+  private final List<StreamReader> streams;
+
+  private Snapshot(
+      ByteSource source,
+      Header header,
+      Footer footer,
+      byte[] dictionary,
+      long dataStart,
+      long dataEnd,
+      Snapshot parent,
+      BlockCache blockCache,
+      ReadStats stats)
+      throws CairnException {
+    this.source = source;
+    this.header = header;
+    this.footer = footer;
+    this.dictionary = dictionary;
+    this.dataStart = dataStart;
+    this.dataEnd = dataEnd;
+    this.parent = parent;
+    this.blockCache = blockCache;
+    this.cacheOwner = blockCache.newOwner();
+    this.stats = stats;
+    Codec codec = Codec.of(header.codec());
+    this.maxStored = Math.max(codec.maxCompressedLength(header.blockSize()), header.blockSize());
+    this.scratch =
+        new Scratch.Pool(
+            () -> new Scratch(maxStored, codec.newDecompressor(dictionary)),
+            2 * Runtime.getRuntime().availableProcessors() + 8);
+    this.pages =
+        Caffeine.newBuilder()
+            .maximumWeight(64L << 20)
+            .weigher((Long k, IndexPage p) -> p.weight())
+            .executor(Runnable::run)
+            .build(this::loadPage);
+    List<StreamReader> list = new ArrayList<>();
+    for (int i = 0; i < header.streamNames().size(); i++) {
+      StreamReader parentStream = null;
+      if (parent != null && i < parent.streams.size()) {
+        parentStream = parent.streams.get(i);
+      }
+      list.add(new StreamReader(this, i, footer.streams().get(i), parentStream));
+    }
+    this.streams = List.copyOf(list);
+  }
+
+  /**
+   * Opens a snapshot that has no parent, or whose parent blocks will not be read (reading one then
+   * fails). Takes ownership of {@code source}: it is closed if opening fails.
+   */
+  public static Snapshot open(ByteSource source, BlockCache cache, ReadStats stats)
+      throws IOException {
+    return open(source, null, cache, stats);
+  }
+
+  /**
+   * Opens a snapshot over {@code source}, with {@code parent} (already open, may be null) serving
+   * its inherited blocks. The parent must be the one the header names and have the same block
+   * size. Takes ownership of {@code source}: it is closed if opening fails.
+   */
+  public static Snapshot open(
+      ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats) throws IOException {
+    boolean ok = false;
+    try {
+      Snapshot s = load(source, parent, cache, stats);
+      ok = true;
+      return s;
+    } finally {
+      if (!ok) {
+        source.close();
+      }
+    }
+  }
+
+  private static Snapshot load(ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats)
+      throws IOException {
+    String name = source.describe();
+    long size = source.size();
+    if (size < Header.PREFIX_LENGTH) {
+      throw new NotASnapshotException(name, "only " + size + " bytes long");
+    }
+    ByteBuffer prefix = read(source, 0, Header.PREFIX_LENGTH);
+    int headerLength = Header.peekLength(prefix, name);
+    if (size < headerLength + Trailer.LENGTH) {
+      throw new CorruptSnapshotException(name, "file is truncated (" + size + " bytes)");
+    }
+    Header header = Header.parse(read(source, 0, headerLength), name);
+    long dataStart = headerLength + (long) header.dictionaryLength();
+    if (dataStart + Trailer.LENGTH > size) {
+      throw new CorruptSnapshotException(name, "file is truncated inside the dictionary");
+    }
+    byte[] dictionary = null;
+    if (header.dictionaryLength() > 0) {
+      ByteBuffer d = read(source, headerLength, header.dictionaryLength());
+      if (Crc32c.ofRemaining(d) != header.dictionaryCrc()) {
+        throw new CorruptSnapshotException(name, "compression dictionary checksum mismatch");
+      }
+      dictionary = new byte[d.remaining()];
+      d.get(dictionary);
+    }
+    Trailer trailer = Trailer.parse(read(source, size - Trailer.LENGTH, Trailer.LENGTH), size, name);
+    if (!trailer.snapshotId().equals(header.snapshotId())) {
+      throw new CorruptSnapshotException(
+          name, "trailer belongs to snapshot " + trailer.snapshotId() + ", header to " + header.snapshotId());
+    }
+    if (trailer.footerOffset() < dataStart || trailer.footerLength() > MAX_FOOTER_LENGTH) {
+      throw new CorruptSnapshotException(name, "footer position out of range");
+    }
+    ByteBuffer fb = read(source, trailer.footerOffset(), trailer.footerLength());
+    if (Crc32c.ofRemaining(fb) != trailer.footerCrc()) {
+      throw new CorruptSnapshotException(name, "footer checksum mismatch");
+    }
+    Footer footer = Footer.parse(fb, header, dataStart, trailer.footerOffset(), name);
+    if (parent != null) {
+      if (!parent.header.snapshotId().equals(header.parentId())) {
+        throw new IllegalArgumentException("parent " + parent.header.snapshotId() + " is not " + header.parentId());
+      }
+      if (parent.header.blockSize() != header.blockSize()) {
+        throw new CorruptSnapshotException(
+            name,
+            "block size "
+                + header.blockSize()
+                + " differs from its parent's "
+                + parent.header.blockSize());
+      }
+    }
+    return new Snapshot(
+        source, header, footer, dictionary, dataStart, trailer.footerOffset(), parent, cache, stats);
+  }
+
+  private static ByteBuffer read(ByteSource source, long pos, int len) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(len);
+    try {
+      source.readFully(pos, b);
+    } catch (EOFException e) {
+      throw new CorruptSnapshotException(source.describe(), "file is truncated");
+    }
+    return b.flip();
+  }
+
+  public Header header() {
+    return header;
+  }
+
+  public Footer footer() {
+    return footer;
+  }
+
+  public String describe() {
+    return source.describe();
+  }
+
+  public ByteSource source() {
+    return source;
+  }
+
+  public Optional<Snapshot> parent() {
+    return Optional.ofNullable(parent);
+  }
+
+  public ReadStats stats() {
+    return stats;
+  }
+
+  public BlockCache blockCache() {
+    return blockCache;
+  }
+
+  public List<StreamReader> streams() {
+    return streams;
+  }
+
+  public StreamReader stream(int index) {
+    return streams.get(index);
+  }
+
+  /** Byte offset where block data begins (after the header and dictionary). */
+  public long dataStart() {
+    return dataStart;
+  }
+
+  /** Byte offset where block data and index pages end (the footer's offset). */
+  public long dataEnd() {
+    return dataEnd;
+  }
+
+  int maxStored() {
+    return maxStored;
+  }
+
+  int cacheOwner() {
+    return cacheOwner;
+  }
+
+  Scratch takeScratch() {
+    return scratch.take();
+  }
+
+  void giveScratch(Scratch s) {
+    scratch.give(s);
+  }
+
+  IndexPage page(int stream, long pageNo) throws IOException {
+    try {
+      return pages.get(((long) stream << 40) | pageNo);
+    } catch (UncheckedBlockException e) {
+      throw e.getCause();
+    }
+  }
+
+  private IndexPage loadPage(Long key) {
+    int stream = (int) (key >>> 40);
+    long pageNo = key & ((1L << 40) - 1);
+    Footer.StreamLayout layout = footer.streams().get(stream);
+    long first = pageNo * header.entriesPerPage();
+    int count = (int) Math.min(header.entriesPerPage(), layout.blockCount() - first);
+    long offset = layout.pageOffsets()[(int) pageNo];
+    String streamName = header.streamNames().get(stream);
+    try {
+      ByteBuffer b = ByteBuffer.allocate(IndexPage.encodedLength(count));
+      try {
+        source.readFully(offset, b);
+      } catch (EOFException e) {
+        throw new CorruptSnapshotException(
+            source.describe(), streamName, first, "index page lies past the end of the file", e);
+      }
+      b.flip();
+      return IndexPage.parse(
+          b, stream, first, count, dataStart, dataEnd, maxStored, source.describe(), streamName);
+    } catch (IOException e) {
+      throw new UncheckedBlockException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    scratch.close();
+    source.close();
+  }
+}

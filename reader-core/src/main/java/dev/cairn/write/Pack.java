@@ -1,0 +1,47 @@
+package dev.cairn.write;
+
+import dev.cairn.store.AtomicOutputFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/**
+ * Packs one or two regular files into a new snapshot file, atomically: the snapshot appears under
+ * {@code output} only when complete and durable, and a failure leaves no output file and does not
+ * touch an existing one. Stateless and thread-safe.
+ */
+public final class Pack {
+  private Pack() {}
+
+  /** One input file and the name its stream is exposed under. */
+  public record Input(Path path, String name) {}
+
+  /**
+   * Packs {@code inputs} (primary first) into {@code output}. {@code progress} receives the total
+   * logical bytes done across all inputs.
+   */
+  public static SnapshotWriter.Result run(
+      List<Input> inputs, Path output, WriterOptions options, LongConsumer progress)
+      throws IOException {
+    List<String> names = new ArrayList<>();
+    for (Input in : inputs) {
+      names.add(in.name());
+    }
+    try (AtomicOutputFile file = AtomicOutputFile.create(output);
+        SnapshotWriter writer = SnapshotWriter.start(file.channel(), options, names)) {
+      long before = 0;
+      for (Input in : inputs) {
+        try (FileBlockFeed feed = FileBlockFeed.open(in.path(), options.blockSizeLog2())) {
+          long base = before;
+          writer.writeStream(feed, done -> progress.accept(base + done));
+          before += feed.size();
+        }
+      }
+      SnapshotWriter.Result result = writer.finish();
+      file.commit();
+      return result;
+    }
+  }
+}

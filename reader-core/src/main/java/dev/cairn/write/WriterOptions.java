@@ -1,0 +1,76 @@
+package dev.cairn.write;
+
+import dev.cairn.codec.Codec;
+import dev.cairn.format.CodecType;
+import dev.cairn.format.Header;
+import dev.cairn.format.SnapshotId;
+
+/**
+ * How a snapshot is written: codec and level, block size, index page size, compression threads,
+ * and the parent a thin snapshot points at. Immutable.
+ *
+ * @param parentId the parent's id, or {@link SnapshotId#NONE} for a standalone snapshot
+ * @param parentPathHint the parent's path relative to the child's directory ("" if none)
+ */
+public record WriterOptions(
+    CodecType codec,
+    int level,
+    int blockSizeLog2,
+    int entriesPerPage,
+    int threads,
+    SnapshotId parentId,
+    String parentPathHint) {
+
+  public static final int DEFAULT_BLOCK_LOG2 = 16;
+  public static final int DEFAULT_ENTRIES_PER_PAGE = 1024;
+
+  public WriterOptions {
+    Codec.checkLevel(codec, level);
+    if (blockSizeLog2 < Header.MIN_BLOCK_LOG2 || blockSizeLog2 > Header.MAX_BLOCK_LOG2) {
+      throw new IllegalArgumentException(
+          "block size must be a power of two from 4K to 1M, not 2^" + blockSizeLog2);
+    }
+    if (entriesPerPage < 1 || entriesPerPage > Header.MAX_ENTRIES_PER_PAGE) {
+      throw new IllegalArgumentException("entries per page out of range: " + entriesPerPage);
+    }
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be positive");
+    }
+  }
+
+  /** Defaults: lz4 fast, 64 KiB blocks, one compression thread per core, no parent. */
+  public static WriterOptions defaults() {
+    return new WriterOptions(
+        CodecType.LZ4,
+        CodecType.LZ4.defaultLevel(),
+        DEFAULT_BLOCK_LOG2,
+        DEFAULT_ENTRIES_PER_PAGE,
+        Runtime.getRuntime().availableProcessors(),
+        SnapshotId.NONE,
+        "");
+  }
+
+  public WriterOptions withCodec(CodecType c, int lvl) {
+    return new WriterOptions(c, lvl, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
+  }
+
+  public WriterOptions withBlockSizeLog2(int log2) {
+    return new WriterOptions(codec, level, log2, entriesPerPage, threads, parentId, parentPathHint);
+  }
+
+  public WriterOptions withEntriesPerPage(int n) {
+    return new WriterOptions(codec, level, blockSizeLog2, n, threads, parentId, parentPathHint);
+  }
+
+  public WriterOptions withThreads(int n) {
+    return new WriterOptions(codec, level, blockSizeLog2, entriesPerPage, n, parentId, parentPathHint);
+  }
+
+  public WriterOptions withParent(SnapshotId id, String hint) {
+    return new WriterOptions(codec, level, blockSizeLog2, entriesPerPage, threads, id, hint);
+  }
+
+  public int blockSize() {
+    return 1 << blockSizeLog2;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.cairn.store;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A file that appears under its final name only once it is complete: bytes go to a temporary
+ * sibling, and {@link #commit()} forces it to disk, renames it over the target and forces the
+ * directory. Closing without committing deletes the temporary file, so a failed or interrupted
+ * writer never leaves a half-written file under the final name, and never damages a file that was
+ * already there.
+ *
+ * <p><b>Thread safety:</b> not thread-safe; one writer owns it.
+ */
+public final class AtomicOutputFile implements Closeable {
+  private final Path target;
+  private final Path temp;
+  private final FileChannel channel;
+  private boolean committed;
+
+  private AtomicOutputFile(Path target, Path temp, FileChannel channel) {
+    this.target = target;
+    this.temp = temp;
+    this.channel = channel;
+  }
+
+  /** Creates the temporary file next to {@code target}; {@code target} itself is not touched. */
+  public static AtomicOutputFile create(Path target) throws IOException {
+    Path abs = target.toAbsolutePath();
+    Path dir = abs.getParent();
+    String name =
+        "."
+            + abs.getFileName()
+            + ".tmp-"
+            + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    Path temp = dir.resolve(name);
+    FileChannel ch =
+        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    return new AtomicOutputFile(abs, temp, ch);
+  }
+
+  /** The channel to write to; positioned at the start, append only. */
+  public FileChannel channel() {
+    return channel;
+  }
+
+  /** The final path. */
+  public Path target() {
+    return target;
+  }
+
+  /** Makes the written bytes durable and visible under the target name. */
+  public void commit() throws IOException {
+    channel.force(true);
+    channel.close();
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    committed = true;
+    Fsync.directory(target.getParent());
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (!committed) {
+      try {
+        channel.close();
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package dev.cairn.store;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A read-only, positional source of bytes: a local file, a memory map, an HTTP object or an S3
+ * object. It knows nothing about what the bytes mean.
+ *
+ * <p>The contract is deliberately small, in the spirit of Lucene's {@code IndexInput}: a fixed size
+ * and {@link #readFully(long, ByteBuffer) positional reads} that either fill the buffer or fail.
+ * There is no file pointer, so there is nothing to share or clone between threads.
+ *
+ * <p><b>Thread safety:</b> implementations must be safe for concurrent use by any number of
+ * threads; concurrent reads never observe each other. {@link #close()} may be called while reads
+ * are in flight; those reads then fail with an {@link IOException}.
+ */
+public interface ByteSource extends Closeable {
+
+  /** The number of bytes in this source, fixed for its lifetime. */
+  long size() throws IOException;
+
+  /**
+   * Reads exactly {@code dst.remaining()} bytes starting at {@code position} into {@code dst},
+   * advancing its position to its limit.
+   *
+   * @throws java.io.EOFException if the range extends past {@link #size()}; nothing useful is left
+   *     in {@code dst} in that case
+   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws IOException if the underlying storage fails or the source is closed
+   */
+  void readFully(long position, ByteBuffer dst) throws IOException;
+
+  /**
+   * A short human-readable name of where the bytes come from (a path or a URL), used in error
+   * messages.
+   */
+  String describe();
+}
