@@ -1,0 +1,76 @@
+package dev.cairn.cli;
+
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code cairn cat}: a stream's logical bytes (or a range of them) to stdout. */
+@Command(
+    name = "cat",
+    mixinStandardHelpOptions = true,
+    description = "Write a stream's bytes, or a range of them, to stdout.")
+final class CatCommand implements Callable<Integer> {
+  enum Role {
+    primary,
+    secondary
+  }
+
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
+  String snap;
+
+  @Option(names = "--stream", paramLabel = "STREAM", defaultValue = "primary", description = "primary or secondary (default: ${DEFAULT-VALUE}).")
+  Role stream;
+
+  @Option(names = "--offset", paramLabel = "N", converter = SizeConverter.class, defaultValue = "0", description = "First byte to write.")
+  long offset;
+
+  @Option(names = "--length", paramLabel = "N", converter = SizeConverter.class, description = "Bytes to write (default: to the end).")
+  Long length;
+
+  @Override
+  public Integer call() throws Exception {
+    try (Snapshot s = Snapshots.open(snap)) {
+      int idx = stream == Role.primary ? 0 : 1;
+      if (idx >= s.streams().size()) {
+        throw new UsageException(snap + ": has no secondary stream");
+      }
+      StreamReader r = s.stream(idx);
+      long end = length == null ? r.size() : Math.min(r.size(), offset + length);
+      ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+      @SuppressWarnings("resource") // stdout stays open for the JVM's lifetime
+      FileChannel out = new FileOutputStream(FileDescriptor.out).getChannel();
+      long pos = offset;
+      while (pos < end) {
+        buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+        int n = r.read(pos, buf);
+        if (n <= 0) {
+          break;
+        }
+        buf.flip();
+        try {
+          while (buf.hasRemaining()) {
+            out.write(buf);
+          }
+        } catch (IOException e) {
+          if (String.valueOf(e.getMessage()).contains("Broken pipe")) {
+            return ErrorHandler.FAILURE; // the reader went away; nothing to report
+          }
+          throw e;
+        }
+        pos += n;
+      }
+    }
+    return ErrorHandler.OK;
+  }
+}

@@ -1,0 +1,147 @@
+package dev.cairn.cli;
+
+import dev.cairn.format.CodecType;
+import dev.cairn.format.Header;
+import dev.cairn.write.Pack;
+import dev.cairn.write.SnapshotWriter;
+import dev.cairn.write.WriterOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code cairn pack}: one or two files into a new snapshot. */
+@Command(
+    name = "pack",
+    mixinStandardHelpOptions = true,
+    description = "Pack a file (and optionally a second one) into a compressed snapshot.")
+final class PackCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "INPUT", description = "File to pack (the primary stream).")
+  String input;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Snapshot file to write.")
+  String output;
+
+  @Option(names = "--secondary", paramLabel = "FILE", description = "A second file, stored as the secondary stream.")
+  String secondary;
+
+  @Option(names = "--name", paramLabel = "NAME", description = "File name of the primary stream in a mount (default: INPUT's name).")
+  String name;
+
+  @Option(names = "--codec", paramLabel = "CODEC", defaultValue = "lz4", description = "lz4, zstd or none (default: ${DEFAULT-VALUE}).")
+  String codec;
+
+  @Option(names = "--level", paramLabel = "N", description = "Compression level (lz4: 0 fast, 1-17 HC; zstd: -7..22, default 3).")
+  Integer level;
+
+  @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "64K", description = "Block size, a power of two from 4K to 1M (default: ${DEFAULT-VALUE}).")
+  long blockSize;
+
+  @Option(names = "--threads", hidden = true, paramLabel = "N", description = "Compression threads (default: one per core).")
+  Integer threads;
+
+  @Option(names = "--json", description = "Print the result as one JSON object.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Path in = Inputs.regularFile(input, "input");
+    Path out = Inputs.outputFile(output);
+    List<Pack.Input> inputs = new ArrayList<>();
+    String primaryName = name != null ? name : in.getFileName().toString();
+    if (!Header.isValidStreamName(primaryName)) {
+      throw new UsageException("--name '" + primaryName + "' cannot be a file name in a mount");
+    }
+    inputs.add(new Pack.Input(in, primaryName));
+    if (secondary != null) {
+      Path sec = Inputs.regularFile(secondary, "input");
+      String secName = sec.getFileName().toString();
+      if (secName.equals(primaryName)) {
+        throw new UsageException(
+            secondary + ": the secondary stream would have the same name as the primary ('"
+                + secName + "'); rename one or use --name");
+      }
+      inputs.add(new Pack.Input(sec, secName));
+    }
+    for (Pack.Input i : inputs) {
+      if (Files.exists(out) && Files.isSameFile(i.path(), out)) {
+        throw new UsageException(output + ": output would overwrite input " + i.path());
+      }
+    }
+    WriterOptions options = options();
+    long total = 0;
+    for (Pack.Input i : inputs) {
+      total += Files.size(i.path());
+    }
+    long t0 = System.nanoTime();
+    SnapshotWriter.Result result;
+    try (Progress progress = Progress.start("pack", total, json)) {
+      result = Pack.run(inputs, out, options, progress);
+    }
+    long nanos = System.nanoTime() - t0;
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("output", out.toString());
+      m.put("snapshot_id", result.header().snapshotId().toString());
+      m.put("input_bytes", total);
+      m.put("output_bytes", result.fileSize());
+      m.put("codec", options.codec().displayName());
+      m.put("level", options.level());
+      m.put("block_size", options.blockSize());
+      m.put("seconds", nanos / 1e9);
+      System.out.println(Json.of(m));
+    } else {
+      System.out.printf(
+          Locale.ROOT,
+          "packed %s (%s) into %s: %s, %.1f%% of input, %s, %s%n",
+          inputs.size() == 1 ? input : input + " + " + secondary,
+          Human.bytes(total),
+          output,
+          Human.bytes(result.fileSize()),
+          total == 0 ? 100.0 : 100.0 * result.fileSize() / total,
+          Human.seconds(nanos),
+          Human.rate(total, nanos));
+    }
+    return ErrorHandler.OK;
+  }
+
+  private WriterOptions options() throws UsageException {
+    CodecType type;
+    try {
+      type = CodecType.valueOf(codec.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--codec '" + codec + "' is not one of lz4, zstd, none");
+    }
+    int lvl = level != null ? level : type.defaultLevel();
+    if (lvl < type.minLevel() || lvl > type.maxLevel()) {
+      throw new UsageException(
+          "--level " + lvl + " is out of range for " + type.displayName() + " (" + type.minLevel()
+              + ".." + type.maxLevel() + ")");
+    }
+    if (Long.bitCount(blockSize) != 1 || blockSize < 4096 || blockSize > (1 << 20)) {
+      throw new UsageException(
+          "--block-size " + blockSize + " must be a power of two from 4K to 1M");
+    }
+    WriterOptions o =
+        WriterOptions.defaults()
+            .withCodec(type, lvl)
+            .withBlockSizeLog2(Long.numberOfTrailingZeros(blockSize));
+    if (threads != null) {
+      if (threads < 1 || threads > 256) {
+        throw new UsageException("--threads must be 1..256");
+      }
+      o = o.withThreads(threads);
+    }
+    return o;
+  }
+}
