@@ -35,7 +35,8 @@ public record BlockEntry(
 
   /** Writes the entry at the buffer's position, advancing it. */
   public void write(ByteBuffer b) {
-    ByteBuffer le = b.order() == ByteOrder.LITTLE_ENDIAN ? b : b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer le =
+        b.order() == ByteOrder.LITTLE_ENDIAN ? b : b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     int p = b.position();
     le.put(p, (byte) kind.id());
     le.put(p + 1, (byte) 0).put(p + 2, (byte) 0).put(p + 3, (byte) 0);
@@ -73,7 +74,15 @@ public record BlockEntry(
 
   @Override
   public String toString() {
-    return kind + "[" + storedLength + "@" + offset + " crc=" + Integer.toHexString(storedCrc)
-        + " hash=" + hashHex() + "]";
+    return kind
+        + "["
+        + storedLength
+        + "@"
+        + offset
+        + " crc="
+        + Integer.toHexString(storedCrc)
+        + " hash="
+        + hashHex()
+        + "]";
   }
 }

@@ -3,9 +3,9 @@ package dev.cairn.format;
 import java.util.Arrays;
 
 /**
- * The encryption parameters recorded in a header: which cipher protects the blocks and how the
- * key is derived. {@link #NONE} for a plain snapshot. The key-check value lets a reader tell a
- * wrong key from corrupt data. Immutable (arrays are copied in and out).
+ * The encryption parameters recorded in a header: which cipher protects the blocks and how the key
+ * is derived. {@link #NONE} for a plain snapshot. The key-check value lets a reader tell a wrong
+ * key from corrupt data. Immutable (arrays are copied in and out).
  *
  * @param cipher 0 none, 1 AES-256-GCM
  * @param kdf 0 none, 1 raw 32-byte key file, 2 PBKDF2-HMAC-SHA256 over a passphrase

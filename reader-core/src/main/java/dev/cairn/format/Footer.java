@@ -53,8 +53,7 @@ public record Footer(List<StreamLayout> streams) {
       int count = b.getInt();
       if (count != header.streamNames().size()) {
         throw new CorruptSnapshotException(
-            source,
-            "footer lists " + count + " streams, header " + header.streamNames().size());
+            source, "footer lists " + count + " streams, header " + header.streamNames().size());
       }
       List<StreamLayout> streams = new ArrayList<>(count);
       for (int s = 0; s < count; s++) {
@@ -66,8 +65,7 @@ public record Footer(List<StreamLayout> streams) {
         b.getInt();
         long expectBlocks =
             size < 0 ? -1 : (size + header.blockSize() - 1) >>> header.blockSizeLog2();
-        long expectPages =
-            (expectBlocks + header.entriesPerPage() - 1) / header.entriesPerPage();
+        long expectPages = (expectBlocks + header.entriesPerPage() - 1) / header.entriesPerPage();
         if (size < 0 || blocks != expectBlocks || pages != expectPages || stored < 0) {
           throw new CorruptSnapshotException(
               source,
@@ -90,7 +88,12 @@ public record Footer(List<StreamLayout> streams) {
           if (offsets[p] < dataStart || offsets[p] >= footerOffset) {
             throw new CorruptSnapshotException(
                 source,
-                "index page " + p + " of stream " + name + " at offset " + offsets[p]
+                "index page "
+                    + p
+                    + " of stream "
+                    + name
+                    + " at offset "
+                    + offsets[p]
                     + " lies outside the data area");
           }
         }

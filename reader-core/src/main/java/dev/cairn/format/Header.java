@@ -7,8 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The snapshot header: everything a writer knows before the first data byte. It is written once,
- * at offset 0, and never rewritten, so that a writer can stream to a pipe.
+ * The snapshot header: everything a writer knows before the first data byte. It is written once, at
+ * offset 0, and never rewritten, so that a writer can stream to a pipe.
  *
  * <p>Layout (little-endian; offsets in bytes):
  *
@@ -227,7 +227,8 @@ public record Header(
 
   /** Serializes this header, including its checksum. */
   public ByteBuffer encode() {
-    byte[][] names = streamNames.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+    byte[][] names =
+        streamNames.stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
     byte[] hint = parentPathHint.getBytes(StandardCharsets.UTF_8);
     int length = FIXED_LENGTH + 4;
     for (byte[] n : names) {

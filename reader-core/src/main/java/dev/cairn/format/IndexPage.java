@@ -88,7 +88,9 @@ public final class IndexPage {
               + b.getInt(16)
               + " entries)");
     }
-    IndexPage p = new IndexPage(b.limit(length).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), firstBlock, count);
+    IndexPage p =
+        new IndexPage(
+            b.limit(length).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), firstBlock, count);
     for (int i = 0; i < count; i++) {
       int at = HEADER_LENGTH + i * BlockEntry.LENGTH;
       BlockKind kind = BlockKind.byId(Byte.toUnsignedInt(b.get(at)));

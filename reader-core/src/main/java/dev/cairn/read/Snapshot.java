@@ -22,8 +22,8 @@ import java.util.Optional;
 
 /**
  * An open snapshot file: its validated header, footer and trailer, a cache of its index pages, and
- * a {@link StreamReader} per stream. Opening reads only the header, trailer and footer; index
- * pages and blocks are read on demand and checked on every read.
+ * a {@link StreamReader} per stream. Opening reads only the header, trailer and footer; index pages
+ * and blocks are read on demand and checked on every read.
  *
  * <p>Thread-safe: any number of threads may read its streams concurrently. Closing it closes the
  * byte source (and not the parent, which the caller owns).
@@ -102,11 +102,11 @@ public final class Snapshot implements Closeable {
 
   /**
    * Opens a snapshot over {@code source}, with {@code parent} (already open, may be null) serving
-   * its inherited blocks. The parent must be the one the header names and have the same block
-   * size. Takes ownership of {@code source}: it is closed if opening fails.
+   * its inherited blocks. The parent must be the one the header names and have the same block size.
+   * Takes ownership of {@code source}: it is closed if opening fails.
    */
-  public static Snapshot open(
-      ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats) throws IOException {
+  public static Snapshot open(ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats)
+      throws IOException {
     boolean ok = false;
     try {
       Snapshot s = load(source, parent, cache, stats);
@@ -119,8 +119,8 @@ public final class Snapshot implements Closeable {
     }
   }
 
-  private static Snapshot load(ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats)
-      throws IOException {
+  private static Snapshot load(
+      ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats) throws IOException {
     String name = source.describe();
     long size = source.size();
     if (size < Header.PREFIX_LENGTH) {
@@ -145,10 +145,15 @@ public final class Snapshot implements Closeable {
       dictionary = new byte[d.remaining()];
       d.get(dictionary);
     }
-    Trailer trailer = Trailer.parse(read(source, size - Trailer.LENGTH, Trailer.LENGTH), size, name);
+    Trailer trailer =
+        Trailer.parse(read(source, size - Trailer.LENGTH, Trailer.LENGTH), size, name);
     if (!trailer.snapshotId().equals(header.snapshotId())) {
       throw new CorruptSnapshotException(
-          name, "trailer belongs to snapshot " + trailer.snapshotId() + ", header to " + header.snapshotId());
+          name,
+          "trailer belongs to snapshot "
+              + trailer.snapshotId()
+              + ", header to "
+              + header.snapshotId());
     }
     if (trailer.footerOffset() < dataStart || trailer.footerLength() > MAX_FOOTER_LENGTH) {
       throw new CorruptSnapshotException(name, "footer position out of range");
@@ -160,7 +165,8 @@ public final class Snapshot implements Closeable {
     Footer footer = Footer.parse(fb, header, dataStart, trailer.footerOffset(), name);
     if (parent != null) {
       if (!parent.header.snapshotId().equals(header.parentId())) {
-        throw new IllegalArgumentException("parent " + parent.header.snapshotId() + " is not " + header.parentId());
+        throw new IllegalArgumentException(
+            "parent " + parent.header.snapshotId() + " is not " + header.parentId());
       }
       if (parent.header.blockSize() != header.blockSize()) {
         throw new CorruptSnapshotException(
@@ -172,7 +178,15 @@ public final class Snapshot implements Closeable {
       }
     }
     return new Snapshot(
-        source, header, footer, dictionary, dataStart, trailer.footerOffset(), parent, cache, stats);
+        source,
+        header,
+        footer,
+        dictionary,
+        dataStart,
+        trailer.footerOffset(),
+        parent,
+        cache,
+        stats);
   }
 
   private static ByteBuffer read(ByteSource source, long pos, int len) throws IOException {

@@ -209,7 +209,8 @@ public final class StreamReader {
       }
       if (page.kind(i) == BlockKind.RAW) {
         if (stored != dst.remaining()) {
-          throw corrupt(block, "raw block holds " + stored + " bytes, expected " + dst.remaining(), null);
+          throw corrupt(
+              block, "raw block holds " + stored + " bytes, expected " + dst.remaining(), null);
         }
         dst.put(in);
         return;
@@ -234,8 +235,8 @@ public final class StreamReader {
   }
 
   /**
-   * Reads block {@code block}'s logical bytes into {@code dst} (at least {@link
-   * #blockLength(long)} bytes remaining), advancing its position by that length.
+   * Reads block {@code block}'s logical bytes into {@code dst} (at least {@link #blockLength(long)}
+   * bytes remaining), advancing its position by that length.
    */
   public void readBlock(long block, ByteBuffer dst) throws IOException {
     checkBlock(block);

@@ -27,7 +27,8 @@ public final class Verifier {
   public record Problem(String stream, long block, String message) {}
 
   /** The outcome: blocks and bytes checked, and what was wrong. */
-  public record Report(long blocksChecked, long bytesChecked, long problemCount, List<Problem> problems) {
+  public record Report(
+      long blocksChecked, long bytesChecked, long problemCount, List<Problem> problems) {
     public boolean ok() {
       return problemCount == 0;
     }

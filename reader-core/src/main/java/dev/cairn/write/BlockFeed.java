@@ -15,9 +15,9 @@ public interface BlockFeed {
 
   /**
    * Supplies block {@code block}. Either fills {@code dst} (cleared, limit set to the block's
-   * logical length) and returns null, or, for a block known to be unchanged from the parent,
-   * leaves {@code dst} alone and returns the parent's entry, so the block is written as an
-   * inherited reference carrying the parent's content hash.
+   * logical length) and returns null, or, for a block known to be unchanged from the parent, leaves
+   * {@code dst} alone and returns the parent's entry, so the block is written as an inherited
+   * reference carrying the parent's content hash.
    */
   BlockEntry read(long block, ByteBuffer dst) throws IOException;
 }

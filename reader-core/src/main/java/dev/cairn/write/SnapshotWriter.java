@@ -29,9 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
 /**
- * Writes a snapshot front to back without ever seeking: header, then each stream's blocks with
- * its index pages interleaved as they fill, then the footer and the trailer. Blocks are compressed
- * in parallel and written in order. This is the only writer of the format: {@code pack} and {@code
+ * Writes a snapshot front to back without ever seeking: header, then each stream's blocks with its
+ * index pages interleaved as they fill, then the footer and the trailer. Blocks are compressed in
+ * parallel and written in order. This is the only writer of the format: {@code pack} and {@code
  * commit} both use it.
  *
  * <p>Not thread-safe: one thread drives it ({@link #writeStream} for each stream in header order,
@@ -87,8 +87,7 @@ public final class SnapshotWriter implements Closeable {
    * (one or two; file names in a mount).
    */
   public static SnapshotWriter start(
-      WritableByteChannel out, WriterOptions options, List<String> streamNames)
-      throws IOException {
+      WritableByteChannel out, WriterOptions options, List<String> streamNames) throws IOException {
     for (String name : streamNames) {
       if (!Header.isValidStreamName(name)) {
         throw new IllegalArgumentException("'" + name + "' cannot be a stream name");
@@ -167,7 +166,11 @@ public final class SnapshotWriter implements Closeable {
         if (e.stored != null) {
           entry =
               new BlockEntry(
-                  entry.kind(), entry.storedLength(), position, entry.storedCrc(), entry.contentHash());
+                  entry.kind(),
+                  entry.storedLength(),
+                  position,
+                  entry.storedCrc(),
+                  entry.contentHash());
           storedBytes += entry.storedLength();
           write(e.stored);
         }
@@ -233,7 +236,8 @@ public final class SnapshotWriter implements Closeable {
       outBuf = ByteBuffer.allocateDirect(codec.maxCompressedLength(blockSize));
     }
     outBuf.clear();
-    int n = options.codec() == dev.cairn.format.CodecType.NONE ? -1 : w.compressor.compress(in, outBuf);
+    int n =
+        options.codec() == dev.cairn.format.CodecType.NONE ? -1 : w.compressor.compress(in, outBuf);
     ByteBuffer stored;
     BlockKind kind;
     if (n < 0 || n >= length) {

@@ -6,8 +6,8 @@ import dev.cairn.format.Header;
 import dev.cairn.format.SnapshotId;
 
 /**
- * How a snapshot is written: codec and level, block size, index page size, compression threads,
- * and the parent a thin snapshot points at. Immutable.
+ * How a snapshot is written: codec and level, block size, index page size, compression threads, and
+ * the parent a thin snapshot points at. Immutable.
  *
  * @param parentId the parent's id, or {@link SnapshotId#NONE} for a standalone snapshot
  * @param parentPathHint the parent's path relative to the child's directory ("" if none)
@@ -51,7 +51,8 @@ public record WriterOptions(
   }
 
   public WriterOptions withCodec(CodecType c, int lvl) {
-    return new WriterOptions(c, lvl, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
+    return new WriterOptions(
+        c, lvl, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
   }
 
   public WriterOptions withBlockSizeLog2(int log2) {
@@ -63,7 +64,8 @@ public record WriterOptions(
   }
 
   public WriterOptions withThreads(int n) {
-    return new WriterOptions(codec, level, blockSizeLog2, entriesPerPage, n, parentId, parentPathHint);
+    return new WriterOptions(
+        codec, level, blockSizeLog2, entriesPerPage, n, parentId, parentPathHint);
   }
 
   public WriterOptions withParent(SnapshotId id, String hint) {
