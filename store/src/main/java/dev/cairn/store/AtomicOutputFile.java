@@ -2,12 +2,15 @@ package dev.cairn.store;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -17,12 +20,21 @@ import java.util.concurrent.ThreadLocalRandom;
  * writer never leaves a half-written file under the final name, and never damages a file that was
  * already there.
  *
+ * <p>While bytes are written, the file is forced to disk in the background every {@value
+ * #FLUSH_EVERY} bytes, so that write-back overlaps the writer's work instead of all happening in
+ * {@link #commit()} (the kernel would otherwise hold gigabytes of dirty pages until the end).
+ *
  * <p><b>Thread safety:</b> not thread-safe; one writer owns it.
  */
 public final class AtomicOutputFile implements Closeable {
+  private static final long FLUSH_EVERY = 32L << 20;
+
   private final Path target;
   private final Path temp;
   private final FileChannel channel;
+  private final WritableByteChannel writer = new FlushingWriter();
+  private CompletableFuture<Void> flush = CompletableFuture.completedFuture(null);
+  private long unflushed;
   private boolean committed;
 
   private AtomicOutputFile(Path target, Path temp, FileChannel channel) {
@@ -46,9 +58,9 @@ public final class AtomicOutputFile implements Closeable {
     return new AtomicOutputFile(abs, temp, ch);
   }
 
-  /** The channel to write to; positioned at the start, append only. */
-  public FileChannel channel() {
-    return channel;
+  /** The channel to write to, append only. */
+  public WritableByteChannel channel() {
+    return writer;
   }
 
   /** The final path. */
@@ -58,6 +70,7 @@ public final class AtomicOutputFile implements Closeable {
 
   /** Makes the written bytes durable and visible under the target name. */
   public void commit() throws IOException {
+    flush.join();
     channel.force(true);
     channel.close();
     try {
@@ -69,9 +82,40 @@ public final class AtomicOutputFile implements Closeable {
     Fsync.directory(target.getParent());
   }
 
+  /** Counts written bytes and starts a background force when enough have piled up. */
+  private final class FlushingWriter implements WritableByteChannel {
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      int n = channel.write(src);
+      unflushed += n;
+      if (unflushed >= FLUSH_EVERY && flush.isDone()) {
+        unflushed = 0;
+        flush =
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    channel.force(false);
+                  } catch (IOException e) {
+                    // commit() forces again and reports the error where it matters.
+                  }
+                });
+      }
+      return n;
+    }
+
+    @Override
+    public boolean isOpen() {
+      return channel.isOpen();
+    }
+
+    @Override
+    public void close() {}
+  }
+
   @Override
   public void close() throws IOException {
     if (!committed) {
+      flush.join();
       try {
         channel.close();
       } finally {
