@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# Pack benchmark: `cairn pack` against `mksquashfs` on the same disk image, same codec and level,
+# measured in one run so the ratios are comparable even on a noisy machine.
+#
+# Rows: lz4, zstd level 3, zstd level 15; each against squashfs at its default 128 KiB block and
+# at Cairn's default 64 KiB block (-b 65536). Cairn packs once per codec; its size and time are
+# compared with both squashfs rows. mksquashfs of a single file builds a directory image holding
+# that file, which is what a user comparing the two would get.
+#
+# Fairness: both tools use every core (mksquashfs -processors $(nproc); cairn's writer uses one
+# thread per core); page caches are dropped before every timed run so both read the image cold;
+# the order of the tools alternates from codec to codec (and from repeat to repeat); each timed run
+# includes a final `sync`, so both are charged for getting their output to disk. Cairn is timed
+# through scripts/cairn as a user runs it (JVM start-up included), with the jar built beforehand.
+#
+# Pass criterion: cairn size / squashfs size <= 1.03 on every row.
+# Exit: 0 all rows pass, 3 some size ratio above the limit, 1 a tool failed, 2 usage.
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$here/out"
+CAIRN="$root/scripts/cairn"
+LIMIT=1.03
+
+usage() {
+  cat <<EOF
+usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--keep] [--no-check] [IMAGE]
+  Pack IMAGE (default: testimages/build/rootfs.img, built by testimages/make-rootfs.sh if absent)
+  with cairn and mksquashfs and print sizes, times and ratios. Outputs go to scripts/bench/out/.
+  --json        print only the JSON result on stdout (the table goes to stderr)
+  --repeat N    time every run N times and report the median (default 1)
+  --codecs LIST comma-separated subset of lz4,zstd3,zstd15 (default all)
+  --keep        keep the packed outputs (default: delete each after measuring it)
+  --no-check    skip checking that cairn verify passes and cairn cat returns the image's bytes
+EOF
+}
+
+json_only=0 repeat=1 keep=0 check=1 codecs="lz4,zstd3,zstd15" image=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --json) json_only=1 ;;
+    --repeat) repeat="${2:-}"; shift ;;
+    --repeat=*) repeat="${1#*=}" ;;
+    --codecs) codecs="${2:-}"; shift ;;
+    --codecs=*) codecs="${1#*=}" ;;
+    --keep) keep=1 ;;
+    --no-check) check=0 ;;
+    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
+  esac
+  shift
+done
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "--repeat needs a positive integer" >&2; exit 2; }
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+# The human-readable report goes to stdout, or to stderr when stdout is reserved for JSON.
+say() { if [ "$json_only" = 1 ]; then echo "$@" >&2; else echo "$@"; fi; }
+
+[ "$(id -u)" = 0 ] || die "run as root (dropping the page cache needs it)"
+if ! command -v mksquashfs >/dev/null; then
+  echo "installing squashfs-tools" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q squashfs-tools >&2 ||
+    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q squashfs-tools >&2; } ||
+    die "could not install squashfs-tools"
+fi
+
+if [ -z "$image" ]; then
+  image="$root/testimages/build/rootfs.img"
+  [ -f "$image" ] || "$root/testimages/make-rootfs.sh" "$image" >&2 || die "make-rootfs.sh failed"
+fi
+[ -f "$image" ] || { echo "$(basename "$0"): $image: no such file" >&2; exit 2; }
+image="$(readlink -f "$image")"
+image_bytes=$(stat -c %s "$image")
+
+# Build the jar now (the wrapper builds when sources changed), then forbid rebuilds so that no
+# timed run pays for Maven even if someone edits the sources meanwhile.
+"$CAIRN" --version >/dev/null || die "scripts/cairn does not run"
+export CAIRN_NO_BUILD=1
+nproc=$(nproc)
+sq_version=$(mksquashfs -version 2>/dev/null | head -1)
+java_version=$(java -version 2>&1 | head -1)
+# The JVM start-up every cairn run pays, for reading small-image results.
+t0=$EPOCHREALTIME
+"$CAIRN" --version >/dev/null
+startup=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+
+mkdir -p "$out"
+work="$(mktemp -d "$out/.run.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+caches=cold
+drop_caches() {
+  sync
+  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
+    echo "$(basename "$0"): cannot drop page caches here; runs read the image warm" >&2
+    caches=warm
+  fi
+}
+
+# timed NAME CMD...: runs CMD (+ sync) on a cold cache; appends the wall seconds to $work/NAME.times.
+timed() {
+  local name="$1"; shift
+  drop_caches
+  local t0=$EPOCHREALTIME
+  if ! "$@" >"$work/$name.log" 2>&1; then
+    cat "$work/$name.log" >&2
+    die "$name failed: $*"
+  fi
+  sync
+  local t1=$EPOCHREALTIME
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$work/$name.times"
+}
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+cairn_args() { # codec id -> cairn pack flags
+  case "$1" in
+    lz4) echo "--codec lz4" ;;
+    zstd3) echo "--codec zstd --level 3" ;;
+    zstd15) echo "--codec zstd --level 15" ;;
+    *) return 1 ;;
+  esac
+}
+squash_args() {
+  case "$1" in
+    lz4) echo "-comp lz4" ;;
+    zstd3) echo "-comp zstd -Xcompression-level 3" ;;
+    zstd15) echo "-comp zstd -Xcompression-level 15" ;;
+    *) return 1 ;;
+  esac
+}
+IFS=, read -r -a codec_list <<<"$codecs"
+for c in "${codec_list[@]}"; do cairn_args "$c" >/dev/null || { echo "unknown codec $c" >&2; exit 2; }; done
+
+image_sha=""
+if [ "$check" = 1 ]; then image_sha=$(sha256sum "$image" | cut -d' ' -f1); fi
+
+say "image: $image ($image_bytes bytes); cores: $nproc (mksquashfs -processors $nproc, cairn: 1 thread per core)"
+say "$sq_version; $java_version; cairn --version takes ${startup}s (JVM start-up, warm)"
+say "page cache dropped before each run; repeats: $repeat (median reported)"
+
+declare -A size
+i=0
+for c in "${codec_list[@]}"; do
+  cfile="$out/$c.cairn"
+  printf -v qi '%q' "$image"
+  printf -v qo '%q' "$out"
+  # Command lines as strings: they are shown to the user and run with bash -c.
+  jobs=(
+    "cairn-$c|rm -f $qo/$c.cairn && $(printf %q "$CAIRN") pack $qi -o $qo/$c.cairn $(cairn_args "$c")"
+    "sq128-$c|mksquashfs $qi $qo/$c-128k.sqfs $(squash_args "$c") -noappend -no-progress -processors $nproc"
+    "sq64-$c|mksquashfs $qi $qo/$c-64k.sqfs $(squash_args "$c") -b 65536 -noappend -no-progress -processors $nproc"
+  )
+  for ((r = 0; r < repeat; r++)); do
+    order=(0 1 2)
+    if (((i + r) % 2)); then order=(2 1 0); fi
+    for j in "${order[@]}"; do
+      name="${jobs[j]%%|*}"
+      say "  run $((r + 1))/$repeat: ${jobs[j]#*|}"
+      timed "$name" bash -c "${jobs[j]#*|}"
+    done
+  done
+  size[cairn-$c]=$(stat -c %s "$cfile")
+  size[sq128-$c]=$(stat -c %s "$out/$c-128k.sqfs")
+  size[sq64-$c]=$(stat -c %s "$out/$c-64k.sqfs")
+  if [ "$check" = 1 ]; then
+    "$CAIRN" verify "$cfile" >"$work/verify-$c.log" 2>&1 || { cat "$work/verify-$c.log" >&2; die "cairn verify $cfile failed"; }
+    got=$("$CAIRN" cat "$cfile" | sha256sum | cut -d' ' -f1)
+    [ "$got" = "$image_sha" ] || die "cairn cat $cfile does not return the image's bytes"
+  fi
+  [ "$keep" = 1 ] || rm -f "$cfile" "$out/$c-128k.sqfs" "$out/$c-64k.sqfs"
+  i=$((i + 1))
+done
+
+# --- report ---------------------------------------------------------------------------------------
+table="$out/pack-results.txt"
+json="$out/pack-results.json"
+fail=0
+rows_json=""
+{
+  printf '%-25s %12s %12s %8s %4s %8s %8s %11s %10s %8s\n' \
+    "row" "cairn bytes" "squashfs" "size c/s" "ok" "cairn s" "sqfs s" "cairn MiB/s" "sqfs MiB/s" "thr c/s"
+  for c in "${codec_list[@]}"; do
+    tc=$(median "$work/cairn-$c.times")
+    for b in 128 64; do
+      s="sq$b-$c"
+      ts=$(median "$work/$s.times")
+      read -r ratio ok mc ms thr < <(awk -v cb="${size[cairn-$c]}" -v sb="${size[$s]}" -v tc="$tc" -v ts="$ts" \
+        -v n="$image_bytes" -v lim="$LIMIT" 'BEGIN {
+          r = cb / sb; mc = n / 1048576 / tc; ms = n / 1048576 / ts
+          printf "%.4f %s %.1f %.1f %.3f\n", r, (r <= lim ? "yes" : "NO"), mc, ms, mc / ms }')
+      [ "$ok" = yes ] || fail=1
+      label="$c vs squashfs -b ${b}K"
+      printf '%-25s %12s %12s %8s %4s %8s %8s %11s %10s %8s\n' \
+        "$label" "${size[cairn-$c]}" "${size[$s]}" "$ratio" "$ok" "$tc" "$ts" "$mc" "$ms" "$thr"
+      rows_json+="${rows_json:+,}{\"codec\":\"$c\",\"squashfs_block\":$((b * 1024)),\"cairn_bytes\":${size[cairn-$c]},\"squashfs_bytes\":${size[$s]},\"size_ratio\":$ratio,\"size_ok\":$([ "$ok" = yes ] && echo true || echo false),\"cairn_seconds\":$tc,\"squashfs_seconds\":$ts,\"cairn_mib_s\":$mc,\"squashfs_mib_s\":$ms,\"throughput_ratio\":$thr}"
+    done
+  done
+} >"$table"
+printf '{"bench":"pack","image":"%s","image_bytes":%s,"processors":%s,"caches":"%s","cairn_startup_seconds":%s,"repeat":%s,"size_limit":%s,"pass":%s,"rows":[%s]}\n' \
+  "$image" "$image_bytes" "$nproc" "$caches" "$startup" "$repeat" "$LIMIT" "$([ "$fail" = 0 ] && echo true || echo false)" "$rows_json" >"$json"
+
+say ""
+if [ "$json_only" = 1 ]; then cat "$table" >&2; else cat "$table"; fi
+say "(size c/s = cairn bytes / squashfs bytes, must be <= $LIMIT; thr c/s = cairn MiB/s / mksquashfs MiB/s, above 1 means cairn is faster)"
+cat "$json"
+[ "$fail" = 0 ] || { echo "$(basename "$0"): size ratio above $LIMIT on some row" >&2; exit 3; }
