@@ -54,6 +54,7 @@ final class InfoCommand implements Callable<Integer> {
     m.put("codec", h.codec().displayName());
     m.put("level", h.codecLevel());
     m.put("block_size", h.blockSize());
+    m.put("dictionary_bytes", h.dictionaryLength());
     m.put("encrypted", h.encryption().enabled());
     m.put("parent_id", h.hasParent() ? h.parentId().toString() : null);
     m.put("parent_path_hint", h.hasParent() ? h.parentPathHint() : null);
@@ -90,6 +91,9 @@ final class InfoCommand implements Callable<Integer> {
     System.out.printf("created     %s%n", m.get("created"));
     System.out.printf("codec       %s level %d%n", h.codec().displayName(), h.codecLevel());
     System.out.printf("block size  %s%n", Human.bytes(h.blockSize()));
+    if (h.dictionaryLength() > 0) {
+      System.out.printf("dictionary  %s (zstd, trained)%n", Human.bytes(h.dictionaryLength()));
+    }
     System.out.printf("encrypted   %s%n", h.encryption().enabled() ? "yes (AES-256-GCM)" : "no");
     System.out.printf(
         "parent      %s%n",

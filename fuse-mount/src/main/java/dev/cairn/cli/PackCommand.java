@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.codec.DictionaryTrainer;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.Header;
 import dev.cairn.write.Pack;
@@ -47,6 +48,15 @@ final class PackCommand implements Callable<Integer> {
   @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "64K", description = "Block size, a power of two from 4K to 1M (default: ${DEFAULT-VALUE}).")
   long blockSize;
 
+  @Option(
+      names = "--dict",
+      paramLabel = "WHEN",
+      defaultValue = "auto",
+      description =
+          "Train a zstd dictionary from a sample of INPUT: auto (zstd level 6 and up), on, off"
+              + " (default: ${DEFAULT-VALUE}).")
+  String dict;
+
   @Option(names = "--threads", hidden = true, paramLabel = "N", description = "Compression threads (default: one per core).")
   Integer threads;
 
@@ -84,9 +94,10 @@ final class PackCommand implements Callable<Integer> {
       total += Files.size(i.path());
     }
     long t0 = System.nanoTime();
+    byte[] dictionary = wantsDictionary(options) ? DictionaryTrainer.train(in, options.blockSize()) : null;
     SnapshotWriter.Result result;
     try (Progress progress = Progress.start("pack", total, json)) {
-      result = Pack.run(inputs, out, options, progress);
+      result = Pack.run(inputs, out, options, dictionary, progress);
     }
     long nanos = System.nanoTime() - t0;
     if (json) {
@@ -98,6 +109,7 @@ final class PackCommand implements Callable<Integer> {
       m.put("codec", options.codec().displayName());
       m.put("level", options.level());
       m.put("block_size", options.blockSize());
+      m.put("dictionary_bytes", dictionary == null ? 0 : dictionary.length);
       m.put("seconds", nanos / 1e9);
       System.out.println(Json.of(m));
     } else {
@@ -113,6 +125,21 @@ final class PackCommand implements Callable<Integer> {
           Human.rate(total, nanos));
     }
     return ErrorHandler.OK;
+  }
+
+  private boolean wantsDictionary(WriterOptions options) throws UsageException {
+    boolean zstd = options.codec() == CodecType.ZSTD;
+    return switch (dict) {
+      case "off" -> false;
+      case "on" -> {
+        if (!zstd) {
+          throw new UsageException("--dict on needs --codec zstd");
+        }
+        yield true;
+      }
+      case "auto" -> zstd && options.level() >= 6;
+      default -> throw new UsageException("--dict '" + dict + "' is not one of auto, on, off");
+    };
   }
 
   private WriterOptions options() throws UsageException {

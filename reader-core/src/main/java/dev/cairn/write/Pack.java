@@ -25,12 +25,23 @@ public final class Pack {
   public static SnapshotWriter.Result run(
       List<Input> inputs, Path output, WriterOptions options, LongConsumer progress)
       throws IOException {
+    return run(inputs, output, options, null, progress);
+  }
+
+  /** Like {@link #run(List, Path, WriterOptions, LongConsumer)} with a zstd dictionary. */
+  public static SnapshotWriter.Result run(
+      List<Input> inputs,
+      Path output,
+      WriterOptions options,
+      byte[] dictionary,
+      LongConsumer progress)
+      throws IOException {
     List<String> names = new ArrayList<>();
     for (Input in : inputs) {
       names.add(in.name());
     }
     try (AtomicOutputFile file = AtomicOutputFile.create(output);
-        SnapshotWriter writer = SnapshotWriter.start(file.channel(), options, names)) {
+        SnapshotWriter writer = SnapshotWriter.start(file.channel(), options, names, dictionary)) {
       long before = 0;
       for (Input in : inputs) {
         try (FileBlockFeed feed = FileBlockFeed.open(in.path(), options.blockSizeLog2())) {

@@ -4,6 +4,7 @@ import dev.cairn.codec.Codec;
 import dev.cairn.codec.Compressor;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
+import dev.cairn.format.CodecType;
 import dev.cairn.format.ContentHasher;
 import dev.cairn.format.Crc32c;
 import dev.cairn.format.Encryption;
@@ -56,7 +57,8 @@ public final class SnapshotWriter implements Closeable {
   private long position;
   private boolean finished;
 
-  private SnapshotWriter(WritableByteChannel out, WriterOptions options, Header header) {
+  private SnapshotWriter(
+      WritableByteChannel out, WriterOptions options, Header header, byte[] dictionary) {
     this.out = out;
     this.options = options;
     this.header = header;
@@ -75,7 +77,7 @@ public final class SnapshotWriter implements Closeable {
     this.worker =
         ThreadLocal.withInitial(
             () -> {
-              Worker w = new Worker(codec.newCompressor(options.level(), null));
+              Worker w = new Worker(codec.newCompressor(options.level(), dictionary));
               workers.add(w);
               return w;
             });
@@ -88,6 +90,22 @@ public final class SnapshotWriter implements Closeable {
    */
   public static SnapshotWriter start(
       WritableByteChannel out, WriterOptions options, List<String> streamNames) throws IOException {
+    return start(out, options, streamNames, null);
+  }
+
+  /**
+   * Like {@link #start(WritableByteChannel, WriterOptions, List)}, compressing every block with a
+   * zstd {@code dictionary} (null for none), which is stored right after the header.
+   */
+  public static SnapshotWriter start(
+      WritableByteChannel out, WriterOptions options, List<String> streamNames, byte[] dictionary)
+      throws IOException {
+    if (dictionary != null
+        && (options.codec() != CodecType.ZSTD
+            || dictionary.length == 0
+            || dictionary.length > Header.MAX_DICTIONARY_LENGTH)) {
+      throw new IllegalArgumentException("a dictionary needs zstd and at most 4 MiB");
+    }
     for (String name : streamNames) {
       if (!Header.isValidStreamName(name)) {
         throw new IllegalArgumentException("'" + name + "' cannot be a stream name");
@@ -105,14 +123,17 @@ public final class SnapshotWriter implements Closeable {
             options.codec(),
             options.level(),
             options.entriesPerPage(),
-            0,
-            0,
+            dictionary == null ? 0 : dictionary.length,
+            dictionary == null ? 0 : Crc32c.ofRemaining(ByteBuffer.wrap(dictionary)),
             streamNames,
             options.parentId(),
             options.parentPathHint(),
             Encryption.NONE);
-    SnapshotWriter w = new SnapshotWriter(out, options, header);
+    SnapshotWriter w = new SnapshotWriter(out, options, header, dictionary);
     w.write(header.encode());
+    if (dictionary != null) {
+      w.write(ByteBuffer.wrap(dictionary));
+    }
     return w;
   }
 
@@ -237,7 +258,7 @@ public final class SnapshotWriter implements Closeable {
     }
     outBuf.clear();
     int n =
-        options.codec() == dev.cairn.format.CodecType.NONE ? -1 : w.compressor.compress(in, outBuf);
+        options.codec() == CodecType.NONE ? -1 : w.compressor.compress(in, outBuf);
     ByteBuffer stored;
     BlockKind kind;
     if (n < 0 || n >= length) {
