@@ -144,6 +144,18 @@ public final class Snapshot implements Closeable {
       }
       dictionary = new byte[d.remaining()];
       d.get(dictionary);
+      // A dictionary zstd cannot load would otherwise fail every block read with an unchecked
+      // ZstdException; its checksum only proves it is the one that was written.
+      try {
+        Codec.of(header.codec()).newDecompressor(dictionary).close();
+      } catch (RuntimeException e) {
+        throw new CorruptSnapshotException(
+            name,
+            null,
+            CorruptSnapshotException.NO_BLOCK,
+            "compression dictionary cannot be loaded (" + e.getMessage() + ")",
+            e);
+      }
     }
     Trailer trailer =
         Trailer.parse(read(source, size - Trailer.LENGTH, Trailer.LENGTH), size, name);
