@@ -3,6 +3,8 @@ package dev.cairn.codec;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdDictCompress;
+import com.github.luben.zstd.ZstdDictDecompress;
 import com.github.luben.zstd.ZstdException;
 import dev.cairn.format.CodecType;
 import java.nio.ByteBuffer;
@@ -33,8 +35,11 @@ public final class ZstdCodec implements Codec {
     ZstdCompressCtx ctx = new ZstdCompressCtx();
     ctx.setLevel(level);
     ctx.setChecksum(false);
-    if (dictionary != null) {
-      ctx.loadDict(dictionary);
+    // A digested dictionary (CDict): loading raw dictionary bytes instead would make zstd digest
+    // them again at the start of every block, which at high levels costs more than compressing.
+    ZstdDictCompress dict = dictionary == null ? null : new ZstdDictCompress(dictionary, level);
+    if (dict != null) {
+      ctx.loadDict(dict);
     }
     return new Compressor() {
       @Override
@@ -65,6 +70,9 @@ public final class ZstdCodec implements Codec {
       @Override
       public void close() {
         ctx.close();
+        if (dict != null) {
+          dict.close();
+        }
       }
     };
   }
@@ -72,8 +80,9 @@ public final class ZstdCodec implements Codec {
   @Override
   public Decompressor newDecompressor(byte[] dictionary) {
     ZstdDecompressCtx ctx = new ZstdDecompressCtx();
-    if (dictionary != null) {
-      ctx.loadDict(dictionary);
+    ZstdDictDecompress dict = dictionary == null ? null : new ZstdDictDecompress(dictionary);
+    if (dict != null) {
+      ctx.loadDict(dict);
     }
     return new Decompressor() {
       @Override
@@ -108,6 +117,9 @@ public final class ZstdCodec implements Codec {
       @Override
       public void close() {
         ctx.close();
+        if (dict != null) {
+          dict.close();
+        }
       }
     };
   }
