@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.read.Snapshot;
+import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -26,6 +27,8 @@ final class CatCommand implements Callable<Integer> {
 
   @Mixin GlobalOptions global;
 
+  @Mixin ParentSearch parentSearch;
+
   @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
   String snap;
 
@@ -40,7 +43,8 @@ final class CatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Snapshot s = Snapshots.open(snap)) {
+    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs())) {
+      Snapshot s = chain.top();
       int idx = stream == Role.primary ? 0 : 1;
       if (idx >= s.streams().size()) {
         throw new UsageException(snap + ": has no secondary stream");

@@ -3,7 +3,13 @@ package dev.cairn.cli;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
+import dev.cairn.format.MissingParentException;
+import dev.cairn.read.BlockCache;
+import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
+import dev.cairn.read.SnapshotChain;
+import dev.cairn.store.FileByteSource;
+import java.nio.file.Path;
 import dev.cairn.read.StreamReader;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +31,8 @@ import picocli.CommandLine.Parameters;
 final class InfoCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
+  @Mixin ParentSearch parentSearch;
+
   @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
   String snap;
 
@@ -33,8 +41,23 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Snapshot s = Snapshots.open(snap)) {
+    Path path = Inputs.regularFile(snap, "snapshot");
+    List<Map<String, Object>> chain = new ArrayList<>();
+    String parentProblem = null;
+    try (SnapshotChain c = SnapshotChain.open(path, parentSearch.dirs(), cache(), new ReadStats())) {
+      for (Snapshot member : c.members()) {
+        Map<String, Object> cm = new LinkedHashMap<>();
+        cm.put("snapshot", member.describe());
+        cm.put("id", member.header().snapshotId().toString());
+        chain.add(cm);
+      }
+    } catch (MissingParentException e) {
+      parentProblem = e.getMessage();
+    }
+    try (Snapshot s = Snapshot.open(FileByteSource.open(path), cache(), new ReadStats())) {
       Map<String, Object> info = describe(s);
+      info.put("chain", chain);
+      info.put("parent_error", parentProblem);
       if (json) {
         System.out.println(Json.of(info));
       } else {
@@ -42,6 +65,10 @@ final class InfoCommand implements Callable<Integer> {
       }
     }
     return ErrorHandler.OK;
+  }
+
+  private static BlockCache cache() {
+    return BlockCache.withCapacity(1 << 20);
   }
 
   static Map<String, Object> describe(Snapshot s) throws java.io.IOException {
@@ -98,6 +125,16 @@ final class InfoCommand implements Callable<Integer> {
     System.out.printf(
         "parent      %s%n",
         h.hasParent() ? h.parentId() + " (" + h.parentPathHint() + ")" : "none");
+    if (m.get("parent_error") != null) {
+      System.out.printf("parent      NOT USABLE: %s%n", m.get("parent_error"));
+    } else if (h.hasParent()) {
+      List<Map<String, Object>> chain = (List<Map<String, Object>>) m.get("chain");
+      for (int i = 1; i < chain.size(); i++) {
+        System.out.printf(
+            "%s %s (%s)%n", i == 1 ? "chain      " : "           ", chain.get(i).get("snapshot"),
+            chain.get(i).get("id"));
+      }
+    }
     System.out.printf("file size   %s%n", Human.bytes((Long) m.get("file_bytes")));
     for (Map<String, Object> sm : (List<Map<String, Object>>) m.get("streams")) {
       long size = (Long) sm.get("size");

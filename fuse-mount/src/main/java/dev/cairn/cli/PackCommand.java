@@ -3,6 +3,8 @@ package dev.cairn.cli;
 import dev.cairn.codec.DictionaryTrainer;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.Header;
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.SnapshotChain;
 import dev.cairn.write.Pack;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
@@ -45,8 +47,8 @@ final class PackCommand implements Callable<Integer> {
   @Option(names = "--level", paramLabel = "N", description = "Compression level (lz4: 0 fast, 1-17 HC; zstd: -7..22, default 3).")
   Integer level;
 
-  @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "64K", description = "Block size, a power of two from 4K to 1M (default: ${DEFAULT-VALUE}).")
-  long blockSize;
+  @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, description = "Block size, a power of two from 4K to 1M (default: 64K, or the parent's).")
+  Long blockSize;
 
   @Option(
       names = "--dict",
@@ -56,6 +58,16 @@ final class PackCommand implements Callable<Integer> {
           "Train a zstd dictionary from a sample of INPUT: auto (zstd level 6 and up), on, off"
               + " (default: ${DEFAULT-VALUE}).")
   String dict;
+
+  @Option(
+      names = "--parent",
+      paramLabel = "SNAP",
+      description =
+          "Write a thin snapshot: blocks unchanged from SNAP's at the same position are stored as"
+              + " references to it.")
+  String parent;
+
+  @Mixin ParentSearch parentSearch;
 
   @Option(names = "--threads", hidden = true, paramLabel = "N", description = "Compression threads (default: one per core).")
   Integer threads;
@@ -88,16 +100,58 @@ final class PackCommand implements Callable<Integer> {
         throw new UsageException(output + ": output would overwrite input " + i.path());
       }
     }
-    WriterOptions options = options();
+    SnapshotChain parentChain = null;
+    String parentHint = null;
+    if (parent != null) {
+      Path parentPath = Inputs.regularFile(parent, "snapshot");
+      parentChain = Snapshots.openChain(parent, parentSearch.dirs());
+      if (blockSize != null && blockSize != parentChain.top().header().blockSize()) {
+        parentChain.close();
+        throw new UsageException(
+            "--block-size "
+                + blockSize
+                + " differs from the parent's "
+                + parentChain.top().header().blockSize()
+                + "; a thin snapshot uses its parent's block size");
+      }
+      if (Files.exists(out) && Files.isSameFile(parentPath, out)) {
+        parentChain.close();
+        throw new UsageException(output + ": output would overwrite its parent " + parent);
+      }
+      blockSize = (long) parentChain.top().header().blockSize();
+      parentHint = out.getParent().relativize(parentPath.toAbsolutePath().normalize()).toString();
+    }
+    try (SnapshotChain closeLater = parentChain) {
+      return pack(
+          inputs, in, out, total(inputs), closeLater == null ? null : closeLater.top(), parentHint);
+    }
+  }
+
+  private static long total(List<Pack.Input> inputs) throws java.io.IOException {
     long total = 0;
     for (Pack.Input i : inputs) {
       total += Files.size(i.path());
+    }
+    return total;
+  }
+
+  private int pack(
+      List<Pack.Input> inputs,
+      Path in,
+      Path out,
+      long total,
+      Snapshot parentSnap,
+      String parentHint)
+      throws Exception {
+    WriterOptions options = options();
+    if (parentSnap != null) {
+      options = options.withParent(parentSnap.header().snapshotId(), parentHint);
     }
     long t0 = System.nanoTime();
     byte[] dictionary = wantsDictionary(options) ? DictionaryTrainer.train(in, options.blockSize()) : null;
     SnapshotWriter.Result result;
     try (Progress progress = Progress.start("pack", total, json)) {
-      result = Pack.run(inputs, out, options, dictionary, progress);
+      result = Pack.run(inputs, out, options, dictionary, parentSnap, progress);
     }
     long nanos = System.nanoTime() - t0;
     if (json) {
@@ -110,6 +164,7 @@ final class PackCommand implements Callable<Integer> {
       m.put("level", options.level());
       m.put("block_size", options.blockSize());
       m.put("dictionary_bytes", dictionary == null ? 0 : dictionary.length);
+      m.put("parent_id", parentSnap == null ? null : parentSnap.header().snapshotId().toString());
       m.put("seconds", nanos / 1e9);
       System.out.println(Json.of(m));
     } else {
@@ -155,6 +210,7 @@ final class PackCommand implements Callable<Integer> {
           "--level " + lvl + " is out of range for " + type.displayName() + " (" + type.minLevel()
               + ".." + type.maxLevel() + ")");
     }
+    long blockSize = this.blockSize == null ? 65536 : this.blockSize;
     if (Long.bitCount(blockSize) != 1 || blockSize < 4096 || blockSize > (1 << 20)) {
       throw new UsageException(
           "--block-size " + blockSize + " must be a power of two from 4K to 1M");

@@ -3,25 +3,36 @@ package dev.cairn.cli;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.read.SnapshotChain;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
-/** Opens the {@code SNAP} argument of a command. Stateless. */
+/** Opens the {@code SNAP} argument of a command, with its parent chain. Stateless. */
 final class Snapshots {
   static final long DEFAULT_CACHE = 64L << 20;
 
   private Snapshots() {}
 
-  /** Opens a snapshot named on the command line, with a small cache, for one-shot commands. */
-  static Snapshot open(String spec) throws IOException, UsageException {
-    return open(spec, BlockCache.withCapacity(DEFAULT_CACHE), new ReadStats());
+  /** Opens a snapshot and its parents with a small cache, for one-shot commands. */
+  static SnapshotChain openChain(String spec, List<Path> searchDirs)
+      throws IOException, UsageException {
+    return openChain(spec, BlockCache.withCapacity(DEFAULT_CACHE), new ReadStats(), searchDirs);
   }
 
-  static Snapshot open(String spec, BlockCache cache, ReadStats stats)
+  static SnapshotChain openChain(
+      String spec, BlockCache cache, ReadStats stats, List<Path> searchDirs)
       throws IOException, UsageException {
     Path p = Inputs.regularFile(spec, "snapshot");
-    return Snapshot.open(FileByteSource.open(p), cache, stats);
+    return SnapshotChain.open(p, searchDirs, cache, stats);
+  }
+
+  /**
+   * Opens a snapshot for a long-lived reader (a mount): its parents stay open for the life of the
+   * process.
+   */
+  static Snapshot open(String spec, BlockCache cache, ReadStats stats)
+      throws IOException, UsageException {
+    return openChain(spec, cache, stats, List.of()).top();
   }
 }

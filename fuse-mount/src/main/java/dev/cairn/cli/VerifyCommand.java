@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.read.Snapshot;
+import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.Verifier;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,6 +21,8 @@ import picocli.CommandLine.Parameters;
 final class VerifyCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
+  @Mixin ParentSearch parentSearch;
+
   @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
   String snap;
 
@@ -28,7 +31,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (Snapshot s = Snapshots.open(snap)) {
+    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs())) {
+      Snapshot s = chain.top();
       Verifier v = new Verifier(s);
       long t0 = System.nanoTime();
       Verifier.Report report;

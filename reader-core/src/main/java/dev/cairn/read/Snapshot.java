@@ -9,6 +9,7 @@ import dev.cairn.format.Crc32c;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
+import dev.cairn.format.MissingParentException;
 import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.Trailer;
 import dev.cairn.store.ByteSource;
@@ -123,15 +124,9 @@ public final class Snapshot implements Closeable {
       ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats) throws IOException {
     String name = source.describe();
     long size = source.size();
-    if (size < Header.PREFIX_LENGTH) {
-      throw new NotASnapshotException(name, "only " + size + " bytes long");
-    }
-    ByteBuffer prefix = read(source, 0, Header.PREFIX_LENGTH);
-    int headerLength = Header.peekLength(prefix, name);
-    if (size < headerLength + Trailer.LENGTH) {
-      throw new CorruptSnapshotException(name, "file is truncated (" + size + " bytes)");
-    }
-    Header header = Header.parse(read(source, 0, headerLength), name);
+    Header header = readHeader(source);
+    // The stored length, not a re-encoding: a later minor version may carry extra header fields.
+    int headerLength = Header.peekLength(read(source, 0, Header.PREFIX_LENGTH), name);
     long dataStart = headerLength + (long) header.dictionaryLength();
     if (dataStart + Trailer.LENGTH > size) {
       throw new CorruptSnapshotException(name, "file is truncated inside the dictionary");
@@ -177,8 +172,14 @@ public final class Snapshot implements Closeable {
     Footer footer = Footer.parse(fb, header, dataStart, trailer.footerOffset(), name);
     if (parent != null) {
       if (!parent.header.snapshotId().equals(header.parentId())) {
-        throw new IllegalArgumentException(
-            "parent " + parent.header.snapshotId() + " is not " + header.parentId());
+        throw new MissingParentException(
+            name
+                + ": expects parent snapshot "
+                + header.parentId()
+                + ", but "
+                + parent.describe()
+                + " is "
+                + parent.header.snapshotId());
       }
       if (parent.header.blockSize() != header.blockSize()) {
         throw new CorruptSnapshotException(
@@ -199,6 +200,20 @@ public final class Snapshot implements Closeable {
         parent,
         cache,
         stats);
+  }
+
+  /** Reads and validates only the header: enough to follow a parent chain cheaply. */
+  public static Header readHeader(ByteSource source) throws IOException {
+    String name = source.describe();
+    long size = source.size();
+    if (size < Header.PREFIX_LENGTH) {
+      throw new NotASnapshotException(name, "only " + size + " bytes long");
+    }
+    int headerLength = Header.peekLength(read(source, 0, Header.PREFIX_LENGTH), name);
+    if (size < headerLength + Trailer.LENGTH) {
+      throw new CorruptSnapshotException(name, "file is truncated (" + size + " bytes)");
+    }
+    return Header.parse(read(source, 0, headerLength), name);
   }
 
   private static ByteBuffer read(ByteSource source, long pos, int len) throws IOException {

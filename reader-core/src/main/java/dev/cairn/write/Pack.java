@@ -1,5 +1,7 @@
 package dev.cairn.write;
 
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
 import dev.cairn.store.AtomicOutputFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,15 +27,20 @@ public final class Pack {
   public static SnapshotWriter.Result run(
       List<Input> inputs, Path output, WriterOptions options, LongConsumer progress)
       throws IOException {
-    return run(inputs, output, options, null, progress);
+    return run(inputs, output, options, null, null, progress);
   }
 
-  /** Like {@link #run(List, Path, WriterOptions, LongConsumer)} with a zstd dictionary. */
+  /**
+   * Like {@link #run(List, Path, WriterOptions, LongConsumer)}, with a zstd dictionary (or null)
+   * and, for a thin snapshot, the parent (or null) whose unchanged blocks are inherited; {@code
+   * options} must then name the parent's id and path hint.
+   */
   public static SnapshotWriter.Result run(
       List<Input> inputs,
       Path output,
       WriterOptions options,
       byte[] dictionary,
+      Snapshot parent,
       LongConsumer progress)
       throws IOException {
     List<String> names = new ArrayList<>();
@@ -46,7 +53,10 @@ public final class Pack {
       for (Input in : inputs) {
         try (FileBlockFeed feed = FileBlockFeed.open(in.path(), options.blockSizeLog2())) {
           long base = before;
-          writer.writeStream(feed, done -> progress.accept(base + done));
+          int i = names.indexOf(in.name());
+          StreamReader parentStream =
+              parent != null && i < parent.streams().size() ? parent.stream(i) : null;
+          writer.writeStream(feed, parentStream, done -> progress.accept(base + done));
           before += feed.size();
         }
       }

@@ -13,6 +13,7 @@ import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.format.Trailer;
+import dev.cairn.read.StreamReader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -20,6 +21,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -151,6 +153,20 @@ public final class SnapshotWriter implements Closeable {
    * done after each block.
    */
   public void writeStream(BlockFeed feed, LongConsumer progress) throws IOException {
+    writeStream(feed, null, progress);
+  }
+
+  /**
+   * Writes the next stream of a thin snapshot: a block whose content hash equals that of {@code
+   * parent}'s block at the same index is written as an inherited reference without data. With a
+   * null {@code parent} this is a standalone stream.
+   */
+  public void writeStream(BlockFeed feed, StreamReader parent, LongConsumer progress)
+      throws IOException {
+    if (parent != null && parent.blockSize() != blockSize) {
+      throw new IllegalArgumentException(
+          "block size " + blockSize + " differs from the parent's " + parent.blockSize());
+    }
     int streamIndex = layouts.size();
     if (finished || streamIndex >= header.streamNames().size()) {
       throw new IllegalStateException("no stream left to write");
@@ -178,7 +194,11 @@ public final class SnapshotWriter implements Closeable {
             inflight.add(java.util.concurrent.CompletableFuture.completedFuture(e));
           } else {
             in.flip();
-            inflight.add(pool.submit(() -> encode(b, in)));
+            byte[] parentHash =
+                parent != null && b < parent.blockCount() && parent.blockLength(b) == length
+                    ? parent.entry(b).contentHash()
+                    : null;
+            inflight.add(pool.submit(() -> encode(b, in, parentHash)));
           }
           continue;
         }
@@ -244,7 +264,7 @@ public final class SnapshotWriter implements Closeable {
     return new BlockEntry(BlockKind.PARENT, 0, 0, 0, parent.contentHash());
   }
 
-  private Encoded encode(long block, ByteBuffer in) {
+  private Encoded encode(long block, ByteBuffer in, byte[] parentHash) {
     int length = in.remaining();
     if (in.mismatch(ZEROS.duplicate().limit(length)) == -1) {
       byte[] hash = length == blockSize ? zeroBlockHash : worker.get().hasher.hash(in);
@@ -252,6 +272,9 @@ public final class SnapshotWriter implements Closeable {
     }
     Worker w = worker.get();
     byte[] hash = w.hasher.hash(in);
+    if (parentHash != null && Arrays.equals(hash, parentHash)) {
+      return new Encoded(block, length, new BlockEntry(BlockKind.PARENT, 0, 0, 0, hash), null, in);
+    }
     ByteBuffer outBuf = outputBuffers.poll();
     if (outBuf == null) {
       outBuf = ByteBuffer.allocateDirect(codec.maxCompressedLength(blockSize));
