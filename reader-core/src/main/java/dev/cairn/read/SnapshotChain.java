@@ -95,7 +95,7 @@ public final class SnapshotChain implements Closeable {
           continue;
         }
         if (!h.snapshotId().equals(want)) {
-          tried.add(c + " (is snapshot " + h.snapshotId() + ")");
+          tried.add(c + " (a different snapshot, " + h.snapshotId() + ")");
           continue;
         }
         found = c;
