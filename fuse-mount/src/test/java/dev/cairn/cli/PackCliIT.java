@@ -1,0 +1,298 @@
+package dev.cairn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs the real {@code cairn.jar} for pack, info, verify and cat, and checks bytes, exit codes
+ * and messages the way a user's script would see them.
+ */
+class PackCliIT {
+  private static final Path JAR = Path.of("target/cairn.jar").toAbsolutePath();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path shared;
+  static Path mixed;
+  static byte[] mixedBytes;
+
+  @TempDir Path dir;
+
+  /** Exit code, stdout bytes and stderr text of one run. */
+  record Run(int exit, byte[] out, String err) {
+    String outText() {
+      return new String(out, StandardCharsets.UTF_8);
+    }
+  }
+
+  static Run cairn(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-jar");
+    cmd.add(JAR.toString());
+    cmd.addAll(Arrays.asList(args));
+    Path err = Files.createTempFile("cairn-err", ".txt");
+    Path out = Files.createTempFile("cairn-out", ".bin");
+    try {
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+              .redirectOutput(out.toFile())
+              .redirectError(err.toFile())
+              .start();
+      if (!p.waitFor(120, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new AssertionError("cairn " + String.join(" ", args) + " did not finish in 120 s");
+      }
+      return new Run(p.exitValue(), Files.readAllBytes(out), Files.readString(err));
+    } finally {
+      Files.deleteIfExists(err);
+      Files.deleteIfExists(out);
+    }
+  }
+
+  /** 40 MiB of text, binaries, random bytes and zeros, ending with an odd tail. */
+  @BeforeAll
+  static void makeMixedInput() throws IOException {
+    Random r = new Random(40);
+    var buf = new java.io.ByteArrayOutputStream();
+    List<Path> sources = new ArrayList<>();
+    try (Stream<Path> s = Files.list(Path.of("/usr/share/common-licenses"))) {
+      s.filter(Files::isRegularFile).sorted().forEach(sources::add);
+    }
+    sources.add(Path.of("/bin/ls"));
+    sources.add(Path.of("/bin/bash"));
+    while (buf.size() < 40 << 20) {
+      Path p = sources.get(r.nextInt(sources.size()));
+      buf.writeBytes(Files.readAllBytes(p));
+      byte[] rnd = new byte[r.nextInt(300_000)];
+      r.nextBytes(rnd);
+      buf.writeBytes(rnd);
+      buf.writeBytes(new byte[r.nextInt(500_000)]);
+    }
+    byte[] all = Arrays.copyOf(buf.toByteArray(), (40 << 20) + 12_345);
+    mixed = shared.resolve("mixed.bin");
+    Files.write(mixed, all);
+    mixedBytes = all;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"lz4", "zstd", "none"})
+  void mixedInputRoundTripsThroughPackAndCat(String codec) throws Exception {
+    Path snap = dir.resolve("m.cairn");
+    Run pack = cairn("pack", mixed.toString(), "-o", snap.toString(), "--codec", codec);
+    assertEquals(0, pack.exit(), pack.err());
+    assertTrue(pack.outText().startsWith("packed "), pack.outText());
+    Run cat = cairn("cat", snap.toString());
+    assertEquals(0, cat.exit(), cat.err());
+    assertArrayEquals(mixedBytes, cat.out(), "cat returns the packed bytes");
+
+    Run range = cairn("cat", snap.toString(), "--offset", "1000003", "--length", "333333");
+    assertEquals(0, range.exit(), range.err());
+    assertArrayEquals(Arrays.copyOfRange(mixedBytes, 1000003, 1000003 + 333333), range.out());
+
+    Run tail = cairn("cat", snap.toString(), "--offset", String.valueOf(mixedBytes.length - 10), "--length", "1M");
+    assertArrayEquals(Arrays.copyOfRange(mixedBytes, mixedBytes.length - 10, mixedBytes.length), tail.out());
+
+    Run verify = cairn("verify", snap.toString());
+    assertEquals(0, verify.exit(), verify.err());
+    assertTrue(verify.outText().contains("OK"), verify.outText());
+  }
+
+  @Test
+  void infoJsonIsOneObjectWithStreamSizes() throws Exception {
+    Path second = dir.resolve("notes.txt");
+    Files.writeString(second, "secondary stream\n".repeat(1000));
+    Path snap = dir.resolve("two.cairn");
+    assertEquals(0, cairn("pack", mixed.toString(), "-o", snap.toString(), "--secondary", second.toString(), "--codec", "zstd", "--name", "disk.img").exit());
+    Run info = cairn("info", snap.toString(), "--json");
+    assertEquals(0, info.exit(), info.err());
+    String text = info.outText().trim();
+    assertFalse(text.contains("\n"), "one line");
+    JsonNode n = JSON.readTree(text);
+    assertEquals("zstd", n.get("codec").asText());
+    assertEquals(65536, n.get("block_size").asInt());
+    assertEquals(2, n.get("streams").size());
+    assertEquals("disk.img", n.get("streams").get(0).get("name").asText());
+    assertEquals(mixedBytes.length, n.get("streams").get(0).get("size").asLong());
+    assertEquals("notes.txt", n.get("streams").get(1).get("name").asText());
+    assertEquals(Files.size(second), n.get("streams").get(1).get("size").asLong());
+
+    Run sec = cairn("cat", snap.toString(), "--stream", "secondary");
+    assertArrayEquals(Files.readAllBytes(second), sec.out());
+  }
+
+  @Test
+  void verifyNamesTheBlockAfterADataByteFlips() throws Exception {
+    Path snap = dir.resolve("v.cairn");
+    assertEquals(0, cairn("pack", mixed.toString(), "-o", snap.toString()).exit());
+    Run json = cairn("verify", snap.toString(), "--json");
+    assertEquals(0, json.exit());
+    assertTrue(JSON.readTree(json.outText()).get("ok").asBoolean());
+
+    // Flip a byte in the stored data of block 37: its offset comes from the index via info.
+    long offset = dataOffsetOfBlock(snap, 37);
+    flip(snap, offset + 5);
+    Run bad = cairn("verify", snap.toString(), "--json");
+    assertEquals(1, bad.exit(), bad.outText());
+    JsonNode n = JSON.readTree(bad.outText());
+    assertFalse(n.get("ok").asBoolean());
+    assertEquals(1, n.get("problem_count").asInt());
+    assertEquals(37, n.get("problems").get(0).get("block").asLong());
+    assertEquals("mixed.bin", n.get("problems").get(0).get("stream").asText());
+
+    Run human = cairn("verify", snap.toString());
+    assertEquals(1, human.exit());
+    assertTrue(human.err().contains("block 37"), human.err());
+
+    Run cat = cairn("cat", snap.toString());
+    assertEquals(1, cat.exit(), "cat of a corrupt block fails");
+    assertTrue(cat.err().contains("stream mixed.bin, block 37"), cat.err());
+    assertTrue(cat.out().length <= 37L * 65536, "nothing of the bad block or after it is written");
+    assertNoStackTrace(cat);
+
+    Run other = cairn("cat", snap.toString(), "--offset", "0", "--length", String.valueOf(37 * 65536));
+    assertEquals(0, other.exit(), "blocks before the damage still read");
+    assertArrayEquals(Arrays.copyOf(mixedBytes, 37 * 65536), other.out());
+  }
+
+  @Test
+  void badInputsGetOneLineAndTheRightExitCode() throws Exception {
+    Path snap = dir.resolve("good.cairn");
+    assertEquals(0, cairn("pack", mixed.toString(), "-o", snap.toString()).exit());
+    byte[] good = Files.readAllBytes(snap);
+
+    expectFailure(2, "no such file", "info", dir.resolve("missing.cairn").toString());
+    expectFailure(2, "is a directory", "info", dir.toString());
+    Path empty = Files.createFile(dir.resolve("empty.cairn"));
+    expectFailure(2, "not a Cairn snapshot", "info", empty.toString());
+    Path random = dir.resolve("random.cairn");
+    byte[] rnd = new byte[100_000];
+    new Random(1).nextBytes(rnd);
+    Files.write(random, rnd);
+    expectFailure(2, "not a Cairn snapshot", "verify", random.toString());
+
+    Path truncated = dir.resolve("truncated.cairn");
+    Files.write(truncated, Arrays.copyOf(good, good.length / 2));
+    expectFailure(1, "truncated", "info", truncated.toString());
+
+    Path badTrailer = dir.resolve("trailer.cairn");
+    byte[] t = good.clone();
+    t[t.length - 10] ^= 0x40;
+    Files.write(badTrailer, t);
+    expectFailure(1, "trailer", "cat", badTrailer.toString());
+
+    Path hugeFooter = dir.resolve("huge.cairn");
+    byte[] h = good.clone();
+    // Footer length field (trailer bytes 16..19) claiming ~4 GiB, with the trailer CRC fixed up,
+    // so only the length check can catch it.
+    int tr = h.length - 48;
+    h[tr + 16] = (byte) 0xff;
+    h[tr + 17] = (byte) 0xff;
+    h[tr + 18] = (byte) 0xff;
+    h[tr + 19] = (byte) 0x7f;
+    reseal(h, tr);
+    Files.write(hugeFooter, h);
+    expectFailure(1, "footer", "info", hugeFooter.toString());
+
+    expectFailure(2, "--codec", "pack", mixed.toString(), "-o", dir.resolve("x.cairn").toString(), "--codec", "brotli");
+    expectFailure(2, "--block-size", "pack", mixed.toString(), "-o", dir.resolve("x.cairn").toString(), "--block-size", "3000");
+    expectFailure(2, "not a size", "pack", mixed.toString(), "-o", dir.resolve("x.cairn").toString(), "--block-size", "lots");
+    expectFailure(2, "no such file", "pack", dir.resolve("nope.img").toString(), "-o", dir.resolve("x.cairn").toString());
+    expectFailure(2, "does not exist", "pack", mixed.toString(), "-o", dir.resolve("no/such/dir/x.cairn").toString());
+    assertFalse(Files.exists(dir.resolve("x.cairn")), "a failed pack leaves no output");
+  }
+
+  @Test
+  void failedPackLeavesExistingOutputAndNoTemporaryFiles() throws Exception {
+    Path out = dir.resolve("keep.cairn");
+    Files.writeString(out, "precious");
+    expectFailure(2, "is a directory", "pack", dir.toString(), "-o", out.toString());
+    assertEquals("precious", Files.readString(out));
+    try (Stream<Path> s = Files.list(dir)) {
+      assertEquals(List.of(out), s.toList());
+    }
+  }
+
+  @Test
+  void helpListsTheCommands() throws Exception {
+    Run help = cairn("--help");
+    assertEquals(0, help.exit());
+    for (String c : List.of("pack", "info", "verify", "cat")) {
+      assertTrue(help.outText().contains("  " + c + " "), c + " in " + help.outText());
+    }
+    Run none = cairn();
+    assertEquals(2, none.exit());
+  }
+
+  private static void expectFailure(int code, String fragment, String... args) throws Exception {
+    long t0 = System.nanoTime();
+    Run r = cairn(args);
+    long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+    String what = "cairn " + String.join(" ", args);
+    assertEquals(code, r.exit(), what + " → " + r.err());
+    assertTrue(r.err().contains(fragment), what + ": expected '" + fragment + "' in " + r.err());
+    assertTrue(r.err().startsWith("cairn: "), what + ": " + r.err());
+    assertNoStackTrace(r);
+    assertTrue(seconds < 30, what + " took " + seconds + " s");
+    assertNotEquals(0, r.err().length());
+  }
+
+  private static void assertNoStackTrace(Run r) {
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    assertFalse(r.err().contains("Exception"), "no exception class names: " + r.err());
+  }
+
+  /** The file offset of a block's stored bytes, read from its index entry through the jar's code. */
+  private static long dataOffsetOfBlock(Path snap, long block) throws IOException {
+    try (var s =
+        dev.cairn.read.Snapshot.open(
+            dev.cairn.store.FileByteSource.open(snap),
+            dev.cairn.read.BlockCache.withCapacity(1 << 20),
+            new dev.cairn.read.ReadStats())) {
+      var e = s.stream(0).entry(block);
+      assertTrue(e.kind().hasData(), "block " + block + " has data: " + e);
+      return e.offset();
+    }
+  }
+
+  private static void flip(Path file, long offset) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(offset);
+      int b = f.read();
+      f.seek(offset);
+      f.write(b ^ 0x01);
+    }
+  }
+
+  /** Recomputes the trailer CRC (bytes 44..47 over 0..43) so a field change passes the checksum. */
+  private static void reseal(byte[] file, int trailerStart) {
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(file, trailerStart, 44);
+    int v = (int) crc.getValue();
+    for (int i = 0; i < 4; i++) {
+      file[trailerStart + 44 + i] = (byte) (v >>> (8 * i));
+    }
+  }
+}
