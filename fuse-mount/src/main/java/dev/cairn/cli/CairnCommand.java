@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
       InfoCommand.class,
       VerifyCommand.class,
       CatCommand.class,
+      DiffCommand.class,
     })
 public final class CairnCommand implements Runnable {
   @Spec CommandSpec spec;
