@@ -33,6 +33,7 @@ usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--keep] [--n
   --codecs LIST comma-separated subset of lz4,zstd3,zstd15 (default all)
   --keep        keep the packed outputs (default: delete each after measuring it)
   --no-check    skip checking that cairn verify passes and cairn cat returns the image's bytes
+  CAIRN_NO_BUILD=1 in the environment runs the jar already built instead of rebuilding it.
 EOF
 }
 
