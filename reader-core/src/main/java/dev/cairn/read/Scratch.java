@@ -7,17 +7,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * A reusable working area for one block load: a direct buffer for stored bytes and a decompressor.
+ * A reusable working area for one block load: direct buffers for the stored bytes and for one
+ * decompressed block, and a decompressor.
  * Pooled rather than thread-local because libfuse creates and destroys its worker threads all the
  * time; a thread-local would allocate native buffers for every new thread. Not thread-safe: a
  * thread takes one from the {@link Pool}, uses it, and gives it back.
  */
 final class Scratch {
   final ByteBuffer stored;
+  final ByteBuffer block;
   final Decompressor decompressor;
 
-  Scratch(int storedCapacity, Decompressor decompressor) {
+  Scratch(int storedCapacity, int blockSize, Decompressor decompressor) {
     this.stored = ByteBuffer.allocateDirect(storedCapacity);
+    this.block = ByteBuffer.allocateDirect(blockSize);
     this.decompressor = decompressor;
   }
 

@@ -73,7 +73,7 @@ public final class Snapshot implements Closeable {
     this.maxStored = Math.max(codec.maxCompressedLength(header.blockSize()), header.blockSize());
     this.scratch =
         new Scratch.Pool(
-            () -> new Scratch(maxStored, codec.newDecompressor(dictionary)),
+            () -> new Scratch(maxStored, header.blockSize(), codec.newDecompressor(dictionary)),
             2 * Runtime.getRuntime().availableProcessors() + 8);
     this.pages =
         Caffeine.newBuilder()

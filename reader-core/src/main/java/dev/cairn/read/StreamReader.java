@@ -175,7 +175,9 @@ public final class StreamReader {
           .get(
               key,
               k -> {
-                ByteBuffer b = ByteBuffer.allocateDirect(length);
+                // Cached blocks live on the heap: a byte[] costs the collector little, while a
+                // direct buffer per miss costs a native allocation, zeroing and a cleaner.
+                ByteBuffer b = ByteBuffer.allocate(length);
                 try {
                   load(page, i, block, b);
                 } catch (IOException e) {
@@ -220,7 +222,9 @@ public final class StreamReader {
         if (dst.isDirect()) {
           s.decompressor.decompress(in, dst);
         } else {
-          ByteBuffer tmp = ByteBuffer.allocateDirect(dst.remaining());
+          // The native codecs want direct memory on both sides: decompress into the scratch
+          // block, then one copy to the heap.
+          ByteBuffer tmp = s.block.clear().limit(dst.remaining());
           s.decompressor.decompress(in, tmp);
           dst.put(tmp.flip());
         }
