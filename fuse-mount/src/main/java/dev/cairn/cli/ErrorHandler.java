@@ -12,6 +12,7 @@ import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Turns every failure into one line on stderr and an exit code: 2 for usage errors (bad flags,
@@ -26,7 +27,14 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
   @Override
   public int handleParseException(ParameterException ex, String[] args) {
     PrintWriter err = ex.getCommandLine().getErr();
-    err.println("cairn: " + ex.getMessage());
+    String message = ex.getMessage();
+    if (ex instanceof UnmatchedArgumentException u
+        && ex.getCommandLine().getParent() == null
+        && !u.getUnmatched().isEmpty()
+        && !u.getUnmatched().get(0).startsWith("-")) {
+      message = "unknown command '" + u.getUnmatched().get(0) + "'";
+    }
+    err.println("cairn: " + message);
     err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
     err.flush();
     return USAGE;
