@@ -35,7 +35,24 @@ public final class CorruptSnapshotException extends CairnException {
     if (block != NO_BLOCK) {
       sb.append(", block ").append(block);
     }
-    return sb.append(": ").append(what).toString();
+    return oneLine(sb.append(": ").append(what).toString());
+  }
+
+  /**
+   * Escapes control characters: stream names and other text come from the file, and a newline or
+   * an escape sequence in them must neither break the one-line message nor reach a terminal.
+   */
+  private static String oneLine(String s) {
+    StringBuilder out = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+        out.append(String.format("\\x%02x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   /** Where the snapshot was read from. */

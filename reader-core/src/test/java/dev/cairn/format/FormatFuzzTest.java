@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.List;
 
 /**
  * Fuzz targets for every parser of untrusted snapshot bytes. The property: a parser either returns
@@ -75,138 +73,78 @@ class FormatFuzzTest {
     }
   }
 
-  /**
-   * Input: a 20-byte prefix choosing what the caller would already know, then the footer.
-   *
-   * <pre>
-   *  0  1  bit 0: two streams instead of one
-   *  1  1  block size log2 = 12 + (byte % 9)
-   *  2  2  entries per page - 1 (little-endian)
-   *  4  8  data start (little-endian)
-   * 12  8  footer offset (little-endian)
-   * 20  …  footer bytes
-   * </pre>
-   */
+  /** Input: see {@link FormatSeeds.FooterInput}: what the caller knows, then the footer. */
   @FuzzTest(maxDuration = "2m")
   void footerParse(byte[] data) {
-    if (data.length < 20) {
+    FormatSeeds.FooterInput in = FormatSeeds.FooterInput.decode(data);
+    if (in == null) {
       return;
     }
-    ByteBuffer p = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-    int streams = 1 + (data[0] & 1);
-    int log2 = 12 + Byte.toUnsignedInt(data[1]) % 9;
-    int perPage = 1 + Short.toUnsignedInt(p.getShort(2));
-    long dataStart = p.getLong(4);
-    long footerOffset = p.getLong(12);
-    Header header = header(streams, log2, perPage);
+    int log2 = in.header().blockSizeLog2();
+    int perPage = in.header().entriesPerPage();
     try {
-      Footer f =
-          Footer.parse(
-              ByteBuffer.wrap(data, 20, data.length - 20), header, dataStart, footerOffset, SOURCE);
-      assertEquals(streams, f.streams().size());
+      Footer f = in.parse(SOURCE);
+      assertEquals(in.header().streamNames().size(), f.streams().size());
       for (Footer.StreamLayout s : f.streams()) {
         assertTrue(s.size() >= 0 && s.storedBytes() >= 0);
         assertEquals((s.size() + (1L << log2) - 1) >>> log2, s.blockCount());
         assertEquals((s.blockCount() + perPage - 1) / perPage, s.pageOffsets().length);
         for (long o : s.pageOffsets()) {
-          assertTrue(o >= dataStart && o < footerOffset, "page offset " + o);
+          assertTrue(o >= in.dataStart() && o < in.footerOffset(), "page offset " + o);
         }
       }
-      Footer again = Footer.parse(f.encode(), header, dataStart, footerOffset, SOURCE);
+      Footer again =
+          Footer.parse(f.encode(), in.header(), in.dataStart(), in.footerOffset(), SOURCE);
       assertEquals(f.streams().size(), again.streams().size());
     } catch (CairnException e) {
       assertNamesSource(e);
     }
   }
 
-  /**
-   * Input: a 31-byte prefix choosing what the caller would already know, then the page.
-   *
-   * <pre>
-   *  0  1  bit 0: stream index
-   *  1  8  first block (little-endian, sign bit cleared)
-   *  9  2  entry count - 1 (little-endian)
-   * 11  8  data start (little-endian)
-   * 19  8  data end (little-endian)
-   * 27  4  largest stored length (little-endian, at least 1)
-   * 31  …  page bytes
-   * </pre>
-   */
+  /** Input: see {@link FormatSeeds.PageInput}: what the caller knows, then the page. */
   @FuzzTest(maxDuration = "2m")
   void indexPageParse(byte[] data) {
-    if (data.length < 31) {
+    FormatSeeds.PageInput in = FormatSeeds.PageInput.decode(data);
+    if (in == null) {
       return;
     }
-    ByteBuffer p = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-    int stream = data[0] & 1;
-    long firstBlock = p.getLong(1) & Long.MAX_VALUE;
-    int count = 1 + Short.toUnsignedInt(p.getShort(9));
-    long dataStart = p.getLong(11);
-    long dataEnd = p.getLong(19);
-    int maxStored = Math.max(1, p.getInt(27) & Integer.MAX_VALUE);
+    int count = in.count();
     try {
-      IndexPage page =
-          IndexPage.parse(
-              ByteBuffer.wrap(data, 31, data.length - 31),
-              stream,
-              firstBlock,
-              count,
-              dataStart,
-              dataEnd,
-              maxStored,
-              SOURCE,
-              "s");
+      IndexPage page = in.parse(SOURCE);
       assertEquals(count, page.count());
-      assertEquals(firstBlock, page.firstBlock());
+      assertEquals(in.firstBlock(), page.firstBlock());
       BlockEntry[] entries = new BlockEntry[count];
       for (int i = 0; i < count; i++) {
         BlockEntry e = page.entry(i);
         entries[i] = e;
         assertEquals(e.kind(), page.kind(i));
         if (e.kind().hasData()) {
-          assertTrue(e.storedLength() > 0 && e.storedLength() <= maxStored, e.toString());
+          assertTrue(e.storedLength() > 0 && e.storedLength() <= in.maxStored(), e.toString());
           assertTrue(
-              e.offset() >= dataStart && e.offset() + e.storedLength() <= dataEnd, e.toString());
+              e.offset() >= in.dataStart() && e.offset() + e.storedLength() <= in.dataEnd(),
+              e.toString());
         } else {
           assertEquals(0, e.storedLength());
           assertEquals(0, e.offset());
         }
       }
       // Re-encoding what was accepted gives a page that parses to the same entries.
-      IndexPage again =
-          IndexPage.parse(
-              IndexPage.encode(stream, firstBlock, entries, count),
-              stream,
-              firstBlock,
+      byte[] again =
+          FormatSeeds.PageInput.encode(
+              in.stream(),
+              in.firstBlock(),
               count,
-              dataStart,
-              dataEnd,
-              maxStored,
-              SOURCE,
-              "s");
+              in.dataStart(),
+              in.dataEnd(),
+              in.maxStored(),
+              IndexPage.encode(in.stream(), in.firstBlock(), entries, count));
+      IndexPage reparsed = FormatSeeds.PageInput.decode(again).parse(SOURCE);
       for (int i = 0; i < count; i++) {
-        assertEquals(entries[i], again.entry(i));
+        assertEquals(entries[i], reparsed.entry(i));
       }
     } catch (CairnException e) {
       assertNamesSource(e);
     }
-  }
-
-  static Header header(int streams, int log2, int perPage) {
-    return new Header(
-        Header.MINOR_VERSION,
-        new SnapshotId(1, 2),
-        0,
-        log2,
-        CodecType.LZ4,
-        0,
-        perPage,
-        0,
-        0,
-        streams == 1 ? List.of("a") : List.of("a", "b"),
-        SnapshotId.NONE,
-        "",
-        Encryption.NONE);
   }
 
   static void assertNamesSource(CairnException e) {

@@ -10,7 +10,6 @@ import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -59,7 +58,8 @@ class FuzzSeeds {
     byte[] thin = thinSnapshot(base, text);
     byte[] encryptedHeader = encryptedHeader(lz4.header());
 
-    Path open = dir("dev/cairn/read/SnapshotFuzzTestInputs/snapshotOpen");
+    // Class level: both SnapshotFuzzTest targets start from these.
+    Path open = dir("dev/cairn/read/SnapshotFuzzTestInputs");
     put(open, "lz4-two-streams", lz4.file());
     put(open, "zstd-mixed", zstd.file());
     put(open, "none-raw", none.file());
@@ -151,33 +151,26 @@ class FuzzSeeds {
     return e.encode().array();
   }
 
-  /** The prefix FormatFuzzTest#footerParse expects, then the real footer. */
   static byte[] footerSeed(Snapshots.Written w) {
-    Header h = w.header();
     Trailer t = w.trailer();
-    ByteBuffer b = ByteBuffer.allocate(20 + t.footerLength()).order(ByteOrder.LITTLE_ENDIAN);
-    b.put((byte) (h.streamNames().size() - 1));
-    b.put((byte) (h.blockSizeLog2() - 12));
-    b.putShort((short) (h.entriesPerPage() - 1));
-    b.putLong(w.headerLength());
-    b.putLong(t.footerOffset());
-    b.put(w.file(), (int) t.footerOffset(), t.footerLength());
-    return b.array();
+    return FormatSeeds.FooterInput.encode(
+        w.header(),
+        w.headerLength(),
+        t.footerOffset(),
+        ByteBuffer.wrap(w.file(), (int) t.footerOffset(), t.footerLength()));
   }
 
-  /** The prefix FormatFuzzTest#indexPageParse expects, then a real page. */
   static byte[] pageSeed(Snapshots.Written w, int stream, int page) {
     int entries = w.pageEntries(stream, page);
-    int len = IndexPage.encodedLength(entries);
-    ByteBuffer b = ByteBuffer.allocate(31 + len).order(ByteOrder.LITTLE_ENDIAN);
-    b.put((byte) stream);
-    b.putLong((long) page * w.header().entriesPerPage());
-    b.putShort((short) (entries - 1));
-    b.putLong(w.headerLength());
-    b.putLong(w.trailer().footerOffset());
-    b.putInt(Math.max(w.header().blockSize(), 4096 + 4096 / 255 + 16));
-    b.put(w.file(), (int) w.pageOffset(stream, page), len);
-    return b.array();
+    return FormatSeeds.PageInput.encode(
+        stream,
+        (long) page * w.header().entriesPerPage(),
+        entries,
+        w.headerLength(),
+        w.trailer().footerOffset(),
+        Math.max(w.header().blockSize(), 4096 + 4096 / 255 + 16),
+        ByteBuffer.wrap(
+            w.file(), (int) w.pageOffset(stream, page), IndexPage.encodedLength(entries)));
   }
 
   static Path dir(String relative) throws IOException {

@@ -643,6 +643,40 @@ class CorruptionTest {
     expectOpenFails(CorruptSnapshotException.class, f);
   }
 
+  // ----- text from the file in messages -----
+
+  /** Found by fuzzing: a stream name from the file put a newline into the "one line" message. */
+  @Test
+  void invalidStreamNameWithControlCharactersStaysOnOneLine() {
+    byte[] f = LZ4.file().clone();
+    // Stream 0's name "disk.img" at 122..129 becomes "di/\n\x1b[2J" (invalid: it has a slash).
+    byte[] evil = {'d', 'i', '/', '\n', 0x1b, '[', '2', 'J'};
+    System.arraycopy(evil, 0, f, 122, evil.length);
+    Snapshots.resealHeader(f);
+    CorruptSnapshotException e = expectOpenFails(CorruptSnapshotException.class, f);
+    assertTrue(e.getMessage().contains("invalid stream name 'di/\\x0a\\x1b[2J'"), e.getMessage());
+    assertFalse(e.getMessage().contains("\u001b"), "no escape character reaches a terminal");
+  }
+
+  @Test
+  void validStreamNameWithControlCharactersIsEscapedInBlockErrors() throws IOException {
+    String name = "evil\n\u001b]0;title\u0007\u009b2J";
+    assertTrue(Header.isValidStreamName(name));
+    Snapshots.Written w = Snapshots.write(Fixture.options(CodecType.LZ4), List.of(name), PRIMARY);
+    BlockEntry e = w.page(0, 0).entry(0);
+    byte[] f = w.file().clone();
+    f[(int) e.offset()] ^= 1;
+    try (Snapshot snap = Snapshots.open(f, NAME)) {
+      assertEquals(name, snap.stream(0).name());
+      CorruptSnapshotException ex =
+          assertThrows(CorruptSnapshotException.class, () -> readBlock(snap.stream(0), 0));
+      assertEquals(name, ex.stream(), "the accessor keeps the real name");
+      String m = ex.getMessage();
+      assertTrue(m.contains("stream evil\\x0a\\x1b]0;title\\x07\\x9b2J, block 0"), m);
+      assertTrue(m.chars().noneMatch(c -> c < 0x20 || (c >= 0x7f && c < 0xa0)), m);
+    }
+  }
+
   // ----- helpers -----
 
   @Test

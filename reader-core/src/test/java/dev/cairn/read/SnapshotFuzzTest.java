@@ -7,6 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.CairnException;
 import dev.cairn.testing.MemoryByteSource;
+import dev.cairn.testing.Resealer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -15,16 +16,32 @@ import java.nio.ByteBuffer;
  * index pages, stored blocks, decompression. Only a {@link CairnException} naming the file may come
  * out; any other exception or error is a finding.
  *
- * <p>Under plain {@code mvn test} this runs in Jazzer's regression mode over the seeds in {@code
- * src/test/resources/dev/cairn/read/SnapshotFuzzTestInputs/snapshotOpen/} (real snapshots made by
- * the writer, see {@code FuzzSeeds}). To fuzz for real: {@code JAZZER_FUZZ=1 mvn -pl reader-core
- * test -Dtest=SnapshotFuzzTest}.
+ * <p>Under plain {@code mvn test} both targets run in Jazzer's regression mode over the seeds in
+ * {@code src/test/resources/dev/cairn/read/SnapshotFuzzTestInputs/} (real snapshots made by the
+ * writer, see {@code FuzzSeeds}; a target also runs the files in its own subdirectory, where Jazzer
+ * saves crash reproducers). To fuzz one target for real: {@code JAZZER_FUZZ=1 mvn -pl reader-core
+ * test -Dtest=SnapshotFuzzTest#snapshotOpenResealed}.
  */
 class SnapshotFuzzTest {
   static final String SOURCE = "/fuzz/input.cairn";
 
   @FuzzTest(maxDuration = "5m")
   void snapshotOpen(byte[] data) throws IOException {
+    openAndRead(data);
+  }
+
+  /**
+   * The same, after recomputing every checksum the file's structure leads to ({@link Resealer}), so
+   * that mutations get past the CRCs to the range checks, decompressors and read paths.
+   */
+  @FuzzTest(maxDuration = "5m")
+  void snapshotOpenResealed(byte[] data) throws IOException {
+    byte[] copy = data.clone();
+    Resealer.reseal(copy);
+    openAndRead(copy);
+  }
+
+  private static void openAndRead(byte[] data) throws IOException {
     MemoryByteSource src = new MemoryByteSource(data, SOURCE);
     try (Snapshot snap = Snapshot.open(src, BlockCache.withCapacity(1 << 20), new ReadStats())) {
       for (StreamReader s : snap.streams()) {
