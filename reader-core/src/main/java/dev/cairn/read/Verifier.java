@@ -70,7 +70,8 @@ public final class Verifier {
           long pageEnd = Math.min(stream.blockCount(), (b / perPage + 1) * perPage);
           count++;
           add(problems, new Problem(stream.name(), b, e.getMessage()));
-          bytes += (pageEnd - b) * (long) stream.blockSize();
+          // Logical bytes, not whole blocks: the page may hold the short last block.
+          bytes += Math.min(stream.size(), pageEnd * stream.blockSize()) - b * stream.blockSize();
           blocks += pageEnd - b;
           b = pageEnd - 1;
           progress.accept(Math.min(bytes, totalBytes()));
