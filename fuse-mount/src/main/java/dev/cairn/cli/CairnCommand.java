@@ -17,6 +17,8 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       CatCommand.class,
       DiffCommand.class,
+      MountCommand.class,
+      UmountCommand.class,
     })
 public final class CairnCommand implements Runnable {
   @Spec CommandSpec spec;

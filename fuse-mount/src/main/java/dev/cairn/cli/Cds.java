@@ -1,0 +1,156 @@
+package dev.cairn.cli;
+
+import dev.cairn.fuse.RuntimeDir;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Application class-data sharing for serving processes: a dynamic CDS archive of the classes a
+ * serving JVM loads roughly halves its start-up, most of what {@code cairn mount} waits for.
+ *
+ * <p>JDK 17 cannot create the archive on the fly ({@code -XX:+AutoCreateSharedArchive} is JDK 19+),
+ * so the first mount with a given jar and JVM starts, after it has returned, a detached training
+ * run ({@link ServeMain} {@code --cds-train} under {@code -XX:ArchiveClassesAtExit}) that writes
+ * the archive under a temporary name and renames it into place. Later mounts pass {@code
+ * -XX:SharedArchiveFile}. The archive's name is a hash of the jar's path, size and mtime and of the
+ * JVM, so a rebuilt jar or another JDK never meets a stale archive; the JVM also checks it itself
+ * and, with {@code -Xshare:auto}, silently runs without one it cannot use.
+ *
+ * <p>Only a class path of exactly one jar qualifies (CDS refuses directories). Immutable.
+ */
+final class Cds {
+  private static final Duration STALE_LOCK = Duration.ofMinutes(2);
+
+  private final Path archive;
+
+  private Cds(Path archive) {
+    this.archive = archive;
+  }
+
+  static Cds forClassPath(String classPath, Path runtimeDir) {
+    if (classPath == null
+        || classPath.contains(File.pathSeparator)
+        || !classPath.endsWith(".jar")
+        || "0".equals(System.getenv("CAIRN_CDS"))) {
+      return new Cds(null);
+    }
+    Path jar = Path.of(classPath).toAbsolutePath();
+    try {
+      String id =
+          jar
+              + "|"
+              + Files.size(jar)
+              + "|"
+              + Files.getLastModifiedTime(jar).toMillis()
+              + "|"
+              + System.getProperty("java.home")
+              + "|"
+              + System.getProperty("java.vm.version");
+      return new Cds(runtimeDir.resolve("cds").resolve("serve-" + RuntimeDir.hash(id) + ".jsa"));
+    } catch (IOException e) {
+      return new Cds(null);
+    }
+  }
+
+  /** The archive, if it exists. */
+  Optional<Path> usableArchive() {
+    if (archive == null) {
+      return Optional.empty();
+    }
+    try {
+      return Files.isRegularFile(archive) && Files.size(archive) > 0
+          ? Optional.of(archive)
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Starts the detached training run if there is no archive yet and no other run is under way.
+   * Never fails the mount: any problem just means no archive.
+   */
+  void maybeTrain(ServeLauncher.Spec spec) {
+    if (archive == null || usableArchive().isPresent()) {
+      return;
+    }
+    try {
+      Path dir = Files.createDirectories(archive.getParent());
+      Path lock = archive.resolveSibling(archive.getFileName() + ".training");
+      if (Files.exists(lock)
+          && Files.getLastModifiedTime(lock).toInstant().isAfter(Instant.now().minus(STALE_LOCK))) {
+        return; // another mount is training
+      }
+      Files.deleteIfExists(lock);
+      try {
+        Files.write(lock, new byte[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        return;
+      }
+      Files.setLastModifiedTime(lock, FileTime.from(Instant.now()));
+      deleteOthers(dir);
+      Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp");
+      List<String> java = new ArrayList<>();
+      java.add(spec.java());
+      java.add("-XX:ArchiveClassesAtExit=" + tmp);
+      java.addAll(ServeLauncher.jvmOptions(spec.cacheSize(), null, false));
+      java.add("-cp");
+      java.add(spec.classPath());
+      java.add(ServeMain.class.getName());
+      java.add("--cds-train");
+      java.add("--snapshot=" + spec.snapshot());
+      // sh renames only after the JVM has finished writing the archive at exit
+      String script =
+          "tmp=$1 final=$2 lock=$3; shift 3; \"$@\" >/dev/null 2>&1 && mv -f \"$tmp\" \"$final\";"
+              + " rm -f \"$tmp\" \"$lock\"";
+      List<String> cmd = new ArrayList<>();
+      if (spec.setsid() != null) {
+        cmd.add(spec.setsid());
+      }
+      cmd.addAll(
+          List.of(
+              "/bin/sh",
+              "-c",
+              script,
+              "cairn-cds-train",
+              tmp.toString(),
+              archive.toString(),
+              lock.toString()));
+      cmd.addAll(java);
+      new ProcessBuilder(cmd)
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .redirectError(ProcessBuilder.Redirect.DISCARD)
+          .start();
+    } catch (IOException | RuntimeException e) {
+      // no archive this time
+    }
+  }
+
+  /** Removes archives of other jars or JVMs. */
+  private void deleteOthers(Path dir) {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "serve-*.jsa")) {
+      for (Path p : ds) {
+        if (!p.equals(archive)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    } catch (IOException e) {
+      // best effort
+    }
+  }
+
+  Path archive() {
+    return archive;
+  }
+}

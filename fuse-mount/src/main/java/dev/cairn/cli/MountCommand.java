@@ -1,0 +1,163 @@
+package dev.cairn.cli;
+
+import dev.cairn.format.Header;
+import dev.cairn.fuse.FuseAvailability;
+import dev.cairn.fuse.MountState;
+import dev.cairn.fuse.MountTable;
+import dev.cairn.fuse.RuntimeDir;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code cairn mount SNAP MOUNTPOINT}: checks what it can cheaply, then starts the serving process
+ * (this jar again, detached, logging to a file; see {@link ServeLauncher}) and returns once the
+ * files are readable. With {@code --foreground} it serves in this process until unmounted or
+ * interrupted.
+ */
+@Command(
+    name = "mount",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Mount a snapshot read-only: each stream appears as a file in MOUNTPOINT,",
+      "plus .cairn/stats.json with live counters. Returns once the files are readable;",
+      "the serving process runs in the background until 'cairn umount MOUNTPOINT'."
+    })
+final class MountCommand implements Callable<Integer> {
+  static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
+
+  @Mixin GlobalOptions global;
+
+  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
+  String snap;
+
+  @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
+  String mountPoint;
+
+  @Option(
+      names = "--cache-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      defaultValue = "256M",
+      description = "Decompressed-block cache (default: ${DEFAULT-VALUE}).")
+  long cacheSize;
+
+  @Option(
+      names = "--foreground",
+      description = "Serve in this process (log to stderr) until unmounted or interrupted.")
+  boolean foreground;
+
+  @Override
+  public Integer call() throws Exception {
+    checkCacheSize(cacheSize);
+    if (foreground) {
+      if (System.getProperty("org.slf4j.simpleLogger.log.dev.cairn") == null) {
+        // before the first logger exists: lifecycle lines at info, everything with --debug
+        System.setProperty("org.slf4j.simpleLogger.log.dev.cairn", global.debug ? "debug" : "info");
+      }
+      return new MountServer(
+              new MountServer.Config(snap, mountPoint, cacheSize, global.debug, null, null))
+          .serve();
+    }
+    // The serving process repeats these checks (and opens the snapshot fully); doing the cheap
+    // ones here too gives the common mistakes an answer without starting a JVM.
+    Path snapPath = checkSnapshot(snap);
+    Path mnt = checkMountPoint(mountPoint);
+    Optional<String> fuse = FuseAvailability.problem();
+    if (fuse.isPresent()) {
+      throw new UsageException(fuse.get());
+    }
+    RuntimeDir dirs = RuntimeDir.forCurrentUser();
+    dirs.ensure();
+    checkNoOtherServer(mountPoint, dirs.stateFile(mnt));
+    return ServeLauncher.launch(this, snapPath, mnt, dirs);
+  }
+
+  static void checkCacheSize(long cacheSize) throws UsageException {
+    if (cacheSize < (1 << 20)) {
+      throw new UsageException("--cache-size must be at least 1M");
+    }
+  }
+
+  /**
+   * Checks that SNAP is a readable file that starts with a Cairn header of a supported version;
+   * returns its absolute path. The rest is checked when the serving process opens it.
+   */
+  static Path checkSnapshot(String arg) throws UsageException, IOException {
+    Path p = Inputs.regularFile(arg, "snapshot").toAbsolutePath().normalize();
+    try (FileChannel ch = FileChannel.open(p)) {
+      ByteBuffer prefix = ByteBuffer.allocate(Header.PREFIX_LENGTH);
+      while (prefix.hasRemaining() && ch.read(prefix) >= 0) {
+        // fill
+      }
+      prefix.flip();
+      Header.peekLength(prefix, arg);
+    }
+    return p;
+  }
+
+  /**
+   * Resolves MOUNTPOINT to an absolute real path and checks that it is an existing, empty directory
+   * that nothing is mounted on.
+   */
+  static Path checkMountPoint(String arg) throws UsageException, IOException {
+    Path abs = Path.of(arg).toAbsolutePath().normalize();
+    checkNotMounted(arg, abs); // first: stat of a dead FUSE mount fails
+    if (!Files.exists(abs)) {
+      throw new UsageException(arg + ": mount point does not exist (create an empty directory)");
+    }
+    if (!Files.isDirectory(abs)) {
+      throw new UsageException(arg + ": mount point is not a directory");
+    }
+    Path real = abs.toRealPath();
+    if (!real.equals(abs)) {
+      checkNotMounted(arg, real);
+    }
+    try (Stream<Path> entries = Files.list(real)) {
+      if (entries.findAny().isPresent()) {
+        throw new UsageException(arg + ": mount point is not empty");
+      }
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new UsageException(arg + ": mount point is not readable");
+    }
+    return real;
+  }
+
+  private static void checkNotMounted(String arg, Path p) throws UsageException, IOException {
+    Optional<MountTable.Entry> e = MountTable.find(p);
+    if (e.isEmpty()) {
+      return;
+    }
+    if (e.get().isCairn()) {
+      throw new UsageException(
+          arg + ": a cairn snapshot is already mounted there (cairn umount " + arg + ")");
+    }
+    if (e.get().isFuse() && !Files.isDirectory(p)) {
+      throw new UsageException(
+          arg + ": a dead FUSE mount is there (fusermount -u " + arg + " to clear it)");
+    }
+    throw new UsageException(
+        arg + ": something is already mounted there (" + e.get().fsType() + ")");
+  }
+
+  /** Refuses when another live cairn process already serves or is mounting this mount point. */
+  static void checkNoOtherServer(String arg, Path stateFile) throws UsageException {
+    long me = ProcessHandle.current().pid();
+    Optional<ProcessHandle> other =
+        MountState.read(stateFile).filter(st -> st.pid() != me).flatMap(MountState::liveProcess);
+    if (other.isPresent()) {
+      throw new UsageException(
+          arg + ": cairn process " + other.get().pid() + " is already serving it");
+    }
+  }
+}

@@ -1,0 +1,228 @@
+package dev.cairn.cli;
+
+import dev.cairn.fuse.CairnFs;
+import dev.cairn.fuse.FuseAvailability;
+import dev.cairn.fuse.FuseSession;
+import dev.cairn.fuse.MountInfo;
+import dev.cairn.fuse.MountOptions;
+import dev.cairn.fuse.MountState;
+import dev.cairn.fuse.RuntimeDir;
+import dev.cairn.fuse.StatsReport;
+import dev.cairn.read.BlockCache;
+import dev.cairn.read.ReadStats;
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The serving side of a mount: checks, opens the snapshot, mounts it in this process and serves
+ * until it is unmounted ({@code cairn umount}, {@code fusermount -u}) or the process is told to
+ * stop (SIGTERM, SIGINT: the shutdown hook unmounts and waits for the FUSE loop). Used by {@code
+ * cairn mount --foreground} and by the detached process {@code cairn mount} starts ({@link
+ * ServeMain}).
+ *
+ * <p>Once the mount is ready it writes the mount's state file (so {@code cairn umount} finds this
+ * process) and, when started by {@code cairn mount}, the ready file its parent waits for.
+ */
+final class MountServer {
+  private static final Logger LOG = LoggerFactory.getLogger(MountServer.class);
+
+  /** What to serve. {@code readyFile} and {@code logFile} are null in {@code --foreground}. */
+  record Config(
+      String snapArg,
+      String mountArg,
+      long cacheSize,
+      boolean debug,
+      Path readyFile,
+      Path logFile) {}
+
+  private final Config config;
+  private final AtomicBoolean cleaned = new AtomicBoolean();
+  private Path snapPath;
+  private Path mnt;
+  private RuntimeDir dirs;
+  private Snapshot snapshot;
+
+  MountServer(Config config) {
+    this.config = config;
+  }
+
+  /** Serves until unmounted; returns the exit code. */
+  int serve() throws Exception {
+    snapPath = MountCommand.checkSnapshot(config.snapArg());
+    mnt = MountCommand.checkMountPoint(config.mountArg());
+    Optional<String> fuse = FuseAvailability.problem();
+    if (fuse.isPresent()) {
+      throw new UsageException(fuse.get());
+    }
+    dirs = RuntimeDir.forCurrentUser();
+    dirs.ensure();
+    MountCommand.checkNoOtherServer(config.mountArg(), dirs.stateFile(mnt));
+    ReadStats stats = new ReadStats();
+    BlockCache cache = BlockCache.withCapacity(config.cacheSize());
+    snapshot = Snapshots.open(snapPath.toString(), cache, stats);
+    boolean ok = false;
+    try {
+      int code = mountAndServe(stats, cache);
+      ok = true;
+      return code;
+    } finally {
+      if (!ok) {
+        cleanup();
+      }
+    }
+  }
+
+  private static long pid() {
+    return ProcessHandle.current().pid();
+  }
+
+  private int mountAndServe(ReadStats stats, BlockCache cache) throws Exception {
+    long uid = RuntimeDir.currentUid();
+    MountInfo info =
+        new MountInfo(
+            snapPath,
+            snapshot.header().snapshotId().toString(),
+            mnt,
+            config.logFile(),
+            pid(),
+            config.cacheSize(),
+            Instant.now());
+    List<StatsReport.StreamEntry> streams =
+        snapshot.streams().stream()
+            .map(r -> new StatsReport.StreamEntry(r.name(), r.size()))
+            .toList();
+    CairnFs fs;
+    try {
+      fs =
+          new CairnFs(
+              snapshot,
+              uid,
+              RuntimeDir.currentGid(),
+              () ->
+                  StatsReport.render(
+                      StatsReport.build(
+                          stats.snapshot(), cache.weightedSize(), info, streams, Instant.now())));
+    } catch (LinkageError | RuntimeException e) {
+      throw new UsageException(FuseAvailability.NOT_AVAILABLE + " (" + e.getMessage() + ")");
+    }
+    String name = snapPath.getFileName().toString();
+    String options = MountOptions.of(name, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")));
+    FuseSession session = new FuseSession(fs, mnt, options, config.debug());
+    LOG.debug("libfuse arguments: {}", session.argv());
+    Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    session.start();
+    try {
+      session.awaitReady(MountCommand.READY_TIMEOUT);
+    } catch (IOException e) {
+      if (session.running()) {
+        session.unmount(true);
+        session.awaitExit(Duration.ofSeconds(5));
+      }
+      throw e;
+    }
+    MountState state =
+        new MountState(
+            pid(),
+            MountState.startMillis(ProcessHandle.current()),
+            helperPid(),
+            snapPath,
+            mnt,
+            config.logFile(),
+            config.cacheSize());
+    state.write(dirs.stateFile(mnt));
+    LOG.info(
+        "mounted {} at {} (pid {}, cache {}, files {}, options {})",
+        snapPath,
+        mnt,
+        pid(),
+        Human.bytes(config.cacheSize()),
+        snapshot.streams().stream().map(StreamReader::name).toList(),
+        options);
+    if (config.readyFile() != null) {
+      Path ready = config.readyFile();
+      Path tmp = ready.resolveSibling(ready.getFileName() + ".tmp");
+      Files.writeString(tmp, "ready " + pid() + "\n");
+      Files.move(tmp, ready, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } else {
+      System.out.println(
+          "mounted "
+              + config.snapArg()
+              + " at "
+              + mnt
+              + " (foreground: Ctrl-C or 'cairn umount "
+              + mnt
+              + "' to unmount)");
+      System.out.flush();
+    }
+    int rc = session.awaitExit();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down: the hook finishes the job
+    }
+    cleanup();
+    LOG.info("unmounted {} (libfuse returned {})", mnt, rc);
+    return rc == 0 ? ErrorHandler.OK : ErrorHandler.FAILURE;
+  }
+
+  /** SIGTERM / SIGINT / System.exit: unmount (lazily: we are leaving) and wait for the loop. */
+  private void onShutdown(FuseSession session) {
+    try {
+      if (session.running()) {
+        LOG.info("stopping: unmounting {}", mnt);
+        session.unmount(true);
+        if (!session.awaitExit(Duration.ofSeconds(10))) {
+          LOG.warn("FUSE loop still running 10 s after unmounting {}; exiting anyway", mnt);
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      LOG.warn("unmounting {} on exit failed: {}", mnt, e.toString());
+    }
+    cleanup();
+  }
+
+  private void cleanup() {
+    if (!cleaned.compareAndSet(false, true)) {
+      return;
+    }
+    if (dirs != null && mnt != null) {
+      Path state = dirs.stateFile(mnt);
+      if (MountState.read(state).map(s -> s.pid() == pid()).orElse(false)) {
+        try {
+          Files.deleteIfExists(state);
+        } catch (IOException e) {
+          LOG.warn("cannot delete {}: {}", state, e.toString());
+        }
+      }
+    }
+    if (snapshot != null) {
+      try {
+        snapshot.close();
+      } catch (IOException e) {
+        LOG.warn("closing {}: {}", snapPath, e.toString());
+      }
+    }
+  }
+
+  /** libfuse leaves {@code fusermount} running as the auto_unmount watchdog: our child. */
+  private static long helperPid() {
+    return ProcessHandle.current()
+        .children()
+        .filter(h -> h.info().command().map(c -> c.endsWith("/fusermount")).orElse(false))
+        .mapToLong(ProcessHandle::pid)
+        .findFirst()
+        .orElse(0);
+  }
+}

@@ -1,0 +1,205 @@
+package dev.cairn.cli;
+
+import dev.cairn.fuse.FuseAvailability;
+import dev.cairn.fuse.Fusermount;
+import dev.cairn.fuse.MountTable;
+import dev.cairn.fuse.RuntimeDir;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a mount's serving process — this program again, with {@code mount --foreground
+ * --ready-file F} — detached from the terminal (own session, stdin from /dev/null, output to the
+ * log file), and waits until it reports the mount ready or dies. Stateless.
+ */
+final class ServeLauncher {
+  private ServeLauncher() {}
+
+  /** What the serving JVM is started with. */
+  record Spec(
+      String java,
+      String classPath,
+      Path cdsArchive,
+      long cacheSize,
+      boolean debug,
+      Path snapshot,
+      Path mountPoint,
+      Path readyFile,
+      Path logFile,
+      String setsid) {}
+
+  static int launch(MountCommand cmd, Path snap, Path mnt, RuntimeDir dirs) throws Exception {
+    Path ready = dirs.readyFile(mnt);
+    Path log = dirs.logFile(mnt);
+    Files.deleteIfExists(ready);
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    String classPath = System.getProperty("java.class.path");
+    Cds cds = Cds.forClassPath(classPath, dirs.dir());
+    Spec spec =
+        new Spec(
+            java,
+            classPath,
+            cds.usableArchive().orElse(null),
+            cmd.cacheSize,
+            cmd.global.debug,
+            snap,
+            mnt,
+            ready,
+            log,
+            setsid());
+    List<String> command = command(spec);
+    Process p =
+        new ProcessBuilder(command)
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
+            .redirectErrorStream(true)
+            .start();
+    long deadline = System.nanoTime() + MountCommand.READY_TIMEOUT.toNanos();
+    while (!Files.exists(ready)) {
+      if (p.waitFor(10, TimeUnit.MILLISECONDS)) {
+        Files.deleteIfExists(ready);
+        String why = childError(log).orElse("mount process exited with code " + p.exitValue());
+        if (p.exitValue() == ErrorHandler.USAGE) {
+          throw new UsageException(why);
+        }
+        throw new IOException(why + " (log: " + log + ")");
+      }
+      if (System.nanoTime() > deadline) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(5, TimeUnit.SECONDS);
+        if (MountTable.find(mnt).isPresent()) {
+          Fusermount.unmount(mnt, true);
+        }
+        throw new IOException(
+            mnt
+                + ": mount did not become ready within "
+                + MountCommand.READY_TIMEOUT.toSeconds()
+                + " s (log: "
+                + log
+                + ")");
+      }
+    }
+    Files.deleteIfExists(ready);
+    if (MountTable.find(mnt).filter(MountTable.Entry::isCairn).isEmpty()) {
+      throw new IOException(
+          mnt + ": serving process reported ready but nothing is mounted (log: " + log + ")");
+    }
+    cds.maybeTrain(spec);
+    System.out.println("mounted " + cmd.snap + " at " + mnt + " (log: " + log + ")");
+    return ErrorHandler.OK;
+  }
+
+  /** The serving process's command line. */
+  static List<String> command(Spec s) {
+    List<String> c = new ArrayList<>();
+    if (s.setsid() != null) {
+      c.add(s.setsid());
+    }
+    c.add(s.java());
+    c.addAll(jvmOptions(s.cacheSize(), s.cdsArchive(), s.debug()));
+    c.add("-cp");
+    c.add(s.classPath());
+    c.add(ServeMain.class.getName());
+    c.add("--snapshot=" + s.snapshot());
+    c.add("--mount-point=" + s.mountPoint());
+    c.add("--cache-size=" + s.cacheSize());
+    c.add("--ready-file=" + s.readyFile());
+    c.add("--log-file=" + s.logFile());
+    if (s.debug()) {
+      c.add("--debug");
+    }
+    return c;
+  }
+
+  /**
+   * JVM flags of a serving process. The block cache holds decompressed blocks on the heap, so the
+   * heap gets the cache size plus 256 MiB for index pages (at most 64 MiB), cache bookkeeping and
+   * request garbage; direct memory holds the pooled decompression scratch buffers (two per
+   * concurrent block load, at most 2 MiB each). Parallel GC: a cache of large arrays churns the old
+   * generation, which Parallel handles without G1's humongous-region trouble for 1 MiB blocks and
+   * without concurrent threads competing with request threads on small machines.
+   */
+  static List<String> jvmOptions(long cacheSize, Path cdsArchive, boolean debug) {
+    long mib = 1 << 20;
+    long heapMib = cacheSize / mib + 256;
+    long directMib = 512;
+    List<String> o = new ArrayList<>();
+    o.add("-Xshare:auto");
+    if (cdsArchive != null) {
+      o.add("-XX:SharedArchiveFile=" + cdsArchive);
+      // a stale or unusable archive is ignored; never let the JVM print about it
+      o.add("-Xlog:cds=off");
+      o.add("-Xlog:cds+dynamic=off");
+    }
+    o.add("-XX:-UsePerfData"); // no hsperfdata file, a little less start-up
+    o.add("-XX:+UseParallelGC");
+    o.add("-Xms32m");
+    o.add("-Xmx" + heapMib + "m");
+    o.add("-XX:MaxDirectMemorySize=" + directMib + "m");
+    o.add("-Dfile.encoding=UTF-8");
+    o.add("-Dsun.jnu.encoding=UTF-8");
+    o.add("-Dorg.slf4j.simpleLogger.log.dev.cairn=" + (debug ? "debug" : "info"));
+    return o;
+  }
+
+  /** {@code setsid} to start the serving process in its own session, or null if missing. */
+  static String setsid() {
+    List<Path> dirs = new ArrayList<>();
+    String path = System.getenv("PATH");
+    if (path != null) {
+      for (String d : path.split(":")) {
+        if (!d.isEmpty()) {
+          dirs.add(Path.of(d));
+        }
+      }
+    }
+    dirs.add(Path.of("/usr/bin"));
+    dirs.add(Path.of("/bin"));
+    return FuseAvailability.findExecutable(dirs, "setsid").map(Path::toString).orElse(null);
+  }
+
+  /**
+   * The serving process's own one-line error: its last {@code cairn: ...} line, else a libfuse or
+   * fusermount complaint, else its last line.
+   */
+  static Optional<String> childError(Path log) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    String fuse = null;
+    String last = null;
+    for (String l : lines) {
+      String t = l.strip();
+      if (t.isEmpty()) {
+        continue;
+      }
+      last = t;
+      if (t.startsWith("fuse:") || t.startsWith("fusermount:")) {
+        fuse = t;
+      }
+    }
+    for (int i = lines.size() - 1; i >= 0; i--) {
+      String t = lines.get(i).strip();
+      if (t.startsWith("cairn: ")) {
+        String msg = t.substring("cairn: ".length());
+        return Optional.of(fuse != null ? msg + " (" + fuse + ")" : msg);
+      }
+    }
+    return Optional.ofNullable(fuse != null ? fuse : last);
+  }
+}

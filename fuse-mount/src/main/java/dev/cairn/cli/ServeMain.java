@@ -1,0 +1,121 @@
+package dev.cairn.cli;
+
+import dev.cairn.fuse.CairnFs;
+import dev.cairn.fuse.FuseAvailability;
+import dev.cairn.fuse.FuseSession;
+import dev.cairn.fuse.MountInfo;
+import dev.cairn.fuse.MountOptions;
+import dev.cairn.fuse.MountState;
+import dev.cairn.fuse.MountTable;
+import dev.cairn.fuse.StatsReport;
+import dev.cairn.read.BlockCache;
+import dev.cairn.read.ReadStats;
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of the detached serving process that {@code cairn mount} starts. Internal: its
+ * arguments are {@code --key=value} pairs written by {@link ServeLauncher}, parsed by hand so the
+ * process does not pay for building the whole picocli command tree (start-up time counts: {@code
+ * cairn mount} waits for it). Errors end as one {@code cairn: ...} line on stderr (the log file,
+ * which the waiting parent reads) and the usual exit codes.
+ *
+ * <p>{@code --cds-train} instead loads and exercises the classes a serving process needs and exits,
+ * so a JVM started with {@code -XX:ArchiveClassesAtExit} writes a class-data-sharing archive for
+ * later serving processes (see {@link Cds}).
+ */
+public final class ServeMain {
+  private ServeMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String[] args) {
+    Map<String, String> a = new HashMap<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (!arg.startsWith("--")) {
+        System.err.println("cairn: internal serve process: unexpected argument " + arg);
+        return ErrorHandler.USAGE;
+      }
+      a.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "" : arg.substring(eq + 1));
+    }
+    boolean debug = a.containsKey("debug");
+    try {
+      if (a.containsKey("cds-train")) {
+        train(require(a, "snapshot"));
+        return ErrorHandler.OK;
+      }
+      long cache = Long.parseLong(require(a, "cache-size"));
+      MountCommand.checkCacheSize(cache);
+      MountServer.Config config =
+          new MountServer.Config(
+              require(a, "snapshot"),
+              require(a, "mount-point"),
+              cache,
+              debug,
+              a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
+              a.containsKey("log-file") ? Path.of(a.get("log-file")) : null);
+      return new MountServer(config).serve();
+    } catch (Exception | OutOfMemoryError e) {
+      System.err.println("cairn: " + ErrorHandler.message(e));
+      if (debug) {
+        e.printStackTrace();
+      }
+      System.err.flush();
+      return ErrorHandler.exitCode(e);
+    }
+  }
+
+  private static String require(Map<String, String> a, String key) throws UsageException {
+    String v = a.get(key);
+    if (v == null) {
+      throw new UsageException("internal serve process: missing --" + key);
+    }
+    return v;
+  }
+
+  /** Exercises the serving code paths without mounting (for the class-data-sharing archive). */
+  private static void train(String snap) throws IOException, UsageException {
+    LoggerFactory.getLogger(ServeMain.class).debug("training");
+    ReadStats stats = new ReadStats();
+    BlockCache cache = BlockCache.withCapacity(16 << 20);
+    Path mnt = Path.of("/nonexistent-cairn-training");
+    try (Snapshot s = Snapshots.open(snap, cache, stats)) {
+      ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+      for (StreamReader r : s.streams()) {
+        buf.clear().limit((int) Math.min(r.blockSize(), buf.capacity()));
+        r.read(0, buf);
+        buf.clear().limit(100);
+        r.read(Math.max(0, r.size() / 2), buf);
+      }
+      MountInfo info = new MountInfo(Path.of(snap), "", mnt, null, 1, 1, Instant.now());
+      StatsReport.render(
+          StatsReport.build(
+              stats.snapshot(),
+              cache.weightedSize(),
+              info,
+              List.of(new StatsReport.StreamEntry("x", 1)),
+              Instant.now()));
+      FuseAvailability.problem();
+      MountTable.read();
+      MountState st = new MountState(1, 1, 0, Path.of(snap), mnt, null, 1);
+      MountState.decode(st.encode());
+      try {
+        CairnFs fs = new CairnFs(s, 0, 0, () -> new byte[0]);
+        new FuseSession(fs, mnt, MountOptions.of("x", false), false).argv();
+      } catch (LinkageError | RuntimeException e) {
+        // no libfuse here: the archive just lacks those classes
+      }
+    }
+  }
+}

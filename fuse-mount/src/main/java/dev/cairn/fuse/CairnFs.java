@@ -1,0 +1,337 @@
+package dev.cairn.fuse;
+
+import com.kenai.jffi.MemoryIO;
+import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import jnr.ffi.Pointer;
+import jnr.ffi.Struct;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+
+/**
+ * The read-only FUSE filesystem of a mounted snapshot:
+ *
+ * <pre>
+ *   /                  0555 directory
+ *   /&lt;stream name&gt;     0444 one regular file per stream, named as recorded in the snapshot
+ *   /.cairn/           0555 directory
+ *   /.cairn/stats.json 0444 live counters and mount information, rendered at open()
+ * </pre>
+ *
+ * <p>Stream reads go straight to {@link StreamReader#read(long, ByteBuffer)} with a direct buffer
+ * over the kernel's reply buffer, so a whole-block read decompresses in place. Stream files are
+ * opened with {@code keep_cache} (their bytes never change); {@code stats.json} with {@code
+ * direct_io}, so every open sees fresh numbers whatever size {@code getattr} reported.
+ *
+ * <p>Thread-safe: libfuse calls every method from many native threads at once. The only mutable
+ * state is the table of open {@code stats.json} handles (a concurrent map) and the init latch.
+ */
+public final class CairnFs extends FuseStubFS {
+  private static final Logger LOG = LoggerFactory.getLogger(CairnFs.class);
+
+  static final String META_DIR = ".cairn";
+  static final String STATS_NAME = "stats.json";
+  static final String META_PATH = "/" + META_DIR;
+  static final String STATS_PATH = META_PATH + "/" + STATS_NAME;
+
+  private static final int O_ACCMODE = 3;
+  private static final int O_RDONLY = 0;
+
+  /**
+   * Byte offset of the bit-field word in the real {@code struct fuse_file_info} on Linux x86-64;
+   * jnr-fuse 0.5.8 maps its named {@code direct_io} / {@code keep_cache} fields to the wrong bytes.
+   */
+  static final int FILE_INFO_FLAGS_OFFSET = 20;
+
+  static final int FLAG_DIRECT_IO = 0x1;
+  static final int FLAG_KEEP_CACHE = 0x2;
+
+  private final Snapshot snapshot;
+  private final Map<String, StreamReader> files;
+  private final long uid;
+  private final long gid;
+  private final long timeSeconds;
+  private final long timeNanos;
+  private final long totalBytes;
+  private final Supplier<byte[]> stats;
+  private final ConcurrentHashMap<Long, byte[]> statsHandles = new ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+  private final CountDownLatch initialized = new CountDownLatch(1);
+
+  /**
+   * @param snapshot the open snapshot; the caller keeps ownership and closes it after unmounting
+   * @param uid owner reported for every entry (the mounting user)
+   * @param gid group reported for every entry
+   * @param stats renders the current {@code stats.json} content; called at every open of it
+   */
+  public CairnFs(Snapshot snapshot, long uid, long gid, Supplier<byte[]> stats) {
+    this.snapshot = snapshot;
+    Map<String, StreamReader> m = new LinkedHashMap<>();
+    long total = 0;
+    for (StreamReader r : snapshot.streams()) {
+      m.put("/" + r.name(), r);
+      total += r.size();
+    }
+    this.files = Map.copyOf(m);
+    this.totalBytes = total;
+    this.uid = uid;
+    this.gid = gid;
+    long created = snapshot.header().createdMillis();
+    this.timeSeconds = Math.floorDiv(created, 1000L);
+    this.timeNanos = Math.floorMod(created, 1000L) * 1_000_000L;
+    this.stats = stats;
+  }
+
+  /** Counted down by libfuse's {@code init} callback: the kernel connection is up. */
+  public CountDownLatch initialized() {
+    return initialized;
+  }
+
+  /** Runs libfuse's {@code fuse_main_real} with {@code argv} until the filesystem is unmounted. */
+  int runFuseMain(String[] argv) {
+    return libFuse.fuse_main_real(
+        argv.length, argv, fuseOperations, Struct.size(fuseOperations), null);
+  }
+
+  @Override
+  public Pointer init(Pointer conn) {
+    initialized.countDown();
+    return null;
+  }
+
+  @Override
+  public int getattr(String path, FileStat stat) {
+    StreamReader r = files.get(path);
+    if (r != null) {
+      fill(stat, FileStat.S_IFREG | 0444, 1, r.size());
+      stat.st_blksize.set(r.blockSize());
+      return 0;
+    }
+    switch (path) {
+      case "/" -> fill(stat, FileStat.S_IFDIR | 0555, 3, 0);
+      case META_PATH -> fill(stat, FileStat.S_IFDIR | 0555, 2, 0);
+      case STATS_PATH -> fill(stat, FileStat.S_IFREG | 0444, 1, renderStats().length);
+      default -> {
+        return -ErrorCodes.ENOENT();
+      }
+    }
+    return 0;
+  }
+
+  private void fill(FileStat stat, int mode, int nlink, long size) {
+    stat.st_mode.set(mode);
+    stat.st_nlink.set(nlink);
+    stat.st_uid.set(uid);
+    stat.st_gid.set(gid);
+    stat.st_size.set(size);
+    stat.st_blksize.set(4096);
+    stat.st_blocks.set((size + 511) / 512);
+    stat.st_atim.tv_sec.set(timeSeconds);
+    stat.st_atim.tv_nsec.set(timeNanos);
+    stat.st_mtim.tv_sec.set(timeSeconds);
+    stat.st_mtim.tv_nsec.set(timeNanos);
+    stat.st_ctim.tv_sec.set(timeSeconds);
+    stat.st_ctim.tv_nsec.set(timeNanos);
+  }
+
+  @Override
+  public int readdir(String path, Pointer buf, FuseFillDir filter, long offset, FuseFileInfo fi) {
+    switch (path) {
+      case "/" -> {
+        add(filter, buf, ".");
+        add(filter, buf, "..");
+        for (StreamReader r : snapshot.streams()) {
+          add(filter, buf, r.name());
+        }
+        add(filter, buf, META_DIR);
+      }
+      case META_PATH -> {
+        add(filter, buf, ".");
+        add(filter, buf, "..");
+        add(filter, buf, STATS_NAME);
+      }
+      default -> {
+        return files.containsKey(path) || STATS_PATH.equals(path)
+            ? -ErrorCodes.ENOTDIR()
+            : -ErrorCodes.ENOENT();
+      }
+    }
+    return 0;
+  }
+
+  private static void add(FuseFillDir filter, Pointer buf, String name) {
+    // jnr-fuse's String overload encodes with the platform charset and no terminating NUL.
+    byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+    byte[] cstr = new byte[utf8.length + 1];
+    System.arraycopy(utf8, 0, cstr, 0, utf8.length);
+    filter.apply(buf, ByteBuffer.wrap(cstr), null, 0);
+  }
+
+  @Override
+  public int opendir(String path, FuseFileInfo fi) {
+    if ("/".equals(path) || META_PATH.equals(path)) {
+      return 0;
+    }
+    return files.containsKey(path) || STATS_PATH.equals(path)
+        ? -ErrorCodes.ENOTDIR()
+        : -ErrorCodes.ENOENT();
+  }
+
+  @Override
+  public int open(String path, FuseFileInfo fi) {
+    boolean stream = files.containsKey(path);
+    boolean isStats = STATS_PATH.equals(path);
+    if (!stream && !isStats) {
+      return "/".equals(path) || META_PATH.equals(path)
+          ? -ErrorCodes.EISDIR()
+          : -ErrorCodes.ENOENT();
+    }
+    if ((fi.flags.get() & O_ACCMODE) != O_RDONLY) {
+      return -ErrorCodes.EROFS();
+    }
+    Pointer info = Struct.getMemory(fi);
+    if (stream) {
+      setFlag(info, FLAG_KEEP_CACHE);
+      fi.fh.set(0);
+      return 0;
+    }
+    byte[] content;
+    try {
+      content = renderStats();
+    } catch (RuntimeException e) {
+      LOG.warn("cannot render {}: {}", STATS_PATH, e.toString());
+      return -ErrorCodes.EIO();
+    }
+    long handle = nextHandle.getAndIncrement();
+    statsHandles.put(handle, content);
+    fi.fh.set(handle);
+    setFlag(info, FLAG_DIRECT_IO);
+    return 0;
+  }
+
+  static void setFlag(Pointer info, int flag) {
+    info.putByte(FILE_INFO_FLAGS_OFFSET, (byte) (info.getByte(FILE_INFO_FLAGS_OFFSET) | flag));
+  }
+
+  @Override
+  public int release(String path, FuseFileInfo fi) {
+    if (STATS_PATH.equals(path)) {
+      statsHandles.remove(fi.fh.get());
+    }
+    return 0;
+  }
+
+  @Override
+  public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    StreamReader r = files.get(path);
+    if (r != null) {
+      return readStream(r, buf, size, offset);
+    }
+    if (STATS_PATH.equals(path)) {
+      byte[] content = statsHandles.get(fi.fh.get());
+      if (content == null) {
+        content = renderStats(); // opened before a handle existed: should not happen
+      }
+      if (offset >= content.length) {
+        return 0;
+      }
+      int n = (int) Math.min(size, content.length - offset);
+      buf.put(0, content, (int) offset, n);
+      return n;
+    }
+    return "/".equals(path) || META_PATH.equals(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
+  }
+
+  private int readStream(StreamReader r, Pointer buf, long size, long offset) {
+    if (offset < 0) {
+      return -ErrorCodes.EINVAL();
+    }
+    if (offset >= r.size() || size <= 0) {
+      return 0;
+    }
+    int n = (int) Math.min(Math.min(size, Integer.MAX_VALUE), r.size() - offset);
+    try {
+      ByteBuffer dst = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), n);
+      int total = 0;
+      while (total < n) {
+        int got = r.read(offset + total, dst);
+        if (got <= 0) {
+          break;
+        }
+        total += got;
+      }
+      return total;
+    } catch (IOException | RuntimeException | OutOfMemoryError e) {
+      snapshot.stats().recordError();
+      logReadError(r, offset, n, e);
+      return -ErrorCodes.EIO();
+    }
+  }
+
+  private void logReadError(StreamReader r, long offset, int length, Throwable e) {
+    if (e instanceof CorruptSnapshotException c
+        && c.stream() != null
+        && c.block() != CorruptSnapshotException.NO_BLOCK) {
+      // its message already names the snapshot, stream and block
+      LOG.warn("EIO for {} (offset {}, length {}): {}", r.name(), offset, length, oneLine(e));
+    } else {
+      long first = offset / r.blockSize();
+      long last = (offset + Math.max(length, 1) - 1) / r.blockSize();
+      LOG.warn(
+          "EIO: snapshot {}, stream {}, block {} (offset {}, length {}): {}",
+          snapshot.describe(),
+          r.name(),
+          first == last ? Long.toString(first) : first + "-" + last,
+          offset,
+          length,
+          oneLine(e));
+    }
+    LOG.debug("read error detail", e);
+  }
+
+  private static String oneLine(Throwable e) {
+    String m = e instanceof IOException && e.getMessage() != null ? e.getMessage() : e.toString();
+    return m.replace('\n', ' ');
+  }
+
+  @Override
+  public int statfs(String path, Statvfs stbuf) {
+    long bsize = snapshot.header().blockSize();
+    stbuf.f_bsize.set(bsize);
+    stbuf.f_frsize.set(bsize);
+    stbuf.f_blocks.set((totalBytes + bsize - 1) / bsize);
+    stbuf.f_bfree.set(0);
+    stbuf.f_bavail.set(0);
+    stbuf.f_files.set(files.size() + 3L);
+    stbuf.f_ffree.set(0);
+    stbuf.f_favail.set(0);
+    stbuf.f_flag.set(Statvfs.ST_RDONLY);
+    stbuf.f_namemax.set(255);
+    return 0;
+  }
+
+  private byte[] renderStats() {
+    return stats.get();
+  }
+
+  /** Open {@code stats.json} handles, for tests. */
+  int openStatsHandles() {
+    return statsHandles.size();
+  }
+}

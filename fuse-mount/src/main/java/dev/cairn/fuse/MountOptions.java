@@ -1,0 +1,89 @@
+package dev.cairn.fuse;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The libfuse {@code -o} options of a read-only Cairn mount, and why:
+ *
+ * <ul>
+ *   <li>{@code ro}: the kernel refuses writes before they reach us.
+ *   <li>{@code auto_unmount}: fusermount stays behind as a watchdog and unmounts if the serving
+ *       process dies (even {@code kill -9}), so no "Transport endpoint is not connected" corpse.
+ *   <li>{@code default_permissions}: the kernel enforces the modes we report (0444 / 0555).
+ *   <li>{@code fsname=cairn:NAME,subtype=cairn}: {@code mount}/{@code df} show {@code cairn:NAME}
+ *       of type {@code fuse.cairn}; that type is how {@code cairn umount} recognises its mounts.
+ *   <li>{@code kernel_cache}: stream bytes never change, so the page cache survives close/open.
+ *   <li>{@code big_writes}: harmless when read-only; the overlay mode needs it.
+ *   <li>{@code allow_other}: only when the mount will accept it — always for root, otherwise only
+ *       if {@code /etc/fuse.conf} has {@code user_allow_other} (fusermount refuses the mount
+ *       otherwise). Without it nobody but the mounting user, not even root, can open the files,
+ *       which breaks e.g. a QEMU running as another user.
+ * </ul>
+ *
+ * Stateless.
+ */
+public final class MountOptions {
+  private MountOptions() {}
+
+  /** The comma-separated option string. */
+  public static String of(String snapshotName, boolean allowOther) {
+    List<String> o = new ArrayList<>();
+    o.add("ro");
+    o.add("auto_unmount");
+    o.add("default_permissions");
+    o.add("fsname=cairn:" + fsName(snapshotName));
+    o.add("subtype=cairn");
+    o.add("kernel_cache");
+    o.add("big_writes");
+    if (allowOther) {
+      o.add("allow_other");
+    }
+    return String.join(",", o);
+  }
+
+  /** Whether {@code allow_other} will be accepted for a user with id {@code uid}. */
+  public static boolean allowOther(long uid, Path fuseConf) {
+    if (uid == 0) {
+      return true;
+    }
+    try {
+      for (String line : Files.readAllLines(fuseConf)) {
+        if (line.strip().equals("user_allow_other")) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
+  }
+
+  /**
+   * {@code name} made safe inside an option list and the mount table: no commas, backslashes,
+   * spaces or control characters, at most 64 characters.
+   */
+  static String fsName(String name) {
+    StringBuilder sb = new StringBuilder();
+    name.codePoints()
+        .limit(64)
+        .forEach(
+            c -> {
+              boolean ok =
+                  (c >= 'a' && c <= 'z')
+                      || (c >= 'A' && c <= 'Z')
+                      || (c >= '0' && c <= '9')
+                      || c == '.'
+                      || c == '_'
+                      || c == '-'
+                      || c == '+'
+                      || c == '@'
+                      || c == ':';
+              sb.append(ok ? (char) c : '_');
+            });
+    return sb.length() == 0 ? "snapshot" : sb.toString();
+  }
+}

@@ -1,0 +1,132 @@
+package dev.cairn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.write.Pack;
+import dev.cairn.write.WriterOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Argument checks of {@code mount} / {@code umount} that fail before anything is mounted. */
+class MountArgumentsTest {
+  @TempDir Path tmp;
+
+  record Run(int code, String out, String err) {}
+
+  private Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  private Path snapshot() throws Exception {
+    Path in = Files.writeString(tmp.resolve("in.txt"), "some bytes\n".repeat(100));
+    Path snap = tmp.resolve("s.cairn");
+    Pack.run(List.of(new Pack.Input(in, "in.txt")), snap, WriterOptions.defaults(), n -> {});
+    return snap;
+  }
+
+  private static void assertOneLine(Run r, String fragment) {
+    assertEquals(2, r.code(), r.err());
+    String[] lines = r.err().strip().split("\n");
+    assertEquals(1, lines.length, r.err());
+    assertTrue(lines[0].startsWith("cairn: "), r.err());
+    assertTrue(lines[0].contains(fragment), r.err());
+  }
+
+  @Test
+  void missingMountPoint() throws Exception {
+    Path snap = snapshot();
+    assertOneLine(run("mount", snap.toString(), tmp.resolve("nope").toString()), "does not exist");
+  }
+
+  @Test
+  void mountPointIsAFile() throws Exception {
+    Path snap = snapshot();
+    Path f = Files.writeString(tmp.resolve("file"), "x");
+    assertOneLine(run("mount", snap.toString(), f.toString()), "not a directory");
+  }
+
+  @Test
+  void mountPointNotEmpty() throws Exception {
+    Path snap = snapshot();
+    Path d = Files.createDirectory(tmp.resolve("d"));
+    Files.writeString(d.resolve("x"), "x");
+    assertOneLine(run("mount", snap.toString(), d.toString()), "not empty");
+  }
+
+  @Test
+  void mountPointAlreadyAMount() throws Exception {
+    assertOneLine(run("mount", snapshot().toString(), "/proc"), "already mounted there (proc)");
+  }
+
+  @Test
+  void snapshotMissingOrNotASnapshot() throws Exception {
+    Path d = Files.createDirectory(tmp.resolve("d"));
+    assertOneLine(run("mount", tmp.resolve("none.cairn").toString(), d.toString()), "no such file");
+    Path notSnap = Files.writeString(tmp.resolve("x.cairn"), "just some text, long enough");
+    assertOneLine(run("mount", notSnap.toString(), d.toString()), "not a Cairn snapshot");
+    Path tiny = Files.writeString(tmp.resolve("t.cairn"), "x");
+    assertOneLine(run("mount", tiny.toString(), d.toString()), "not a Cairn snapshot");
+  }
+
+  @Test
+  void badCacheSize() throws Exception {
+    Path d = Files.createDirectory(tmp.resolve("d"));
+    Run r = run("mount", snapshot().toString(), d.toString(), "--cache-size", "12Q");
+    assertEquals(2, r.code());
+    assertOneLine(
+        run("mount", snapshot().toString(), d.toString(), "--cache-size", "4K"),
+        "--cache-size must be at least 1M");
+  }
+
+  @Test
+  void umountOfSomethingElse() throws Exception {
+    Path d = Files.createDirectory(tmp.resolve("d"));
+    assertOneLine(run("umount", d.toString()), "not a cairn mount");
+    assertOneLine(run("umount", tmp.resolve("none").toString()), "no such directory");
+    assertOneLine(run("umount", "/proc"), "not a cairn mount (it is a proc mount)");
+  }
+
+  @Test
+  void checkMountPointReturnsTheRealPath() throws Exception {
+    Path d = Files.createDirectory(tmp.resolve("real"));
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), d);
+    assertEquals(d.toRealPath(), MountCommand.checkMountPoint(link.toString()));
+    assertThrows(UsageException.class, () -> MountCommand.checkMountPoint("/"));
+  }
+
+  @Test
+  void serveMainRejectsBadArguments() {
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      assertEquals(2, ServeMain.run(new String[] {"positional"}));
+      assertEquals(2, ServeMain.run(new String[] {"--snapshot=/x"}));
+    } finally {
+      System.setErr(oldErr);
+    }
+    assertFalse(err.toString(StandardCharsets.UTF_8).contains("Exception"));
+  }
+}

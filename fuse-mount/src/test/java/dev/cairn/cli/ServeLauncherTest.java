@@ -1,0 +1,96 @@
+package dev.cairn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServeLauncherTest {
+  @TempDir Path tmp;
+
+  private ServeLauncher.Spec spec(Path cds, boolean debug) {
+    return new ServeLauncher.Spec(
+        "/usr/bin/java",
+        "/opt/cairn.jar",
+        cds,
+        512L << 20,
+        debug,
+        Path.of("/s/base.cairn"),
+        Path.of("/mnt/s"),
+        Path.of("/run/x.ready"),
+        Path.of("/run/x.log"),
+        "/usr/bin/setsid");
+  }
+
+  @Test
+  void commandRunsServeMainDetached() {
+    List<String> c = ServeLauncher.command(spec(null, false));
+    assertEquals("/usr/bin/setsid", c.get(0));
+    assertEquals("/usr/bin/java", c.get(1));
+    int cp = c.indexOf("-cp");
+    assertEquals("/opt/cairn.jar", c.get(cp + 1));
+    assertEquals(ServeMain.class.getName(), c.get(cp + 2));
+    assertTrue(c.contains("--snapshot=/s/base.cairn"));
+    assertTrue(c.contains("--mount-point=/mnt/s"));
+    assertTrue(c.contains("--cache-size=" + (512L << 20)));
+    assertTrue(c.contains("--ready-file=/run/x.ready"));
+    assertTrue(c.contains("--log-file=/run/x.log"));
+    assertFalse(c.contains("--debug"));
+    assertTrue(ServeLauncher.command(spec(null, true)).contains("--debug"));
+  }
+
+  @Test
+  void jvmSizedFromTheCache() {
+    List<String> o = ServeLauncher.jvmOptions(512L << 20, null, false);
+    assertTrue(o.contains("-XX:MaxDirectMemorySize=512m"), o.toString());
+    assertTrue(o.contains("-Xmx768m"), o.toString());
+    assertTrue(o.contains("-Xshare:auto"));
+    assertTrue(o.stream().noneMatch(s -> s.startsWith("-XX:SharedArchiveFile")));
+    List<String> withCds = ServeLauncher.jvmOptions(256L << 20, Path.of("/c/a.jsa"), true);
+    assertTrue(withCds.contains("-XX:SharedArchiveFile=/c/a.jsa"));
+    assertTrue(withCds.contains("-Xlog:cds=off"));
+    assertTrue(withCds.contains("-Dorg.slf4j.simpleLogger.log.dev.cairn=debug"));
+  }
+
+  @Test
+  void childErrorPrefersItsOwnCairnLine() throws Exception {
+    Path log = tmp.resolve("l.log");
+    Files.writeString(
+        log, "2026 INFO x - starting\ncairn: /s/x.cairn: not a Cairn snapshot (no magic)\n\n");
+    assertEquals(
+        Optional.of("/s/x.cairn: not a Cairn snapshot (no magic)"), ServeLauncher.childError(log));
+    Files.writeString(
+        log,
+        "fusermount: option allow_other only allowed if 'user_allow_other' is set\n"
+            + "cairn: could not mount at /m: libfuse returned 1 (see the log)\n");
+    assertEquals(
+        Optional.of(
+            "could not mount at /m: libfuse returned 1 (see the log) (fusermount: option"
+                + " allow_other only allowed if 'user_allow_other' is set)"),
+        ServeLauncher.childError(log));
+    Files.writeString(log, "Killed\n");
+    assertEquals(Optional.of("Killed"), ServeLauncher.childError(log));
+    assertEquals(Optional.empty(), ServeLauncher.childError(tmp.resolve("none")));
+  }
+
+  @Test
+  void cdsOnlyForASingleJar() throws Exception {
+    assertTrue(Cds.forClassPath("/a/classes:/b.jar", tmp).archive() == null);
+    assertTrue(Cds.forClassPath(tmp.resolve("missing.jar").toString(), tmp).archive() == null);
+    Path jar = Files.writeString(tmp.resolve("x.jar"), "jar");
+    Cds cds = Cds.forClassPath(jar.toString(), tmp);
+    assertTrue(cds.archive().getFileName().toString().matches("serve-[0-9a-f]{16}\\.jsa"));
+    assertTrue(cds.usableArchive().isEmpty());
+    Files.createDirectories(cds.archive().getParent());
+    Files.writeString(cds.archive(), "archive");
+    assertEquals(Optional.of(cds.archive()), cds.usableArchive());
+    Files.writeString(jar, "rebuilt jar");
+    assertFalse(Cds.forClassPath(jar.toString(), tmp).archive().equals(cds.archive()));
+  }
+}

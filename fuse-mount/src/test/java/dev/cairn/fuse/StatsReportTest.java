@@ -1,0 +1,70 @@
+package dev.cairn.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.read.ReadStats;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StatsReportTest {
+  @Test
+  void countersThenMountInfo() throws Exception {
+    ReadStats stats = new ReadStats();
+    stats.recordError();
+    Instant started = Instant.parse("2026-01-01T00:00:00Z");
+    MountInfo info =
+        new MountInfo(
+            Path.of("/s/base.cairn"),
+            "00112233445566778899aabbccddeeff",
+            Path.of("/mnt/s"),
+            Path.of("/var/tmp/cairn/mount-1.log"),
+            4242,
+            256L << 20,
+            started);
+    Map<String, Object> report =
+        StatsReport.build(
+            stats.snapshot(),
+            12345,
+            info,
+            List.of(new StatsReport.StreamEntry("disk.img", 1 << 30)),
+            started.plusMillis(61_500));
+    byte[] json = StatsReport.render(report);
+    String text = new String(json, StandardCharsets.UTF_8);
+    assertTrue(text.endsWith("}\n"), text);
+    JsonNode n = new ObjectMapper().readTree(json);
+    assertEquals(1, n.get("errors").asLong());
+    assertEquals(0, n.get("reads").asLong());
+    assertEquals(0, n.get("bytes_read").asLong());
+    assertTrue(n.has("blocks_decompressed"));
+    assertTrue(n.has("cache_hits"));
+    assertTrue(n.has("cache_misses"));
+    assertEquals(12345, n.get("cache_bytes").asLong());
+    JsonNode m = n.get("mount");
+    assertEquals("/s/base.cairn", m.get("snapshot").asText());
+    assertEquals("/mnt/s", m.get("mount_point").asText());
+    assertEquals("/var/tmp/cairn/mount-1.log", m.get("log_file").asText());
+    assertEquals(4242, m.get("pid").asLong());
+    assertEquals(256L << 20, m.get("cache_size").asLong());
+    assertEquals(61.5, m.get("uptime_seconds").asDouble(), 1e-9);
+    assertEquals("disk.img", m.get("streams").get(0).get("name").asText());
+    assertEquals(1L << 30, m.get("streams").get(0).get("size").asLong());
+    assertEquals("reads", n.fieldNames().next(), "counters first");
+  }
+
+  @Test
+  void foregroundMountHasNullLog() throws Exception {
+    MountInfo info = new MountInfo(Path.of("/a"), "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
+    JsonNode n =
+        new ObjectMapper()
+            .readTree(
+                StatsReport.render(StatsReport.build(Map.of(), 0, info, List.of(), Instant.EPOCH)));
+    assertTrue(n.get("mount").get("log_file").isNull());
+  }
+}
