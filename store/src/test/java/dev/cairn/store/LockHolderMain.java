@@ -14,14 +14,14 @@ public final class LockHolderMain {
     Path dir = Path.of(args[0]);
     if (args.length > 1 && args[1].equals("try")) {
       try (DirectoryLock lock = DirectoryLock.acquire(dir)) {
-        System.out.println("ACQUIRED");
+        System.out.println("ACQUIRED " + lock.directory());
       } catch (OverlayInUseException e) {
         System.out.println("REFUSED " + e.getMessage());
       }
       return;
     }
     try (DirectoryLock lock = DirectoryLock.acquire(dir)) {
-      System.out.println("LOCKED " + ProcessHandle.current().pid());
+      System.out.println("LOCKED " + ProcessHandle.current().pid() + " " + lock.directory());
       System.out.flush();
       while (System.in.read() >= 0) {
         // Hold until the parent closes our stdin.
