@@ -214,9 +214,13 @@ public record Header(
     }
   }
 
-  /** A name usable as a file name in a mount: non-empty, no slash, no NUL, not . or .. */
+  /**
+   * A name usable as a file name in a mount: non-empty, no slash, no control characters (they
+   * would end up in directory listings and terminals), not {@code .}, {@code ..} or {@code .cairn}.
+   */
   public static boolean isValidStreamName(String name) {
     return !name.isEmpty()
+        && name.codePoints().noneMatch(Character::isISOControl)
         && !name.equals(".")
         && !name.equals("..")
         && !name.equals(".cairn")

@@ -307,7 +307,20 @@ class FormatRecordsTest {
       assertTrue(Header.isValidStreamName(ok), ok);
     }
     for (String bad :
-        List.of("", ".", "..", ".cairn", "a/b", "/", "a\0", "x".repeat(256), "é".repeat(128))) {
+        List.of(
+            "",
+            ".",
+            "..",
+            ".cairn",
+            "a/b",
+            "/",
+            "a\0",
+            "a\nb",
+            "\u001b[2J",
+            "tab\there",
+            "c1\u009b",
+            "x".repeat(256),
+            "é".repeat(128))) {
       assertFalse(Header.isValidStreamName(bad), bad);
     }
   }
