@@ -137,15 +137,27 @@ final class Cds {
     }
   }
 
-  /** Removes archives of other jars or JVMs. */
+  /** Keeps the two newest archives of other jars or JVMs (e.g. two checkouts), removes the rest. */
   private void deleteOthers(Path dir) {
+    List<Path> others = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "serve-*.jsa")) {
       for (Path p : ds) {
         if (!p.equals(archive)) {
-          Files.deleteIfExists(p);
+          others.add(p);
         }
       }
-    } catch (IOException e) {
+      others.sort(
+          (a, b) -> {
+            try {
+              return Files.getLastModifiedTime(b).compareTo(Files.getLastModifiedTime(a));
+            } catch (IOException e) {
+              return 0;
+            }
+          });
+      for (Path p : others.subList(Math.min(2, others.size()), others.size())) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | RuntimeException e) {
       // best effort
     }
   }

@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +37,10 @@ import org.slf4j.LoggerFactory;
  * process) and, when started by {@code cairn mount}, the ready file its parent waits for.
  */
 final class MountServer {
-  private static final Logger LOG = LoggerFactory.getLogger(MountServer.class);
+  /** Created on first use: the logger's set-up is left to the thread that loads libfuse. */
+  private static final class Log {
+    static final Logger LOG = LoggerFactory.getLogger(MountServer.class);
+  }
 
   /** What to serve. {@code readyFile} and {@code logFile} are null in {@code --foreground}. */
   record Config(
@@ -59,6 +64,15 @@ final class MountServer {
 
   /** Serves until unmounted; returns the exit code. */
   int serve() throws Exception {
+    // Loading libfuse and generating jnr's callback stubs is the slowest step of getting ready;
+    // do it (and the logger's set-up) while this thread checks and opens the snapshot.
+    long uid = RuntimeDir.currentUid();
+    long gid = RuntimeDir.currentGid();
+    FutureTask<CairnFs> loading = new FutureTask<>(() -> new CairnFs(uid, gid));
+    Thread loader = new Thread(loading, "fuse-load");
+    loader.setDaemon(true);
+    loader.start();
+
     snapPath = MountCommand.checkSnapshot(config.snapArg());
     mnt = MountCommand.checkMountPoint(config.mountArg());
     Optional<String> fuse = FuseAvailability.problem();
@@ -73,7 +87,17 @@ final class MountServer {
     snapshot = Snapshots.open(snapPath.toString(), cache, stats);
     boolean ok = false;
     try {
-      int code = mountAndServe(stats, cache);
+      CairnFs fs;
+      try {
+        fs = loading.get();
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        if (c instanceof LinkageError || c instanceof RuntimeException) {
+          throw new UsageException(FuseAvailability.NOT_AVAILABLE + " (" + c.getMessage() + ")");
+        }
+        throw e;
+      }
+      int code = mountAndServe(fs, uid, stats, cache);
       ok = true;
       return code;
     } finally {
@@ -87,8 +111,8 @@ final class MountServer {
     return ProcessHandle.current().pid();
   }
 
-  private int mountAndServe(ReadStats stats, BlockCache cache) throws Exception {
-    long uid = RuntimeDir.currentUid();
+  private int mountAndServe(CairnFs fs, long uid, ReadStats stats, BlockCache cache)
+      throws Exception {
     MountInfo info =
         new MountInfo(
             snapPath,
@@ -102,24 +126,16 @@ final class MountServer {
         snapshot.streams().stream()
             .map(r -> new StatsReport.StreamEntry(r.name(), r.size()))
             .toList();
-    CairnFs fs;
-    try {
-      fs =
-          new CairnFs(
-              snapshot,
-              uid,
-              RuntimeDir.currentGid(),
-              () ->
-                  StatsReport.render(
-                      StatsReport.build(
-                          stats.snapshot(), cache.weightedSize(), info, streams, Instant.now())));
-    } catch (LinkageError | RuntimeException e) {
-      throw new UsageException(FuseAvailability.NOT_AVAILABLE + " (" + e.getMessage() + ")");
-    }
+    fs.attach(
+        snapshot,
+        () ->
+            StatsReport.render(
+                StatsReport.build(
+                    stats.snapshot(), cache.weightedSize(), info, streams, Instant.now())));
     String name = snapPath.getFileName().toString();
     String options = MountOptions.of(name, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")));
     FuseSession session = new FuseSession(fs, mnt, options, config.debug());
-    LOG.debug("libfuse arguments: {}", session.argv());
+    Log.LOG.debug("libfuse arguments: {}", session.argv());
     Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     session.start();
@@ -142,7 +158,7 @@ final class MountServer {
             config.logFile(),
             config.cacheSize());
     state.write(dirs.stateFile(mnt));
-    LOG.info(
+    Log.LOG.info(
         "mounted {} at {} (pid {}, cache {}, files {}, options {})",
         snapPath,
         mnt,
@@ -173,7 +189,7 @@ final class MountServer {
       // already shutting down: the hook finishes the job
     }
     cleanup();
-    LOG.info("unmounted {} (libfuse returned {})", mnt, rc);
+    Log.LOG.info("unmounted {} (libfuse returned {})", mnt, rc);
     return rc == 0 ? ErrorHandler.OK : ErrorHandler.FAILURE;
   }
 
@@ -181,14 +197,14 @@ final class MountServer {
   private void onShutdown(FuseSession session) {
     try {
       if (session.running()) {
-        LOG.info("stopping: unmounting {}", mnt);
+        Log.LOG.info("stopping: unmounting {}", mnt);
         session.unmount(true);
         if (!session.awaitExit(Duration.ofSeconds(10))) {
-          LOG.warn("FUSE loop still running 10 s after unmounting {}; exiting anyway", mnt);
+          Log.LOG.warn("FUSE loop still running 10 s after unmounting {}; exiting anyway", mnt);
         }
       }
     } catch (IOException | InterruptedException e) {
-      LOG.warn("unmounting {} on exit failed: {}", mnt, e.toString());
+      Log.LOG.warn("unmounting {} on exit failed: {}", mnt, e.toString());
     }
     cleanup();
   }
@@ -203,7 +219,7 @@ final class MountServer {
         try {
           Files.deleteIfExists(state);
         } catch (IOException e) {
-          LOG.warn("cannot delete {}: {}", state, e.toString());
+          Log.LOG.warn("cannot delete {}: {}", state, e.toString());
         }
       }
     }
@@ -211,7 +227,7 @@ final class MountServer {
       try {
         snapshot.close();
       } catch (IOException e) {
-        LOG.warn("closing {}: {}", snapPath, e.toString());
+        Log.LOG.warn("closing {}: {}", snapPath, e.toString());
       }
     }
   }

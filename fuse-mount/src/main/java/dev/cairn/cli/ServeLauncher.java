@@ -65,10 +65,37 @@ final class ServeLauncher {
             .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
             .redirectErrorStream(true)
             .start();
+    // Interrupted (Ctrl-C) before the mount is ready: stop the serving process too. SIGTERM lets
+    // it unmount if it got that far.
+    Thread abandon = new Thread(p::destroy, "cairn-mount-abandon");
+    Runtime.getRuntime().addShutdownHook(abandon);
+    try {
+      awaitReady(p, ready, mnt, log);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(abandon);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook runs
+      }
+    }
+    Files.deleteIfExists(ready);
+    if (MountTable.find(mnt).filter(MountTable.Entry::isCairn).isEmpty()) {
+      throw new IOException(
+          mnt + ": serving process reported ready but nothing is mounted (log: " + log + ")");
+    }
+    cds.maybeTrain(spec);
+    System.out.println("mounted " + cmd.snap + " at " + mnt + " (log: " + log + ")");
+    return ErrorHandler.OK;
+  }
+
+  /** Waits for the ready file; on failure or timeout explains what went wrong. */
+  private static void awaitReady(Process p, Path ready, Path mnt, Path log) throws Exception {
     long deadline = System.nanoTime() + MountCommand.READY_TIMEOUT.toNanos();
     while (!Files.exists(ready)) {
       if (p.waitFor(10, TimeUnit.MILLISECONDS)) {
-        Files.deleteIfExists(ready);
+        if (Files.exists(ready)) {
+          return; // ready, and already unmounted again by someone else: still a success
+        }
         String why = childError(log).orElse("mount process exited with code " + p.exitValue());
         if (p.exitValue() == ErrorHandler.USAGE) {
           throw new UsageException(why);
@@ -76,9 +103,12 @@ final class ServeLauncher {
         throw new IOException(why + " (log: " + log + ")");
       }
       if (System.nanoTime() > deadline) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        // SIGKILL the JVM only: its fusermount watchdog (auto_unmount) then removes the mount
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
+        for (int i = 0; i < 100 && MountTable.find(mnt).isPresent(); i++) {
+          Thread.sleep(20);
+        }
         if (MountTable.find(mnt).isPresent()) {
           Fusermount.unmount(mnt, true);
         }
@@ -91,14 +121,6 @@ final class ServeLauncher {
                 + ")");
       }
     }
-    Files.deleteIfExists(ready);
-    if (MountTable.find(mnt).filter(MountTable.Entry::isCairn).isEmpty()) {
-      throw new IOException(
-          mnt + ": serving process reported ready but nothing is mounted (log: " + log + ")");
-    }
-    cds.maybeTrain(spec);
-    System.out.println("mounted " + cmd.snap + " at " + mnt + " (log: " + log + ")");
-    return ErrorHandler.OK;
   }
 
   /** The serving process's command line. */

@@ -39,8 +39,9 @@ import ru.serce.jnrfuse.struct.Statvfs;
  * opened with {@code keep_cache} (their bytes never change); {@code stats.json} with {@code
  * direct_io}, so every open sees fresh numbers whatever size {@code getattr} reported.
  *
- * <p>Thread-safe: libfuse calls every method from many native threads at once. The only mutable
- * state is the table of open {@code stats.json} handles (a concurrent map) and the init latch.
+ * <p>Thread-safe: libfuse calls every method from many native threads at once. The mutable state is
+ * the contents (set once, before mounting, through a volatile field), the table of open {@code
+ * stats.json} handles (a concurrent map) and the init latch.
  */
 public final class CairnFs extends FuseStubFS {
   private static final Logger LOG = LoggerFactory.getLogger(CairnFs.class);
@@ -62,40 +63,69 @@ public final class CairnFs extends FuseStubFS {
   static final int FLAG_DIRECT_IO = 0x1;
   static final int FLAG_KEEP_CACHE = 0x2;
 
-  private final Snapshot snapshot;
-  private final Map<String, StreamReader> files;
   private final long uid;
   private final long gid;
-  private final long timeSeconds;
-  private final long timeNanos;
-  private final long totalBytes;
-  private final Supplier<byte[]> stats;
   private final ConcurrentHashMap<Long, byte[]> statsHandles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final CountDownLatch initialized = new CountDownLatch(1);
+  private volatile Contents contents;
+
+  /** What the file system shows; fixed once attached. Immutable. */
+  private static final class Contents {
+    final Snapshot snapshot;
+    final Map<String, StreamReader> files;
+    final long timeSeconds;
+    final long timeNanos;
+    final long totalBytes;
+    final Supplier<byte[]> stats;
+
+    Contents(Snapshot snapshot, Supplier<byte[]> stats) {
+      this.snapshot = snapshot;
+      Map<String, StreamReader> m = new LinkedHashMap<>();
+      long total = 0;
+      for (StreamReader r : snapshot.streams()) {
+        m.put("/" + r.name(), r);
+        total += r.size();
+      }
+      this.files = Map.copyOf(m);
+      this.totalBytes = total;
+      long created = snapshot.header().createdMillis();
+      this.timeSeconds = Math.floorDiv(created, 1000L);
+      this.timeNanos = Math.floorMod(created, 1000L) * 1_000_000L;
+      this.stats = stats;
+    }
+  }
 
   /**
-   * @param snapshot the open snapshot; the caller keeps ownership and closes it after unmounting
+   * Loads libfuse and registers the callbacks — the slow part of getting ready, so a serving
+   * process does it while it opens the snapshot — without contents yet: {@link #attach} them before
+   * mounting.
+   *
    * @param uid owner reported for every entry (the mounting user)
    * @param gid group reported for every entry
-   * @param stats renders the current {@code stats.json} content; called at every open of it
    */
-  public CairnFs(Snapshot snapshot, long uid, long gid, Supplier<byte[]> stats) {
-    this.snapshot = snapshot;
-    Map<String, StreamReader> m = new LinkedHashMap<>();
-    long total = 0;
-    for (StreamReader r : snapshot.streams()) {
-      m.put("/" + r.name(), r);
-      total += r.size();
-    }
-    this.files = Map.copyOf(m);
-    this.totalBytes = total;
+  public CairnFs(long uid, long gid) {
     this.uid = uid;
     this.gid = gid;
-    long created = snapshot.header().createdMillis();
-    this.timeSeconds = Math.floorDiv(created, 1000L);
-    this.timeNanos = Math.floorMod(created, 1000L) * 1_000_000L;
-    this.stats = stats;
+  }
+
+  /** A file system showing {@code snapshot} ({@link #CairnFs(long, long)} plus {@link #attach}). */
+  public CairnFs(Snapshot snapshot, long uid, long gid, Supplier<byte[]> stats) {
+    this(uid, gid);
+    attach(snapshot, stats);
+  }
+
+  /**
+   * Sets what the file system shows. Call once, before mounting.
+   *
+   * @param snapshot the open snapshot; the caller keeps ownership and closes it after unmounting
+   * @param stats renders the current {@code stats.json} content; called at every open of it
+   */
+  public void attach(Snapshot snapshot, Supplier<byte[]> stats) {
+    if (contents != null) {
+      throw new IllegalStateException("already attached");
+    }
+    contents = new Contents(snapshot, stats);
   }
 
   /** Counted down by libfuse's {@code init} callback: the kernel connection is up. */
@@ -117,16 +147,20 @@ public final class CairnFs extends FuseStubFS {
 
   @Override
   public int getattr(String path, FileStat stat) {
-    StreamReader r = files.get(path);
+    Contents c = contents;
+    if (c == null) {
+      return -ErrorCodes.ENOENT();
+    }
+    StreamReader r = c.files.get(path);
     if (r != null) {
-      fill(stat, FileStat.S_IFREG | 0444, 1, r.size());
+      fill(c, stat, FileStat.S_IFREG | 0444, 1, r.size());
       stat.st_blksize.set(r.blockSize());
       return 0;
     }
     switch (path) {
-      case "/" -> fill(stat, FileStat.S_IFDIR | 0555, 3, 0);
-      case META_PATH -> fill(stat, FileStat.S_IFDIR | 0555, 2, 0);
-      case STATS_PATH -> fill(stat, FileStat.S_IFREG | 0444, 1, renderStats().length);
+      case "/" -> fill(c, stat, FileStat.S_IFDIR | 0555, 3, 0);
+      case META_PATH -> fill(c, stat, FileStat.S_IFDIR | 0555, 2, 0);
+      case STATS_PATH -> fill(c, stat, FileStat.S_IFREG | 0444, 1, c.stats.get().length);
       default -> {
         return -ErrorCodes.ENOENT();
       }
@@ -134,7 +168,7 @@ public final class CairnFs extends FuseStubFS {
     return 0;
   }
 
-  private void fill(FileStat stat, int mode, int nlink, long size) {
+  private void fill(Contents c, FileStat stat, int mode, int nlink, long size) {
     stat.st_mode.set(mode);
     stat.st_nlink.set(nlink);
     stat.st_uid.set(uid);
@@ -142,21 +176,25 @@ public final class CairnFs extends FuseStubFS {
     stat.st_size.set(size);
     stat.st_blksize.set(4096);
     stat.st_blocks.set((size + 511) / 512);
-    stat.st_atim.tv_sec.set(timeSeconds);
-    stat.st_atim.tv_nsec.set(timeNanos);
-    stat.st_mtim.tv_sec.set(timeSeconds);
-    stat.st_mtim.tv_nsec.set(timeNanos);
-    stat.st_ctim.tv_sec.set(timeSeconds);
-    stat.st_ctim.tv_nsec.set(timeNanos);
+    stat.st_atim.tv_sec.set(c.timeSeconds);
+    stat.st_atim.tv_nsec.set(c.timeNanos);
+    stat.st_mtim.tv_sec.set(c.timeSeconds);
+    stat.st_mtim.tv_nsec.set(c.timeNanos);
+    stat.st_ctim.tv_sec.set(c.timeSeconds);
+    stat.st_ctim.tv_nsec.set(c.timeNanos);
   }
 
   @Override
   public int readdir(String path, Pointer buf, FuseFillDir filter, long offset, FuseFileInfo fi) {
+    Contents c = contents;
+    if (c == null) {
+      return -ErrorCodes.ENOENT();
+    }
     switch (path) {
       case "/" -> {
         add(filter, buf, ".");
         add(filter, buf, "..");
-        for (StreamReader r : snapshot.streams()) {
+        for (StreamReader r : c.snapshot.streams()) {
           add(filter, buf, r.name());
         }
         add(filter, buf, META_DIR);
@@ -167,7 +205,7 @@ public final class CairnFs extends FuseStubFS {
         add(filter, buf, STATS_NAME);
       }
       default -> {
-        return files.containsKey(path) || STATS_PATH.equals(path)
+        return c.files.containsKey(path) || STATS_PATH.equals(path)
             ? -ErrorCodes.ENOTDIR()
             : -ErrorCodes.ENOENT();
       }
@@ -184,18 +222,12 @@ public final class CairnFs extends FuseStubFS {
   }
 
   @Override
-  public int opendir(String path, FuseFileInfo fi) {
-    if ("/".equals(path) || META_PATH.equals(path)) {
-      return 0;
-    }
-    return files.containsKey(path) || STATS_PATH.equals(path)
-        ? -ErrorCodes.ENOTDIR()
-        : -ErrorCodes.ENOENT();
-  }
-
-  @Override
   public int open(String path, FuseFileInfo fi) {
-    boolean stream = files.containsKey(path);
+    Contents c = contents;
+    if (c == null) {
+      return -ErrorCodes.ENOENT();
+    }
+    boolean stream = c.files.containsKey(path);
     boolean isStats = STATS_PATH.equals(path);
     if (!stream && !isStats) {
       return "/".equals(path) || META_PATH.equals(path)
@@ -203,7 +235,7 @@ public final class CairnFs extends FuseStubFS {
           : -ErrorCodes.ENOENT();
     }
     if ((fi.flags.get() & O_ACCMODE) != O_RDONLY) {
-      return -ErrorCodes.EROFS();
+      return -ErrorCodes.EROFS(); // no overlay: nothing is writable
     }
     Pointer info = Struct.getMemory(fi);
     if (stream) {
@@ -213,7 +245,7 @@ public final class CairnFs extends FuseStubFS {
     }
     byte[] content;
     try {
-      content = renderStats();
+      content = c.stats.get();
     } catch (RuntimeException e) {
       LOG.warn("cannot render {}: {}", STATS_PATH, e.toString());
       return -ErrorCodes.EIO();
@@ -239,14 +271,18 @@ public final class CairnFs extends FuseStubFS {
 
   @Override
   public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
-    StreamReader r = files.get(path);
+    Contents c = contents;
+    if (c == null) {
+      return -ErrorCodes.ENOENT();
+    }
+    StreamReader r = c.files.get(path);
     if (r != null) {
-      return readStream(r, buf, size, offset);
+      return readStream(c, r, buf, size, offset);
     }
     if (STATS_PATH.equals(path)) {
       byte[] content = statsHandles.get(fi.fh.get());
       if (content == null) {
-        content = renderStats(); // opened before a handle existed: should not happen
+        return -ErrorCodes.EBADF();
       }
       if (offset >= content.length) {
         return 0;
@@ -258,7 +294,12 @@ public final class CairnFs extends FuseStubFS {
     return "/".equals(path) || META_PATH.equals(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
   }
 
-  private int readStream(StreamReader r, Pointer buf, long size, long offset) {
+  /**
+   * Reads through {@link StreamReader} straight into the kernel's reply buffer. All or nothing: a
+   * short read of a page-cached FUSE file would be taken as end of file, so a damaged block fails
+   * the whole request with EIO (the kernel then retries the pages the caller wanted one by one).
+   */
+  private int readStream(Contents c, StreamReader r, Pointer buf, long size, long offset) {
     if (offset < 0) {
       return -ErrorCodes.EINVAL();
     }
@@ -278,16 +319,16 @@ public final class CairnFs extends FuseStubFS {
       }
       return total;
     } catch (IOException | RuntimeException | OutOfMemoryError e) {
-      snapshot.stats().recordError();
-      logReadError(r, offset, n, e);
+      c.snapshot.stats().recordError();
+      logReadError(c, r, offset, n, e);
       return -ErrorCodes.EIO();
     }
   }
 
-  private void logReadError(StreamReader r, long offset, int length, Throwable e) {
-    if (e instanceof CorruptSnapshotException c
-        && c.stream() != null
-        && c.block() != CorruptSnapshotException.NO_BLOCK) {
+  private void logReadError(Contents c, StreamReader r, long offset, int length, Throwable e) {
+    if (e instanceof CorruptSnapshotException x
+        && x.stream() != null
+        && x.block() != CorruptSnapshotException.NO_BLOCK) {
       // its message already names the snapshot, stream and block
       LOG.warn("EIO for {} (offset {}, length {}): {}", r.name(), offset, length, oneLine(e));
     } else {
@@ -295,7 +336,7 @@ public final class CairnFs extends FuseStubFS {
       long last = (offset + Math.max(length, 1) - 1) / r.blockSize();
       LOG.warn(
           "EIO: snapshot {}, stream {}, block {} (offset {}, length {}): {}",
-          snapshot.describe(),
+          c.snapshot.describe(),
           r.name(),
           first == last ? Long.toString(first) : first + "-" + last,
           offset,
@@ -312,22 +353,22 @@ public final class CairnFs extends FuseStubFS {
 
   @Override
   public int statfs(String path, Statvfs stbuf) {
-    long bsize = snapshot.header().blockSize();
+    Contents c = contents;
+    if (c == null) {
+      return -ErrorCodes.ENOENT();
+    }
+    long bsize = c.snapshot.header().blockSize();
     stbuf.f_bsize.set(bsize);
     stbuf.f_frsize.set(bsize);
-    stbuf.f_blocks.set((totalBytes + bsize - 1) / bsize);
+    stbuf.f_blocks.set((c.totalBytes + bsize - 1) / bsize);
     stbuf.f_bfree.set(0);
     stbuf.f_bavail.set(0);
-    stbuf.f_files.set(files.size() + 3L);
+    stbuf.f_files.set(c.files.size() + 3L);
     stbuf.f_ffree.set(0);
     stbuf.f_favail.set(0);
     stbuf.f_flag.set(Statvfs.ST_RDONLY);
     stbuf.f_namemax.set(255);
     return 0;
-  }
-
-  private byte[] renderStats() {
-    return stats.get();
   }
 
   /** Open {@code stats.json} handles, for tests. */

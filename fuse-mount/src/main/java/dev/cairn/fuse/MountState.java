@@ -105,13 +105,16 @@ public record MountState(
     return live(pid, startMillis);
   }
 
-  /** The process {@code pid} if alive and (when {@code startMillis} is known) started then. */
+  /**
+   * The process {@code pid} if it runs (not a zombie) and, when {@code startMillis} is known,
+   * started then.
+   */
   public static Optional<ProcessHandle> live(long pid, long startMillis) {
     if (pid <= 0) {
       return Optional.empty();
     }
     return ProcessHandle.of(pid)
-        .filter(ProcessHandle::isAlive)
+        .filter(h -> running(h.pid()))
         .filter(
             h ->
                 startMillis == 0

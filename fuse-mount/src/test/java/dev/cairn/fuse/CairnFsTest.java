@@ -152,11 +152,20 @@ class CairnFsTest {
   void readdirListsDotsStreamsAndMetaDir() {
     assertEquals(List.of(".", "..", "disk.img", "notes.txt", ".cairn"), list("/"));
     assertEquals(List.of(".", "..", "stats.json"), list("/.cairn"));
-    List<String> none = new ArrayList<>();
     assertEquals(-ErrorCodes.ENOENT(), fs.readdir("/x", null, (b, n, s, o) -> 0, 0, fileInfo(0)));
     assertEquals(
         -ErrorCodes.ENOTDIR(), fs.readdir("/disk.img", null, (b, n, s, o) -> 0, 0, fileInfo(0)));
-    assertTrue(none.isEmpty());
+  }
+
+  @Test
+  void nothingBeforeAttach() {
+    CairnFs empty = new CairnFs(0, 0);
+    assertEquals(-ErrorCodes.ENOENT(), empty.getattr("/", stat()));
+    assertEquals(-ErrorCodes.ENOENT(), empty.open("/disk.img", fileInfo(0)));
+    empty.attach(snapshot, () -> new byte[0]);
+    assertEquals(0, empty.getattr("/", stat()));
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalStateException.class, () -> empty.attach(snapshot, () -> new byte[0]));
   }
 
   private List<String> list(String dir) {

@@ -1,0 +1,147 @@
+package dev.cairn.fuse;
+
+import static dev.cairn.fuse.MountSupport.cairn;
+import static dev.cairn.fuse.MountSupport.cleanUp;
+import static dev.cairn.fuse.MountSupport.mount;
+import static dev.cairn.fuse.MountSupport.umount;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A two-stream snapshot: both files byte-exact, read-only, with the right metadata. */
+class StreamsMountIT {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  Path mnt;
+  byte[] primary;
+  byte[] secondary;
+  Path snap;
+
+  @BeforeEach
+  void pack() throws Exception {
+    MountSupport.requireFuse();
+    Random r = new Random(5);
+    primary = new byte[(9 << 20) + 4321];
+    r.nextBytes(primary);
+    System.arraycopy(Files.readAllBytes(Path.of("/bin/ls")), 0, primary, 1 << 20, 100_000);
+    java.util.Arrays.fill(primary, 3 << 20, 5 << 20, (byte) 0);
+    StringBuilder sb = new StringBuilder();
+    try (Stream<Path> s = Files.list(Path.of("/usr/share/common-licenses"))) {
+      for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+        sb.append(Files.readString(p));
+      }
+    }
+    secondary = sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    Path a = Files.write(dir.resolve("weights.npy"), primary);
+    Path b = Files.write(dir.resolve("notes.txt"), secondary);
+    snap = dir.resolve("two.cairn");
+    cairn(
+            "pack",
+            a.toString(),
+            "--secondary",
+            b.toString(),
+            "-o",
+            snap.toString(),
+            "--codec",
+            "zstd")
+        .ok();
+    mnt = Files.createDirectory(dir.resolve("mnt"));
+  }
+
+  @AfterEach
+  void tearDown() {
+    cleanUp(mnt);
+  }
+
+  @Test
+  void bothStreamsByteExactReadOnlyWithMetadata() throws Exception {
+    MountSupport.Run m = mount(snap, mnt, "--cache-size", "64M");
+    assertTrue(m.out().contains("(log: "), m.out());
+
+    try (Stream<Path> s = Files.list(mnt)) {
+      assertEquals(
+          List.of(".cairn", "notes.txt", "weights.npy"),
+          s.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+    assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
+    assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
+
+    JsonNode info = JSON.readTree(cairn("info", snap.toString(), "--json").ok().out());
+    Instant created = Instant.parse(info.get("created").asText());
+    for (String name : List.of("weights.npy", "notes.txt")) {
+      Path f = mnt.resolve(name);
+      PosixFileAttributes a =
+          Files.readAttributes(f, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      assertTrue(a.isRegularFile());
+      assertEquals("r--r--r--", PosixFilePermissions.toString(a.permissions()), name);
+      assertEquals(name.equals("notes.txt") ? secondary.length : primary.length, a.size());
+      assertEquals(created.getEpochSecond(), a.lastModifiedTime().toInstant().getEpochSecond());
+      assertEquals("root", a.owner().getName());
+      assertEquals(1, Files.getAttribute(f, "unix:nlink"));
+    }
+    assertEquals(
+        "r-xr-xr-x",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(mnt.resolve(".cairn"))));
+
+    // read-only: no writes, no new files, no deletes
+    assertThrows(
+        IOException.class,
+        () -> Files.newByteChannel(mnt.resolve("notes.txt"), StandardOpenOption.WRITE).close());
+    assertThrows(IOException.class, () -> Files.writeString(mnt.resolve("new.txt"), "x"));
+    assertThrows(IOException.class, () -> Files.delete(mnt.resolve("notes.txt")));
+    assertThrows(IOException.class, () -> Files.readAllBytes(mnt.resolve("missing")));
+
+    // stats.json: live counters and mount info, readable with ordinary tools
+    JsonNode st =
+        JSON.readTree(
+            MountSupport.run("cat", mnt.resolve(".cairn/stats.json").toString()).ok().out());
+    assertTrue(st.get("bytes_read").asLong() >= primary.length + secondary.length, st.toString());
+    assertTrue(st.get("reads").asLong() > 0);
+    assertTrue(st.get("blocks_decompressed").asLong() > 0);
+    assertEquals(0, st.get("errors").asLong());
+    JsonNode mi = st.get("mount");
+    assertEquals(snap.toString(), mi.get("snapshot").asText());
+    assertEquals(mnt.toRealPath().toString(), mi.get("mount_point").asText());
+    assertEquals(64L << 20, mi.get("cache_size").asLong());
+    assertTrue(Files.isRegularFile(Path.of(mi.get("log_file").asText())));
+    assertEquals(MountSupport.servers(mnt).size() >= 1, true);
+
+    // a second read is served from the page cache (kernel_cache / keep_cache): no new FUSE reads
+    long before =
+        JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json"))).get("reads").asLong();
+    assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
+    long after =
+        JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json"))).get("reads").asLong();
+    assertEquals(before, after, "re-read came from the page cache");
+
+    // statfs: the streams' total size, nothing free
+    MountSupport.Run df = MountSupport.run("stat", "-f", "-c", "%S %b %f %a", mnt.toString()).ok();
+    String[] f = df.out().strip().split(" ");
+    long bsize = Long.parseLong(f[0]);
+    assertEquals((primary.length + secondary.length + bsize - 1) / bsize, Long.parseLong(f[1]));
+    assertEquals("0", f[2]);
+    assertEquals("0", f[3]);
+
+    umount(mnt);
+  }
+}
