@@ -1,0 +1,732 @@
+package dev.cairn.overlay;
+
+import dev.cairn.format.MissingParentException;
+import dev.cairn.format.SnapshotId;
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
+import dev.cairn.store.DeltaStore;
+import dev.cairn.store.DirectoryLock;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A writable view of the primary stream of a base snapshot: reads and writes at any offset and
+ * length, with the changes kept in an overlay directory and the base never touched. Changed bytes
+ * are stored in fixed-size chunks (4 KiB by default: the page size a filesystem on a loop device
+ * writes, so a page write never has to read-modify-write a larger unit; see the chunk-size
+ * benchmark in the tests) in a {@link DeltaStore} (LZ4-compressed spill file plus crash-safe
+ * manifest). A read assembles overlay chunks where they exist, base bytes elsewhere, and zeros past
+ * the base's end when the image has grown.
+ *
+ * <h2>The overlay directory</h2>
+ *
+ * <ul>
+ *   <li>{@code overlay.properties} — the base's id and paths, sizes ({@link OverlayConfig});
+ *       written last when the overlay is created, so its presence marks a complete overlay;
+ *   <li>{@code lock} — the {@link DirectoryLock}: one process at a time, the holder's PID inside;
+ *   <li>{@code manifest}, {@code manifest.log.G}, {@code spill.S} — the {@link DeltaStore}.
+ * </ul>
+ *
+ * <h2>Durability</h2>
+ *
+ * {@link #fsync()} makes everything written before it durable: spill data first, then the manifest,
+ * each forced. After a crash ({@code kill -9}, power loss) the next {@link #open} sees every byte
+ * that was fsynced, and for bytes written since, per chunk either the old or the new contents; it
+ * repairs torn tails by itself. Writes past the end extend the size before the data is stored, and
+ * the store keeps everything past the size zero, so growing never reveals stale bytes.
+ *
+ * <h2>Concurrency</h2>
+ *
+ * Thread-safe: FUSE calls read, write and fsync from many threads at once. A read-write lock lets
+ * them all run together and gives {@link #truncate}, {@link #view()} and {@link #close()} the image
+ * to themselves; striped chunk locks make each chunk's read-modify-write atomic, so two partial
+ * writes into one chunk never lose each other's bytes.
+ */
+public final class OverlayImage implements Closeable {
+  /** The chunk size new overlays get: one filesystem page (see the benchmark in the tests). */
+  public static final int DEFAULT_CHUNK_SIZE = 4096;
+
+  /** Chunks are compressed in groups of this many bytes: LZ4 needs some context to be useful. */
+  static final int GROUP_BYTES = 64 << 10;
+
+  private static final int STRIPES = 256;
+
+  private final Path dir;
+  private final OverlayConfig config;
+  private final DirectoryLock lock;
+  private final Snapshot base;
+  private final Path basePath;
+  private final SnapshotOpener opener;
+  private final StreamReader baseStream;
+  private final long baseSize;
+  private final DeltaStore store;
+  private final boolean readOnly;
+  private final int chunkSize;
+  private final int chunkShift;
+  private final ChunkLayer layer;
+  private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+  private final ThreadLocal<ByteBuffer> scratch;
+
+  private final LongAdder reads = new LongAdder();
+  private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder writes = new LongAdder();
+  private final LongAdder bytesWritten = new LongAdder();
+  private final LongAdder fsyncs = new LongAdder();
+  private final AtomicLong dirty = new AtomicLong();
+  private volatile boolean closed;
+
+  private OverlayImage(
+      Path dir,
+      OverlayConfig config,
+      DirectoryLock lock,
+      Snapshot base,
+      Path basePath,
+      SnapshotOpener opener,
+      DeltaStore store,
+      boolean readOnly) {
+    this.dir = dir;
+    this.config = config;
+    this.lock = lock;
+    this.base = base;
+    this.basePath = basePath;
+    this.opener = opener;
+    this.baseStream = base.stream(0);
+    this.baseSize = baseStream.size();
+    this.store = store;
+    this.readOnly = readOnly;
+    this.chunkSize = store.chunkSize();
+    this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
+    this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(chunkSize));
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new ReentrantLock();
+    }
+    this.layer =
+        new ChunkLayer() {
+          @Override
+          public boolean contains(long chunk) {
+            return store.contains(chunk);
+          }
+
+          @Override
+          public boolean read(long chunk, int from, ByteBuffer dst) throws IOException {
+            return store.read(chunk, from, dst);
+          }
+        };
+  }
+
+  // ---------------------------------------------------------------- creating and opening
+
+  /** True if {@code dir} holds an overlay made by Cairn. */
+  public static boolean isOverlay(Path dir) {
+    return OverlayConfig.exists(dir);
+  }
+
+  /**
+   * Creates an overlay on the primary stream of {@code base} (opened from {@code baseSnapshotPath})
+   * in {@code dir}, which is created if needed and must otherwise be empty. The caller keeps
+   * ownership of {@code base} and must keep it open until the overlay is closed.
+   *
+   * @throws FileAlreadyExistsException if {@code dir} already holds an overlay
+   * @throws DirectoryNotEmptyException if {@code dir} holds anything else
+   */
+  public static OverlayImage create(Path dir, Path baseSnapshotPath, Snapshot base)
+      throws IOException {
+    return create(dir, baseSnapshotPath, base, DEFAULT_CHUNK_SIZE);
+  }
+
+  /** {@link #create(Path, Path, Snapshot)} with a chosen chunk size (a power of two, 512..1M). */
+  public static OverlayImage create(Path dir, Path baseSnapshotPath, Snapshot base, int chunkSize)
+      throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    Files.createDirectories(abs);
+    checkCreatable(abs);
+    DirectoryLock lock = DirectoryLock.acquire(abs);
+    DeltaStore store = null;
+    boolean ok = false;
+    try {
+      checkCreatable(abs); // again, now that no one else can be creating it
+      deleteStoreFiles(abs);
+      StreamReader primary = base.stream(0);
+      Path baseAbs = baseSnapshotPath.toAbsolutePath().normalize();
+      store =
+          DeltaStore.create(
+              abs,
+              chunkSize,
+              Math.max(1, GROUP_BYTES / chunkSize),
+              primary.size(),
+              Lz4ChunkCompressor.INSTANCE);
+      OverlayConfig config =
+          new OverlayConfig(
+              OverlayConfig.VERSION,
+              base.header().snapshotId(),
+              abs.relativize(baseAbs).toString(),
+              baseAbs.toString(),
+              primary.size(),
+              primary.name(),
+              chunkSize);
+      config.write(abs); // the commit point: from here on this is an overlay
+      OverlayImage image = new OverlayImage(abs, config, lock, base, baseAbs, null, store, false);
+      ok = true;
+      return image;
+    } finally {
+      if (!ok) {
+        try {
+          if (store != null) {
+            store.close();
+          }
+        } finally {
+          lock.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Refuses a directory that is an overlay or holds foreign files. What an interrupted {@link
+   * #create} leaves (a lock, store files, but no config) is allowed and cleared.
+   */
+  private static void checkCreatable(Path dir) throws IOException {
+    if (OverlayConfig.exists(dir)) {
+      throw new FileAlreadyExistsException(dir.toString(), null, "already a Cairn overlay");
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        if (!isStoreFile(p.getFileName().toString())) {
+          throw new DirectoryNotEmptyException(
+              dir + " (an overlay directory must be empty or an existing overlay)");
+        }
+      }
+    }
+  }
+
+  private static boolean isStoreFile(String name) {
+    return name.equals(DirectoryLock.FILE_NAME)
+        || name.startsWith("manifest")
+        || name.startsWith("spill.")
+        || name.startsWith("." + OverlayConfig.FILE_NAME + ".tmp-");
+  }
+
+  private static void deleteStoreFiles(Path dir) throws IOException {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (isStoreFile(name) && !name.equals(DirectoryLock.FILE_NAME)) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  /**
+   * Opens the overlay in {@code dir} for reading and writing, finding its base through {@code
+   * opener}: first at the path recorded relative to {@code dir}, then at the absolute path recorded
+   * when it was created. The base must be the snapshot the overlay was made on (its id is checked).
+   * Repairs whatever a crash left behind. The overlay releases the base through {@code opener} when
+   * it is closed.
+   *
+   * @throws dev.cairn.store.OverlayInUseException if another process (or open) holds it
+   * @throws MissingParentException if the base cannot be found, naming its id and the paths tried
+   */
+  public static OverlayImage open(Path dir, SnapshotOpener opener) throws IOException {
+    return open(dir, opener, null, false);
+  }
+
+  /**
+   * Opens the overlay in {@code dir} on an already open {@code base}, which must be the snapshot it
+   * was made on. The caller keeps ownership of {@code base}.
+   */
+  public static OverlayImage open(Path dir, Path baseSnapshotPath, Snapshot base)
+      throws IOException {
+    return open(dir, path -> base, baseSnapshotPath.toAbsolutePath().normalize(), false);
+  }
+
+  /**
+   * Opens the overlay without changing anything in it (for {@code commit}): no repair of torn
+   * tails, and writing throws {@link IllegalStateException}. It still takes the directory lock, so
+   * it is refused while the overlay is mounted.
+   */
+  public static OverlayImage openReadOnly(Path dir, SnapshotOpener opener) throws IOException {
+    return open(dir, opener, null, true);
+  }
+
+  private static OverlayImage open(
+      Path dir, SnapshotOpener opener, Path givenBase, boolean readOnly) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    OverlayConfig config = OverlayConfig.read(abs);
+    DirectoryLock lock = DirectoryLock.acquire(abs);
+    Snapshot base = null;
+    DeltaStore store = null;
+    SnapshotOpener owner = givenBase == null ? opener : null;
+    boolean ok = false;
+    try {
+      Path[] found = new Path[1];
+      if (givenBase != null) {
+        base = opener.open(givenBase);
+        found[0] = givenBase;
+        checkBase(abs, config, base, givenBase);
+      } else {
+        base = locateBase(abs, config, opener, found);
+      }
+      store =
+          readOnly
+              ? DeltaStore.openReadOnly(abs, Lz4ChunkCompressor.INSTANCE)
+              : DeltaStore.open(abs, Lz4ChunkCompressor.INSTANCE);
+      if (store.chunkSize() != config.chunkSize()) {
+        throw new IOException(
+            abs
+                + ": overlay store has "
+                + store.chunkSize()
+                + "-byte chunks, its config says "
+                + config.chunkSize());
+      }
+      OverlayImage image =
+          new OverlayImage(abs, config, lock, base, found[0], owner, store, readOnly);
+      ok = true;
+      return image;
+    } finally {
+      if (!ok) {
+        try {
+          if (store != null) {
+            store.close();
+          }
+          if (base != null && owner != null) {
+            owner.release(base);
+          }
+        } finally {
+          lock.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Tries the recorded relative path, then the absolute one; returns the first with the right id.
+   */
+  private static Snapshot locateBase(
+      Path dir, OverlayConfig config, SnapshotOpener opener, Path[] found) throws IOException {
+    Set<Path> candidates = new LinkedHashSet<>();
+    candidates.add(dir.resolve(config.baseRelativePath()).normalize());
+    candidates.add(Path.of(config.baseAbsolutePath()).normalize());
+    List<String> tried = new ArrayList<>();
+    for (Path c : candidates) {
+      if (!Files.isRegularFile(c)) {
+        tried.add(c + " (missing)");
+        continue;
+      }
+      Snapshot s;
+      try {
+        s = opener.open(c);
+      } catch (IOException e) {
+        tried.add(c + " (" + e.getMessage() + ")");
+        continue;
+      }
+      SnapshotId id = s.header().snapshotId();
+      if (!id.equals(config.baseId())) {
+        tried.add(c + " (a different snapshot, " + id + ")");
+        opener.release(s);
+        continue;
+      }
+      try {
+        checkBase(dir, config, s, c);
+      } catch (IOException | RuntimeException e) {
+        opener.release(s);
+        throw e;
+      }
+      found[0] = c;
+      return s;
+    }
+    throw new MissingParentException(
+        "overlay "
+            + dir
+            + ": base snapshot "
+            + config.baseId()
+            + " not found; tried "
+            + String.join(", ", tried));
+  }
+
+  private static void checkBase(Path dir, OverlayConfig config, Snapshot base, Path where)
+      throws IOException {
+    SnapshotId id = base.header().snapshotId();
+    if (!id.equals(config.baseId())) {
+      throw new MissingParentException(
+          "overlay "
+              + dir
+              + " was made on base snapshot "
+              + config.baseId()
+              + ", but "
+              + where
+              + " is a different snapshot, "
+              + id);
+    }
+    long size = base.stream(0).size();
+    if (size != config.baseSize()) {
+      throw new IOException(
+          "overlay "
+              + dir
+              + ": base "
+              + where
+              + " has a primary stream of "
+              + size
+              + " bytes, the overlay recorded "
+              + config.baseSize());
+    }
+  }
+
+  // ---------------------------------------------------------------- reading and writing
+
+  /** The current logical size in bytes. */
+  public long size() {
+    return store.logicalSize();
+  }
+
+  /**
+   * Reads up to {@code dst.remaining()} bytes at {@code offset}, stopping at the end; returns the
+   * count (0 at or past the end) and advances {@code dst} by it.
+   */
+  public int read(long offset, ByteBuffer dst) throws IOException {
+    rw.readLock().lock();
+    try {
+      checkOpen();
+      int n = LayeredRead.read(layer, baseStream, baseSize, size(), chunkShift, offset, dst);
+      reads.increment();
+      bytesRead.add(n);
+      return n;
+    } finally {
+      rw.readLock().unlock();
+    }
+  }
+
+  /**
+   * Writes all of {@code src}'s remaining bytes at {@code offset}, growing the image if they reach
+   * past its end (the gap, if any, reads as zeros), and advances {@code src}'s position to its
+   * limit. Durable after the next {@link #fsync()}.
+   */
+  public void write(long offset, ByteBuffer src) throws IOException {
+    int len = src.remaining();
+    if (offset < 0 || offset + len < 0) {
+      throw new IllegalArgumentException("bad offset " + offset + " for " + len + " bytes");
+    }
+    if (len == 0) {
+      return;
+    }
+    rw.readLock().lock();
+    try {
+      checkWritable();
+      // The size grows before any chunk is written: chunks past the size read as absent, so a
+      // concurrent partial write into the same new chunk would otherwise start from zeros and
+      // wipe out this one's bytes.
+      store.extendLogicalSize(offset + len);
+      int start = src.position();
+      int limit = src.limit();
+      try {
+        int done = 0;
+        while (done < len) {
+          long pos = offset + done;
+          long chunk = pos >>> chunkShift;
+          int in = (int) (pos & (chunkSize - 1));
+          int n = Math.min(chunkSize - in, len - done);
+          ReentrantLock stripe = stripe(chunk);
+          stripe.lock();
+          try {
+            if (n == chunkSize) {
+              src.limit(start + done + n).position(start + done);
+              store.write(chunk, src);
+              src.limit(limit);
+            } else {
+              ByteBuffer buf = scratch.get();
+              buf.clear();
+              loadChunk(chunk, buf);
+              buf.put(in, src, start + done, n);
+              buf.clear();
+              store.write(chunk, buf);
+            }
+          } finally {
+            stripe.unlock();
+          }
+          done += n;
+        }
+      } finally {
+        src.limit(limit);
+      }
+      src.position(start + len);
+      writes.increment();
+      bytesWritten.add(len);
+      dirty.addAndGet(len);
+    } finally {
+      rw.readLock().unlock();
+    }
+  }
+
+  /** Fills {@code buf} (a whole chunk) with the chunk's current bytes. */
+  private void loadChunk(long chunk, ByteBuffer buf) throws IOException {
+    if (!store.read(chunk, 0, buf)) {
+      LayeredRead.fillFromBase(baseStream, baseSize, chunk << chunkShift, buf, 0, chunkSize);
+    }
+    buf.clear();
+  }
+
+  private ReentrantLock stripe(long chunk) {
+    return stripes[(int) (chunk ^ (chunk >>> 20)) & (STRIPES - 1)];
+  }
+
+  /**
+   * Sets the size. Growing is allowed (the new bytes read as zeros); shrinking is allowed down to
+   * the base's size, not below, since the base cannot be shortened.
+   *
+   * @throws IOException if {@code newSize} is below the base's size
+   */
+  public void truncate(long newSize) throws IOException {
+    rw.writeLock().lock();
+    try {
+      checkWritable();
+      if (newSize < baseSize) {
+        throw new IOException(
+            "overlay "
+                + dir
+                + ": cannot shrink below the base snapshot's size of "
+                + baseSize
+                + " bytes (asked for "
+                + newSize
+                + ")");
+      }
+      store.setLogicalSize(newSize);
+    } finally {
+      rw.writeLock().unlock();
+    }
+  }
+
+  /** Makes everything written before the call durable: data first, then the manifest. */
+  public void fsync() throws IOException {
+    rw.readLock().lock();
+    try {
+      checkWritable();
+      long pending = dirty.get();
+      store.fsync();
+      dirty.addAndGet(-pending);
+      fsyncs.increment();
+    } finally {
+      rw.readLock().unlock();
+    }
+  }
+
+  /**
+   * Reclaims the space of overwritten chunks now (it is also done on close when more than half the
+   * spill file is garbage). Blocks reads and writes meanwhile.
+   *
+   * @return false if skipped because a view is open
+   */
+  public boolean compact() throws IOException {
+    rw.writeLock().lock();
+    try {
+      checkWritable();
+      return store.compact();
+    } finally {
+      rw.writeLock().unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- for commit
+
+  /**
+   * A consistent, frozen picture of the image as of now, for {@code commit} to read while the
+   * overlay stays usable; see {@link OverlayView}. Waits for writes in flight to finish.
+   */
+  public OverlayView view() throws IOException {
+    rw.writeLock().lock();
+    try {
+      checkOpen();
+      return new OverlayView(store.view(), baseStream, baseSize, config.baseId());
+    } finally {
+      rw.writeLock().unlock();
+    }
+  }
+
+  /**
+   * True if block {@code block} of {@code blockSize} bytes differs from the base's block at the
+   * same index: some chunk in it was written, or its extent changed because the image grew. Live
+   * state; use a {@link #view()} to read a consistent set of blocks while writes go on.
+   */
+  public boolean isBlockChanged(long block, int blockSize) throws IOException {
+    rw.readLock().lock();
+    try {
+      checkOpen();
+      return LayeredRead.isBlockChanged(layer, baseSize, size(), chunkShift, block, blockSize);
+    } finally {
+      rw.readLock().unlock();
+    }
+  }
+
+  /**
+   * Reads block {@code block} of {@code blockSize} bytes (up to the image's end) into {@code dst},
+   * which needs that many bytes remaining; returns the block's length.
+   */
+  public int readBlock(long block, int blockSize, ByteBuffer dst) throws IOException {
+    return readBlock(this::read, size(), block, blockSize, dst);
+  }
+
+  /** A positional read, for {@link #readBlock}. */
+  @FunctionalInterface
+  interface Reader {
+    int read(long offset, ByteBuffer dst) throws IOException;
+  }
+
+  static int readBlock(Reader reader, long size, long block, int blockSize, ByteBuffer dst)
+      throws IOException {
+    long start = block * blockSize;
+    if (block < 0 || start >= size) {
+      throw new IndexOutOfBoundsException("block " + block + " lies past the end " + size);
+    }
+    int len = (int) Math.min(blockSize, size - start);
+    if (dst.remaining() < len) {
+      throw new IllegalArgumentException(
+          "block needs " + len + " bytes, dst has " + dst.remaining());
+    }
+    int limit = dst.limit();
+    dst.limit(dst.position() + len);
+    try {
+      while (dst.hasRemaining()) {
+        if (reader.read(start + len - dst.remaining(), dst) <= 0) {
+          throw new EOFException("block " + block + " ended early");
+        }
+      }
+    } finally {
+      dst.limit(limit);
+    }
+    return len;
+  }
+
+  // ---------------------------------------------------------------- information
+
+  /** The overlay directory (absolute). */
+  public Path directory() {
+    return dir;
+  }
+
+  /** What the directory records about the base. */
+  public OverlayConfig config() {
+    return config;
+  }
+
+  /** The base snapshot. */
+  public Snapshot base() {
+    return base;
+  }
+
+  /** Where the base was found (absolute). */
+  public Path basePath() {
+    return basePath;
+  }
+
+  /** The base's primary stream size. */
+  public long baseSize() {
+    return baseSize;
+  }
+
+  public int chunkSize() {
+    return chunkSize;
+  }
+
+  public boolean isReadOnly() {
+    return readOnly;
+  }
+
+  /** True if opening repaired a torn tail left by a crash. */
+  public boolean repairedOnOpen() {
+    return store.repairedOnOpen();
+  }
+
+  /** What opening found in the store's files, for a log line. */
+  public String recoverySummary() {
+    return store.recoverySummary();
+  }
+
+  /**
+   * Live counters, in a stable order: {@code size}, {@code baseSize}, {@code chunkSize}, {@code
+   * dirtyBytes} (written since the last fsync), {@code overlayBytes} (on disk), {@code fsyncCount},
+   * {@code writes}, {@code bytesWritten}, {@code reads}, {@code bytesRead}, and the store's own.
+   */
+  public Map<String, Object> stats() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("size", size());
+    m.put("baseSize", baseSize);
+    m.put("chunkSize", chunkSize);
+    m.put("dirtyBytes", Math.max(0, dirty.get()));
+    m.put("overlayBytes", store.diskBytes());
+    m.put("fsyncCount", fsyncs.sum());
+    m.put("writes", writes.sum());
+    m.put("bytesWritten", bytesWritten.sum());
+    m.put("reads", reads.sum());
+    m.put("bytesRead", bytesRead.sum());
+    for (Map.Entry<String, Object> e : store.stats().entrySet()) {
+      m.putIfAbsent(e.getKey(), e.getValue());
+    }
+    m.put("baseId", config.baseId().toString());
+    m.put("basePath", basePath.toString());
+    return m;
+  }
+
+  private void checkOpen() throws IOException {
+    if (closed) {
+      throw new IOException("overlay " + dir + " is closed");
+    }
+  }
+
+  private void checkWritable() throws IOException {
+    checkOpen();
+    if (readOnly) {
+      throw new IllegalStateException("overlay " + dir + " is open read-only");
+    }
+  }
+
+  /**
+   * Makes everything durable, compacts the spill file if more than half of it is garbage, and
+   * releases the directory lock and (if the overlay opened it) the base. Idempotent.
+   */
+  @Override
+  public void close() throws IOException {
+    rw.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        try {
+          if (!readOnly) {
+            store.compactIfWorthwhile();
+          }
+        } finally {
+          store.close();
+        }
+      } finally {
+        try {
+          if (opener != null) {
+            opener.release(base);
+          }
+        } finally {
+          lock.close();
+        }
+      }
+    } finally {
+      rw.writeLock().unlock();
+    }
+  }
+}
