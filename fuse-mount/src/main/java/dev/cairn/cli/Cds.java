@@ -100,18 +100,15 @@ final class Cds {
       Files.setLastModifiedTime(lock, FileTime.from(Instant.now()));
       deleteOthers(dir);
       Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp");
-      List<String> java = new ArrayList<>();
-      java.add(spec.java());
-      java.add("-XX:ArchiveClassesAtExit=" + tmp);
-      java.addAll(ServeLauncher.jvmOptions(spec.cacheSize(), null, false));
-      java.add("-cp");
-      java.add(spec.classPath());
-      java.add(ServeMain.class.getName());
-      java.add("--cds-train");
-      java.add("--snapshot=" + spec.snapshot());
-      // sh renames only after the JVM has finished writing the archive at exit
+      // sh: train (the JVM writes the archive at exit), check that a JVM can map it (a damaged
+      // archive can crash the JVM that maps it), and only then rename it into place
       String script =
-          "tmp=$1 final=$2 lock=$3; shift 3; \"$@\" >/dev/null 2>&1 && mv -f \"$tmp\" \"$final\";"
+          "tmp=$1 final=$2 lock=$3 snap=$4 java=$5; shift 5;"
+              + " \"$java\" -XX:ArchiveClassesAtExit=\"$tmp\" \"$@\" --cds-train --snapshot=\"$snap\""
+              + " >/dev/null 2>&1"
+              + " && \"$java\" -Xshare:on -XX:SharedArchiveFile=\"$tmp\" \"$@\" --cds-check"
+              + " >/dev/null 2>&1"
+              + " && mv -f \"$tmp\" \"$final\";"
               + " rm -f \"$tmp\" \"$lock\"";
       List<String> cmd = new ArrayList<>();
       if (spec.setsid() != null) {
@@ -125,9 +122,15 @@ final class Cds {
               "cairn-cds-train",
               tmp.toString(),
               archive.toString(),
-              lock.toString()));
-      cmd.addAll(java);
+              lock.toString(),
+              spec.snapshot().toString(),
+              spec.java()));
+      cmd.addAll(ServeLauncher.jvmOptions(spec.cacheSize(), null, false));
+      cmd.add("-cp");
+      cmd.add(spec.classPath());
+      cmd.add(ServeMain.class.getName());
       new ProcessBuilder(cmd)
+          .directory(new File("/"))
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.DISCARD)
           .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -159,6 +162,17 @@ final class Cds {
       }
     } catch (IOException | RuntimeException e) {
       // best effort
+    }
+  }
+
+  /** Deletes the archive (it crashed a JVM); the next mount trains a new one. */
+  void discard() {
+    if (archive != null) {
+      try {
+        Files.deleteIfExists(archive);
+      } catch (IOException e) {
+        // the next mount tries again
+      }
     }
   }
 

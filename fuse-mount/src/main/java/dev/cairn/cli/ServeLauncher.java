@@ -38,13 +38,12 @@ final class ServeLauncher {
   static int launch(MountCommand cmd, Path snap, Path mnt, RuntimeDir dirs) throws Exception {
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
-    Files.deleteIfExists(ready);
     String java =
         ProcessHandle.current()
             .info()
             .command()
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String classPath = System.getProperty("java.class.path");
+    String classPath = absoluteClassPath(System.getProperty("java.class.path"));
     Cds cds = Cds.forClassPath(classPath, dirs.dir());
     Spec spec =
         new Spec(
@@ -58,24 +57,30 @@ final class ServeLauncher {
             ready,
             log,
             setsid());
-    List<String> command = command(spec);
-    Process p =
-        new ProcessBuilder(command)
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
-            .redirectErrorStream(true)
-            .start();
-    // Interrupted (Ctrl-C) before the mount is ready: stop the serving process too. SIGTERM lets
-    // it unmount if it got that far.
-    Thread abandon = new Thread(p::destroy, "cairn-mount-abandon");
-    Runtime.getRuntime().addShutdownHook(abandon);
     try {
-      awaitReady(p, ready, mnt, log);
-    } finally {
+      start(spec, dirs);
+    } catch (CrashedException e) {
+      if (spec.cdsArchive() == null) {
+        throw new IOException(e.getMessage());
+      }
+      // A damaged archive can crash the JVM while it maps it: drop it, start without one.
+      cds.discard();
+      spec =
+          new Spec(
+              java,
+              classPath,
+              null,
+              cmd.cacheSize,
+              cmd.global.debug,
+              snap,
+              mnt,
+              ready,
+              log,
+              spec.setsid());
       try {
-        Runtime.getRuntime().removeShutdownHook(abandon);
-      } catch (IllegalStateException e) {
-        // shutting down: the hook runs
+        start(spec, dirs);
+      } catch (CrashedException again) {
+        throw new IOException(again.getMessage());
       }
     }
     Files.deleteIfExists(ready);
@@ -88,6 +93,51 @@ final class ServeLauncher {
     return ErrorHandler.OK;
   }
 
+  /** The serving JVM died of a JVM crash (not of an error it reported itself). */
+  private static final class CrashedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    CrashedException(String message) {
+      super(message);
+    }
+  }
+
+  /** Starts the serving process and waits until it is ready. */
+  private static void start(Spec spec, RuntimeDir dirs) throws Exception {
+    Files.deleteIfExists(spec.readyFile());
+    Process p =
+        new ProcessBuilder(command(spec))
+            .directory(new File("/")) // never keep the caller's working directory busy
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectOutput(ProcessBuilder.Redirect.to(spec.logFile().toFile()))
+            .redirectErrorStream(true)
+            .start();
+    // Interrupted (Ctrl-C) before the mount is ready: stop the serving process too. SIGTERM lets
+    // it unmount if it got that far.
+    Thread abandon = new Thread(p::destroy, "cairn-mount-abandon");
+    Runtime.getRuntime().addShutdownHook(abandon);
+    try {
+      awaitReady(p, spec.readyFile(), spec.mountPoint(), spec.logFile());
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(abandon);
+      } catch (IllegalStateException e) {
+        // shutting down: the hook runs
+      }
+    }
+  }
+
+  /** Class path entries made absolute: the serving process runs in /. */
+  static String absoluteClassPath(String classPath) {
+    List<String> out = new ArrayList<>();
+    for (String e : classPath.split(File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        out.add(Path.of(e).toAbsolutePath().normalize().toString());
+      }
+    }
+    return String.join(File.pathSeparator, out);
+  }
+
   /** Waits for the ready file; on failure or timeout explains what went wrong. */
   private static void awaitReady(Process p, Path ready, Path mnt, Path log) throws Exception {
     long deadline = System.nanoTime() + MountCommand.READY_TIMEOUT.toNanos();
@@ -97,6 +147,10 @@ final class ServeLauncher {
           return; // ready, and already unmounted again by someone else: still a success
         }
         String why = childError(log).orElse("mount process exited with code " + p.exitValue());
+        if (crashed(log)) {
+          throw new CrashedException(
+              "the mount process crashed (exit code " + p.exitValue() + ", log: " + log + ")");
+        }
         if (p.exitValue() == ErrorHandler.USAGE) {
           throw new UsageException(why);
         }
@@ -123,6 +177,16 @@ final class ServeLauncher {
     }
   }
 
+  /** Whether the log shows a JVM crash report rather than an error of ours. */
+  static boolean crashed(Path log) {
+    try {
+      return Files.readString(log, StandardCharsets.UTF_8)
+          .contains("A fatal error has been detected by the Java Runtime Environment");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /** The serving process's command line. */
   static List<String> command(Spec s) {
     List<String> c = new ArrayList<>();
@@ -131,6 +195,8 @@ final class ServeLauncher {
     }
     c.add(s.java());
     c.addAll(jvmOptions(s.cacheSize(), s.cdsArchive(), s.debug()));
+    // crash reports next to the log, not in whatever directory the user mounted from
+    c.add("-XX:ErrorFile=" + s.logFile().resolveSibling("hs_err_pid%p.log"));
     c.add("-cp");
     c.add(s.classPath());
     c.add(ServeMain.class.getName());
@@ -158,8 +224,8 @@ final class ServeLauncher {
     long heapMib = cacheSize / mib + 256;
     long directMib = 512;
     List<String> o = new ArrayList<>();
-    o.add("-Xshare:auto");
     if (cdsArchive != null) {
+      o.add("-Xshare:auto"); // the default, spelled out: an unusable archive is no error
       o.add("-XX:SharedArchiveFile=" + cdsArchive);
       // a stale or unusable archive is ignored; never let the JVM print about it
       o.add("-Xlog:cds=off");
@@ -170,6 +236,9 @@ final class ServeLauncher {
     o.add("-Xms32m");
     o.add("-Xmx" + heapMib + "m");
     o.add("-XX:MaxDirectMemorySize=" + directMib + "m");
+    // jnr's machine-code stubs only speed up calls into libfuse (two, at start-up); generating
+    // them costs more start-up time than they ever save
+    o.add("-Djnr.ffi.x86asm.enabled=false");
     o.add("-Dfile.encoding=UTF-8");
     o.add("-Dsun.jnu.encoding=UTF-8");
     o.add("-Dorg.slf4j.simpleLogger.log.dev.cairn=" + (debug ? "debug" : "info"));

@@ -82,7 +82,8 @@ public final class RuntimeDir {
       h ^= b & 0xff;
       h *= 0x100000001b3L;
     }
-    return String.format("%016x", h);
+    String hex = Long.toHexString(h);
+    return "0".repeat(16 - hex.length()) + hex;
   }
 
   public Path stateFile(Path mountPoint) {

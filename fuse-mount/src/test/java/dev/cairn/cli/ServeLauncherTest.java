@@ -50,12 +50,26 @@ class ServeLauncherTest {
     List<String> o = ServeLauncher.jvmOptions(512L << 20, null, false);
     assertTrue(o.contains("-XX:MaxDirectMemorySize=512m"), o.toString());
     assertTrue(o.contains("-Xmx768m"), o.toString());
-    assertTrue(o.contains("-Xshare:auto"));
+    assertFalse(o.contains("-Xshare:auto"));
     assertTrue(o.stream().noneMatch(s -> s.startsWith("-XX:SharedArchiveFile")));
     List<String> withCds = ServeLauncher.jvmOptions(256L << 20, Path.of("/c/a.jsa"), true);
     assertTrue(withCds.contains("-XX:SharedArchiveFile=/c/a.jsa"));
+    assertTrue(withCds.contains("-Xshare:auto"));
     assertTrue(withCds.contains("-Xlog:cds=off"));
     assertTrue(withCds.contains("-Dorg.slf4j.simpleLogger.log.dev.cairn=debug"));
+  }
+
+  @Test
+  void classPathMadeAbsoluteAndCrashesRecognised() throws Exception {
+    String cp = ServeLauncher.absoluteClassPath("target/cairn.jar:/opt/x.jar");
+    assertEquals(Path.of("target/cairn.jar").toAbsolutePath() + ":/opt/x.jar", cp);
+    Path log =
+        Files.writeString(
+            tmp.resolve("crash.log"),
+            "#\n# A fatal error has been detected by the Java Runtime Environment:\n#\n");
+    assertTrue(ServeLauncher.crashed(log));
+    Files.writeString(log, "cairn: x: no such file\n");
+    assertFalse(ServeLauncher.crashed(log));
   }
 
   @Test
