@@ -1,5 +1,6 @@
 # Shared helpers for the test-image generators; sourced, not executed.
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # the variables are for the scripts that source this file
 
 # Sorting, scandir order in mke2fs -d and perl's output must not depend on the caller's locale.
 export LC_ALL=C
@@ -8,7 +9,6 @@ export LC_ALL=C
 export SOURCE_DATE_EPOCH
 
 TESTIMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$TESTIMAGES_DIR/.." && pwd)"
 BUILD_DIR="$TESTIMAGES_DIR/build"
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }

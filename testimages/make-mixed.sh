@@ -21,6 +21,7 @@ EOF
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 [ $# -ge 1 ] && [ $# -le 2 ] || { usage >&2; exit 2; }
 
+# shellcheck source=testimages/lib.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 OUT="$1"

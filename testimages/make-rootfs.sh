@@ -21,6 +21,7 @@ EOF
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 [ $# -le 2 ] || { usage >&2; exit 2; }
 
+# shellcheck source=testimages/lib.sh
 . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 OUT="${1:-$BUILD_DIR/rootfs.img}"
@@ -53,6 +54,7 @@ cleanup() {
 trap cleanup EXIT
 
 export MKE2FS_CONFIG="$TESTIMAGES_DIR/mke2fs.conf"
+# shellcheck disable=SC2054  # the commas belong to -E
 MKFS_OPTS=(-q -F -t ext4 -T default -L cairn-rootfs -E nodiscard,lazy_itable_init=0,lazy_journal_init=0)
 
 # What an empty filesystem of this size already uses (journal, inode tables, bitmaps, ...);
