@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       CatCommand.class,
       DiffCommand.class,
+      CommitCommand.class,
       MountCommand.class,
       UmountCommand.class,
     })

@@ -1,0 +1,122 @@
+package dev.cairn.cli;
+
+import dev.cairn.format.CodecType;
+import dev.cairn.overlay.OverlayConfig;
+import dev.cairn.overlay.OverlayImage;
+import dev.cairn.overlay.SnapshotOpener;
+import dev.cairn.read.BlockCache;
+import dev.cairn.read.ReadStats;
+import dev.cairn.write.Commit;
+import dev.cairn.write.SnapshotWriter;
+import dev.cairn.write.WriterOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code cairn commit}: an overlay directory into a thin (or, with --flatten, standalone) snapshot. */
+@Command(
+    name = "commit",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write an overlay's changes as a thin snapshot of its base (or a standalone one with"
+            + " --flatten). The overlay is left as it is.")
+final class CommitCommand implements Callable<Integer> {
+  @Mixin GlobalOptions global;
+
+  @Mixin ParentSearch parentSearch;
+
+  @Parameters(index = "0", paramLabel = "OVERLAY_DIR", description = "Overlay directory (from mount --overlay).")
+  String dir;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Snapshot file to write.")
+  String output;
+
+  @Option(names = "--flatten", description = "Write every block: a snapshot that needs no parent.")
+  boolean flatten;
+
+  @Option(names = "--codec", paramLabel = "CODEC", description = "lz4, zstd or none (default: the base's).")
+  String codec;
+
+  @Option(names = "--level", paramLabel = "N", description = "Compression level (default: the codec's, or the base's).")
+  Integer level;
+
+  @Option(names = "--json", description = "Print the result as one JSON object.")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    Path overlayDir = Path.of(dir);
+    if (!Files.isDirectory(overlayDir)) {
+      throw new UsageException(dir + ": no such directory");
+    }
+    if (!OverlayConfig.exists(overlayDir)) {
+      throw new UsageException(dir + ": not a Cairn overlay (no " + OverlayConfig.FILE_NAME + ")");
+    }
+    Path out = Inputs.outputFile(output);
+    BlockCache cache = BlockCache.withCapacity(Snapshots.DEFAULT_CACHE);
+    SnapshotOpener opener = SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats());
+    try (OverlayImage overlay = OverlayImage.openReadOnly(overlayDir, opener)) {
+      if (Files.exists(out) && Files.isSameFile(out, overlay.basePath())) {
+        throw new UsageException(output + ": output would overwrite the overlay's base");
+      }
+      WriterOptions options = options(overlay);
+      long total = Commit.totalBytes(overlay);
+      long t0 = System.nanoTime();
+      SnapshotWriter.Result result;
+      try (Progress progress = Progress.start("commit", total, json)) {
+        result = Commit.run(overlay, out, options, flatten, progress);
+      }
+      long nanos = System.nanoTime() - t0;
+      if (json) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("output", out.toString());
+        m.put("snapshot_id", result.header().snapshotId().toString());
+        m.put("parent_id", flatten ? null : result.header().parentId().toString());
+        m.put("logical_bytes", total);
+        m.put("output_bytes", result.fileSize());
+        m.put("seconds", nanos / 1e9);
+        System.out.println(Json.of(m));
+      } else {
+        System.out.printf(
+            Locale.ROOT,
+            "committed %s (%s) into %s: %s, %s%s%n",
+            dir,
+            Human.bytes(total),
+            output,
+            Human.bytes(result.fileSize()),
+            Human.seconds(nanos),
+            flatten ? "" : ", thin on " + overlay.basePath());
+      }
+    }
+    return ErrorHandler.OK;
+  }
+
+  private WriterOptions options(OverlayImage overlay) throws UsageException {
+    CodecType type = overlay.base().header().codec();
+    int lvl = overlay.base().header().codecLevel();
+    if (codec != null) {
+      try {
+        type = CodecType.valueOf(codec.toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--codec '" + codec + "' is not one of lz4, zstd, none");
+      }
+      lvl = type.defaultLevel();
+    }
+    if (level != null) {
+      lvl = level;
+    }
+    if (lvl < type.minLevel() || lvl > type.maxLevel()) {
+      throw new UsageException(
+          "--level " + lvl + " is out of range for " + type.displayName() + " (" + type.minLevel()
+              + ".." + type.maxLevel() + ")");
+    }
+    return WriterOptions.defaults().withCodec(type, lvl);
+  }
+}
