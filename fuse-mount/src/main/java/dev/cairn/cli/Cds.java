@@ -129,12 +129,7 @@ final class Cds {
       cmd.add("-cp");
       cmd.add(spec.classPath());
       cmd.add(ServeMain.class.getName());
-      new ProcessBuilder(cmd)
-          .directory(new File("/"))
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .redirectError(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      ServeLauncher.startDetached(cmd, Path.of("/dev/null"));
     } catch (IOException | RuntimeException e) {
       // no archive this time
     }

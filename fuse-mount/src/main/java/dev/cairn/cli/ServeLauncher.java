@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.Fusermount;
+import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.RuntimeDir;
 import java.io.File;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a mount's serving process — this program again, with {@code mount --foreground
@@ -105,19 +105,15 @@ final class ServeLauncher {
   /** Starts the serving process and waits until it is ready. */
   private static void start(Spec spec, RuntimeDir dirs) throws Exception {
     Files.deleteIfExists(spec.readyFile());
-    Process p =
-        new ProcessBuilder(command(spec))
-            .directory(new File("/")) // never keep the caller's working directory busy
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectOutput(ProcessBuilder.Redirect.to(spec.logFile().toFile()))
-            .redirectErrorStream(true)
-            .start();
+    long pid = startDetached(command(spec), spec.logFile());
     // Interrupted (Ctrl-C) before the mount is ready: stop the serving process too. SIGTERM lets
     // it unmount if it got that far.
-    Thread abandon = new Thread(p::destroy, "cairn-mount-abandon");
+    Thread abandon =
+        new Thread(
+            () -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy), "cairn-mount-abandon");
     Runtime.getRuntime().addShutdownHook(abandon);
     try {
-      awaitReady(p, spec.readyFile(), spec.mountPoint(), spec.logFile());
+      awaitReady(pid, spec.readyFile(), spec.mountPoint(), spec.logFile());
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(abandon);
@@ -125,6 +121,46 @@ final class ServeLauncher {
         // shutting down: the hook runs
       }
     }
+  }
+
+  /**
+   * Starts {@code command} in the background through {@code /bin/sh}, which returns its pid and
+   * exits at once; stdin from /dev/null, stdout and stderr to {@code output}, working directory /
+   * (never keep the caller's directory busy).
+   *
+   * <p>Not a {@link Process} of ours on purpose: a JVM with a thread blocked in {@code waitpid} for
+   * a child that is still running — the reaper thread of every {@link Process} — spends 300 ms in
+   * its own exit waiting for that thread, which would be a fifth of {@code cairn mount}.
+   */
+  static long startDetached(List<String> command, Path output) throws IOException {
+    List<String> sh = new ArrayList<>();
+    sh.add("/bin/sh");
+    sh.add("-c");
+    sh.add("out=$1; shift; \"$@\" </dev/null >\"$out\" 2>&1 & echo $!");
+    sh.add("cairn-launch");
+    sh.add(output.toString());
+    sh.addAll(command);
+    Process p =
+        new ProcessBuilder(sh)
+            .directory(new File("/"))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectErrorStream(true)
+            .start();
+    String out;
+    try (java.io.InputStream in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+    }
+    try {
+      p.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting " + command.get(0));
+    }
+    String last = out.lines().reduce((a, b) -> b).orElse("");
+    if (p.exitValue() != 0 || !last.matches("[0-9]+")) {
+      throw new IOException("cannot start " + command.get(0) + ": " + out.replace('\n', ' '));
+    }
+    return Long.parseLong(last);
   }
 
   /** Class path entries made absolute: the serving process runs in /. */
@@ -138,28 +174,42 @@ final class ServeLauncher {
     return String.join(File.pathSeparator, out);
   }
 
-  /** Waits for the ready file; on failure or timeout explains what went wrong. */
-  private static void awaitReady(Process p, Path ready, Path mnt, Path log) throws Exception {
+  /**
+   * Waits for the serving process's ready file ({@code ready PID}, or {@code error CODE} after it
+   * printed its one-line error to the log); on failure, death or timeout explains why.
+   */
+  private static void awaitReady(long pid, Path ready, Path mnt, Path log) throws Exception {
     long deadline = System.nanoTime() + MountCommand.READY_TIMEOUT.toNanos();
-    while (!Files.exists(ready)) {
-      if (p.waitFor(10, TimeUnit.MILLISECONDS)) {
-        if (Files.exists(ready)) {
-          return; // ready, and already unmounted again by someone else: still a success
+    while (true) {
+      if (Files.exists(ready)) {
+        String status = Files.readString(ready, StandardCharsets.UTF_8).strip();
+        if (status.startsWith("ready")) {
+          return;
         }
-        String why = childError(log).orElse("mount process exited with code " + p.exitValue());
-        if (crashed(log)) {
-          throw new CrashedException(
-              "the mount process crashed (exit code " + p.exitValue() + ", log: " + log + ")");
-        }
-        if (p.exitValue() == ErrorHandler.USAGE) {
+        int code = parseErrorCode(status);
+        String why = childError(log).orElse("mount process failed (exit code " + code + ")");
+        if (code == ErrorHandler.USAGE) {
           throw new UsageException(why);
         }
         throw new IOException(why + " (log: " + log + ")");
       }
+      if (!MountState.running(pid)) {
+        if (Files.exists(ready)) {
+          continue; // wrote its status just before exiting
+        }
+        if (crashed(log)) {
+          throw new CrashedException("the mount process crashed (log: " + log + ")");
+        }
+        throw new IOException(
+            childError(log).orElse("the mount process exited without a word")
+                + " (log: "
+                + log
+                + ")");
+      }
       if (System.nanoTime() > deadline) {
         // SIGKILL the JVM only: its fusermount watchdog (auto_unmount) then removes the mount
-        p.destroyForcibly();
-        p.waitFor(5, TimeUnit.SECONDS);
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        MountState.awaitGone(pid, 5000);
         for (int i = 0; i < 100 && MountTable.find(mnt).isPresent(); i++) {
           Thread.sleep(20);
         }
@@ -174,6 +224,17 @@ final class ServeLauncher {
                 + log
                 + ")");
       }
+      Thread.sleep(10);
+    }
+  }
+
+  /** The exit code in an {@code error CODE} status line (1 if unreadable). */
+  static int parseErrorCode(String status) {
+    String[] f = status.split("\\s+");
+    try {
+      return f.length >= 2 && f[0].equals("error") ? Integer.parseInt(f[1]) : ErrorHandler.FAILURE;
+    } catch (NumberFormatException e) {
+      return ErrorHandler.FAILURE;
     }
   }
 

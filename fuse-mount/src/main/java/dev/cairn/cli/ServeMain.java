@@ -14,7 +14,9 @@ import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -75,7 +77,23 @@ public final class ServeMain {
         e.printStackTrace();
       }
       System.err.flush();
-      return ErrorHandler.exitCode(e);
+      int code = ErrorHandler.exitCode(e);
+      if (a.containsKey("ready-file")) {
+        reportFailure(Path.of(a.get("ready-file")), code);
+      }
+      return code;
+    }
+  }
+
+  /** Tells the waiting {@code cairn mount} how this failed (the message is in the log). */
+  private static void reportFailure(Path readyFile, int code) {
+    try {
+      Path tmp = readyFile.resolveSibling(readyFile.getFileName() + ".tmp");
+      Files.writeString(tmp, "error " + code + "\n");
+      Files.move(
+          tmp, readyFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException | RuntimeException e) {
+      // the parent sees the process gone and reads the log instead
     }
   }
 

@@ -73,6 +73,36 @@ class ServeLauncherTest {
   }
 
   @Test
+  void errorStatusCarriesTheExitCode() {
+    assertEquals(2, ServeLauncher.parseErrorCode("error 2"));
+    assertEquals(1, ServeLauncher.parseErrorCode("error 1\n"));
+    assertEquals(1, ServeLauncher.parseErrorCode("error x"));
+    assertEquals(1, ServeLauncher.parseErrorCode("garbage"));
+  }
+
+  @Test
+  void startDetachedReturnsAtOnceWithThePid() throws Exception {
+    Path out = tmp.resolve("out.txt");
+    long t0 = System.nanoTime();
+    long pid =
+        ServeLauncher.startDetached(
+            List.of("/bin/sh", "-c", "pwd; echo err >&2; read x || echo eof; sleep 30"), out);
+    assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+    try {
+      ProcessHandle h = ProcessHandle.of(pid).orElseThrow();
+      assertTrue(h.isAlive());
+      assertFalse(
+          ProcessHandle.current().children().anyMatch(c -> c.pid() == pid), "not our child");
+      for (int i = 0; i < 500 && Files.readString(out).split("\n").length < 3; i++) {
+        Thread.sleep(10);
+      }
+      assertEquals("/\nerr\neof\n", Files.readString(out), "cwd /, stderr too, stdin /dev/null");
+    } finally {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  @Test
   void childErrorPrefersItsOwnCairnLine() throws Exception {
     Path log = tmp.resolve("l.log");
     Files.writeString(
