@@ -294,7 +294,7 @@ final class ServeLauncher {
     }
     o.add("-XX:-UsePerfData"); // no hsperfdata file, a little less start-up
     o.add("-XX:+UseParallelGC");
-    o.add("-Xms32m");
+    o.add("-Xms128m"); // no collection at all while getting ready
     o.add("-Xmx" + heapMib + "m");
     o.add("-XX:MaxDirectMemorySize=" + directMib + "m");
     // jnr's machine-code stubs only speed up calls into libfuse (two, at start-up); generating

@@ -79,6 +79,15 @@ final class MountSupport {
                   + "-"
                   + Files.getLastModifiedTime(built).toMillis()
                   + ".jar");
+      try (var old = Files.list(dir)) {
+        // copies of earlier builds, unused for a day
+        for (Path p : old.filter(p -> !p.equals(copy)).toList()) {
+          if (Files.getLastModifiedTime(p).toMillis()
+              < System.currentTimeMillis() - Duration.ofDays(1).toMillis()) {
+            Files.deleteIfExists(p);
+          }
+        }
+      }
       if (!Files.exists(copy)) {
         Path tmp = Files.createTempFile(dir, "cairn", ".tmp");
         Files.copy(
