@@ -10,7 +10,8 @@ import picocli.CommandLine.Spec;
     name = "cairn",
     mixinStandardHelpOptions = true,
     versionProvider = Version.class,
-    description = "Pack disk images, memory dumps and tensors into compressed snapshots and mount them.",
+    description =
+        "Pack disk images, memory dumps and tensors into compressed snapshots and mount them.",
     subcommands = {
       PackCommand.class,
       InfoCommand.class,

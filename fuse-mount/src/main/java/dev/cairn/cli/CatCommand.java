@@ -32,13 +32,26 @@ final class CatCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
   String snap;
 
-  @Option(names = "--stream", paramLabel = "STREAM", defaultValue = "primary", description = "primary or secondary (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--stream",
+      paramLabel = "STREAM",
+      defaultValue = "primary",
+      description = "primary or secondary (default: ${DEFAULT-VALUE}).")
   Role stream;
 
-  @Option(names = "--offset", paramLabel = "N", converter = SizeConverter.class, defaultValue = "0", description = "First byte to write.")
+  @Option(
+      names = "--offset",
+      paramLabel = "N",
+      converter = SizeConverter.class,
+      defaultValue = "0",
+      description = "First byte to write.")
   long offset;
 
-  @Option(names = "--length", paramLabel = "N", converter = SizeConverter.class, description = "Bytes to write (default: to the end).")
+  @Option(
+      names = "--length",
+      paramLabel = "N",
+      converter = SizeConverter.class,
+      description = "Bytes to write (default: to the end).")
   Long length;
 
   @Override

@@ -20,7 +20,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cairn commit}: an overlay directory into a thin (or, with --flatten, standalone) snapshot. */
+/**
+ * {@code cairn commit}: an overlay directory into a thin (or, with --flatten, standalone) snapshot.
+ */
 @Command(
     name = "commit",
     mixinStandardHelpOptions = true,
@@ -32,19 +34,32 @@ final class CommitCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Parameters(index = "0", paramLabel = "OVERLAY_DIR", description = "Overlay directory (from mount --overlay).")
+  @Parameters(
+      index = "0",
+      paramLabel = "OVERLAY_DIR",
+      description = "Overlay directory (from mount --overlay).")
   String dir;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Snapshot file to write.")
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "OUT",
+      description = "Snapshot file to write.")
   String output;
 
   @Option(names = "--flatten", description = "Write every block: a snapshot that needs no parent.")
   boolean flatten;
 
-  @Option(names = "--codec", paramLabel = "CODEC", description = "lz4, zstd or none (default: the base's).")
+  @Option(
+      names = "--codec",
+      paramLabel = "CODEC",
+      description = "lz4, zstd or none (default: the base's).")
   String codec;
 
-  @Option(names = "--level", paramLabel = "N", description = "Compression level (default: the codec's, or the base's).")
+  @Option(
+      names = "--level",
+      paramLabel = "N",
+      description = "Compression level (default: the codec's, or the base's).")
   Integer level;
 
   @Option(names = "--json", description = "Print the result as one JSON object.")
@@ -114,8 +129,15 @@ final class CommitCommand implements Callable<Integer> {
     }
     if (lvl < type.minLevel() || lvl > type.maxLevel()) {
       throw new UsageException(
-          "--level " + lvl + " is out of range for " + type.displayName() + " (" + type.minLevel()
-              + ".." + type.maxLevel() + ")");
+          "--level "
+              + lvl
+              + " is out of range for "
+              + type.displayName()
+              + " ("
+              + type.minLevel()
+              + ".."
+              + type.maxLevel()
+              + ")");
     }
     return WriterOptions.defaults().withCodec(type, lvl);
   }

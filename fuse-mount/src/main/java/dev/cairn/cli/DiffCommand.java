@@ -84,7 +84,8 @@ final class DiffCommand implements Callable<Integer> {
           for (int i = 0; i < Math.min(SHOWN, d.ranges().size()); i++) {
             SnapshotDiff.Range r = d.ranges().get(i);
             System.out.printf(
-                "  %#014x .. %#014x  (%s)%n", r.offset(), r.offset() + r.length(), Human.bytes(r.length()));
+                "  %#014x .. %#014x  (%s)%n",
+                r.offset(), r.offset() + r.length(), Human.bytes(r.length()));
           }
           if (d.ranges().size() > SHOWN) {
             System.out.printf("  … %d more (use --json for all)%n", d.ranges().size() - SHOWN);

@@ -8,9 +8,9 @@ import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
+import dev.cairn.read.StreamReader;
 import dev.cairn.store.FileByteSource;
 import java.nio.file.Path;
-import dev.cairn.read.StreamReader;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +44,8 @@ final class InfoCommand implements Callable<Integer> {
     Path path = Inputs.regularFile(snap, "snapshot");
     List<Map<String, Object>> chain = new ArrayList<>();
     String parentProblem = null;
-    try (SnapshotChain c = SnapshotChain.open(path, parentSearch.dirs(), cache(), new ReadStats())) {
+    try (SnapshotChain c =
+        SnapshotChain.open(path, parentSearch.dirs(), cache(), new ReadStats())) {
       for (Snapshot member : c.members()) {
         Map<String, Object> cm = new LinkedHashMap<>();
         cm.put("snapshot", member.describe());
@@ -131,7 +132,9 @@ final class InfoCommand implements Callable<Integer> {
       List<Map<String, Object>> chain = (List<Map<String, Object>>) m.get("chain");
       for (int i = 1; i < chain.size(); i++) {
         System.out.printf(
-            "%s %s (%s)%n", i == 1 ? "chain      " : "           ", chain.get(i).get("snapshot"),
+            "%s %s (%s)%n",
+            i == 1 ? "chain      " : "           ",
+            chain.get(i).get("snapshot"),
             chain.get(i).get("id"));
       }
     }

@@ -32,22 +32,43 @@ final class PackCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "INPUT", description = "File to pack (the primary stream).")
   String input;
 
-  @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "Snapshot file to write.")
+  @Option(
+      names = {"-o", "--output"},
+      required = true,
+      paramLabel = "OUT",
+      description = "Snapshot file to write.")
   String output;
 
-  @Option(names = "--secondary", paramLabel = "FILE", description = "A second file, stored as the secondary stream.")
+  @Option(
+      names = "--secondary",
+      paramLabel = "FILE",
+      description = "A second file, stored as the secondary stream.")
   String secondary;
 
-  @Option(names = "--name", paramLabel = "NAME", description = "File name of the primary stream in a mount (default: INPUT's name).")
+  @Option(
+      names = "--name",
+      paramLabel = "NAME",
+      description = "File name of the primary stream in a mount (default: INPUT's name).")
   String name;
 
-  @Option(names = "--codec", paramLabel = "CODEC", defaultValue = "lz4", description = "lz4, zstd or none (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--codec",
+      paramLabel = "CODEC",
+      defaultValue = "lz4",
+      description = "lz4, zstd or none (default: ${DEFAULT-VALUE}).")
   String codec;
 
-  @Option(names = "--level", paramLabel = "N", description = "Compression level (lz4: 0 fast, 1-17 HC; zstd: -7..22, default 3).")
+  @Option(
+      names = "--level",
+      paramLabel = "N",
+      description = "Compression level (lz4: 0 fast, 1-17 HC; zstd: -7..22, default 3).")
   Integer level;
 
-  @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, description = "Block size, a power of two from 4K to 1M (default: 64K, or the parent's).")
+  @Option(
+      names = "--block-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Block size, a power of two from 4K to 1M (default: 64K, or the parent's).")
   Long blockSize;
 
   @Option(
@@ -69,7 +90,11 @@ final class PackCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Option(names = "--threads", hidden = true, paramLabel = "N", description = "Compression threads (default: one per core).")
+  @Option(
+      names = "--threads",
+      hidden = true,
+      paramLabel = "N",
+      description = "Compression threads (default: one per core).")
   Integer threads;
 
   @Option(names = "--json", description = "Print the result as one JSON object.")
@@ -90,8 +115,10 @@ final class PackCommand implements Callable<Integer> {
       String secName = sec.getFileName().toString();
       if (secName.equals(primaryName)) {
         throw new UsageException(
-            secondary + ": the secondary stream would have the same name as the primary ('"
-                + secName + "'); rename one or use --name");
+            secondary
+                + ": the secondary stream would have the same name as the primary ('"
+                + secName
+                + "'); rename one or use --name");
       }
       inputs.add(new Pack.Input(sec, secName));
     }
@@ -148,7 +175,8 @@ final class PackCommand implements Callable<Integer> {
       options = options.withParent(parentSnap.header().snapshotId(), parentHint);
     }
     long t0 = System.nanoTime();
-    byte[] dictionary = wantsDictionary(options) ? DictionaryTrainer.train(in, options.blockSize()) : null;
+    byte[] dictionary =
+        wantsDictionary(options) ? DictionaryTrainer.train(in, options.blockSize()) : null;
     SnapshotWriter.Result result;
     try (Progress progress = Progress.start("pack", total, json)) {
       result = Pack.run(inputs, out, options, dictionary, parentSnap, progress);
@@ -207,8 +235,15 @@ final class PackCommand implements Callable<Integer> {
     int lvl = level != null ? level : type.defaultLevel();
     if (lvl < type.minLevel() || lvl > type.maxLevel()) {
       throw new UsageException(
-          "--level " + lvl + " is out of range for " + type.displayName() + " (" + type.minLevel()
-              + ".." + type.maxLevel() + ")");
+          "--level "
+              + lvl
+              + " is out of range for "
+              + type.displayName()
+              + " ("
+              + type.minLevel()
+              + ".."
+              + type.maxLevel()
+              + ")");
     }
     long blockSize = this.blockSize == null ? 65536 : this.blockSize;
     if (Long.bitCount(blockSize) != 1 || blockSize < 4096 || blockSize > (1 << 20)) {

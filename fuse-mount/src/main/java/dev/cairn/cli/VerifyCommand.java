@@ -64,7 +64,10 @@ final class VerifyCommand implements Callable<Integer> {
         if (report.ok()) {
           System.out.printf(
               "%s: OK, %d blocks (%s) checked in %s%n",
-              snap, report.blocksChecked(), Human.bytes(report.bytesChecked()), Human.seconds(nanos));
+              snap,
+              report.blocksChecked(),
+              Human.bytes(report.bytesChecked()),
+              Human.seconds(nanos));
         } else {
           System.out.printf(
               "%s: FAILED, %d of %d blocks damaged%n",

@@ -26,8 +26,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Runs the real {@code cairn.jar} for pack, info, verify and cat, and checks bytes, exit codes
- * and messages the way a user's script would see them.
+ * Runs the real {@code cairn.jar} for pack, info, verify and cat, and checks bytes, exit codes and
+ * messages the way a user's script would see them.
  */
 class PackCliIT {
   private static final Path JAR = Path.of("target/cairn.jar").toAbsolutePath();
@@ -112,8 +112,16 @@ class PackCliIT {
     assertEquals(0, range.exit(), range.err());
     assertArrayEquals(Arrays.copyOfRange(mixedBytes, 1000003, 1000003 + 333333), range.out());
 
-    Run tail = cairn("cat", snap.toString(), "--offset", String.valueOf(mixedBytes.length - 10), "--length", "1M");
-    assertArrayEquals(Arrays.copyOfRange(mixedBytes, mixedBytes.length - 10, mixedBytes.length), tail.out());
+    Run tail =
+        cairn(
+            "cat",
+            snap.toString(),
+            "--offset",
+            String.valueOf(mixedBytes.length - 10),
+            "--length",
+            "1M");
+    assertArrayEquals(
+        Arrays.copyOfRange(mixedBytes, mixedBytes.length - 10, mixedBytes.length), tail.out());
 
     Run verify = cairn("verify", snap.toString());
     assertEquals(0, verify.exit(), verify.err());
@@ -125,7 +133,20 @@ class PackCliIT {
     Path second = dir.resolve("notes.txt");
     Files.writeString(second, "secondary stream\n".repeat(1000));
     Path snap = dir.resolve("two.cairn");
-    assertEquals(0, cairn("pack", mixed.toString(), "-o", snap.toString(), "--secondary", second.toString(), "--codec", "zstd", "--name", "disk.img").exit());
+    assertEquals(
+        0,
+        cairn(
+                "pack",
+                mixed.toString(),
+                "-o",
+                snap.toString(),
+                "--secondary",
+                second.toString(),
+                "--codec",
+                "zstd",
+                "--name",
+                "disk.img")
+            .exit());
     Run info = cairn("info", snap.toString(), "--json");
     assertEquals(0, info.exit(), info.err());
     String text = info.outText().trim();
@@ -172,7 +193,8 @@ class PackCliIT {
     assertTrue(cat.out().length <= 37L * 65536, "nothing of the bad block or after it is written");
     assertNoStackTrace(cat);
 
-    Run other = cairn("cat", snap.toString(), "--offset", "0", "--length", String.valueOf(37 * 65536));
+    Run other =
+        cairn("cat", snap.toString(), "--offset", "0", "--length", String.valueOf(37 * 65536));
     assertEquals(0, other.exit(), "blocks before the damage still read");
     assertArrayEquals(Arrays.copyOf(mixedBytes, 37 * 65536), other.out());
   }
@@ -216,11 +238,47 @@ class PackCliIT {
     Files.write(hugeFooter, h);
     expectFailure(1, "footer", "info", hugeFooter.toString());
 
-    expectFailure(2, "--codec", "pack", mixed.toString(), "-o", dir.resolve("x.cairn").toString(), "--codec", "brotli");
-    expectFailure(2, "--block-size", "pack", mixed.toString(), "-o", dir.resolve("x.cairn").toString(), "--block-size", "3000");
-    expectFailure(2, "not a size", "pack", mixed.toString(), "-o", dir.resolve("x.cairn").toString(), "--block-size", "lots");
-    expectFailure(2, "no such file", "pack", dir.resolve("nope.img").toString(), "-o", dir.resolve("x.cairn").toString());
-    expectFailure(2, "does not exist", "pack", mixed.toString(), "-o", dir.resolve("no/such/dir/x.cairn").toString());
+    expectFailure(
+        2,
+        "--codec",
+        "pack",
+        mixed.toString(),
+        "-o",
+        dir.resolve("x.cairn").toString(),
+        "--codec",
+        "brotli");
+    expectFailure(
+        2,
+        "--block-size",
+        "pack",
+        mixed.toString(),
+        "-o",
+        dir.resolve("x.cairn").toString(),
+        "--block-size",
+        "3000");
+    expectFailure(
+        2,
+        "not a size",
+        "pack",
+        mixed.toString(),
+        "-o",
+        dir.resolve("x.cairn").toString(),
+        "--block-size",
+        "lots");
+    expectFailure(
+        2,
+        "no such file",
+        "pack",
+        dir.resolve("nope.img").toString(),
+        "-o",
+        dir.resolve("x.cairn").toString());
+    expectFailure(
+        2,
+        "does not exist",
+        "pack",
+        mixed.toString(),
+        "-o",
+        dir.resolve("no/such/dir/x.cairn").toString());
     assertFalse(Files.exists(dir.resolve("x.cairn")), "a failed pack leaves no output");
   }
 
@@ -264,7 +322,9 @@ class PackCliIT {
     assertFalse(r.err().contains("Exception"), "no exception class names: " + r.err());
   }
 
-  /** The file offset of a block's stored bytes, read from its index entry through the jar's code. */
+  /**
+   * The file offset of a block's stored bytes, read from its index entry through the jar's code.
+   */
   private static long dataOffsetOfBlock(Path snap, long block) throws IOException {
     try (var s =
         dev.cairn.read.Snapshot.open(

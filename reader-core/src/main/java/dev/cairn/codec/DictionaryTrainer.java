@@ -12,8 +12,8 @@ import java.util.Random;
 /**
  * Trains a zstd dictionary from a sample of a file's blocks. Blocks are compressed one by one, so
  * each starts with an empty history; a dictionary gives every block the common vocabulary of the
- * whole image up front, which matters most at high levels (a few percent at level 15 on disk
- * images with 64 KiB blocks). Stateless and thread-safe.
+ * whole image up front, which matters most at high levels (a few percent at level 15 on disk images
+ * with 64 KiB blocks). Stateless and thread-safe.
  */
 public final class DictionaryTrainer {
   /** The dictionary size zstd recommends (110 KiB). */

@@ -39,8 +39,8 @@ public final class CorruptSnapshotException extends CairnException {
   }
 
   /**
-   * Escapes control characters: stream names and other text come from the file, and a newline or
-   * an escape sequence in them must neither break the one-line message nor reach a terminal.
+   * Escapes control characters: stream names and other text come from the file, and a newline or an
+   * escape sequence in them must neither break the one-line message nor reach a terminal.
    */
   private static String oneLine(String s) {
     StringBuilder out = new StringBuilder(s.length());

@@ -215,8 +215,8 @@ public record Header(
   }
 
   /**
-   * A name usable as a file name in a mount: non-empty, no slash, no control characters (they
-   * would end up in directory listings and terminals), not {@code .}, {@code ..} or {@code .cairn}.
+   * A name usable as a file name in a mount: non-empty, no slash, no control characters (they would
+   * end up in directory listings and terminals), not {@code .}, {@code ..} or {@code .cairn}.
    */
   public static boolean isValidStreamName(String name) {
     return !name.isEmpty()

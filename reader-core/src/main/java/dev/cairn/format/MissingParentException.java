@@ -1,8 +1,8 @@
 package dev.cairn.format;
 
 /**
- * A thin snapshot's parent could not be found, or the file found where it should be is a
- * different snapshot. The message names the expected parent id and every path tried.
+ * A thin snapshot's parent could not be found, or the file found where it should be is a different
+ * snapshot. The message names the expected parent id and every path tried.
  */
 public final class MissingParentException extends CairnException {
   private static final long serialVersionUID = 1L;

@@ -8,10 +8,10 @@ import java.util.function.Supplier;
 
 /**
  * A reusable working area for one block load: direct buffers for the stored bytes and for one
- * decompressed block, and a decompressor.
- * Pooled rather than thread-local because libfuse creates and destroys its worker threads all the
- * time; a thread-local would allocate native buffers for every new thread. Not thread-safe: a
- * thread takes one from the {@link Pool}, uses it, and gives it back.
+ * decompressed block, and a decompressor. Pooled rather than thread-local because libfuse creates
+ * and destroys its worker threads all the time; a thread-local would allocate native buffers for
+ * every new thread. Not thread-safe: a thread takes one from the {@link Pool}, uses it, and gives
+ * it back.
  */
 final class Scratch {
   final ByteBuffer stored;

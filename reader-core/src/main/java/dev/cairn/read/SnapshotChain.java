@@ -21,12 +21,12 @@ import java.util.Set;
  * A snapshot together with all its ancestors, opened bottom-up so each thin snapshot reads its
  * inherited blocks from its parent. A child names its parent by snapshot id plus a path hint
  * relative to the child's directory; the parent is looked for at the hint, then under the hint's
- * file name in the child's directory, then in each extra search directory. The id must match:
- * a moved, replaced or unrelated file is an error naming the expected id and the paths tried,
- * never a silent source of wrong bytes. Chains may be of any depth; a cycle is refused.
+ * file name in the child's directory, then in each extra search directory. The id must match: a
+ * moved, replaced or unrelated file is an error naming the expected id and the paths tried, never a
+ * silent source of wrong bytes. Chains may be of any depth; a cycle is refused.
  *
- * <p>All snapshots in the chain share one {@link BlockCache} and one {@link ReadStats}.
- * Thread-safe for reading; {@link #close()} closes every member.
+ * <p>All snapshots in the chain share one {@link BlockCache} and one {@link ReadStats}. Thread-safe
+ * for reading; {@link #close()} closes every member.
  */
 public final class SnapshotChain implements Closeable {
   private final List<Snapshot> members; // top first
@@ -38,8 +38,8 @@ public final class SnapshotChain implements Closeable {
   /**
    * Opens {@code path} and its ancestors.
    *
-   * @param searchDirs extra directories to look for parents in (after the hint and the child's
-   *     own directory)
+   * @param searchDirs extra directories to look for parents in (after the hint and the child's own
+   *     directory)
    */
   public static SnapshotChain open(
       Path path, List<Path> searchDirs, BlockCache cache, ReadStats stats) throws IOException {

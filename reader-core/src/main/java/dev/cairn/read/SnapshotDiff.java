@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.function.LongConsumer;
 
 /**
- * Compares two snapshots stream by stream. With equal block sizes it compares the content hashes
- * in the index (no data is read, so a thin child is compared with its parent in moments); with
+ * Compares two snapshots stream by stream. With equal block sizes it compares the content hashes in
+ * the index (no data is read, so a thin child is compared with its parent in moments); with
  * different block sizes it compares logical bytes. Not thread-safe; one comparison per instance.
  */
 public final class SnapshotDiff {
@@ -18,7 +18,12 @@ public final class SnapshotDiff {
 
   /** How one stream differs. {@code ranges} is capped; {@code changedBytes} is not. */
   public record StreamDiff(
-      int index, String nameA, String nameB, long sizeA, long sizeB, long changedBytes,
+      int index,
+      String nameA,
+      String nameB,
+      long sizeA,
+      long sizeB,
+      long changedBytes,
       List<Range> ranges) {
     public boolean identical() {
       return sizeA == sizeB && changedBytes == 0;
@@ -97,7 +102,11 @@ public final class SnapshotDiff {
       sb.read(pos, bb);
       for (int off = 0; off < n; off += unit) {
         int len = Math.min(unit, n - off);
-        if (ba.duplicate().position(off).limit(off + len).mismatch(bb.duplicate().position(off).limit(off + len)) != -1) {
+        if (ba.duplicate()
+                .position(off)
+                .limit(off + len)
+                .mismatch(bb.duplicate().position(off).limit(off + len))
+            != -1) {
           c.add(pos + off, len);
         }
       }

@@ -15,10 +15,10 @@ import java.util.function.LongConsumer;
 
 /**
  * Turns an overlay into a snapshot with the same {@link SnapshotWriter} that {@code pack} uses. A
- * thin commit writes blocks the overlay never touched as references to the base (no data read),
- * and hashes the touched ones, so a block rewritten with identical bytes is still a reference; a
- * flat commit writes every byte. The overlay is read through a consistent {@link OverlayView} and
- * never modified; the output appears atomically. Stateless and thread-safe.
+ * thin commit writes blocks the overlay never touched as references to the base (no data read), and
+ * hashes the touched ones, so a block rewritten with identical bytes is still a reference; a flat
+ * commit writes every byte. The overlay is read through a consistent {@link OverlayView} and never
+ * modified; the output appears atomically. Stateless and thread-safe.
  */
 public final class Commit {
   private Commit() {}

@@ -280,8 +280,7 @@ public final class SnapshotWriter implements Closeable {
       outBuf = ByteBuffer.allocateDirect(codec.maxCompressedLength(blockSize));
     }
     outBuf.clear();
-    int n =
-        options.codec() == CodecType.NONE ? -1 : w.compressor.compress(in, outBuf);
+    int n = options.codec() == CodecType.NONE ? -1 : w.compressor.compress(in, outBuf);
     ByteBuffer stored;
     BlockKind kind;
     if (n < 0 || n >= length) {

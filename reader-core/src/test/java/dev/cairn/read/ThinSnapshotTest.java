@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.format.BlockKind;
 import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.store.FileByteSource;

@@ -70,7 +70,8 @@ class CommitTest {
     byte[] expected = Arrays.copyOf(baseBytes, baseBytes.length + 5 * BS);
     Path ov = dir.resolve("work");
     try (Snapshot s =
-            Snapshot.open(FileByteSource.open(base), BlockCache.withCapacity(1 << 20), new ReadStats());
+            Snapshot.open(
+                FileByteSource.open(base), BlockCache.withCapacity(1 << 20), new ReadStats());
         OverlayImage img = OverlayImage.create(ov, base, s)) {
       write(img, expected, 10 * BS + 100, "hello overlay".getBytes());
       write(img, expected, 50 * BS, new byte[BS]); // a whole block of zeros
@@ -116,7 +117,8 @@ class CommitTest {
     byte[] expected = baseBytes.clone();
     Path ov = dir.resolve("work");
     try (Snapshot s =
-            Snapshot.open(FileByteSource.open(base), BlockCache.withCapacity(1 << 20), new ReadStats());
+            Snapshot.open(
+                FileByteSource.open(base), BlockCache.withCapacity(1 << 20), new ReadStats());
         OverlayImage img = OverlayImage.create(ov, base, s)) {
       write(img, expected, 3, "x".getBytes());
       img.fsync();
@@ -127,7 +129,8 @@ class CommitTest {
     }
     Files.delete(base);
     try (Snapshot s =
-        Snapshot.open(FileByteSource.open(flat), BlockCache.withCapacity(1 << 20), new ReadStats())) {
+        Snapshot.open(
+            FileByteSource.open(flat), BlockCache.withCapacity(1 << 20), new ReadStats())) {
       assertFalse(s.header().hasParent());
       assertArrayEquals(expected, readAll(s.stream(0)));
       assertArrayEquals(notes, readAll(s.stream(1)));
