@@ -58,7 +58,7 @@ final class ServeLauncher {
             log,
             setsid());
     try {
-      start(spec, dirs);
+      start(spec);
     } catch (CrashedException e) {
       if (spec.cdsArchive() == null) {
         throw new IOException(e.getMessage());
@@ -78,7 +78,7 @@ final class ServeLauncher {
               log,
               spec.setsid());
       try {
-        start(spec, dirs);
+        start(spec);
       } catch (CrashedException again) {
         throw new IOException(again.getMessage());
       }
@@ -103,7 +103,7 @@ final class ServeLauncher {
   }
 
   /** Starts the serving process and waits until it is ready. */
-  private static void start(Spec spec, RuntimeDir dirs) throws Exception {
+  private static void start(Spec spec) throws Exception {
     Files.deleteIfExists(spec.readyFile());
     long pid = startDetached(command(spec), spec.logFile());
     // Interrupted (Ctrl-C) before the mount is ready: stop the serving process too. SIGTERM lets
