@@ -182,6 +182,7 @@ final class MountServer {
               + "' to unmount)");
       System.out.flush();
     }
+    dirs.pruneOldLogs(Duration.ofDays(7)); // off the critical path: the mount is ready
     int rc = session.awaitExit();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);

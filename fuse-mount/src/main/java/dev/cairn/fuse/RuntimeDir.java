@@ -98,6 +98,32 @@ public final class RuntimeDir {
     return dir.resolve(key(mountPoint) + ".log");
   }
 
+  /**
+   * Deletes logs and JVM crash reports not written for {@code maxAge}, except those of mounts whose
+   * state file still exists. Best effort; returns how many files went.
+   */
+  public int pruneOldLogs(java.time.Duration maxAge) {
+    long cutoff = System.currentTimeMillis() - maxAge.toMillis();
+    int n = 0;
+    try (java.nio.file.DirectoryStream<Path> ds =
+        Files.newDirectoryStream(dir, "{mount-*.log,hs_err_pid*.log}")) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (name.startsWith("mount-")
+            && Files.exists(dir.resolve(name.substring(0, name.length() - 4) + ".state"))) {
+          continue;
+        }
+        if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff) {
+          Files.deleteIfExists(p);
+          n++;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // best effort
+    }
+    return n;
+  }
+
   /** The effective user id of this process. */
   public static long currentUid() {
     return procSelf("unix:uid");

@@ -58,6 +58,27 @@ class RuntimeDirTest {
   }
 
   @Test
+  void pruneOldLogsKeepsRecentAndActiveOnes() throws Exception {
+    RuntimeDir d = new RuntimeDir(tmp);
+    java.nio.file.attribute.FileTime old =
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 30L * 86_400_000);
+    Path oldLog = Files.writeString(tmp.resolve("mount-00000000000000aa.log"), "x");
+    Path activeLog = Files.writeString(tmp.resolve("mount-00000000000000bb.log"), "x");
+    Files.writeString(tmp.resolve("mount-00000000000000bb.state"), "pid=1");
+    Path crash = Files.writeString(tmp.resolve("hs_err_pid12.log"), "x");
+    Path fresh = Files.writeString(tmp.resolve("mount-00000000000000cc.log"), "x");
+    Path other = Files.writeString(tmp.resolve("notes.txt"), "x");
+    for (Path p : new Path[] {oldLog, activeLog, crash, other}) {
+      Files.setLastModifiedTime(p, old);
+    }
+    assertEquals(2, d.pruneOldLogs(java.time.Duration.ofDays(7)));
+    assertTrue(Files.exists(activeLog));
+    assertTrue(Files.exists(fresh));
+    assertTrue(Files.exists(other));
+    assertTrue(!Files.exists(oldLog) && !Files.exists(crash));
+  }
+
+  @Test
   void currentIdsMatchTheProcess() {
     assertEquals("root".equals(System.getProperty("user.name")), RuntimeDir.currentUid() == 0);
   }
