@@ -25,7 +25,7 @@ import java.util.Properties;
  * <pre>
  *   cairn.overlay.version   format version of the overlay directory (1)
  *   base.id                 the base snapshot's id, 32 hex digits
- *   base.path               the base's path relative to DIR (tried first, so the two can move together)
+ *   base.path               the base's path relative to DIR (tried first; both may move together)
  *   base.absolute-path      the base's absolute path when the overlay was created (tried second)
  *   base.size               the logical size of the base's primary stream, in bytes
  *   base.stream             the primary stream's name
