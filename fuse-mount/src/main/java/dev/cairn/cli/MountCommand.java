@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.format.Header;
+import dev.cairn.overlay.OverlayImage;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
@@ -53,6 +54,14 @@ final class MountCommand implements Callable<Integer> {
   long cacheSize;
 
   @Option(
+      names = "--overlay",
+      paramLabel = "DIR",
+      description =
+          "Make the primary stream writable, keeping the changes in DIR (created if missing; an"
+              + " existing DIR must be empty or an overlay of this snapshot).")
+  String overlay;
+
+  @Option(
       names = "--foreground",
       description = "Serve in this process (log to stderr) until unmounted or interrupted.")
   boolean foreground;
@@ -66,13 +75,21 @@ final class MountCommand implements Callable<Integer> {
         System.setProperty("org.slf4j.simpleLogger.log.dev.cairn", global.debug ? "debug" : "info");
       }
       return new MountServer(
-              new MountServer.Config(snap, mountPoint, cacheSize, global.debug, null, null))
+              new MountServer.Config(
+                  snap,
+                  mountPoint,
+                  cacheSize,
+                  global.debug,
+                  null,
+                  null,
+                  overlay == null ? null : Path.of(overlay)))
           .serve();
     }
     // The serving process repeats these checks (and opens the snapshot fully); doing the cheap
     // ones here too gives the common mistakes an answer without starting a JVM.
     Path snapPath = checkSnapshot(snap);
     Path mnt = checkMountPoint(mountPoint);
+    Path overlayDir = overlay == null ? null : checkOverlayDir(overlay);
     Optional<String> fuse = FuseAvailability.problem();
     if (fuse.isPresent()) {
       throw new UsageException(fuse.get());
@@ -80,7 +97,7 @@ final class MountCommand implements Callable<Integer> {
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
     dirs.ensure();
     checkNoOtherServer(mountPoint, dirs.stateFile(mnt));
-    return ServeLauncher.launch(this, snapPath, mnt, dirs);
+    return ServeLauncher.launch(this, snapPath, mnt, overlayDir, dirs);
   }
 
   static void checkCacheSize(long cacheSize) throws UsageException {
@@ -104,6 +121,35 @@ final class MountCommand implements Callable<Integer> {
       Header.peekLength(prefix, arg);
     }
     return p;
+  }
+
+  /**
+   * Checks {@code --overlay DIR}: creates it if missing; an existing one must be a directory that
+   * is empty or already an overlay. Returns its absolute path. Whether an existing overlay belongs
+   * to this snapshot and is not in use is checked when it is opened.
+   */
+  static Path checkOverlayDir(String arg) throws UsageException, IOException {
+    Path dir = Path.of(arg).toAbsolutePath().normalize();
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new UsageException(arg + ": --overlay must be a directory");
+    }
+    if (!Files.exists(dir)) {
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new UsageException(arg + ": cannot create the overlay directory: " + e.getMessage());
+      }
+      return dir;
+    }
+    if (!OverlayImage.isOverlay(dir)) {
+      try (Stream<Path> entries = Files.list(dir)) {
+        if (entries.findAny().isPresent()) {
+          throw new UsageException(
+              arg + ": --overlay directory is neither empty nor a Cairn overlay");
+        }
+      }
+    }
+    return dir;
   }
 
   /**

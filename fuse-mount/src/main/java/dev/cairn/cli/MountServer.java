@@ -8,6 +8,7 @@ import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.RuntimeDir;
 import dev.cairn.fuse.StatsReport;
+import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -18,7 +19,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -49,7 +52,8 @@ final class MountServer {
       long cacheSize,
       boolean debug,
       Path readyFile,
-      Path logFile) {}
+      Path logFile,
+      Path overlayDir) {}
 
   private final Config config;
   private final AtomicBoolean cleaned = new AtomicBoolean();
@@ -57,6 +61,7 @@ final class MountServer {
   private Path mnt;
   private RuntimeDir dirs;
   private Snapshot snapshot;
+  private OverlayImage overlay;
 
   MountServer(Config config) {
     this.config = config;
@@ -87,6 +92,16 @@ final class MountServer {
     snapshot = Snapshots.open(snapPath.toString(), cache, stats);
     boolean ok = false;
     try {
+      if (config.overlayDir() != null) {
+        Path dir = MountCommand.checkOverlayDir(config.overlayDir().toString());
+        overlay =
+            OverlayImage.isOverlay(dir)
+                ? OverlayImage.open(dir, snapPath, snapshot)
+                : OverlayImage.create(dir, snapPath, snapshot);
+        if (overlay.repairedOnOpen()) {
+          Log.LOG.warn("overlay {}: {}", dir, overlay.recoverySummary());
+        }
+      }
       CairnFs fs;
       try {
         fs = loading.get();
@@ -128,12 +143,19 @@ final class MountServer {
             .toList();
     fs.attach(
         snapshot,
-        () ->
-            StatsReport.render(
-                StatsReport.build(
-                    stats.snapshot(), cache.weightedSize(), info, streams, Instant.now())));
+        overlay,
+        () -> {
+          Map<String, Object> counters = new LinkedHashMap<>(stats.snapshot());
+          if (overlay != null) {
+            counters.put("overlay", overlay.stats());
+          }
+          return StatsReport.render(
+              StatsReport.build(counters, cache.weightedSize(), info, streams, Instant.now()));
+        });
     String name = snapPath.getFileName().toString();
-    String options = MountOptions.of(name, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")));
+    String options =
+        MountOptions.of(
+            name, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")), overlay != null);
     FuseSession session = new FuseSession(fs, mnt, options, config.debug());
     Log.LOG.debug("libfuse arguments: {}", session.argv());
     Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");
@@ -222,6 +244,14 @@ final class MountServer {
         } catch (IOException e) {
           Log.LOG.warn("cannot delete {}: {}", state, e.toString());
         }
+      }
+    }
+    if (overlay != null) {
+      // After the FUSE loop has ended: no write can race the final flush and the lock release.
+      try {
+        overlay.close();
+      } catch (IOException e) {
+        Log.LOG.warn("closing overlay {}: {}", overlay.directory(), e.toString());
       }
     }
     if (snapshot != null) {

@@ -33,9 +33,11 @@ final class ServeLauncher {
       Path mountPoint,
       Path readyFile,
       Path logFile,
-      String setsid) {}
+      String setsid,
+      Path overlay) {}
 
-  static int launch(MountCommand cmd, Path snap, Path mnt, RuntimeDir dirs) throws Exception {
+  static int launch(MountCommand cmd, Path snap, Path mnt, Path overlay, RuntimeDir dirs)
+      throws Exception {
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
     String java =
@@ -56,7 +58,8 @@ final class ServeLauncher {
             mnt,
             ready,
             log,
-            setsid());
+            setsid(),
+            overlay);
     try {
       start(spec);
     } catch (CrashedException e) {
@@ -76,7 +79,8 @@ final class ServeLauncher {
               mnt,
               ready,
               log,
-              spec.setsid());
+              spec.setsid(),
+              overlay);
       try {
         start(spec);
       } catch (CrashedException again) {
@@ -266,6 +270,9 @@ final class ServeLauncher {
     c.add("--cache-size=" + s.cacheSize());
     c.add("--ready-file=" + s.readyFile());
     c.add("--log-file=" + s.logFile());
+    if (s.overlay() != null) {
+      c.add("--overlay=" + s.overlay());
+    }
     if (s.debug()) {
       c.add("--debug");
     }

@@ -69,7 +69,8 @@ public final class ServeMain {
               cache,
               debug,
               a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
-              a.containsKey("log-file") ? Path.of(a.get("log-file")) : null);
+              a.containsKey("log-file") ? Path.of(a.get("log-file")) : null,
+              a.containsKey("overlay") ? Path.of(a.get("overlay")) : null);
       return new MountServer(config).serve();
     } catch (Exception | OutOfMemoryError e) {
       System.err.println("cairn: " + ErrorHandler.message(e));

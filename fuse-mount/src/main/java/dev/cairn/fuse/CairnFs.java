@@ -2,11 +2,14 @@ package dev.cairn.fuse;
 
 import com.kenai.jffi.MemoryIO;
 import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,14 +28,19 @@ import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 
 /**
- * The read-only FUSE filesystem of a mounted snapshot:
+ * The FUSE filesystem of a mounted snapshot:
  *
  * <pre>
  *   /                  0555 directory
  *   /&lt;stream name&gt;     0444 one regular file per stream, named as recorded in the snapshot
+ *                      (0644 for the primary stream when an overlay is attached)
  *   /.cairn/           0555 directory
  *   /.cairn/stats.json 0444 live counters and mount information, rendered at open()
  * </pre>
+ *
+ * <p>With an overlay, the primary stream's reads and writes go through {@link OverlayImage};
+ * {@code fsync}, {@code flush} (every close) make it durable, {@code truncate} may grow it but not
+ * shrink it below the base, and the secondary stream stays read-only ({@code EROFS}).
  *
  * <p>Stream reads go straight to {@link StreamReader#read(long, ByteBuffer)} with a direct buffer
  * over the kernel's reply buffer, so a whole-block read decompresses in place. Stream files are
@@ -78,9 +86,13 @@ public final class CairnFs extends FuseStubFS {
     final long timeNanos;
     final long totalBytes;
     final Supplier<byte[]> stats;
+    final OverlayImage overlay;
+    final String primaryPath;
 
-    Contents(Snapshot snapshot, Supplier<byte[]> stats) {
+    Contents(Snapshot snapshot, OverlayImage overlay, Supplier<byte[]> stats) {
       this.snapshot = snapshot;
+      this.overlay = overlay;
+      this.primaryPath = "/" + snapshot.stream(0).name();
       Map<String, StreamReader> m = new LinkedHashMap<>();
       long total = 0;
       for (StreamReader r : snapshot.streams()) {
@@ -122,10 +134,19 @@ public final class CairnFs extends FuseStubFS {
    * @param stats renders the current {@code stats.json} content; called at every open of it
    */
   public void attach(Snapshot snapshot, Supplier<byte[]> stats) {
+    attach(snapshot, null, stats);
+  }
+
+  /**
+   * Like {@link #attach(Snapshot, Supplier)}, with the primary stream served (and made writable,
+   * mode 0644) through {@code overlay}; null for a read-only mount. The caller keeps ownership of
+   * the overlay and closes it after unmounting.
+   */
+  public void attach(Snapshot snapshot, OverlayImage overlay, Supplier<byte[]> stats) {
     if (contents != null) {
       throw new IllegalStateException("already attached");
     }
-    contents = new Contents(snapshot, stats);
+    contents = new Contents(snapshot, overlay, stats);
   }
 
   /** Counted down by libfuse's {@code init} callback: the kernel connection is up. */
@@ -152,6 +173,11 @@ public final class CairnFs extends FuseStubFS {
       return -ErrorCodes.ENOENT();
     }
     StreamReader r = c.files.get(path);
+    if (r != null && c.overlay != null && path.equals(c.primaryPath)) {
+      fill(c, stat, FileStat.S_IFREG | 0644, 1, c.overlay.size());
+      stat.st_blksize.set(c.overlay.chunkSize());
+      return 0;
+    }
     if (r != null) {
       fill(c, stat, FileStat.S_IFREG | 0444, 1, r.size());
       stat.st_blksize.set(r.blockSize());
@@ -234,8 +260,8 @@ public final class CairnFs extends FuseStubFS {
           ? -ErrorCodes.EISDIR()
           : -ErrorCodes.ENOENT();
     }
-    if ((fi.flags.get() & O_ACCMODE) != O_RDONLY) {
-      return -ErrorCodes.EROFS(); // no overlay: nothing is writable
+    if ((fi.flags.get() & O_ACCMODE) != O_RDONLY && !isWritable(c, path)) {
+      return -ErrorCodes.EROFS(); // only the primary stream of an overlay mount is writable
     }
     Pointer info = Struct.getMemory(fi);
     if (stream) {
@@ -276,6 +302,9 @@ public final class CairnFs extends FuseStubFS {
       return -ErrorCodes.ENOENT();
     }
     StreamReader r = c.files.get(path);
+    if (r != null && isWritable(c, path)) {
+      return readOverlay(c, buf, size, offset);
+    }
     if (r != null) {
       return readStream(c, r, buf, size, offset);
     }
@@ -325,6 +354,134 @@ public final class CairnFs extends FuseStubFS {
     }
   }
 
+  private static boolean isWritable(Contents c, String path) {
+    return c.overlay != null && path.equals(c.primaryPath);
+  }
+
+  private int readOverlay(Contents c, Pointer buf, long size, long offset) {
+    if (offset < 0) {
+      return -ErrorCodes.EINVAL();
+    }
+    long end = c.overlay.size();
+    if (offset >= end || size <= 0) {
+      return 0;
+    }
+    int n = (int) Math.min(Math.min(size, Integer.MAX_VALUE), end - offset);
+    try {
+      ByteBuffer dst = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), n);
+      int total = 0;
+      while (total < n) {
+        int got = c.overlay.read(offset + total, dst);
+        if (got <= 0) {
+          break;
+        }
+        total += got;
+      }
+      return total;
+    } catch (IOException | RuntimeException | OutOfMemoryError e) {
+      return overlayError(c, "read", offset, n, e);
+    }
+  }
+
+  @Override
+  public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+    Contents c = contents;
+    if (c == null || !c.files.containsKey(path)) {
+      return -ErrorCodes.ENOENT();
+    }
+    if (!isWritable(c, path)) {
+      return -ErrorCodes.EROFS();
+    }
+    if (offset < 0 || size < 0 || size > Integer.MAX_VALUE) {
+      return -ErrorCodes.EINVAL();
+    }
+    try {
+      ByteBuffer src = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
+      c.overlay.write(offset, src);
+      return (int) size;
+    } catch (IOException | RuntimeException | OutOfMemoryError e) {
+      return overlayError(c, "write", offset, size, e);
+    }
+  }
+
+  @Override
+  public int truncate(String path, long size) {
+    Contents c = contents;
+    if (c == null || !c.files.containsKey(path)) {
+      return -ErrorCodes.ENOENT();
+    }
+    if (!isWritable(c, path)) {
+      return -ErrorCodes.EROFS();
+    }
+    if (size < c.overlay.baseSize()) {
+      // The base's bytes are the floor: a thin commit could not express a shorter image.
+      LOG.warn(
+          "refused to shrink {} to {} bytes: below the base snapshot's {}",
+          path,
+          size,
+          c.overlay.baseSize());
+      return -ErrorCodes.EPERM();
+    }
+    try {
+      c.overlay.truncate(size);
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      return overlayError(c, "truncate", size, 0, e);
+    }
+  }
+
+  @Override
+  public int ftruncate(String path, long size, FuseFileInfo fi) {
+    return truncate(path, size);
+  }
+
+  @Override
+  public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+    return sync(path);
+  }
+
+  /**
+   * Called at every close of a descriptor. Making the overlay durable here too means that a
+   * program that writes and closes (without fsync) still finds its data after a crash of the mount.
+   */
+  @Override
+  public int flush(String path, FuseFileInfo fi) {
+    return sync(path);
+  }
+
+  private int sync(String path) {
+    Contents c = contents;
+    if (c == null || !isWritable(c, path)) {
+      return 0;
+    }
+    try {
+      c.overlay.fsync();
+      return 0;
+    } catch (IOException | RuntimeException e) {
+      return overlayError(c, "fsync", 0, 0, e);
+    }
+  }
+
+  @Override
+  public int utimens(String path, ru.serce.jnrfuse.struct.Timespec[] timespec) {
+    Contents c = contents;
+    return c != null && c.files.containsKey(path) ? 0 : -ErrorCodes.ENOENT();
+  }
+
+  private int overlayError(Contents c, String op, long offset, long length, Throwable e) {
+    c.snapshot.stats().recordError();
+    LOG.warn(
+        "{} failed: overlay {}, offset {}, length {}: {}",
+        op,
+        c.overlay.directory(),
+        offset,
+        length,
+        oneLine(e));
+    LOG.debug("overlay error detail", e);
+    String m = String.valueOf(e.getMessage());
+    return m.contains("No space left") ? -ErrorCodes.ENOSPC() : -ErrorCodes.EIO();
+  }
+
   private void logReadError(Contents c, StreamReader r, long offset, int length, Throwable e) {
     if (e instanceof CorruptSnapshotException x
         && x.stream() != null
@@ -366,7 +523,19 @@ public final class CairnFs extends FuseStubFS {
     stbuf.f_files.set(c.files.size() + 3L);
     stbuf.f_ffree.set(0);
     stbuf.f_favail.set(0);
-    stbuf.f_flag.set(Statvfs.ST_RDONLY);
+    if (c.overlay != null) {
+      try {
+        FileStore store = Files.getFileStore(c.overlay.directory());
+        stbuf.f_bfree.set(store.getUnallocatedSpace() / bsize);
+        stbuf.f_bavail.set(store.getUsableSpace() / bsize);
+        stbuf.f_blocks.set(
+            Math.max((c.totalBytes + bsize - 1) / bsize, store.getTotalSpace() / bsize));
+      } catch (IOException e) {
+        // keep the read-only figures
+      }
+    } else {
+      stbuf.f_flag.set(Statvfs.ST_RDONLY);
+    }
     stbuf.f_namemax.set(255);
     return 0;
   }

@@ -25,7 +25,8 @@ class ServeLauncherTest {
         Path.of("/mnt/s"),
         Path.of("/run/x.ready"),
         Path.of("/run/x.log"),
-        "/usr/bin/setsid");
+        "/usr/bin/setsid",
+        null);
   }
 
   @Test
