@@ -1,11 +1,11 @@
 package dev.cairn.cli;
 
 import dev.cairn.format.Header;
-import dev.cairn.overlay.OverlayImage;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.RuntimeDir;
+import dev.cairn.overlay.OverlayImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

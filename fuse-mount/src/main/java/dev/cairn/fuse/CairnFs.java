@@ -38,9 +38,9 @@ import ru.serce.jnrfuse.struct.Statvfs;
  *   /.cairn/stats.json 0444 live counters and mount information, rendered at open()
  * </pre>
  *
- * <p>With an overlay, the primary stream's reads and writes go through {@link OverlayImage};
- * {@code fsync}, {@code flush} (every close) make it durable, {@code truncate} may grow it but not
- * shrink it below the base, and the secondary stream stays read-only ({@code EROFS}).
+ * <p>With an overlay, the primary stream's reads and writes go through {@link OverlayImage}; {@code
+ * fsync}, {@code flush} (every close) make it durable, {@code truncate} may grow it but not shrink
+ * it below the base, and the secondary stream stays read-only ({@code EROFS}).
  *
  * <p>Stream reads go straight to {@link StreamReader#read(long, ByteBuffer)} with a direct buffer
  * over the kernel's reply buffer, so a whole-block read decompresses in place. Stream files are
@@ -441,8 +441,8 @@ public final class CairnFs extends FuseStubFS {
   }
 
   /**
-   * Called at every close of a descriptor. Making the overlay durable here too means that a
-   * program that writes and closes (without fsync) still finds its data after a crash of the mount.
+   * Called at every close of a descriptor. Making the overlay durable here too means that a program
+   * that writes and closes (without fsync) still finds its data after a crash of the mount.
    */
   @Override
   public int flush(String path, FuseFileInfo fi) {

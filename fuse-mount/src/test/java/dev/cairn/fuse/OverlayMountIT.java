@@ -50,7 +50,10 @@ class OverlayMountIT {
   static void buildImageAndPack() throws Exception {
     MountSupport.requireFuse();
     image = shared.resolve("disk.img");
-    run(MountSupport.repoRoot().resolve("testimages/make-ext4.sh").toString(), image.toString(), "384")
+    run(
+            MountSupport.repoRoot().resolve("testimages/make-ext4.sh").toString(),
+            image.toString(),
+            "384")
         .ok();
     manifest = new LinkedHashMap<>();
     for (String line : Files.readAllLines(Path.of(image + ".sha256"))) {
@@ -85,7 +88,8 @@ class OverlayMountIT {
   private void checkChanged(Path root, String newSha, String appendedTo, String deleted)
       throws Exception {
     assertEquals(newSha, MountSupport.sha256(root.resolve("new.bin")));
-    String tail = new String(Files.readAllBytes(root.resolve(appendedTo)), StandardCharsets.ISO_8859_1);
+    String tail =
+        new String(Files.readAllBytes(root.resolve(appendedTo)), StandardCharsets.ISO_8859_1);
     assertTrue(tail.endsWith(APPENDED), appendedTo + " ends with the appended line");
     assertFalse(Files.exists(root.resolve(deleted)), deleted + " was deleted");
     int checked = 0;
@@ -112,8 +116,10 @@ class OverlayMountIT {
   void writeRemountCommitAndMountTheThinChild() throws Exception {
     dirs();
     Path work = dir.resolve("work");
-    String appendedTo = manifest.keySet().stream().filter(k -> k.startsWith("text/")).findFirst().orElseThrow();
-    String deleted = manifest.keySet().stream().filter(k -> k.startsWith("bin/")).findFirst().orElseThrow();
+    String appendedTo =
+        manifest.keySet().stream().filter(k -> k.startsWith("text/")).findFirst().orElseThrow();
+    String deleted =
+        manifest.keySet().stream().filter(k -> k.startsWith("bin/")).findFirst().orElseThrow();
     byte[] newFile = random(24 << 20, 24);
     String newSha = sha256Of(newFile);
 
@@ -155,11 +161,12 @@ class OverlayMountIT {
     Path movedBase = moved.resolve("base.cairn");
     Files.copy(base, movedBase);
     Files.move(child, moved.resolve("child.cairn"));
-        mount(moved.resolve("child.cairn"), mnt);
+    mount(moved.resolve("child.cairn"), mnt);
     assertEquals(childSha, MountSupport.sha256(file), "moved pair serves the same bytes");
     umount(mnt);
     cairn("pack", image.toString(), "-o", movedBase.toString()).ok(); // same bytes, new id
-    MountSupport.Run refused = cairn("mount", moved.resolve("child.cairn").toString(), mnt.toString());
+    MountSupport.Run refused =
+        cairn("mount", moved.resolve("child.cairn").toString(), mnt.toString());
     refused.fails(2, "not found");
     assertTrue(refused.err().contains("a different snapshot"), refused.err());
   }
@@ -202,7 +209,8 @@ class OverlayMountIT {
 
     mount(base, mnt, "--overlay", work.toString());
     MountSupport.Run fsck = run("e2fsck", "-fy", file.toString());
-    assertTrue(fsck.exit() <= 1, "e2fsck -fy repaired or found nothing: " + fsck.exit() + fsck.out());
+    assertTrue(
+        fsck.exit() <= 1, "e2fsck -fy repaired or found nothing: " + fsck.exit() + fsck.out());
     run("mount", "-o", "loop,ro", file.toString(), fs.toString()).ok();
     assertEquals(sha256Of(durable), MountSupport.sha256(fs.resolve("durable.bin")));
     run("umount", fs.toString()).ok();
@@ -229,10 +237,12 @@ class OverlayMountIT {
     }
 
     Path secondary = mnt.resolve("notes.txt");
-    assertEquals("r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(secondary)));
+    assertEquals(
+        "r--r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(secondary)));
     assertThrows(
         IOException.class,
-        () -> Files.writeString(secondary, "no", StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+        () ->
+            Files.writeString(secondary, "no", StandardCharsets.UTF_8, StandardOpenOption.APPEND));
     Path primary = mnt.resolve("disk.img");
     long size = Files.size(primary);
     MountSupport.Run shrink = run("truncate", "-s", Long.toString(size - 4096), primary.toString());
@@ -241,6 +251,7 @@ class OverlayMountIT {
     assertEquals(size + (1 << 20), Files.size(primary));
     umount(mnt);
     assertTrue(
-        cairn("commit", work.toString(), "-o", dir.resolve("grown.cairn").toString()).ok().exit() == 0);
+        cairn("commit", work.toString(), "-o", dir.resolve("grown.cairn").toString()).ok().exit()
+            == 0);
   }
 }
