@@ -21,8 +21,8 @@ ensure_build_tools() {
   command -v mvn >/dev/null 2>&1 || ensure_packages maven
 }
 
-# What the tests and the demo need at run time: FUSE 2 (jnr-fuse binds libfuse.so.2), loop mounts
-# and ext4 tools.
+# What the tests and the demo need at run time: FUSE 2 (jnr-fuse binds libfuse.so.2), loop mounts,
+# ext4 tools, and numpy (the tensor test reads a mounted .npy with it).
 ensure_runtime_packages() {
-  ensure_packages fuse libfuse2 e2fsprogs util-linux
+  ensure_packages fuse libfuse2 e2fsprogs util-linux python3-numpy
 }
