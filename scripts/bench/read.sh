@@ -1,0 +1,644 @@
+#!/usr/bin/env bash
+# Read benchmark: Cairn's FUSE mount against the peers a user would otherwise pick to mount a
+# compressed disk image — squashfuse and squashfuse_ll on a squashfs image, qemu-storage-daemon's
+# FUSE export of a compressed qcow2 — on the same image with the same codec, measured in one run
+# so that the ratios (Cairn ÷ peer) are comparable even on a noisy machine.
+#
+# Systems: cairn-lz4, squashfuse-lz4, squashfuse_ll-lz4 (mksquashfs -comp lz4);
+#          cairn-zstd, squashfuse-zstd, squashfuse_ll-zstd (mksquashfs -comp zstd),
+#          qsd-qcow2-zstd (qemu-img convert -c -O qcow2 -o compression_type=zstd).
+# Every tool packs with its own defaults (block sizes: cairn 64 KiB, squashfs 128 KiB, qcow2
+# 64 KiB clusters; zstd levels: cairn 3, mksquashfs 15, qcow2 3) unless --zstd-level is given.
+#
+# Tests, each on a fresh mount (so no daemon keeps a warm cache from an earlier test), with the
+# page cache dropped (sync; echo 3 > /proc/sys/vm/drop_caches) before the mount and again before
+# the test:
+#   first byte  wall time from starting the mount command to the first successful 4 KiB read of
+#               the image file (cairn: includes `cairn mount` returning); median over all mounts
+#   seq         dd if=FILE of=/dev/null bs=1M, MiB/s
+#   rand1/4     fio 4 KiB random reads, buffered (--direct=0, fio's default POSIX_FADV_RANDOM hint
+#               so no readahead), psync, time-based, 1 job and 4 jobs (--group_reporting), IOPS
+#   peak RSS    VmHWM of the serving process just before each unmount, maximum over its mounts
+# Order alternates from test to test and codec to codec (cairn first for lz4/seq, peers first for
+# zstd/seq, and the other way round for the next test), and from repeat to repeat.
+# Afterwards (unless --no-check) each system is mounted once more and the whole file's sha256 is
+# compared with the image's.
+#
+# Targets (issue 4): seq cairn/squashfuse >= 1.3 for lz4 and zstd; rand4 zstd cairn/squashfuse_ll
+# >= 1.5; rand1 zstd cairn/squashfuse_ll >= 1.0; cairn's peak RSS <= cache size + 200 MiB.
+# Exit: 0 all targets met, 3 some target missed, 1 a tool or a mount failed, 2 usage.
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$here/out"
+CAIRN="$root/scripts/cairn"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$root/scripts/lib.sh"
+
+ALL_SYSTEMS="cairn-lz4,squashfuse-lz4,squashfuse_ll-lz4,cairn-zstd,squashfuse-zstd,squashfuse_ll-zstd,qsd-qcow2-zstd"
+ALL_TESTS="seq,rand1,rand4"
+
+usage() {
+  cat <<EOF
+usage: $(basename "$0") [-h] [--quick] [--json] [--size MB] [--runtime S] [--repeat N]
+                [--systems LIST] [--tests LIST] [--cache-size SIZE] [--zstd-level N]
+                [--keep] [--reuse] [--no-check] [IMAGE]
+  Mount IMAGE packed as Cairn snapshots, squashfs and qcow2 images, and measure first-byte
+  latency, cold sequential reads and 4 KiB random reads through each mount, in one run.
+  IMAGE defaults to testimages/build/rootfs.img (built by testimages/make-rootfs.sh when absent;
+  with --size other than 1024, scripts/bench/out/rootfs-<MB>M.img). Outputs: scripts/bench/out/.
+  --quick          smoke test: a 128 MiB image, 5 s fio runs and cairn --cache-size 32M (the
+                   default run's cache : image proportion); about 2-3 minutes
+  --json           print one JSON object on stdout (the table goes to stderr)
+  --size MB        size of the generated rootfs image (default 1024; --quick: 128)
+  --runtime S      seconds per fio run (default 15; --quick: 5)
+  --repeat N       run every test N times, report the median (default 1)
+  --systems LIST   comma-separated subset of
+                   $ALL_SYSTEMS
+  --tests LIST     comma-separated subset of $ALL_TESTS (default all)
+  --cache-size S   passed to cairn mount --cache-size (default: cairn's own, 256M; --quick: 32M)
+  --zstd-level N   zstd level for cairn pack and mksquashfs (qemu-img has no level option);
+                   default: each tool's own default
+  --keep           keep the packed images in scripts/bench/out/ (default: delete at the end)
+  --reuse          reuse packed images kept by an earlier --keep run when made by the same
+                   command from the same image (and, for cairn, the same jar)
+  --no-check       skip the final sha256 comparison of every mounted file with the image
+  CAIRN_NO_BUILD=1 in the environment runs the jar already built instead of rebuilding it.
+Exit: 0 targets met, 3 a target missed, 1 a tool or mount failed, 2 usage. Needs root.
+EOF
+}
+
+cmdline="scripts/bench/$(basename "$0")"
+for a in "$@"; do cmdline+=" $(printf %q "$a")"; done
+
+json_only=0 quick=0 size_mb="" runtime="" repeat=1 systems="$ALL_SYSTEMS" tests="$ALL_TESTS"
+cache_size="" zstd_level="" keep=0 reuse=0 check=1 image=""
+need_arg() { if [ $# -lt 2 ] || [ -z "$2" ]; then echo "$(basename "$0"): $1 needs a value" >&2; exit 2; fi; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --json) json_only=1 ;;
+    --quick) quick=1 ;;
+    --size | --runtime | --repeat | --systems | --tests | --cache-size | --zstd-level)
+      need_arg "$@"
+      case "$1" in
+        --size) size_mb="$2" ;; --runtime) runtime="$2" ;; --repeat) repeat="$2" ;;
+        --systems) systems="$2" ;; --tests) tests="$2" ;; --cache-size) cache_size="$2" ;;
+        --zstd-level) zstd_level="$2" ;;
+      esac
+      shift ;;
+    --size=* | --runtime=* | --repeat=* | --systems=* | --tests=* | --cache-size=* | --zstd-level=*)
+      set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
+    --keep) keep=1 ;;
+    --reuse) reuse=1 keep=1 ;;
+    --no-check) check=0 ;;
+    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
+  esac
+  shift
+done
+bad() { echo "$(basename "$0"): $*" >&2; exit 2; }
+[ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=128 || size_mb=1024; }
+[ -n "$cache_size" ] || [ "$quick" = 0 ] || cache_size=32M
+[ -n "$runtime" ] || { [ "$quick" = 1 ] && runtime=5 || runtime=15; }
+if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size needs an integer >= 64"; fi
+[[ "$runtime" =~ ^[1-9][0-9]*$ ]] || bad "--runtime needs a positive integer"
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || bad "--repeat needs a positive integer"
+[ -z "$zstd_level" ] || [[ "$zstd_level" =~ ^[0-9]+$ ]] || bad "--zstd-level needs an integer"
+[ -z "$cache_size" ] || [[ "$cache_size" =~ ^[0-9]+[KMGkmg]?$ ]] || bad "--cache-size: e.g. 256M"
+IFS=, read -r -a sys_list <<<"$systems"
+IFS=, read -r -a test_list <<<"$tests"
+for s in "${sys_list[@]}"; do [[ ",$ALL_SYSTEMS," == *",$s,"* ]] || bad "unknown system $s"; done
+for t in "${test_list[@]}"; do [[ ",$ALL_TESTS," == *",$t,"* ]] || bad "unknown test $t"; done
+if [ ${#sys_list[@]} -eq 0 ] || [ ${#test_list[@]} -eq 0 ]; then bad "nothing to run"; fi
+
+# Progress and errors go to fd 3, the script's stderr, so that a trap running while a command's
+# stderr is redirected to a log file still reports on the terminal.
+exec 3>&2
+die() { echo "$(basename "$0"): $*" >&3; exit 1; }
+log() { echo "$@" >&3; }
+[ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
+
+ensure_packages squashfs-tools squashfuse qemu-utils qemu-system-common fio fuse libfuse2
+command -v python3 >/dev/null 2>&1 || ensure_packages python3
+command -v qemu-storage-daemon >/dev/null || die "qemu-storage-daemon not found (Debian: qemu-system-common)"
+
+# --- the image -------------------------------------------------------------------------------------
+mkdir -p "$out"
+if [ -z "$image" ]; then
+  if [ "$size_mb" = 1024 ]; then image="$root/testimages/build/rootfs.img"; else image="$out/rootfs-${size_mb}M.img"; fi
+  if [ ! -f "$image" ]; then
+    log "building $image ($size_mb MiB) with testimages/make-rootfs.sh"
+    "$root/testimages/make-rootfs.sh" "$image" "$size_mb" >&2 || die "make-rootfs.sh failed"
+  fi
+fi
+[ -f "$image" ] || { echo "$(basename "$0"): $image: no such file" >&2; exit 2; }
+image="$(readlink -f "$image")"
+image_bytes=$(stat -c %s "$image")
+name="$(basename "$image")"
+
+# Build the jar now (the wrapper rebuilds when sources changed), then forbid rebuilds so no mount
+# pays for Maven even if someone edits the sources meanwhile.
+"$CAIRN" --version >/dev/null || die "scripts/cairn does not run"
+export CAIRN_NO_BUILD=1
+jar="$root/fuse-mount/target/cairn.jar"
+
+# --- bookkeeping, clean-up -------------------------------------------------------------------------
+logs="$out/read-logs"
+mnt_root="$out/read-mnt"
+rm -rf "$logs"
+mkdir -p "$logs" "$mnt_root"
+: >"$logs/results.tsv"
+: >"$logs/errors.txt"
+packed=()          # packed images to delete at the end (unless --keep)
+active_sys=""      # the system mounted right now ("" when none)
+active_pid=""      # its serving process
+child=""           # the command that run_bg is waiting for
+
+# run_bg CMD...: runs CMD in the background and waits for it, so that Ctrl-C or SIGTERM reach the
+# trap at once instead of after CMD ends (timeout(1) puts CMD in a process group of its own, out of
+# reach of the terminal's Ctrl-C; the trap stops it, and timeout passes the signal on).
+run_bg() {
+  local rc=0
+  "$@" 3>&- &
+  child=$!
+  wait "$child" || rc=$?
+  child=""
+  return $rc
+}
+
+is_mounted() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
+# A process that is gone or a zombie (daemons re-parented to a non-reaping ancestor stay zombies).
+alive() {
+  [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+  local st
+  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+wait_gone() { # PID SECONDS
+  local deadline=$((SECONDS + $2))
+  while alive "$1"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
+}
+
+mnt_of() { # system -> mount point directory (qsd: a regular file inside it)
+  case "$1" in
+    qsd-*) echo "$mnt_root/$1/$name" ;;
+    *) echo "$mnt_root/$1" ;;
+  esac
+}
+file_of() { # system -> the image file inside the mount
+  case "$1" in
+    qsd-*) mnt_of "$1" ;;
+    *) echo "$(mnt_of "$1")/$name" ;;
+  esac
+}
+
+# unmount SYSTEM: unmount and wait for the serving process to exit; kill it if it does not.
+unmount_system() {
+  local sys="$1" pid="${2:-}" mnt rc=0
+  mnt="$(mnt_of "$sys")"
+  case "$sys" in
+    cairn-*)
+      if is_mounted "$mnt"; then
+        timeout 60 "$CAIRN" umount "$mnt" >>"$logs/umount.log" 2>&1 || { rc=1; echo "$sys: cairn umount failed or timed out" >>"$logs/errors.txt"; }
+      fi ;;
+    qsd-*) if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi ;;
+    *) if is_mounted "$mnt"; then umount "$mnt" 2>>"$logs/umount.log" || rc=1; fi ;;
+  esac
+  if [ -n "$pid" ] && ! wait_gone "$pid" 30; then
+    echo "$sys: serving process $pid still alive 30 s after unmount, killing it" >>"$logs/errors.txt"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" 5 || { kill -KILL "$pid" 2>/dev/null || true; wait_gone "$pid" 5 || true; }
+    rc=1
+  fi
+  if is_mounted "$mnt"; then umount -l "$mnt" 2>/dev/null || true; rc=1; fi
+  return $rc
+}
+
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
+  if [ -n "$active_sys" ]; then
+    log "cleaning up: unmounting $active_sys"
+    unmount_system "$active_sys" "$active_pid" || true
+    active_sys="" active_pid=""
+  fi
+  # Anything of ours still mounted (e.g. a daemon whose pid we never learned).
+  local s
+  for s in ${ALL_SYSTEMS//,/ }; do
+    if is_mounted "$(mnt_of "$s")"; then umount -l "$(mnt_of "$s")" 2>/dev/null || true; fi
+  done
+  if [ "$keep" = 0 ] && [ ${#packed[@]} -gt 0 ]; then rm -f "${packed[@]}"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# Left over from an interrupted run.
+for s in ${ALL_SYSTEMS//,/ }; do
+  if is_mounted "$(mnt_of "$s")"; then log "unmounting stale $(mnt_of "$s")"; umount -l "$(mnt_of "$s")" || true; fi
+done
+
+caches=cold
+drop_caches() {
+  sync
+  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
+    log "$(basename "$0"): cannot drop page caches here; tests read warm"
+    caches=warm
+  fi
+}
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# --- packing ---------------------------------------------------------------------------------------
+lvl_suffix=""
+[ -z "$zstd_level" ] || lvl_suffix="-L$zstd_level"
+declare -A artifact
+artifact[lz4.cairn]="$out/read-lz4.cairn"
+artifact[zstd.cairn]="$out/read-zstd$lvl_suffix.cairn"
+artifact[lz4.sqfs]="$out/read-lz4.sqfs"
+artifact[zstd.sqfs]="$out/read-zstd$lvl_suffix.sqfs"
+artifact[zstd.qcow2]="$out/read-zstd.qcow2"
+
+needed_artifacts() {
+  local s
+  for s in "${sys_list[@]}"; do
+    case "$s" in
+      cairn-lz4) echo lz4.cairn ;; cairn-zstd) echo zstd.cairn ;;
+      squashfuse*-lz4) echo lz4.sqfs ;; squashfuse*-zstd) echo zstd.sqfs ;;
+      qsd-*) echo zstd.qcow2 ;;
+    esac
+  done | sort -u
+}
+pack_cmd() { # artifact key -> the command that makes it (a string, shown and run with bash -c)
+  local f qi
+  f="$(printf %q "${artifact[$1]}")"
+  qi="$(printf %q "$image")"
+  case "$1" in
+    lz4.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec lz4" ;;
+    zstd.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec zstd${zstd_level:+ --level $zstd_level}" ;;
+    lz4.sqfs) echo "mksquashfs $qi $f -comp lz4 -noappend -no-progress -quiet" ;;
+    zstd.sqfs) echo "mksquashfs $qi $f -comp zstd${zstd_level:+ -Xcompression-level $zstd_level} -noappend -no-progress -quiet" ;;
+    zstd.qcow2) echo "qemu-img convert -c -O qcow2 -o compression_type=zstd $qi $f" ;;
+  esac
+}
+pack_all() {
+  local k f cmd t0
+  for k in $(needed_artifacts); do
+    f="${artifact[$k]}"
+    cmd="$(pack_cmd "$k")"
+    if [ "$reuse" = 1 ] && [ -f "$f" ] && [ "$(cat "$f.cmd" 2>/dev/null)" = "$cmd" ] && [ "$f" -nt "$image" ] &&
+      { [[ "$k" != *.cairn ]] || [ "$f" -nt "$jar" ]; }; then
+      log "reusing $f"
+    else
+      log "packing: $cmd"
+      rm -f "$f" "$f.cmd"
+      t0=$(now)
+      bash -c "$cmd" >"$logs/pack-$k.log" 2>&1 || { cat "$logs/pack-$k.log" >&2; die "packing failed: $cmd"; }
+      log "  $(elapsed "$t0" "$(now)") s"
+      echo "$cmd" >"$f.cmd"
+    fi
+    [ "$keep" = 1 ] || packed+=("$f" "$f.cmd")
+  done
+}
+
+# --- mounting --------------------------------------------------------------------------------------
+# mount_system SYSTEM: mounts it; sets active_sys / active_pid. Returns non-zero on failure.
+mount_system() {
+  local sys="$1" mnt log="$logs/mount-$1.log" pid=""
+  mnt="$(mnt_of "$sys")"
+  case "$sys" in
+    qsd-*) mkdir -p "$(dirname "$mnt")"; : >"$mnt" ;; # the export's mount point is a regular file
+    *) mkdir -p "$mnt" ;;
+  esac
+  active_sys="$sys" active_pid=""
+  case "$sys" in
+    cairn-*)
+      local snap="${artifact[${sys#cairn-}.cairn]}"
+      run_bg timeout 180 "$CAIRN" mount "$snap" "$mnt" ${cache_size:+--cache-size "$cache_size"} >>"$log" 2>&1 || return 1 ;;
+    squashfuse-* | squashfuse_ll-*)
+      local prog="${sys%-*}" sqfs="${artifact[${sys##*-}.sqfs]}"
+      run_bg timeout 180 "$prog" "$sqfs" "$mnt" >>"$log" 2>&1 || return 1
+      pid=$(pgrep -x -f "$prog $sqfs $mnt" | head -1) || true ;;
+    qsd-*)
+      rm -f "$logs/qsd.pid"
+      run_bg timeout 180 qemu-storage-daemon \
+        --blockdev "driver=file,node-name=file0,filename=${artifact[zstd.qcow2]},read-only=on" \
+        --blockdev driver=qcow2,node-name=qcow0,file=file0,read-only=on \
+        --export "type=fuse,id=exp0,node-name=qcow0,mountpoint=$mnt,writable=off" \
+        --daemonize --pidfile "$logs/qsd.pid" >>"$log" 2>&1 || return 1
+      pid=$(cat "$logs/qsd.pid" 2>/dev/null) || true ;;
+  esac
+  active_pid="$pid"
+}
+# The serving process of a cairn mount: from stats.json, or by its command line.
+cairn_pid() {
+  local mnt="$1" pid
+  pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mount"]["pid"])' "$mnt/.cairn/stats.json" 2>/dev/null) ||
+    pid=$(pgrep -f -- "--mount-point=$mnt( |\$)" | head -1) || true
+  echo "$pid"
+}
+# Waits until 4096 bytes can be read from the start of FILE (120 s at most).
+first_read() {
+  local f="$1" deadline=$((SECONDS + 120))
+  until [ "$(head -c 4096 "$f" 2>/dev/null | wc -c)" = 4096 ]; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.005
+  done
+}
+# IOPS from fio's JSON output (which may be preceded by warnings).
+fio_iops() {
+  python3 - "$1" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+job = json.loads(text[text.index("{"):])["jobs"][0]
+if job.get("error"):
+    sys.exit(1)
+print("%.0f" % job["read"]["iops"])
+PY
+}
+vm_hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
+
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$logs/results.tsv"; }
+fail() { # system test repeat message
+  record "$1" "$2" "$3" FAIL
+  echo "$1 $2 (repeat $3): $4" >>"$logs/errors.txt"
+  log "  FAILED: $1 $2: $4"
+}
+
+# run_one SYSTEM TEST REPEAT: fresh mount, first-byte latency, the test, peak RSS, unmount.
+run_one() {
+  local sys="$1" test="$2" r="$3" file t0 t1 v mlog
+  file="$(file_of "$sys")"
+  mlog="$logs/mount-$sys.log"
+  drop_caches
+  t0=$(now)
+  if ! mount_system "$sys"; then
+    fail "$sys" "$test" "$r" "mount failed: $(tail -3 "$mlog" | tr '\n' ' ')"
+    unmount_system "$sys" "$active_pid" || true
+    active_sys="" active_pid=""
+    return 1
+  fi
+  if ! first_read "$file"; then
+    fail "$sys" "$test" "$r" "no 4 KiB read from $file within 120 s of mounting"
+    unmount_system "$sys" "$active_pid" || true
+    active_sys="" active_pid=""
+    return 1
+  fi
+  t1=$(now)
+  record "$sys" first_byte_ms "$r" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
+  if [ -z "$active_pid" ] && [[ "$sys" == cairn-* ]]; then active_pid=$(cairn_pid "$(mnt_of "$sys")"); fi
+  [ -n "$active_pid" ] || echo "$sys: serving process not found, no RSS" >>"$logs/errors.txt"
+
+  drop_caches
+  case "$test" in
+    seq)
+      t0=$(now)
+      if run_bg timeout 1800 dd if="$file" of=/dev/null bs=1M status=none 2>>"$logs/dd-$sys.log"; then
+        t1=$(now)
+        v=$(awk -v a="$t0" -v b="$t1" -v n="$image_bytes" 'BEGIN { printf "%.1f", n / 1048576 / (b - a) }')
+        record "$sys" seq_mib_s "$r" "$v"
+        log "  $sys seq: $v MiB/s"
+      else
+        fail "$sys" seq "$r" "dd failed or timed out: $(tail -2 "$logs/dd-$sys.log" | tr '\n' ' ')"
+      fi ;;
+    rand1 | rand4)
+      local jobs="${test#rand}" jf="$logs/fio-$sys-$test-$r.json"
+      if run_bg timeout $((runtime * 3 + 120)) fio --name=randread --filename="$file" --readonly --rw=randread \
+        --bs=4k --direct=0 --ioengine=psync --invalidate=1 --randseed=20260401 --time_based \
+        --runtime="$runtime" --numjobs="$jobs" --group_reporting --output-format=json \
+        --output="$jf" >>"$logs/fio-$sys.log" 2>&1 && v=$(fio_iops "$jf"); then
+        record "$sys" "${test}_iops" "$r" "$v"
+        log "  $sys $test: $v IOPS"
+      else
+        fail "$sys" "$test" "$r" "fio failed or timed out (see $jf, $logs/fio-$sys.log)"
+      fi ;;
+  esac
+  if [ -n "$active_pid" ]; then
+    v=$(vm_hwm_kib "$active_pid")
+    [ -z "$v" ] || record "$sys" peak_rss_kib "$r" "$v"
+  fi
+  unmount_system "$sys" "$active_pid" || echo "$sys: unmount after $test was not clean" >>"$logs/errors.txt"
+  active_sys="" active_pid=""
+}
+
+# --- run -------------------------------------------------------------------------------------------
+{
+  echo "command: $cmdline"
+  echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- store reader-core fuse-mount 2>/dev/null || echo ' (+ uncommitted changes to the Java modules)')"
+  echo "image: $image ($image_bytes bytes); fio runtime ${runtime}s; repeat $repeat; $(nproc) cores; kernel $(uname -r)"
+  echo "$("$CAIRN" --version 2>/dev/null | head -1); $(squashfuse --version 2>&1 | head -1); $(qemu-storage-daemon --version | head -1); $(fio --version)"
+} >"$logs/header.txt"
+cat "$logs/header.txt" >&2
+
+pack_all
+image_sha=""
+if [ "$check" = 1 ]; then image_sha=$(sha256sum "$image" | cut -d' ' -f1); fi
+
+# Groups are run in turn inside each test; within a group the order flips from test to test,
+# from group to group and from repeat to repeat.
+lz4_group=() zstd_group=()
+for s in cairn-lz4 squashfuse-lz4 squashfuse_ll-lz4; do [[ ",$systems," == *",$s,"* ]] && lz4_group+=("$s"); done
+for s in cairn-zstd squashfuse-zstd squashfuse_ll-zstd qsd-qcow2-zstd; do [[ ",$systems," == *",$s,"* ]] && zstd_group+=("$s"); done
+any_fail=0
+for ((r = 1; r <= repeat; r++)); do
+  ti=0
+  for t in "${test_list[@]}"; do
+    gi=0
+    for g in lz4 zstd; do
+      if [ "$g" = lz4 ]; then group=("${lz4_group[@]}"); else group=("${zstd_group[@]}"); fi
+      if (((r - 1 + ti + gi) % 2)); then
+        rev=()
+        for ((k = ${#group[@]} - 1; k >= 0; k--)); do rev+=("${group[k]}"); done
+        group=("${rev[@]}")
+      fi
+      for s in "${group[@]}"; do
+        log "repeat $r/$repeat, $t: $s"
+        run_one "$s" "$t" "$r" || any_fail=1
+      done
+      gi=$((gi + 1))
+    done
+    ti=$((ti + 1))
+  done
+done
+
+if [ "$check" = 1 ]; then
+  for s in "${sys_list[@]}"; do
+    log "check: sha256 of $(file_of "$s") via $s"
+    if mount_system "$s" && first_read "$(file_of "$s")"; then
+      [ -n "$active_pid" ] || [[ "$s" != cairn-* ]] || active_pid=$(cairn_pid "$(mnt_of "$s")")
+      got="(read failed)"
+      if run_bg timeout 1800 sha256sum "$(file_of "$s")" >"$logs/check-$s.sha256" 2>>"$logs/check.log"; then
+        got=$(cut -d' ' -f1 "$logs/check-$s.sha256")
+      fi
+      if [ "$got" = "$image_sha" ]; then record "$s" check 0 ok; else record "$s" check 0 FAIL
+        echo "$s: sha256 of the mounted file is $got, the image's is $image_sha" >>"$logs/errors.txt"; any_fail=1; fi
+    else
+      record "$s" check 0 FAIL; echo "$s: could not mount for the check" >>"$logs/errors.txt"; any_fail=1
+    fi
+    unmount_system "$s" "$active_pid" || true
+    active_sys="" active_pid=""
+  done
+fi
+
+# --- report ----------------------------------------------------------------------------------------
+sizes=""
+for k in $(needed_artifacts); do
+  if [ -f "${artifact[$k]}" ]; then sizes+="$k=$(stat -c %s "${artifact[$k]}") "; fi
+done
+set +e
+python3 - "$logs" "$image" "$image_bytes" "$runtime" "$repeat" "$caches" "${cache_size:-256M}" "$quick" \
+  "$cmdline" "$sizes" "$zstd_level" <<'PY' >"$logs/report.out"
+import json, os, statistics, sys
+
+logs, image, image_bytes, runtime, repeat, caches, cache_size, quick, cmdline, sizes, zlevel = sys.argv[1:]
+image_bytes = int(image_bytes)
+def parse_size(s):
+    m = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+    return int(s[:-1]) * m[s[-1].upper()] if s[-1].upper() in m else int(s)
+cache_bytes = parse_size(cache_size)
+
+systems = ["cairn-lz4", "squashfuse-lz4", "squashfuse_ll-lz4",
+           "cairn-zstd", "squashfuse-zstd", "squashfuse_ll-zstd", "qsd-qcow2-zstd"]
+raw = {}
+for line in open(os.path.join(logs, "results.tsv")):
+    sysname, test, rep, val = line.rstrip("\n").split("\t")
+    raw.setdefault(sysname, {}).setdefault(test, []).append(val)
+systems = [s for s in systems if s in raw]
+
+def summary(sysname, test):
+    vals = raw.get(sysname, {}).get(test)
+    if not vals:
+        return None
+    if test == "check":
+        return vals[0] == "ok"
+    nums = [float(v) for v in vals if v != "FAIL"]
+    if not nums or len(nums) < len(vals):
+        return None  # any failed repeat makes the figure unusable
+    return max(nums) if test == "peak_rss_kib" else statistics.median(nums)
+
+tests = [("first_byte_ms", "first byte, ms", "{:.0f}"), ("seq_mib_s", "seq dd 1M, MiB/s", "{:.0f}"),
+         ("rand1_iops", "rand 4K 1 job, IOPS", "{:.0f}"), ("rand4_iops", "rand 4K 4 jobs, IOPS", "{:.0f}"),
+         ("peak_rss_kib", "peak RSS, MiB", None)]
+res = {s: {t: summary(s, t) for t, _, _ in tests} for s in systems}
+for s in systems:
+    res[s]["check"] = summary(s, "check")
+
+def fmt(t, v, f):
+    if v is None:
+        return "-"
+    if t == "peak_rss_kib":
+        return "{:.0f}".format(v / 1024)
+    return f.format(v)
+
+pairs = [("cairn-lz4", "squashfuse-lz4"), ("cairn-lz4", "squashfuse_ll-lz4"),
+         ("cairn-zstd", "squashfuse-zstd"), ("cairn-zstd", "squashfuse_ll-zstd"),
+         ("cairn-zstd", "qsd-qcow2-zstd")]
+pairs = [p for p in pairs if p[0] in res and p[1] in res]
+short = {"squashfuse-lz4": "sqfuse", "squashfuse_ll-lz4": "sqfuse_ll", "squashfuse-zstd": "sqfuse",
+         "squashfuse_ll-zstd": "sqfuse_ll", "qsd-qcow2-zstd": "qsd"}
+def ratio(a, b, t):
+    va, vb = res[a].get(t), res[b].get(t)
+    if va is None or vb is None or vb == 0:
+        return None
+    return va / vb
+ratios = {"%s/%s" % p: {t: ratio(p[0], p[1], t) for t, _, _ in tests} for p in pairs}
+
+sizes_d = {}
+for kv in sizes.split():
+    k, v = kv.split("=")
+    sizes_d[k] = int(v)
+size_names = {"lz4.cairn": "cairn lz4", "lz4.sqfs": "squashfs lz4", "zstd.cairn": "cairn zstd",
+              "zstd.sqfs": "squashfs zstd", "zstd.qcow2": "qcow2 zstd"}
+
+targets = []
+def target(label, a, b, t, limit):
+    if a in res and b in res:
+        v = ratio(a, b, t)
+        targets.append({"target": label, "value": v, "limit": limit, "pass": v is not None and v >= limit})
+target("seq lz4 cairn/squashfuse >= 1.3", "cairn-lz4", "squashfuse-lz4", "seq_mib_s", 1.3)
+target("seq zstd cairn/squashfuse >= 1.3", "cairn-zstd", "squashfuse-zstd", "seq_mib_s", 1.3)
+target("rand 4 jobs zstd cairn/squashfuse_ll >= 1.5", "cairn-zstd", "squashfuse_ll-zstd", "rand4_iops", 1.5)
+target("rand 1 job zstd cairn/squashfuse_ll >= 1.0", "cairn-zstd", "squashfuse_ll-zstd", "rand1_iops", 1.0)
+rss_limit_mib = cache_bytes / 1048576 + 200
+for c in ("cairn-lz4", "cairn-zstd"):
+    if c in res:
+        v = res[c]["peak_rss_kib"]
+        targets.append({"target": "%s peak RSS <= cache + 200 MiB (%.0f MiB)" % (c, rss_limit_mib),
+                        "value": None if v is None else v / 1024, "limit": rss_limit_mib,
+                        "pass": v is not None and v / 1024 <= rss_limit_mib})
+
+errors = [l.rstrip("\n") for l in open(os.path.join(logs, "errors.txt")) if l.strip()]
+failed = any(raw[s][t].count("FAIL") for s in raw for t in raw[s]) or any(r is False for r in
+                                                                          (res[s]["check"] for s in systems))
+
+lines = []
+lines.append(open(os.path.join(logs, "header.txt")).read().rstrip("\n"))
+lines.append("page cache: %s (dropped before every mount and every test); fresh mount per test; "
+             "cairn --cache-size %s; zstd level: %s" % (caches, cache_size, zlevel or "each tool's default"))
+lines.append("")
+w = max(12, max(len(s) for s in systems) + 1)
+lines.append("%-22s" % "test" + "".join("%*s" % (w, s) for s in systems))
+for t, label, f in tests:
+    lines.append("%-22s" % label + "".join("%*s" % (w, fmt(t, res[s][t], f)) for s in systems))
+if any(res[s]["check"] is not None for s in systems):
+    lines.append("%-22s" % "sha256 = image" + "".join(
+        "%*s" % (w, {True: "yes", False: "NO", None: "-"}[res[s]["check"]]) for s in systems))
+lines.append("")
+if pairs:
+    cols = ["%s c/%s" % (a.split("-")[1], short[b]) for a, b in pairs]
+    w2 = max(len(c) for c in cols) + 2
+    lines.append("Cairn ÷ peer (first byte and RSS: below 1 is better for Cairn; others: above 1)")
+    lines.append("%-22s" % "test" + "".join("%*s" % (w2, c) for c in cols))
+    for t, label, _ in tests:
+        lines.append("%-22s" % label + "".join(
+            "%*s" % (w2, "-" if ratios["%s/%s" % p][t] is None else "%.2f" % ratios["%s/%s" % p][t]) for p in pairs))
+    lines.append("")
+lines.append("compressed sizes (image %d bytes)" % image_bytes)
+for k in ("lz4.cairn", "lz4.sqfs", "zstd.cairn", "zstd.sqfs", "zstd.qcow2"):
+    if k in sizes_d:
+        lines.append("  %-14s %12d bytes  %5.1f%% of image" % (size_names[k], sizes_d[k], 100.0 * sizes_d[k] / image_bytes))
+lines.append("")
+if targets:
+    lines.append("targets (issue 4)")
+    for tg in targets:
+        v = "-" if tg["value"] is None else "%.2f" % tg["value"]
+        lines.append("  %-58s %8s  %s" % (tg["target"], v, "pass" if tg["pass"] else "MISSED"))
+if errors:
+    lines.append("")
+    lines.append("problems:")
+    lines.extend("  " + e for e in errors)
+
+obj = {
+    "bench": "read", "command": cmdline, "image": image, "image_bytes": image_bytes,
+    "quick": quick == "1", "fio_runtime_s": int(runtime), "repeat": int(repeat), "caches": caches,
+    "cairn_cache_size": cache_bytes, "zstd_level": int(zlevel) if zlevel else None,
+    "header": open(os.path.join(logs, "header.txt")).read().splitlines(),
+    "sizes": {size_names[k].replace(" ", "-"): v for k, v in sizes_d.items()},
+    "systems": {s: {"first_byte_ms": res[s]["first_byte_ms"], "seq_mib_s": res[s]["seq_mib_s"],
+                    "rand1_iops": res[s]["rand1_iops"], "rand4_iops": res[s]["rand4_iops"],
+                    "peak_rss_mib": None if res[s]["peak_rss_kib"] is None else round(res[s]["peak_rss_kib"] / 1024, 1),
+                    "sha256_ok": res[s]["check"]} for s in systems},
+    "ratios": {k: {t: (None if v is None else round(v, 3)) for t, v in d.items()} for k, d in ratios.items()},
+    "targets": targets, "errors": errors,
+    "pass": bool(targets) and all(t["pass"] for t in targets) and not failed,
+}
+print("\n".join(lines))
+print("@@JSON@@")
+print(json.dumps(obj))
+sys.exit(1 if failed else (0 if all(t["pass"] for t in targets) else 3))
+PY
+status=$?
+set -e
+table="$out/read-results.txt"
+json="$out/read-results.json"
+sed '/^@@JSON@@$/,$d' "$logs/report.out" >"$table"
+sed '1,/^@@JSON@@$/d' "$logs/report.out" >"$json"
+[ -s "$table" ] || die "report failed (see $logs)"
+if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; fi
+log "results: $table, $json; logs: $logs"
+[ "$any_fail" = 0 ] || status=1
+exit "$status"
