@@ -19,9 +19,11 @@ public final class BlockCache {
   private final Cache<Long, ByteBuffer> cache;
   private final AtomicInteger owners = new AtomicInteger();
   private final long capacity;
+  private final boolean prefetch;
 
-  private BlockCache(long capacityBytes) {
+  private BlockCache(long capacityBytes, boolean prefetch) {
     this.capacity = capacityBytes;
+    this.prefetch = prefetch;
     this.cache =
         Caffeine.newBuilder()
             .maximumWeight(capacityBytes)
@@ -32,7 +34,22 @@ public final class BlockCache {
 
   /** A cache holding at most about {@code capacityBytes} of decompressed data. */
   public static BlockCache withCapacity(long capacityBytes) {
-    return new BlockCache(capacityBytes);
+    return new BlockCache(capacityBytes, "true".equals(System.getProperty("cairn.prefetch")));
+  }
+
+  /**
+   * The same capacity, with sequential read-ahead into this cache switched on or off for the
+   * streams that use it (see {@link Prefetcher}). Off by default: on local files the kernel's own
+   * read-ahead already keeps both cores decompressing, and measured here read-ahead into the cache
+   * only added copies (system property {@code cairn.prefetch=true} turns it on).
+   */
+  public BlockCache withPrefetch(boolean on) {
+    return new BlockCache(capacity, on);
+  }
+
+  /** Whether streams reading through this cache read ahead. */
+  public boolean prefetch() {
+    return prefetch;
   }
 
   public long capacity() {

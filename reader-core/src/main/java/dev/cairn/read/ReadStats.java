@@ -18,6 +18,9 @@ public final class ReadStats {
   final LongAdder zeroBlocks = new LongAdder();
   final LongAdder errors = new LongAdder();
   final LongAdder decompressNanos = new LongAdder();
+  final LongAdder prefetchBlocks = new LongAdder();
+  final LongAdder prefetchBytes = new LongAdder();
+  final LongAdder prefetchHits = new LongAdder();
 
   /** Counts one failed read (the caller reports and maps it). */
   public void recordError() {
@@ -54,6 +57,14 @@ public final class ReadStats {
     m.put("cache_misses", misses);
     m.put("cache_hit_ratio", hits + misses == 0 ? 0.0 : (double) hits / (hits + misses));
     m.put("decompress_ms", decompressNanos.sum() / 1_000_000);
+    long prefetched = prefetchBlocks.sum();
+    long used = prefetchHits.sum();
+    m.put("prefetch_blocks", prefetched);
+    m.put("prefetch_bytes", prefetchBytes.sum());
+    m.put("prefetch_hits", used);
+    m.put(
+        "prefetch_unused_bytes",
+        prefetched == 0 ? 0 : prefetchBytes.sum() / prefetched * Math.max(0, prefetched - used));
     m.put("errors", errors.sum());
     return m;
   }

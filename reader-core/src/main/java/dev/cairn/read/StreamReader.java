@@ -35,6 +35,7 @@ public final class StreamReader {
   private final int perPage;
   private final StreamReader parent;
   private final ReadStats stats;
+  private final Prefetcher prefetcher;
 
   StreamReader(Snapshot snapshot, int index, Footer.StreamLayout layout, StreamReader parent) {
     this.snapshot = snapshot;
@@ -47,6 +48,10 @@ public final class StreamReader {
     this.perPage = snapshot.header().entriesPerPage();
     this.parent = parent;
     this.stats = snapshot.stats();
+    this.prefetcher =
+        snapshot.blockCache().prefetch()
+            ? new Prefetcher(this, snapshot.blockCache().capacity())
+            : null;
   }
 
   /** The file name this stream is exposed under. */
@@ -101,6 +106,9 @@ public final class StreamReader {
       return 0;
     }
     int total = (int) Math.min(dst.remaining(), size - offset);
+    if (prefetcher != null) {
+      prefetcher.onRead(offset, total);
+    }
     int start = dst.position();
     int done = 0;
     while (done < total) {
@@ -154,8 +162,14 @@ public final class StreamReader {
         ByteBuffer cached = snapshot.blockCache().getIfPresent(key);
         if (cached != null) {
           stats.cacheHits.increment();
+          if (prefetcher != null && prefetcher.consume(block)) {
+            stats.prefetchHits.increment();
+          }
           dst.put(cached.duplicate().position(inBlock).limit(inBlock + dst.remaining()));
-        } else if (inBlock == 0 && dst.remaining() == length && dst.isDirect()) {
+        } else if (inBlock == 0
+            && dst.remaining() == length
+            && dst.isDirect()
+            && (prefetcher == null || !prefetcher.isInFlight(block))) {
           stats.cacheMisses.increment();
           load(page, i, block, dst);
         } else {
@@ -165,6 +179,30 @@ public final class StreamReader {
         }
       }
     }
+  }
+
+  /**
+   * Loads block {@code block} into the cache if it has data and is not cached yet (for the
+   * prefetcher); inherited blocks are warmed in the parent. Returns true if it loaded something.
+   */
+  boolean warm(long block) throws IOException {
+    IndexPage page = snapshot.page(index, block / perPage);
+    int i = (int) (block % perPage);
+    BlockKind kind = page.kind(i);
+    if (kind == BlockKind.PARENT && parent != null) {
+      return parent.warm(block);
+    }
+    if (!kind.hasData()) {
+      return false;
+    }
+    long key = BlockCache.key(snapshot.cacheOwner(), index, block);
+    if (snapshot.blockCache().getIfPresent(key) != null) {
+      return false;
+    }
+    cachedBlock(page, i, block, key, blockLength(block));
+    stats.prefetchBlocks.increment();
+    stats.prefetchBytes.add(blockLength(block));
+    return true;
   }
 
   private ByteBuffer cachedBlock(IndexPage page, int i, long block, long key, int length)
