@@ -80,12 +80,14 @@ final class MountSupport {
                   + Files.getLastModifiedTime(built).toMillis()
                   + ".jar");
       try (var old = Files.list(dir)) {
-        // copies of earlier builds, unused for a day
-        for (Path p : old.filter(p -> !p.equals(copy)).toList()) {
-          if (Files.getLastModifiedTime(p).toMillis()
-              < System.currentTimeMillis() - Duration.ofDays(1).toMillis()) {
-            Files.deleteIfExists(p);
-          }
+        // copies of earlier builds: keep the newest few (other test runs may be using them)
+        List<Path> others =
+            old.filter(p -> !p.equals(copy) && p.getFileName().toString().endsWith(".jar"))
+                .sorted(
+                    (a, b) -> Long.compare(b.toFile().lastModified(), a.toFile().lastModified()))
+                .toList();
+        for (Path p : others.subList(Math.min(3, others.size()), others.size())) {
+          Files.deleteIfExists(p);
         }
       }
       if (!Files.exists(copy)) {
