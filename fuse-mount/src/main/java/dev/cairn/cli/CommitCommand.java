@@ -1,6 +1,5 @@
 package dev.cairn.cli;
 
-import dev.cairn.format.CodecType;
 import dev.cairn.overlay.OverlayConfig;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.overlay.SnapshotOpener;
@@ -114,31 +113,9 @@ final class CommitCommand implements Callable<Integer> {
   }
 
   private WriterOptions options(OverlayImage overlay) throws UsageException {
-    CodecType type = overlay.base().header().codec();
-    int lvl = overlay.base().header().codecLevel();
-    if (codec != null) {
-      try {
-        type = CodecType.valueOf(codec.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new UsageException("--codec '" + codec + "' is not one of lz4, zstd, none");
-      }
-      lvl = type.defaultLevel();
-    }
-    if (level != null) {
-      lvl = level;
-    }
-    if (lvl < type.minLevel() || lvl > type.maxLevel()) {
-      throw new UsageException(
-          "--level "
-              + lvl
-              + " is out of range for "
-              + type.displayName()
-              + " ("
-              + type.minLevel()
-              + ".."
-              + type.maxLevel()
-              + ")");
-    }
-    return WriterOptions.defaults().withCodec(type, lvl);
+    CodecChoice choice =
+        CodecChoice.of(
+            codec, level, overlay.base().header().codec(), overlay.base().header().codecLevel());
+    return WriterOptions.defaults().withCodec(choice.type(), choice.level());
   }
 }

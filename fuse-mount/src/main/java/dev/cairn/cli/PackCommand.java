@@ -226,25 +226,7 @@ final class PackCommand implements Callable<Integer> {
   }
 
   private WriterOptions options() throws UsageException {
-    CodecType type;
-    try {
-      type = CodecType.valueOf(codec.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new UsageException("--codec '" + codec + "' is not one of lz4, zstd, none");
-    }
-    int lvl = level != null ? level : type.defaultLevel();
-    if (lvl < type.minLevel() || lvl > type.maxLevel()) {
-      throw new UsageException(
-          "--level "
-              + lvl
-              + " is out of range for "
-              + type.displayName()
-              + " ("
-              + type.minLevel()
-              + ".."
-              + type.maxLevel()
-              + ")");
-    }
+    CodecChoice choice = CodecChoice.of(codec, level, CodecType.LZ4, CodecType.LZ4.defaultLevel());
     long blockSize = this.blockSize == null ? 65536 : this.blockSize;
     if (Long.bitCount(blockSize) != 1 || blockSize < 4096 || blockSize > (1 << 20)) {
       throw new UsageException(
@@ -252,7 +234,7 @@ final class PackCommand implements Callable<Integer> {
     }
     WriterOptions o =
         WriterOptions.defaults()
-            .withCodec(type, lvl)
+            .withCodec(choice.type(), choice.level())
             .withBlockSizeLog2(Long.numberOfTrailingZeros(blockSize));
     if (threads != null) {
       if (threads < 1 || threads > 256) {
