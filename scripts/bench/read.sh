@@ -70,7 +70,9 @@ EOF
 }
 
 cmdline="scripts/bench/$(basename "$0")"
-for a in "$@"; do cmdline+=" $(printf %q "$a")"; done
+for a in "$@"; do
+  if [[ "$a" =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then cmdline+=" $a"; else cmdline+=" $(printf %q "$a")"; fi
+done
 
 json_only=0 quick=0 size_mb="" runtime="" repeat=1 systems="$ALL_SYSTEMS" tests="$ALL_TESTS"
 cache_size="" zstd_level="" keep=0 reuse=0 check=1 image=""
