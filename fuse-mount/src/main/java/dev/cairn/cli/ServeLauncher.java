@@ -281,16 +281,21 @@ final class ServeLauncher {
 
   /**
    * JVM flags of a serving process. The block cache holds decompressed blocks on the heap, so the
-   * heap gets the cache size plus 256 MiB for index pages (at most 64 MiB), cache bookkeeping and
-   * request garbage; direct memory holds the pooled decompression scratch buffers (two per
-   * concurrent block load, at most 2 MiB each). Parallel GC: a cache of large arrays churns the old
-   * generation, which Parallel handles without G1's humongous-region trouble for 1 MiB blocks and
-   * without concurrent threads competing with request threads on small machines.
+   * heap gets the cache size plus 80 MiB for index pages (at most 64 MiB, a few hundred KiB per GiB
+   * of image in practice), cache bookkeeping and request garbage; direct memory holds the pooled
+   * decompression scratch buffers (two per concurrent block load, at most 2 MiB each). Together
+   * with the JVM's own ~80 MiB this keeps the process under cache size + 200 MiB (measured by
+   * scripts/bench/read.sh): a Parallel-GC heap grows to its maximum before it collects. The young
+   * generation is pinned small so that the old one can hold the whole cache; with the default
+   * one-third split a full cache would not fit and every request would pay for full collections.
+   * Parallel GC: a cache of large arrays churns the old generation, which Parallel handles without
+   * G1's humongous-region trouble for 1 MiB blocks and without concurrent threads competing with
+   * request threads on small machines.
    */
   static List<String> jvmOptions(long cacheSize, Path cdsArchive, boolean debug) {
     long mib = 1 << 20;
-    long heapMib = cacheSize / mib + 256;
-    long directMib = 512;
+    long heapMib = cacheSize / mib + 80;
+    long directMib = 64;
     List<String> o = new ArrayList<>();
     if (cdsArchive != null) {
       o.add("-Xshare:auto"); // the default, spelled out: an unusable archive is no error
@@ -303,6 +308,7 @@ final class ServeLauncher {
     o.add("-XX:+UseParallelGC");
     o.add("-Xms128m"); // no collection at all while getting ready
     o.add("-Xmx" + heapMib + "m");
+    o.add("-Xmn24m");
     o.add("-XX:MaxDirectMemorySize=" + directMib + "m");
     // jnr's machine-code stubs only speed up calls into libfuse (two, at start-up); generating
     // them costs more start-up time than they ever save

@@ -49,8 +49,8 @@ class ServeLauncherTest {
   @Test
   void jvmSizedFromTheCache() {
     List<String> o = ServeLauncher.jvmOptions(512L << 20, null, false);
-    assertTrue(o.contains("-XX:MaxDirectMemorySize=512m"), o.toString());
-    assertTrue(o.contains("-Xmx768m"), o.toString());
+    assertTrue(o.contains("-XX:MaxDirectMemorySize=64m"), o.toString());
+    assertTrue(o.contains("-Xmx592m"), o.toString());
     assertFalse(o.contains("-Xshare:auto"));
     assertTrue(o.stream().noneMatch(s -> s.startsWith("-XX:SharedArchiveFile")));
     List<String> withCds = ServeLauncher.jvmOptions(256L << 20, Path.of("/c/a.jsa"), true);
