@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# Chain benchmark: cold sequential reads through a mount of the top of a chain of thin snapshots
+# against a mount of the same bytes packed standalone ("flat"), measured in one run.
+#
+# Build: v0.cairn = cairn pack v0.img (a copy of IMAGE); for n = 1..DEPTH (10): the working copy is
+# renamed vn.img, a few MiB (--change-mb, default 4) of random bytes are written at random 4 KiB-
+# aligned offsets in pieces of 4-256 KiB, and `cairn pack vn.img -o vn.cairn --parent v(n-1).cairn`
+# writes a thin snapshot. flat.cairn = cairn pack vDEPTH.img (standalone). Both mounts show the
+# same file name (vDEPTH.img). Same codec for every pack (--codec, default cairn's own).
+# Measure: --repeat (3) rounds; in each, flat and chain in turn (the order flips every round), each
+# on a fresh mount (`cairn mount SNAP MNT`) with the page cache dropped before the mount and again
+# before `dd if=MNT/vDEPTH.img of=/dev/null bs=1M`; MiB/s, medians, ratio chain ÷ flat.
+# Checks (unless --no-check): the sha256 of the file in both mounts equals vDEPTH.img's; with
+# --check-all also `cairn cat vK.cairn` for every K < DEPTH against vK.img as it was packed.
+#
+# Target (issue 5): chain/flat >= 0.8.
+# Exit: 0 target met, 3 target missed, 1 a tool, mount or check failed, 2 usage.
+set -euo pipefail
+
+here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+out="$here/out"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$root/scripts/lib.sh"
+LIMIT=0.8
+
+usage() {
+  cat <<EOF
+usage: $(basename "$0") [-h] [--quick] [--json] [--size MB] [--depth N] [--change-mb MB]
+                [--repeat N] [--codec lz4|zstd] [--cache-size SIZE] [--keep] [--reuse]
+                [--no-check] [--check-all] [IMAGE]
+  Build a chain of DEPTH thin snapshots of IMAGE (each version a copy with a few MiB changed at
+  random offsets, packed with 'cairn pack vN.img -o vN.cairn --parent v(N-1).cairn'), then
+  compare cold sequential reads (dd bs=1M) through a mount of the chain's top and through a
+  mount of the same image packed standalone, alternating, in one run.
+  IMAGE defaults to testimages/build/rootfs.img (built by testimages/make-rootfs.sh when absent;
+  with --size other than 1024, scripts/bench/out/rootfs-<MB>M.img). Outputs: scripts/bench/out/.
+  --quick          smoke test: 256 MiB image, 2 MiB changed per version, 1 round
+  --json           print one JSON object on stdout (the table goes to stderr)
+  --size MB        size of the generated rootfs image (default 1024; --quick: 256)
+  --depth N        number of thin snapshots on top of v0 (default 10)
+  --change-mb MB   MiB of random bytes written into each new version (default 4; --quick: 2)
+  --repeat N       rounds of (flat, chain) reads, order flipped each round (default 3; --quick: 1)
+  --codec C        codec for every pack (default: cairn pack's own)
+  --cache-size S   passed to cairn mount --cache-size (default: cairn's own)
+  --keep           keep the chain in scripts/bench/out/chain-work/ (default: delete at the end)
+  --reuse          reuse a chain kept by an earlier --keep run with the same parameters, image
+                   and jar
+  --no-check       skip the sha256 checks
+  --check-all      also check every intermediate version with cairn cat
+  CAIRN_NO_BUILD=1 in the environment runs the jar already built instead of rebuilding it.
+Exit: 0 target met, 3 target missed, 1 a tool, mount or check failed, 2 usage. Needs root.
+EOF
+}
+
+cmdline="scripts/bench/$(basename "$0")"
+for a in "$@"; do cmdline+=" $(printf %q "$a")"; done
+
+json_only=0 quick=0 size_mb="" depth=10 change_mb="" repeat="" codec="" cache_size=""
+keep=0 reuse=0 check=1 check_all=0 image=""
+need_arg() { if [ $# -lt 2 ] || [ -z "$2" ]; then echo "$(basename "$0"): $1 needs a value" >&2; exit 2; fi; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -h | --help) usage; exit 0 ;;
+    --json) json_only=1 ;;
+    --quick) quick=1 ;;
+    --size | --depth | --change-mb | --repeat | --codec | --cache-size)
+      need_arg "$@"
+      case "$1" in
+        --size) size_mb="$2" ;; --depth) depth="$2" ;; --change-mb) change_mb="$2" ;;
+        --repeat) repeat="$2" ;; --codec) codec="$2" ;; --cache-size) cache_size="$2" ;;
+      esac
+      shift ;;
+    --size=* | --depth=* | --change-mb=* | --repeat=* | --codec=* | --cache-size=*)
+      set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
+    --keep) keep=1 ;;
+    --reuse) reuse=1 keep=1 ;;
+    --no-check) check=0 ;;
+    --check-all) check_all=1 ;;
+    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
+    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
+  esac
+  shift
+done
+bad() { echo "$(basename "$0"): $*" >&2; exit 2; }
+[ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=256 || size_mb=1024; }
+[ -n "$change_mb" ] || { [ "$quick" = 1 ] && change_mb=2 || change_mb=4; }
+[ -n "$repeat" ] || { [ "$quick" = 1 ] && repeat=1 || repeat=3; }
+if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size needs an integer >= 64"; fi
+[[ "$depth" =~ ^[1-9][0-9]*$ ]] || bad "--depth needs a positive integer"
+[[ "$change_mb" =~ ^[1-9][0-9]*$ ]] || bad "--change-mb needs a positive integer"
+[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || bad "--repeat needs a positive integer"
+case "$codec" in "" | lz4 | zstd | none) ;; *) bad "--codec must be lz4, zstd or none" ;; esac
+[ -z "$cache_size" ] || [[ "$cache_size" =~ ^[0-9]+[KMGkmg]?$ ]] || bad "--cache-size: e.g. 256M"
+[ "$check_all" = 0 ] || [ "$check" = 1 ] || bad "--check-all and --no-check contradict each other"
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+log() { echo "$@" >&2; }
+[ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
+ensure_packages fuse libfuse2 python3
+
+# --- the image -------------------------------------------------------------------------------------
+mkdir -p "$out"
+if [ -z "$image" ]; then
+  if [ "$size_mb" = 1024 ]; then image="$root/testimages/build/rootfs.img"; else image="$out/rootfs-${size_mb}M.img"; fi
+  if [ ! -f "$image" ]; then
+    log "building $image ($size_mb MiB) with testimages/make-rootfs.sh"
+    "$root/testimages/make-rootfs.sh" "$image" "$size_mb" >&2 || die "make-rootfs.sh failed"
+  fi
+fi
+[ -f "$image" ] || { echo "$(basename "$0"): $image: no such file" >&2; exit 2; }
+image="$(readlink -f "$image")"
+image_bytes=$(stat -c %s "$image")
+[ "$image_bytes" -gt $((change_mb * 1048576 * 4)) ] || bad "$image is too small for --change-mb $change_mb"
+
+# --- bookkeeping, clean-up -------------------------------------------------------------------------
+work="$out/chain-work"
+logs="$out/chain-logs"
+mnt_root="$out/chain-mnt"
+top="v$depth.img"
+is_mounted() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
+alive() {
+  [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+  local st
+  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+wait_gone() { # PID SECONDS
+  local deadline=$((SECONDS + $2))
+  while alive "$1"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
+}
+active="" active_pid=""
+
+for m in flat chain; do
+  if is_mounted "$mnt_root/$m"; then log "unmounting stale $mnt_root/$m"; umount -l "$mnt_root/$m" || true; fi
+done
+rm -rf "$logs"
+mkdir -p "$work" "$logs" "$mnt_root/flat" "$mnt_root/chain"
+: >"$logs/results.tsv"
+: >"$logs/errors.txt"
+
+# Build the jar now, then run a private copy of it: others may rebuild the project while this runs,
+# and no timed run may pay for Maven or see its jar replaced. Same JVM flags as scripts/cairn.
+"$root/scripts/cairn" --version >/dev/null || die "scripts/cairn does not run"
+jar="$root/fuse-mount/target/cairn.jar"
+jar_sum=$(sha256sum "$jar" | cut -d' ' -f1)
+cp "$jar" "$logs/cairn.jar"
+read -r -a java_opts <<<"${CAIRN_JAVA_OPTS:--XX:+UseSerialGC -Xshare:auto}"
+cairn_cmd=(java "${java_opts[@]}" -jar "$logs/cairn.jar")
+cairn() { "${cairn_cmd[@]}" "$@"; }
+
+umount_active() {
+  local rc=0 mnt="$mnt_root/$active"
+  [ -n "$active" ] || return 0
+  if is_mounted "$mnt"; then
+    timeout 120 "${cairn_cmd[@]}" umount "$mnt" >>"$logs/umount.log" 2>&1 || { rc=1; echo "cairn umount $mnt failed or timed out" >>"$logs/errors.txt"; }
+  fi
+  if [ -n "$active_pid" ] && ! wait_gone "$active_pid" 30; then
+    echo "$active: serving process $active_pid still alive 30 s after umount; killed" >>"$logs/errors.txt"
+    kill -TERM "$active_pid" 2>/dev/null || true
+    wait_gone "$active_pid" 5 || kill -KILL "$active_pid" 2>/dev/null || true
+    rc=1
+  fi
+  if is_mounted "$mnt"; then umount -l "$mnt" 2>/dev/null || true; rc=1; fi
+  active="" active_pid=""
+  return $rc
+}
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  umount_active || true
+  if [ "$keep" = 0 ]; then rm -rf "$work"; fi
+  rm -f "$logs/cairn.jar"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+caches=cold
+drop_caches() {
+  sync
+  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
+    log "$(basename "$0"): cannot drop page caches here; reads are warm"
+    caches=warm
+  fi
+}
+now() { echo "$EPOCHREALTIME"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$logs/results.tsv"; }
+problem() { echo "$*" >>"$logs/errors.txt"; log "  PROBLEM: $*"; }
+run() { # LOGNAME CMD...
+  local l="$1"; shift
+  echo "+ $*" >>"$logs/$l.log"
+  "$@" >>"$logs/$l.log" 2>&1
+}
+
+{
+  echo "command: $cmdline"
+  echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- store reader-core fuse-mount 2>/dev/null || echo ' (+ uncommitted changes to the Java modules)')"
+  echo "image: $image ($image_bytes bytes); depth $depth; ${change_mb} MiB changed per version; rounds $repeat; $(nproc) cores; kernel $(uname -r)"
+  echo "$(cairn --version 2>/dev/null | head -1); codec ${codec:-cairn default}; cache ${cache_size:-cairn default}"
+} >"$logs/header.txt"
+cat "$logs/header.txt" >&2
+
+# --- the chain -------------------------------------------------------------------------------------
+codec_args=()
+[ -z "$codec" ] || codec_args=(--codec "$codec")
+stamp="$image $(stat -c '%s %Y' "$image") depth=$depth change=$change_mb codec=$codec jar=$jar_sum"
+built=0
+if [ "$reuse" = 1 ] && [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ] && [ -f "$work/$top" ] && [ -f "$work/flat.cairn" ]; then
+  log "reusing the chain in $work"
+  built=1
+fi
+if [ "$built" = 0 ]; then
+  rm -rf "$work"
+  mkdir -p "$work"
+  log "copying $image to $work/v0.img"
+  cp --reflink=auto "$image" "$work/v0.img"
+  t0=$(now)
+  log "cairn pack $work/v0.img -o $work/v0.cairn${codec:+ --codec $codec}"
+  run pack cairn pack "$work/v0.img" -o "$work/v0.cairn" "${codec_args[@]}" || { tail -3 "$logs/pack.log" >&2; die "cairn pack v0 failed"; }
+  [ "$check_all" = 0 ] || sha256sum "$work/v0.img" | cut -d' ' -f1 >"$work/v0.sha256"
+  for ((n = 1; n <= depth; n++)); do
+    p=$((n - 1))
+    mv "$work/v$p.img" "$work/v$n.img"
+    # A few MiB of random bytes in pieces of 4-256 KiB at random 4 KiB-aligned offsets (seed n).
+    python3 - "$work/v$n.img" $((change_mb * 1048576)) "$n" <<'PY' || die "changing v$n.img failed"
+import os, random, sys
+path, total, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+size = os.path.getsize(path)
+fd = os.open(path, os.O_WRONLY)
+while total > 0:
+    n = min(total, rng.randrange(1, 65) * 4096)
+    off = rng.randrange(0, (size - n) // 4096 + 1) * 4096
+    os.pwrite(fd, rng.randbytes(n), off)
+    total -= n
+os.fsync(fd)
+os.close(fd)
+PY
+    log "cairn pack $work/v$n.img -o $work/v$n.cairn --parent $work/v$p.cairn${codec:+ --codec $codec}"
+    t1=$(now)
+    run pack cairn pack "$work/v$n.img" -o "$work/v$n.cairn" --parent "$work/v$p.cairn" "${codec_args[@]}" ||
+      { tail -3 "$logs/pack.log" >&2; die "cairn pack v$n --parent v$p failed"; }
+    log "  $(secs "$t1" "$(now)") s, $(stat -c %s "$work/v$n.cairn") bytes"
+    [ "$check_all" = 0 ] || sha256sum "$work/v$n.img" | cut -d' ' -f1 >"$work/v$n.sha256"
+  done
+  log "cairn pack $work/$top -o $work/flat.cairn${codec:+ --codec $codec}"
+  run pack cairn pack "$work/$top" -o "$work/flat.cairn" "${codec_args[@]}" || { tail -3 "$logs/pack.log" >&2; die "cairn pack flat failed"; }
+  log "  chain and flat built in $(secs "$t0" "$(now)") s"
+  echo "$stamp" >"$work/stamp"
+fi
+run info cairn info "$work/v$depth.cairn" || problem "cairn info v$depth.cairn failed (see $logs/info.log)"
+for ((n = 0; n <= depth; n++)); do record "v$n" bytes 0 "$(stat -c %s "$work/v$n.cairn")"; done
+record flat bytes 0 "$(stat -c %s "$work/flat.cairn")"
+
+# --- reads -----------------------------------------------------------------------------------------
+snap_of() { case "$1" in flat) echo "$work/flat.cairn" ;; chain) echo "$work/v$depth.cairn" ;; esac; }
+mount_one() { # flat|chain
+  active="$1" active_pid=""
+  run mount timeout --foreground 180 "${cairn_cmd[@]}" mount "$(snap_of "$1")" "$mnt_root/$1" ${cache_size:+--cache-size "$cache_size"} || return 1
+  active_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mount"]["pid"])' "$mnt_root/$1/.cairn/stats.json" 2>/dev/null) ||
+    active_pid=""
+  [ -n "$active_pid" ] || problem "$1: serving pid not found in .cairn/stats.json"
+}
+any_fail=0
+for ((r = 1; r <= repeat; r++)); do
+  order=(flat chain)
+  if (((r - 1) % 2)); then order=(chain flat); fi
+  for s in "${order[@]}"; do
+    drop_caches
+    if ! mount_one "$s"; then
+      problem "$s: cairn mount $(snap_of "$s") failed: $(tail -2 "$logs/mount.log" | tr '\n' ' ')"
+      umount_active || true
+      record "$s" seq_mib_s "$r" FAIL; any_fail=1; continue
+    fi
+    drop_caches
+    echo "+ dd if=$mnt_root/$s/$top of=/dev/null bs=1M" >>"$logs/dd.log"
+    t0=$(now)
+    if timeout --foreground 1800 dd if="$mnt_root/$s/$top" of=/dev/null bs=1M status=none 2>>"$logs/dd.log"; then
+      t1=$(now)
+      v=$(awk -v a="$t0" -v b="$t1" -v n="$image_bytes" 'BEGIN { printf "%.1f", n / 1048576 / (b - a) }')
+      record "$s" seq_mib_s "$r" "$v"
+      log "round $r/$repeat $s: $v MiB/s"
+    else
+      record "$s" seq_mib_s "$r" FAIL; any_fail=1
+      problem "$s: dd of $mnt_root/$s/$top failed or timed out: $(tail -2 "$logs/dd.log" | tr '\n' ' ')"
+    fi
+    umount_active || { problem "$s: unmount was not clean"; any_fail=1; }
+  done
+done
+
+# --- checks ----------------------------------------------------------------------------------------
+if [ "$check" = 1 ]; then
+  want=$(sha256sum "$work/$top" | cut -d' ' -f1)
+  for s in chain flat; do
+    if mount_one "$s"; then
+      got=$(timeout --foreground 1800 sha256sum "$mnt_root/$s/$top" 2>>"$logs/check.log" | cut -d' ' -f1) || got="(read failed)"
+      if [ "$got" = "$want" ]; then record "$s" sha256_ok 0 yes
+      else record "$s" sha256_ok 0 NO; any_fail=1; problem "$s: sha256 of the mounted $top is $got, $top's is $want"; fi
+    else
+      record "$s" sha256_ok 0 NO; any_fail=1; problem "$s: could not mount for the check"
+    fi
+    umount_active || true
+  done
+  if [ "$check_all" = 1 ]; then
+    for ((n = 0; n < depth; n++)); do
+      if [ ! -f "$work/v$n.sha256" ]; then problem "v$n: no recorded sha256 (a reused chain built without --check-all)"; any_fail=1; continue; fi
+      got=$(cairn cat "$work/v$n.cairn" 2>>"$logs/check.log" | sha256sum | cut -d' ' -f1)
+      if [ "$got" = "$(cat "$work/v$n.sha256")" ]; then record "v$n" sha256_ok 0 yes
+      else record "v$n" sha256_ok 0 NO; any_fail=1; problem "v$n: cairn cat v$n.cairn gives sha256 $got, v$n.img had $(cat "$work/v$n.sha256")"; fi
+    done
+  fi
+fi
+
+# --- report ----------------------------------------------------------------------------------------
+set +e
+python3 - "$logs" "$image" "$image_bytes" "$depth" "$change_mb" "$repeat" "$caches" "$cmdline" "$LIMIT" \
+  "$any_fail" <<'PY' >"$logs/report.out"
+import json, os, statistics, sys
+
+logs, image, image_bytes, depth, change_mb, repeat, caches, cmdline, limit, any_fail = sys.argv[1:]
+image_bytes, depth, repeat, limit = int(image_bytes), int(depth), int(repeat), float(limit)
+raw = {}
+for line in open(os.path.join(logs, "results.tsv")):
+    s, t, r, v = line.rstrip("\n").split("\t")
+    raw.setdefault(s, {}).setdefault(t, []).append(v)
+
+def vals(s):
+    return raw.get(s, {}).get("seq_mib_s", [])
+def med(s):
+    v = vals(s)
+    if not v or "FAIL" in v:
+        return None
+    return statistics.median(float(x) for x in v)
+flat, chain = med("flat"), med("chain")
+ratio = None if flat is None or chain is None or not flat else chain / flat
+target = {"target": "seq chain/flat >= %.1f" % limit, "value": ratio, "limit": limit,
+          "pass": ratio is not None and ratio >= limit}
+size = lambda s: int(raw[s]["bytes"][0]) if s in raw and "bytes" in raw[s] else None
+thin = [size("v%d" % n) for n in range(1, depth + 1)]
+errors = [l.rstrip("\n") for l in open(os.path.join(logs, "errors.txt")) if l.strip()]
+checks = {s: raw[s]["sha256_ok"][0] == "yes" for s in raw if "sha256_ok" in raw[s]}
+
+lines = [open(os.path.join(logs, "header.txt")).read().rstrip("\n")]
+lines.append("page cache: %s (dropped before every mount and every read); fresh mount per read" % caches)
+lines.append("")
+lines.append("%-30s %s %10s" % ("cold seq read dd bs=1M", "".join("%9s" % ("run %d" % (i + 1)) for i in range(repeat)), "median"))
+for s, label in (("flat", "flat (standalone)"), ("chain", "chain (v%d, %d deep)" % (depth, depth))):
+    lines.append("%-30s %s %10s" % (label + ", MiB/s", "".join("%9s" % v for v in vals(s)),
+                                    "-" if med(s) is None else "%.1f" % med(s)))
+lines.append("%-30s %s %10s" % ("chain / flat", " " * 9 * repeat, "-" if ratio is None else "%.2f" % ratio))
+lines.append("")
+mib = lambda b: "-" if b is None else "%.1f MiB" % (b / 1048576)
+lines.append("sizes: v0 %s; thin v1..v%d %s (sum %s); flat %s; image %s" % (
+    mib(size("v0")), depth, ", ".join("%.1f" % (b / 1048576) if b else "-" for b in thin) + " MiB",
+    mib(sum(b for b in thin if b)), mib(size("flat")), mib(image_bytes)))
+if checks:
+    lines.append("sha256 checks: " + ", ".join("%s %s" % (k, "ok" if v else "WRONG") for k, v in sorted(checks.items())))
+lines.append("")
+lines.append("target (issue 5)")
+lines.append("  %-30s %8s  %s" % (target["target"], "-" if ratio is None else "%.2f" % ratio,
+                                  "pass" if target["pass"] else "MISSED"))
+if errors:
+    lines.append("")
+    lines.append("problems:")
+    lines.extend("  " + e for e in errors)
+failed = any_fail == "1"
+obj = {
+    "bench": "chain", "command": cmdline,
+    "header": open(os.path.join(logs, "header.txt")).read().splitlines(),
+    "image": image, "image_bytes": image_bytes, "depth": depth, "change_mib_per_version": int(change_mb),
+    "rounds": repeat, "caches": caches,
+    "seq_mib_s": {"flat": [None if v == "FAIL" else float(v) for v in vals("flat")],
+                  "chain": [None if v == "FAIL" else float(v) for v in vals("chain")]},
+    "median_mib_s": {"flat": flat, "chain": chain}, "ratio": None if ratio is None else round(ratio, 3),
+    "sizes": {"v0": size("v0"), "thin": thin, "flat": size("flat")},
+    "checks": checks, "target": target, "errors": errors,
+    "pass": target["pass"] and not failed,
+}
+print("\n".join(lines))
+print("@@JSON@@")
+print(json.dumps(obj))
+sys.exit(1 if failed else (0 if target["pass"] else 3))
+PY
+status=$?
+set -e
+table="$out/chain-results.txt"
+json="$out/chain-results.json"
+sed '/^@@JSON@@$/,$d' "$logs/report.out" >"$table"
+sed '1,/^@@JSON@@$/d' "$logs/report.out" >"$json"
+[ -s "$table" ] || die "report failed (see $logs)"
+if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; cat "$json"; fi
+log "results: $table, $json; logs: $logs"
+exit "$status"
