@@ -456,10 +456,18 @@ public final class CairnFs extends FuseStubFS {
     }
     try {
       c.overlay.fsync();
-      return 0;
     } catch (IOException | RuntimeException e) {
       return overlayError(c, "fsync", 0, 0, e);
     }
+    try {
+      if (c.overlay.compactIfWorthwhile()) {
+        LOG.info("compacted overlay {}", c.overlay.directory());
+      }
+    } catch (IOException | RuntimeException e) {
+      // The data is durable already; a failed compaction leaves the old spill file in place.
+      LOG.warn("compacting overlay {} failed: {}", c.overlay.directory(), oneLine(e));
+    }
+    return 0;
   }
 
   @Override

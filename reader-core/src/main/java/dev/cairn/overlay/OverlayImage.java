@@ -533,6 +533,23 @@ public final class OverlayImage implements Closeable {
    *
    * @return false if skipped because a view is open
    */
+  /**
+   * Compacts the spill file when that is worth it (more than half of a spill file over 64 MiB is
+   * overwritten chunks), so a long-lived mount that keeps rewriting the same data does not fill the
+   * disk. Cheap when there is nothing to do; meant to be called after every fsync.
+   */
+  public boolean compactIfWorthwhile() throws IOException {
+    if (readOnly || store.garbageRatio() < 0.5) {
+      return false; // a racy first look, so the common case takes no exclusive lock
+    }
+    rw.writeLock().lock();
+    try {
+      return store.compactIfWorthwhile();
+    } finally {
+      rw.writeLock().unlock();
+    }
+  }
+
   public boolean compact() throws IOException {
     rw.writeLock().lock();
     try {
