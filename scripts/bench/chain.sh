@@ -22,6 +22,8 @@ root="$(cd "$here/../.." && pwd)"
 out="$here/out"
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$root/scripts/lib.sh"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 LIMIT=0.8
 
 usage() {
@@ -58,7 +60,6 @@ for a in "$@"; do cmdline+=" $(printf %q "$a")"; done
 
 json_only=0 quick=0 size_mb="" depth=10 change_mb="" repeat="" codec="" cache_size=""
 keep=0 reuse=0 check=1 check_all=0 image=""
-need_arg() { if [ $# -lt 2 ] || [ -z "$2" ]; then echo "$(basename "$0"): $1 needs a value" >&2; exit 2; fi; }
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
@@ -82,7 +83,6 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-bad() { echo "$(basename "$0"): $*" >&2; exit 2; }
 [ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=256 || size_mb=1024; }
 [ -n "$change_mb" ] || { [ "$quick" = 1 ] && change_mb=2 || change_mb=4; }
 [ -n "$repeat" ] || { [ "$quick" = 1 ] && repeat=1 || repeat=3; }
@@ -94,23 +94,12 @@ case "$codec" in "" | lz4 | zstd | none) ;; *) bad "--codec must be lz4, zstd or
 [ -z "$cache_size" ] || [[ "$cache_size" =~ ^[0-9]+[KMGkmg]?$ ]] || bad "--cache-size: e.g. 256M"
 [ "$check_all" = 0 ] || [ "$check" = 1 ] || bad "--check-all and --no-check contradict each other"
 
-die() { echo "$(basename "$0"): $*" >&2; exit 1; }
-log() { echo "$@" >&2; }
 [ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
 ensure_packages fuse libfuse2 python3
 
 # --- the image -------------------------------------------------------------------------------------
 mkdir -p "$out"
-if [ -z "$image" ]; then
-  if [ "$size_mb" = 1024 ]; then image="$root/testimages/build/rootfs.img"; else image="$out/rootfs-${size_mb}M.img"; fi
-  if [ ! -f "$image" ]; then
-    log "building $image ($size_mb MiB) with testimages/make-rootfs.sh"
-    "$root/testimages/make-rootfs.sh" "$image" "$size_mb" >&2 || die "make-rootfs.sh failed"
-  fi
-fi
-[ -f "$image" ] || { echo "$(basename "$0"): $image: no such file" >&2; exit 2; }
-image="$(readlink -f "$image")"
-image_bytes=$(stat -c %s "$image")
+pick_image
 [ "$image_bytes" -gt $((change_mb * 1048576 * 4)) ] || bad "$image is too small for --change-mb $change_mb"
 
 # --- bookkeeping, clean-up -------------------------------------------------------------------------
@@ -118,50 +107,22 @@ work="$out/chain-work"
 logs="$out/chain-logs"
 mnt_root="$out/chain-mnt"
 top="v$depth.img"
-is_mounted() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
-alive() {
-  [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-  local st
-  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-wait_gone() { # PID SECONDS
-  local deadline=$((SECONDS + $2))
-  while alive "$1"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
-}
 active="" active_pid=""
 
-for m in flat chain; do
-  if is_mounted "$mnt_root/$m"; then log "unmounting stale $mnt_root/$m"; umount -l "$mnt_root/$m" || true; fi
-done
+unmount_stale "$mnt_root/flat" "$mnt_root/chain"
 rm -rf "$logs"
 mkdir -p "$work" "$logs" "$mnt_root/flat" "$mnt_root/chain"
 : >"$logs/results.tsv"
 : >"$logs/errors.txt"
 
-# Build the jar now, then run a private copy of it: others may rebuild the project while this runs,
-# and no timed run may pay for Maven or see its jar replaced. Same JVM flags as scripts/cairn.
-"$root/scripts/cairn" --version >/dev/null || die "scripts/cairn does not run"
-jar="$root/fuse-mount/target/cairn.jar"
+# A private copy of the jar (see private_jar in lib.sh), kept with the logs.
+private_jar "$logs"
 jar_sum=$(sha256sum "$jar" | cut -d' ' -f1)
-cp "$jar" "$logs/cairn.jar"
-read -r -a java_opts <<<"${CAIRN_JAVA_OPTS:--XX:+UseSerialGC -Xshare:auto}"
-cairn_cmd=(java "${java_opts[@]}" -jar "$logs/cairn.jar")
-cairn() { "${cairn_cmd[@]}" "$@"; }
 
 umount_active() {
-  local rc=0 mnt="$mnt_root/$active"
+  local rc=0
   [ -n "$active" ] || return 0
-  if is_mounted "$mnt"; then
-    timeout 120 "${cairn_cmd[@]}" umount "$mnt" >>"$logs/umount.log" 2>&1 || { rc=1; echo "cairn umount $mnt failed or timed out" >>"$logs/errors.txt"; }
-  fi
-  if [ -n "$active_pid" ] && ! wait_gone "$active_pid" 30; then
-    echo "$active: serving process $active_pid still alive 30 s after umount; killed" >>"$logs/errors.txt"
-    kill -TERM "$active_pid" 2>/dev/null || true
-    wait_gone "$active_pid" 5 || kill -KILL "$active_pid" 2>/dev/null || true
-    rc=1
-  fi
-  if is_mounted "$mnt"; then umount -l "$mnt" 2>/dev/null || true; rc=1; fi
+  cairn_unmount "$mnt_root/$active" "$active_pid" "$active:" || rc=1
   active="" active_pid=""
   return $rc
 }
@@ -177,27 +138,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-caches=cold
-drop_caches() {
-  sync
-  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
-    log "$(basename "$0"): cannot drop page caches here; reads are warm"
-    caches=warm
-  fi
-}
-now() { echo "$EPOCHREALTIME"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$logs/results.tsv"; }
-problem() { echo "$*" >>"$logs/errors.txt"; log "  PROBLEM: $*"; }
-run() { # LOGNAME CMD...
-  local l="$1"; shift
-  echo "+ $*" >>"$logs/$l.log"
-  "$@" >>"$logs/$l.log" 2>&1
-}
+warm_note="reads are warm"
 
 {
   echo "command: $cmdline"
-  echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- store reader-core fuse-mount 2>/dev/null || echo ' (+ uncommitted changes to the Java modules)')"
+  commit_line
   echo "image: $image ($image_bytes bytes); depth $depth; ${change_mb} MiB changed per version; rounds $repeat; $(nproc) cores; kernel $(uname -r)"
   echo "$(cairn --version 2>/dev/null | head -1); codec ${codec:-cairn default}; cache ${cache_size:-cairn default}"
 } >"$logs/header.txt"
@@ -260,8 +205,7 @@ snap_of() { case "$1" in flat) echo "$work/flat.cairn" ;; chain) echo "$work/v$d
 mount_one() { # flat|chain
   active="$1" active_pid=""
   run mount timeout --foreground 180 "${cairn_cmd[@]}" mount "$(snap_of "$1")" "$mnt_root/$1" ${cache_size:+--cache-size "$cache_size"} || return 1
-  active_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mount"]["pid"])' "$mnt_root/$1/.cairn/stats.json" 2>/dev/null) ||
-    active_pid=""
+  active_pid=$(cairn_stats_pid "$mnt_root/$1") || active_pid=""
   [ -n "$active_pid" ] || problem "$1: serving pid not found in .cairn/stats.json"
 }
 any_fail=0
@@ -386,11 +330,7 @@ sys.exit(1 if failed else (0 if target["pass"] else 3))
 PY
 status=$?
 set -e
-table="$out/chain-results.txt"
-json="$out/chain-results.json"
-sed '/^@@JSON@@$/,$d' "$logs/report.out" >"$table"
-sed '1,/^@@JSON@@$/d' "$logs/report.out" >"$json"
-[ -s "$table" ] || die "report failed (see $logs)"
+split_report chain
 if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; cat "$json"; fi
 log "results: $table, $json; logs: $logs"
 exit "$status"

@@ -22,6 +22,8 @@ root="$(cd "$here/../.." && pwd)"
 out="$here/out"
 CAIRN="$root/scripts/cairn"
 LIMIT=1.03
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
   cat <<EOF
@@ -55,7 +57,6 @@ while [ $# -gt 0 ]; do
 done
 [[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "--repeat needs a positive integer" >&2; exit 2; }
 
-die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 # The human-readable report goes to stdout, or to stderr when stdout is reserved for JSON.
 say() { if [ "$json_only" = 1 ]; then echo "$@" >&2; else echo "$@"; fi; }
 
@@ -85,20 +86,13 @@ java_version=$(java -version 2>&1 | head -1)
 # The JVM start-up every cairn run pays, for reading small-image results.
 t0=$EPOCHREALTIME
 "$CAIRN" --version >/dev/null
-startup=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+startup=$(secs "$t0" "$EPOCHREALTIME" 3)
 
 mkdir -p "$out"
 work="$(mktemp -d "$out/.run.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-caches=cold
-drop_caches() {
-  sync
-  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
-    echo "$(basename "$0"): cannot drop page caches here; runs read the image warm" >&2
-    caches=warm
-  fi
-}
+warm_note="runs read the image warm"
 
 # timed NAME CMD...: runs CMD (+ sync) on a cold cache; appends the wall seconds to $work/NAME.times.
 timed() {
@@ -111,7 +105,7 @@ timed() {
   fi
   sync
   local t1=$EPOCHREALTIME
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >>"$work/$name.times"
+  { secs "$t0" "$t1" 3; echo; } >>"$work/$name.times"
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

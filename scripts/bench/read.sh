@@ -35,6 +35,8 @@ out="$here/out"
 CAIRN="$root/scripts/cairn"
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$root/scripts/lib.sh"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 ALL_SYSTEMS="cairn-lz4,squashfuse-lz4,squashfuse_ll-lz4,cairn-zstd,squashfuse-zstd,squashfuse_ll-zstd,qsd-qcow2-zstd"
 ALL_TESTS="seq,rand1,rand4"
@@ -76,7 +78,6 @@ done
 
 json_only=0 quick=0 size_mb="" runtime="" repeat=1 systems="$ALL_SYSTEMS" tests="$ALL_TESTS"
 cache_size="" zstd_level="" keep=0 reuse=0 check=1 image=""
-need_arg() { if [ $# -lt 2 ] || [ -z "$2" ]; then echo "$(basename "$0"): $1 needs a value" >&2; exit 2; fi; }
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
@@ -100,7 +101,6 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-bad() { echo "$(basename "$0"): $*" >&2; exit 2; }
 [ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=128 || size_mb=1024; }
 [ -n "$cache_size" ] || [ "$quick" = 0 ] || cache_size=32M
 [ -n "$runtime" ] || { [ "$quick" = 1 ] && runtime=5 || runtime=15; }
@@ -118,8 +118,7 @@ if [ ${#sys_list[@]} -eq 0 ] || [ ${#test_list[@]} -eq 0 ]; then bad "nothing to
 # Progress and errors go to fd 3, the script's stderr, so that a trap running while a command's
 # stderr is redirected to a log file still reports on the terminal.
 exec 3>&2
-die() { echo "$(basename "$0"): $*" >&3; exit 1; }
-log() { echo "$@" >&3; }
+log_fd=3
 [ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
 
 ensure_packages squashfs-tools squashfuse qemu-utils qemu-system-common fio fuse libfuse2
@@ -128,16 +127,7 @@ command -v qemu-storage-daemon >/dev/null || die "qemu-storage-daemon not found 
 
 # --- the image -------------------------------------------------------------------------------------
 mkdir -p "$out"
-if [ -z "$image" ]; then
-  if [ "$size_mb" = 1024 ]; then image="$root/testimages/build/rootfs.img"; else image="$out/rootfs-${size_mb}M.img"; fi
-  if [ ! -f "$image" ]; then
-    log "building $image ($size_mb MiB) with testimages/make-rootfs.sh"
-    "$root/testimages/make-rootfs.sh" "$image" "$size_mb" >&2 || die "make-rootfs.sh failed"
-  fi
-fi
-[ -f "$image" ] || { echo "$(basename "$0"): $image: no such file" >&2; exit 2; }
-image="$(readlink -f "$image")"
-image_bytes=$(stat -c %s "$image")
+pick_image
 name="$(basename "$image")"
 
 # Build the jar now (the wrapper rebuilds when sources changed), then forbid rebuilds so no mount
@@ -168,19 +158,6 @@ run_bg() {
   wait "$child" || rc=$?
   child=""
   return $rc
-}
-
-is_mounted() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
-# A process that is gone or a zombie (daemons re-parented to a non-reaping ancestor stay zombies).
-alive() {
-  [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-  local st
-  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-wait_gone() { # PID SECONDS
-  local deadline=$((SECONDS + $2))
-  while alive "$1"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
 }
 
 mnt_of() { # system -> mount point directory (qsd: a regular file inside it)
@@ -240,20 +217,9 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
 # Left over from an interrupted run.
-for s in ${ALL_SYSTEMS//,/ }; do
-  if is_mounted "$(mnt_of "$s")"; then log "unmounting stale $(mnt_of "$s")"; umount -l "$(mnt_of "$s")" || true; fi
-done
+for s in ${ALL_SYSTEMS//,/ }; do unmount_stale "$(mnt_of "$s")"; done
 
-caches=cold
-drop_caches() {
-  sync
-  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
-    log "$(basename "$0"): cannot drop page caches here; tests read warm"
-    caches=warm
-  fi
-}
-now() { echo "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+warm_note="tests read warm"
 
 # --- packing ---------------------------------------------------------------------------------------
 lvl_suffix=""
@@ -300,7 +266,7 @@ pack_all() {
       rm -f "$f" "$f.cmd"
       t0=$(now)
       bash -c "$cmd" >"$logs/pack-$k.log" 2>&1 || { cat "$logs/pack-$k.log" >&2; die "packing failed: $cmd"; }
-      log "  $(elapsed "$t0" "$(now)") s"
+      log "  $(secs "$t0" "$(now)" 1) s"
       echo "$cmd" >"$f.cmd"
     fi
     [ "$keep" = 1 ] || packed+=("$f" "$f.cmd")
@@ -339,7 +305,7 @@ mount_system() {
 # The serving process of a cairn mount: from stats.json, or by its command line.
 cairn_pid() {
   local mnt="$1" pid
-  pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mount"]["pid"])' "$mnt/.cairn/stats.json" 2>/dev/null) ||
+  pid=$(cairn_stats_pid "$mnt") ||
     pid=$(pgrep -f -- "--mount-point=$mnt( |\$)" | head -1) || true
   echo "$pid"
 }
@@ -364,7 +330,6 @@ PY
 }
 vm_hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
 
-record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$logs/results.tsv"; }
 fail() { # system test repeat message
   record "$1" "$2" "$3" FAIL
   echo "$1 $2 (repeat $3): $4" >>"$logs/errors.txt"
@@ -430,7 +395,7 @@ run_one() {
 # --- run -------------------------------------------------------------------------------------------
 {
   echo "command: $cmdline"
-  echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- store reader-core fuse-mount 2>/dev/null || echo ' (+ uncommitted changes to the Java modules)')"
+  commit_line
   echo "image: $image ($image_bytes bytes); fio runtime ${runtime}s; repeat $repeat; $(nproc) cores; kernel $(uname -r)"
   echo "$("$CAIRN" --version 2>/dev/null | head -1); $(squashfuse --version 2>&1 | head -1); $(qemu-storage-daemon --version | head -1); $(fio --version)"
 } >"$logs/header.txt"
@@ -635,11 +600,7 @@ sys.exit(1 if failed else (0 if all(t["pass"] for t in targets) else 3))
 PY
 status=$?
 set -e
-table="$out/read-results.txt"
-json="$out/read-results.json"
-sed '/^@@JSON@@$/,$d' "$logs/report.out" >"$table"
-sed '1,/^@@JSON@@$/d' "$logs/report.out" >"$json"
-[ -s "$table" ] || die "report failed (see $logs)"
+split_report read
 if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; fi
 log "results: $table, $json; logs: $logs"
 [ "$any_fail" = 0 ] || status=1

@@ -39,6 +39,8 @@ root="$(cd "$here/../.." && pwd)"
 out="$here/out"
 # shellcheck source=SCRIPTDIR/../lib.sh
 . "$root/scripts/lib.sh"
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
   cat <<EOF
@@ -72,7 +74,6 @@ for a in "$@"; do cmdline+=" $(printf %q "$a")"; done
 
 json_only=0 quick=0 size_mb="" runtime="" region_mb="" change_mb=100 repeat=1 codec=zstd
 buffered=0 keep=0 check=1 image=""
-need_arg() { if [ $# -lt 2 ] || [ -z "$2" ]; then echo "$(basename "$0"): $1 needs a value" >&2; exit 2; fi; }
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
@@ -95,7 +96,6 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-bad() { echo "$(basename "$0"): $*" >&2; exit 2; }
 [ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=256 || size_mb=1024; }
 [ -n "$runtime" ] || { [ "$quick" = 1 ] && runtime=5 || runtime=20; }
 [ -n "$region_mb" ] || { [ "$quick" = 1 ] && region_mb=64 || region_mb=256; }
@@ -106,8 +106,6 @@ if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size nee
 [[ "$repeat" =~ ^[1-9][0-9]*$ ]] || bad "--repeat needs a positive integer"
 case "$codec" in zstd | lz4) ;; *) bad "--codec must be zstd or lz4" ;; esac
 
-die() { echo "$(basename "$0"): $*" >&2; exit 1; }
-log() { echo "$@" >&2; }
 [ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
 
 ensure_packages qemu-utils qemu-system-common fio fuse libfuse2 python3
@@ -115,16 +113,7 @@ command -v qemu-storage-daemon >/dev/null || die "qemu-storage-daemon not found 
 
 # --- the image -------------------------------------------------------------------------------------
 mkdir -p "$out"
-if [ -z "$image" ]; then
-  if [ "$size_mb" = 1024 ]; then image="$root/testimages/build/rootfs.img"; else image="$out/rootfs-${size_mb}M.img"; fi
-  if [ ! -f "$image" ]; then
-    log "building $image ($size_mb MiB) with testimages/make-rootfs.sh"
-    "$root/testimages/make-rootfs.sh" "$image" "$size_mb" >&2 || die "make-rootfs.sh failed"
-  fi
-fi
-[ -f "$image" ] || { echo "$(basename "$0"): $image: no such file" >&2; exit 2; }
-image="$(readlink -f "$image")"
-image_bytes=$(stat -c %s "$image")
+pick_image
 image_mib=$((image_bytes / 1048576))
 name="$(basename "$image")"
 region=$region_mb
@@ -139,49 +128,21 @@ logs="$out/write-logs"
 mnt_c="$out/write-mnt/cairn"             # a directory; the image file appears inside it
 mnt_q="$out/write-mnt/qsd/export.img"    # the qsd export's mount point is a regular file
 rand="/dev/shm/cairn-write-bench.$$.rand"
-is_mounted() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
-alive() { # a process that exists and is no zombie
-  [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-  local st
-  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
-  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
-}
-wait_gone() { # PID SECONDS
-  local deadline=$((SECONDS + $2))
-  while alive "$1"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
-}
 cairn_pid="" qsd_pid=""
 
 # Leftovers of an interrupted run (this script's own mount points only).
-for m in "$mnt_c" "$mnt_q"; do
-  if is_mounted "$m"; then log "unmounting stale $m"; umount -l "$m" || true; fi
-done
+unmount_stale "$mnt_c" "$mnt_q"
 rm -rf "$work" "$logs"
 mkdir -p "$work" "$logs" "$mnt_c" "$(dirname "$mnt_q")"
 : >"$logs/results.tsv"
 : >"$logs/errors.txt"
 
-# Build the jar now (the wrapper rebuilds when sources changed), then run a private copy of it:
-# others may rebuild the project while this runs, and no timed run may pay for Maven or see a jar
-# replaced under it. Same JVM flags as scripts/cairn.
-"$root/scripts/cairn" --version >/dev/null || die "scripts/cairn does not run"
-cp "$root/fuse-mount/target/cairn.jar" "$work/cairn.jar"
-read -r -a java_opts <<<"${CAIRN_JAVA_OPTS:--XX:+UseSerialGC -Xshare:auto}"
-cairn_cmd=(java "${java_opts[@]}" -jar "$work/cairn.jar")
-cairn() { "${cairn_cmd[@]}" "$@"; }
+# A private copy of the jar (see private_jar in lib.sh), in the work directory.
+private_jar "$work"
 
 umount_cairn() { # unmount the cairn mount and wait for its serving process
   local rc=0
-  if is_mounted "$mnt_c"; then
-    timeout 120 "${cairn_cmd[@]}" umount "$mnt_c" >>"$logs/umount.log" 2>&1 || { rc=1; echo "cairn umount $mnt_c failed or timed out" >>"$logs/errors.txt"; }
-  fi
-  if [ -n "$cairn_pid" ] && ! wait_gone "$cairn_pid" 30; then
-    echo "cairn serving process $cairn_pid still alive 30 s after umount; killed" >>"$logs/errors.txt"
-    kill -TERM "$cairn_pid" 2>/dev/null || true
-    wait_gone "$cairn_pid" 5 || kill -KILL "$cairn_pid" 2>/dev/null || true
-    rc=1
-  fi
-  if is_mounted "$mnt_c"; then umount -l "$mnt_c" 2>/dev/null || true; rc=1; fi
+  cairn_unmount "$mnt_c" "$cairn_pid" cairn || rc=1
   cairn_pid=""
   return $rc
 }
@@ -212,31 +173,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
-caches=cold
-drop_caches() {
-  sync
-  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
-    log "$(basename "$0"): cannot drop page caches here; runs start warm"
-    caches=warm
-  fi
-}
-now() { echo "$EPOCHREALTIME"; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$logs/results.tsv"; }
-problem() { echo "$*" >>"$logs/errors.txt"; log "  PROBLEM: $*"; }
-# run LOGNAME CMD...: logs the command line, runs it with output to $logs/LOGNAME.log.
-run() {
-  local l="$1"; shift
-  echo "+ $*" >>"$logs/$l.log"
-  "$@" >>"$logs/$l.log" 2>&1
-}
+warm_note="runs start warm"
 
 # --- header ----------------------------------------------------------------------------------------
 fio_mode=direct
 [ "$buffered" = 0 ] || fio_mode=buffered
 {
   echo "command: $cmdline"
-  echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- store reader-core fuse-mount 2>/dev/null || echo ' (+ uncommitted changes to the Java modules)')"
+  commit_line
   echo "image: $image ($image_bytes bytes); regions ${region} MiB; fio ${runtime}s; change set ${change} MiB; rounds $repeat; $(nproc) cores; kernel $(uname -r)"
   echo "$(cairn --version 2>/dev/null | head -1); $(qemu-storage-daemon --version | head -1); $(fio --version)"
 } >"$logs/header.txt"
@@ -260,8 +204,7 @@ head -c $((rand_mib * 1048576)) /dev/urandom >"$rand"
 # --- mounting --------------------------------------------------------------------------------------
 mount_cairn() { # OVERLAY_DIR
   run mount timeout --foreground 180 "${cairn_cmd[@]}" mount "$base_c" "$mnt_c" --overlay "$1" || return 1
-  cairn_pid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["mount"]["pid"])' "$mnt_c/.cairn/stats.json" 2>/dev/null) ||
-    cairn_pid=""
+  cairn_pid=$(cairn_stats_pid "$mnt_c") || cairn_pid=""
   [ -n "$cairn_pid" ] || problem "serving pid not found in $mnt_c/.cairn/stats.json"
 }
 start_qsd() { # TOP_QCOW2
@@ -537,11 +480,7 @@ sys.exit(1 if failed else (0 if all(t["pass"] for t in targets) else 3))
 PY
 status=$?
 set -e
-table="$out/write-results.txt"
-json="$out/write-results.json"
-sed '/^@@JSON@@$/,$d' "$logs/report.out" >"$table"
-sed '1,/^@@JSON@@$/d' "$logs/report.out" >"$json"
-[ -s "$table" ] || die "report failed (see $logs)"
+split_report write
 if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; cat "$json"; fi
 log "results: $table, $json; logs: $logs"
 exit "$status"
