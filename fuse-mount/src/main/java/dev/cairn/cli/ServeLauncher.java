@@ -306,7 +306,8 @@ final class ServeLauncher {
     }
     o.add("-XX:-UsePerfData"); // no hsperfdata file, a little less start-up
     o.add("-XX:+UseParallelGC");
-    o.add("-Xms128m"); // no collection at all while getting ready
+    // no collection at all while getting ready; never above the maximum, or the JVM refuses
+    o.add("-Xms" + Math.min(128, heapMib) + "m");
     o.add("-Xmx" + heapMib + "m");
     o.add("-Xmn24m");
     o.add("-XX:MaxDirectMemorySize=" + directMib + "m");

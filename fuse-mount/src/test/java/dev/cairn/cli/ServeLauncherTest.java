@@ -47,6 +47,13 @@ class ServeLauncherTest {
   }
 
   @Test
+  void smallCacheKeepsTheInitialHeapWithinTheMaximum() {
+    List<String> o = ServeLauncher.jvmOptions(1L << 20, null, false);
+    assertTrue(o.contains("-Xmx81m"), o.toString());
+    assertTrue(o.contains("-Xms81m"), o.toString());
+  }
+
+  @Test
   void jvmSizedFromTheCache() {
     List<String> o = ServeLauncher.jvmOptions(512L << 20, null, false);
     assertTrue(o.contains("-XX:MaxDirectMemorySize=64m"), o.toString());
