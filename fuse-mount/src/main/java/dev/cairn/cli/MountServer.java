@@ -12,6 +12,7 @@ import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
+import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -60,6 +61,7 @@ final class MountServer {
   private Path snapPath;
   private Path mnt;
   private RuntimeDir dirs;
+  private SnapshotChain chain;
   private Snapshot snapshot;
   private OverlayImage overlay;
 
@@ -89,7 +91,8 @@ final class MountServer {
     MountCommand.checkNoOtherServer(config.mountArg(), dirs.stateFile(mnt));
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(config.cacheSize());
-    snapshot = Snapshots.open(snapPath.toString(), cache, stats);
+    chain = Snapshots.openChain(snapPath.toString(), cache, stats, List.of());
+    snapshot = chain.top();
     boolean ok = false;
     try {
       if (config.overlayDir() != null) {
@@ -254,9 +257,9 @@ final class MountServer {
         Log.LOG.warn("closing overlay {}: {}", overlay.directory(), e.toString());
       }
     }
-    if (snapshot != null) {
+    if (chain != null) {
       try {
-        snapshot.close();
+        chain.close(); // the snapshot and every parent it reads inherited blocks from
       } catch (IOException e) {
         Log.LOG.warn("closing {}: {}", snapPath, e.toString());
       }

@@ -11,6 +11,7 @@ import dev.cairn.fuse.StatsReport;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
+import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -112,7 +113,8 @@ public final class ServeMain {
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(16 << 20);
     Path mnt = Path.of("/nonexistent-cairn-training");
-    try (Snapshot s = Snapshots.open(snap, cache, stats)) {
+    try (SnapshotChain chain = Snapshots.openChain(snap, cache, stats, List.of())) {
+      Snapshot s = chain.top();
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
       for (StreamReader r : s.streams()) {
         buf.clear().limit((int) Math.min(r.blockSize(), buf.capacity()));

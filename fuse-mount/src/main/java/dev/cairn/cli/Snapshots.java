@@ -2,7 +2,6 @@ package dev.cairn.cli;
 
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
-import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,14 +24,5 @@ final class Snapshots {
       throws IOException, UsageException {
     Path p = Inputs.regularFile(spec, "snapshot");
     return SnapshotChain.open(p, searchDirs, cache, stats);
-  }
-
-  /**
-   * Opens a snapshot for a long-lived reader (a mount): its parents stay open for the life of the
-   * process.
-   */
-  static Snapshot open(String spec, BlockCache cache, ReadStats stats)
-      throws IOException, UsageException {
-    return openChain(spec, cache, stats, List.of()).top();
   }
 }
