@@ -42,30 +42,35 @@ final class InfoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path path = Inputs.regularFile(snap, "snapshot");
-    List<Map<String, Object>> chain = new ArrayList<>();
-    String parentProblem = null;
     try (SnapshotChain c =
         SnapshotChain.open(path, parentSearch.dirs(), cache(), new ReadStats())) {
+      List<Map<String, Object>> chain = new ArrayList<>();
       for (Snapshot member : c.members()) {
         Map<String, Object> cm = new LinkedHashMap<>();
         cm.put("snapshot", member.describe());
         cm.put("id", member.header().snapshotId().toString());
         chain.add(cm);
       }
+      report(c.top(), chain, null);
     } catch (MissingParentException e) {
-      parentProblem = e.getMessage();
-    }
-    try (Snapshot s = Snapshot.open(FileByteSource.open(path), cache(), new ReadStats())) {
-      Map<String, Object> info = describe(s);
-      info.put("chain", chain);
-      info.put("parent_error", parentProblem);
-      if (json) {
-        System.out.println(Json.of(info));
-      } else {
-        print(s, info);
+      // Everything but the inherited blocks can still be described: open the file on its own.
+      try (Snapshot s = Snapshot.open(FileByteSource.open(path), cache(), new ReadStats())) {
+        report(s, List.of(), e.getMessage());
       }
     }
     return ErrorHandler.OK;
+  }
+
+  private void report(Snapshot s, List<Map<String, Object>> chain, String parentProblem)
+      throws java.io.IOException {
+    Map<String, Object> info = describe(s);
+    info.put("chain", chain);
+    info.put("parent_error", parentProblem);
+    if (json) {
+      System.out.println(Json.of(info));
+    } else {
+      print(s, info);
+    }
   }
 
   private static BlockCache cache() {

@@ -132,8 +132,6 @@ public final class OverlayImage implements Closeable {
         };
   }
 
-  // ---------------------------------------------------------------- creating and opening
-
   /** True if {@code dir} holds an overlay made by Cairn. */
   public static boolean isOverlay(Path dir) {
     return OverlayConfig.exists(dir);
@@ -390,8 +388,6 @@ public final class OverlayImage implements Closeable {
     }
   }
 
-  // ---------------------------------------------------------------- reading and writing
-
   /** The current logical size in bytes. */
   public long size() {
     return store.logicalSize();
@@ -528,12 +524,6 @@ public final class OverlayImage implements Closeable {
   }
 
   /**
-   * Reclaims the space of overwritten chunks now (it is also done on close when more than half the
-   * spill file is garbage). Blocks reads and writes meanwhile.
-   *
-   * @return false if skipped because a view is open
-   */
-  /**
    * Compacts the spill file when that is worth it (more than half of a spill file over 64 MiB is
    * overwritten chunks), so a long-lived mount that keeps rewriting the same data does not fill the
    * disk. Cheap when there is nothing to do; meant to be called after every fsync.
@@ -550,6 +540,12 @@ public final class OverlayImage implements Closeable {
     }
   }
 
+  /**
+   * Reclaims the space of overwritten chunks now (it is also done on close when more than half the
+   * spill file is garbage). Blocks reads and writes meanwhile.
+   *
+   * @return false if skipped because a view is open
+   */
   public boolean compact() throws IOException {
     rw.writeLock().lock();
     try {
@@ -559,8 +555,6 @@ public final class OverlayImage implements Closeable {
       rw.writeLock().unlock();
     }
   }
-
-  // ---------------------------------------------------------------- for commit
 
   /**
    * A consistent, frozen picture of the image as of now, for {@code commit} to read while the
@@ -629,8 +623,6 @@ public final class OverlayImage implements Closeable {
     }
     return len;
   }
-
-  // ---------------------------------------------------------------- information
 
   /** The overlay directory (absolute). */
   public Path directory() {

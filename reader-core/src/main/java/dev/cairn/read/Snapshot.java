@@ -124,9 +124,9 @@ public final class Snapshot implements Closeable {
       ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats) throws IOException {
     String name = source.describe();
     long size = source.size();
-    Header header = readHeader(source);
-    // The stored length, not a re-encoding: a later minor version may carry extra header fields.
-    int headerLength = Header.peekLength(read(source, 0, Header.PREFIX_LENGTH), name);
+    HeaderAt at = locateHeader(source);
+    Header header = at.header();
+    int headerLength = at.length();
     long dataStart = headerLength + (long) header.dictionaryLength();
     if (dataStart + Trailer.LENGTH > size) {
       throw new CorruptSnapshotException(name, "file is truncated inside the dictionary");
@@ -204,6 +204,16 @@ public final class Snapshot implements Closeable {
 
   /** Reads and validates only the header: enough to follow a parent chain cheaply. */
   public static Header readHeader(ByteSource source) throws IOException {
+    return locateHeader(source).header();
+  }
+
+  /**
+   * A parsed header and its stored length (not a re-encoding's: a later minor version may carry
+   * extra header fields).
+   */
+  private record HeaderAt(Header header, int length) {}
+
+  private static HeaderAt locateHeader(ByteSource source) throws IOException {
     String name = source.describe();
     long size = source.size();
     if (size < Header.PREFIX_LENGTH) {
@@ -213,7 +223,7 @@ public final class Snapshot implements Closeable {
     if (size < headerLength + Trailer.LENGTH) {
       throw new CorruptSnapshotException(name, "file is truncated (" + size + " bytes)");
     }
-    return Header.parse(read(source, 0, headerLength), name);
+    return new HeaderAt(Header.parse(read(source, 0, headerLength), name), headerLength);
   }
 
   private static ByteBuffer read(ByteSource source, long pos, int len) throws IOException {

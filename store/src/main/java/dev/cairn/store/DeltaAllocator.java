@@ -383,8 +383,6 @@ public final class DeltaAllocator implements Closeable {
     return null;
   }
 
-  // ---------------------------------------------------------------- locations
-
   /** The location of slot {@code slot} of the record at {@code recordOffset}. */
   public static long location(long recordOffset, int slot) {
     return (recordOffset << 8) | slot;
@@ -399,8 +397,6 @@ public final class DeltaAllocator implements Closeable {
   public static int slot(long location) {
     return (int) (location & 0xFF);
   }
-
-  // ---------------------------------------------------------------- writing
 
   /**
    * Adds {@code src}'s next {@link #chunkSize()} bytes (it must have exactly that many remaining;
@@ -517,8 +513,6 @@ public final class DeltaAllocator implements Closeable {
       throw new IOException(path + " failed to write and its tail is unknown; reopen it");
     }
   }
-
-  // ---------------------------------------------------------------- reading
 
   /**
    * Reads {@code dst.remaining()} bytes of chunk {@code chunkId}, starting {@code from} bytes into
@@ -638,8 +632,6 @@ public final class DeltaAllocator implements Closeable {
       pos += rec.getInt(4);
     }
   }
-
-  // ---------------------------------------------------------------- information
 
   public Path path() {
     return path;

@@ -116,8 +116,6 @@ public final class DeltaStore implements Closeable {
     this.slotsBase = slotsBase;
   }
 
-  // ---------------------------------------------------------------- creating and opening
-
   /**
    * Creates a store in {@code dir}, which must exist and hold none of the store's files.
    *
@@ -215,8 +213,6 @@ public final class DeltaStore implements Closeable {
     }
   }
 
-  // ---------------------------------------------------------------- size
-
   /** The logical size in bytes. */
   public long logicalSize() {
     return manifest.attribute(ATTR_LOGICAL_SIZE);
@@ -290,8 +286,6 @@ public final class DeltaStore implements Closeable {
     }
   }
 
-  // ---------------------------------------------------------------- chunks
-
   /** The chunk size in bytes. */
   public int chunkSize() {
     return chunkSize;
@@ -362,8 +356,6 @@ public final class DeltaStore implements Closeable {
       rw.readLock().unlock();
     }
   }
-
-  // ---------------------------------------------------------------- durability
 
   /** Makes every change made before the call durable: spill data first, then the manifest. */
   public void fsync() throws IOException {
@@ -507,8 +499,6 @@ public final class DeltaStore implements Closeable {
     return Math.max(0, 1 - (double) manifest.size() / total);
   }
 
-  // ---------------------------------------------------------------- views
-
   /**
    * A consistent, read-only picture of the store as of now: a private copy of the map, the logical
    * size, and the spill file to read from (the open group is sealed first, so every location in the
@@ -599,8 +589,6 @@ public final class DeltaStore implements Closeable {
       }
     }
   }
-
-  // ---------------------------------------------------------------- information
 
   /** Counters for statistics, in a stable order. */
   public Map<String, Object> stats() {

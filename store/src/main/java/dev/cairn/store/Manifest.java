@@ -194,8 +194,6 @@ public final class Manifest implements Closeable {
     this.recovery = recovery;
   }
 
-  // ---------------------------------------------------------------- creating and opening
-
   /**
    * Creates an empty manifest (generation 0) in {@code dir} with the given initial attributes. The
    * snapshot's rename is the commit point: a crash before it leaves no manifest.
@@ -339,8 +337,6 @@ public final class Manifest implements Closeable {
     }
   }
 
-  // ---------------------------------------------------------------- the snapshot file
-
   /**
    * Reads and checks a snapshot into {@code map} and {@code attributes}; returns its generation.
    */
@@ -477,8 +473,6 @@ public final class Manifest implements Closeable {
     buf.clear();
     return n;
   }
-
-  // ---------------------------------------------------------------- the log file
 
   private static FileChannel createLog(Path file, long generation) throws IOException {
     FileChannel ch =
@@ -632,8 +626,6 @@ public final class Manifest implements Closeable {
     }
   }
 
-  // ---------------------------------------------------------------- the map
-
   /** The value of {@code key}, or {@code absent}. */
   public synchronized long get(long key, long absent) {
     return map.get(key, absent);
@@ -753,8 +745,6 @@ public final class Manifest implements Closeable {
       throw new IllegalStateException("manifest in " + dir + " is open read-only");
     }
   }
-
-  // ---------------------------------------------------------------- syncing
 
   /**
    * The entries buffered up to one moment, framed as log records, and, for a compaction, the whole
@@ -956,8 +946,6 @@ public final class Manifest implements Closeable {
     }
   }
 
-  // ---------------------------------------------------------------- information
-
   /** What opening found: records replayed and torn bytes discarded from the log's tail. */
   public Recovery recovery() {
     return recovery;
@@ -1007,8 +995,6 @@ public final class Manifest implements Closeable {
       }
     }
   }
-
-  // ---------------------------------------------------------------- helpers
 
   private static ByteBuffer newBuffer(int capacity) {
     return ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
