@@ -154,10 +154,14 @@ public final class CairnFs extends FuseStubFS {
     return initialized;
   }
 
-  /** Runs libfuse's {@code fuse_main_real} with {@code argv} until the filesystem is unmounted. */
-  int runFuseMain(String[] argv) {
-    return libFuse.fuse_main_real(
-        argv.length, argv, fuseOperations, Struct.size(fuseOperations), null);
+  /**
+   * Mounts with libfuse's {@code argv} and serves requests on {@code threads} threads until the
+   * filesystem is unmounted (see {@link FuseLoop}). Returns 0 after a clean unmount.
+   */
+  int runFuse(String[] argv, int threads, int maxPages) throws InterruptedException {
+    return new FuseLoop(
+            Struct.getMemory(fuseOperations), Struct.size(fuseOperations), argv, threads, maxPages)
+        .run();
   }
 
   @Override

@@ -14,8 +14,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one mount of a {@link CairnFs}: libfuse's {@code fuse_main_real} (multithreaded loop, in the
- * foreground) on its own thread, until the file system is unmounted.
+ * Runs one mount of a {@link CairnFs}: libfuse's request loop on a fixed set of Java threads
+ * ({@link FuseLoop}, in the foreground), with requests of up to 1 MiB ({@link InitReplyPatch}) and
+ * a wide kernel read-ahead window ({@link ReadAhead}), until the file system is unmounted.
+ *
+ * <p>Tuning switches, chosen by measurement ({@code scripts/bench/read.sh}): system properties
+ * {@code cairn.fuse.threads} (default 2), {@code cairn.fuse.maxPages} (4 KiB pages per request,
+ * 32–256, default 256) and {@code cairn.fuse.readAheadKib} (default 4096).
  *
  * <p>jnr-fuse's own {@code mount()} is not used: in non-blocking mode it reports success after 2 s
  * whether or not the mount worked, and in both modes it registers a shutdown hook that runs a lazy
@@ -31,6 +36,9 @@ public final class FuseSession {
   private final CairnFs fs;
   private final Path mountPoint;
   private final String[] argv;
+  private final int threads;
+  private final int maxPages;
+  private final int readAheadKib;
   private final CompletableFuture<Integer> result = new CompletableFuture<>();
   private Thread loop;
 
@@ -43,12 +51,10 @@ public final class FuseSession {
   public FuseSession(CairnFs fs, Path mountPoint, String options, boolean debug) {
     this.fs = fs;
     this.mountPoint = mountPoint;
-    // -s: libfuse's single-threaded loop. Its multithreaded loop creates and destroys worker
-    // threads as load changes, and every new native thread has to be attached to the JVM; measured
-    // here the single loop read 1.0 GB/s sequentially (multithreaded: 0.5-1.1, slow until warm)
-    // and served 20k random 4 KiB reads/s to 4 fio jobs (multithreaded: 16k). Requests are short:
-    // a block decompresses in tens of microseconds.
-    List<String> a = new ArrayList<>(List.of("cairn", "-f", "-s"));
+    this.threads = Integer.getInteger("cairn.fuse.threads", 2);
+    this.maxPages = Integer.getInteger("cairn.fuse.maxPages", 256);
+    this.readAheadKib = Integer.getInteger("cairn.fuse.readAheadKib", 4096);
+    List<String> a = new ArrayList<>(List.of("cairn", "-f"));
     if (debug) {
       a.add("-d");
     }
@@ -72,7 +78,8 @@ public final class FuseSession {
         new Thread(
             () -> {
               try {
-                result.complete(fs.runFuseMain(argv));
+                result.complete(
+                    fs.runFuse(argv, threads, Integer.getInteger("cairn.fuse.maxPages", 256)));
               } catch (Throwable t) {
                 result.completeExceptionally(t);
               }
@@ -102,6 +109,7 @@ public final class FuseSession {
       if (fs.initialized().await(10, TimeUnit.MILLISECONDS)) {
         Optional<MountTable.Entry> e = MountTable.find(mountPoint);
         if (e.isPresent() && e.get().isFuse()) {
+          ReadAhead.set(mountPoint, readAheadKib);
           return;
         }
       }

@@ -17,12 +17,13 @@
  *       the serving process: the same jar, detached ({@code setsid}, stdin from /dev/null, output
  *       to the log, working directory /).
  *   <li>The serving process repeats the checks, opens the snapshot while another thread loads
- *       libfuse, and runs {@code fuse_main_real} on its own thread ({@link
- *       dev.cairn.fuse.FuseSession}). Ready means: the {@code init} callback ran and {@code
- *       /proc/self/mountinfo} shows the mount. Then it writes the state file ({@link
- *       dev.cairn.fuse.MountState}) and the ready file; {@code cairn mount} prints {@code mounted
- *       ... (log: ...)} and exits 0. A failing serving process writes {@code error CODE} instead,
- *       after its one {@code cairn: ...} line in the log, which {@code cairn mount} repeats.
+ *       libfuse, and runs libfuse's request loop on two threads of its own ({@link
+ *       dev.cairn.fuse.FuseSession}, {@link dev.cairn.fuse.FuseLoop}). Ready means: the {@code
+ *       init} callback ran and {@code /proc/self/mountinfo} shows the mount. Then it writes the
+ *       state file ({@link dev.cairn.fuse.MountState}) and the ready file; {@code cairn mount}
+ *       prints {@code mounted ... (log: ...)} and exits 0. A failing serving process writes {@code
+ *       error CODE} instead, after its one {@code cairn: ...} line in the log, which {@code cairn
+ *       mount} repeats.
  *   <li>{@code cairn umount MNT} runs {@code fusermount -u} (refusing a busy mount), then waits for
  *       the serving process, and the fusermount watchdog, to exit.
  *   <li>SIGTERM / SIGINT: a shutdown hook unmounts (lazily) and waits for the FUSE loop. {@code

@@ -145,6 +145,20 @@ class StreamsMountIT {
     umount(mnt);
   }
 
+  @Test
+  void sequentialReadsArriveInLargeRequestsWithAWideReadAhead() throws Exception {
+    mount(snap, mnt).ok();
+    // FuseLoop + InitReplyPatch: up to 1 MiB per request instead of libfuse 2.9's 128 KiB, and a
+    // read-ahead window that keeps both serving threads busy
+    assertEquals(4096, ReadAhead.get(mnt));
+    long before = settledReads(mnt);
+    assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
+    long requests = settledReads(mnt) - before;
+    // 9 MiB: 73 requests at 128 KiB; about 10 at 1 MiB (a few more where read-ahead splits)
+    assertTrue(requests >= 9 && requests <= 24, requests + " read requests for 9 MiB");
+    umount(mnt);
+  }
+
   /** The mount's read counter once it has stopped moving (readahead requests can trail a read). */
   private static long settledReads(Path mnt) throws Exception {
     long previous = -1;

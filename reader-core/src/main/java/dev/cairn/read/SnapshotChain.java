@@ -5,6 +5,7 @@ import dev.cairn.format.Header;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.SnapshotId;
+import dev.cairn.store.ByteSource;
 import dev.cairn.store.FileByteSource;
 import java.io.Closeable;
 import java.io.IOException;
@@ -48,7 +49,7 @@ public final class SnapshotChain implements Closeable {
     try {
       Snapshot parent = null;
       for (int i = paths.size() - 1; i >= 0; i--) {
-        parent = Snapshot.open(FileByteSource.open(paths.get(i)), parent, cache, stats);
+        parent = Snapshot.open(ByteSource.openLocal(paths.get(i)), parent, cache, stats);
         opened.add(parent);
       }
     } catch (IOException | RuntimeException e) {

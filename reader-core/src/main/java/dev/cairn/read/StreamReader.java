@@ -236,13 +236,18 @@ public final class StreamReader {
     int stored = page.storedLength(i);
     Scratch s = snapshot.takeScratch();
     try {
-      ByteBuffer in = s.stored.clear().limit(stored);
+      ByteBuffer in;
       try {
-        snapshot.source().readFully(page.offset(i), in);
+        // In place when the source can (a memory map): no copy of the stored bytes.
+        in = snapshot.source().view(page.offset(i), stored);
+        if (in == null) {
+          in = s.stored.clear().limit(stored);
+          snapshot.source().readFully(page.offset(i), in);
+          in.flip();
+        }
       } catch (EOFException e) {
         throw corrupt(block, "stored bytes lie past the end of the file", e);
       }
-      in.flip();
       stats.storedBytesFetched.add(stored);
       if (Crc32c.ofRemaining(in) != page.storedCrc(i)) {
         throw corrupt(block, "checksum mismatch in stored bytes (CRC32C)", null);

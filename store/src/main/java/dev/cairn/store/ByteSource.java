@@ -3,6 +3,7 @@ package dev.cairn.store;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 
 /**
  * A read-only, positional source of bytes: a local file, a memory map, an HTTP object or an S3
@@ -18,6 +19,18 @@ import java.nio.ByteBuffer;
  */
 public interface ByteSource extends Closeable {
 
+  /**
+   * Opens a local file the fastest way this platform allows: memory-mapped ({@link
+   * MappedByteSource}), or with positional reads ({@link FileByteSource}) on a 32-bit JVM or when
+   * the system property {@code cairn.mmap} is {@code false}.
+   */
+  static ByteSource openLocal(Path path) throws IOException {
+    boolean mmap =
+        !"false".equals(System.getProperty("cairn.mmap"))
+            && !"32".equals(System.getProperty("sun.arch.data.model"));
+    return mmap ? MappedByteSource.open(path) : FileByteSource.open(path);
+  }
+
   /** The number of bytes in this source, fixed for its lifetime. */
   long size() throws IOException;
 
@@ -31,6 +44,20 @@ public interface ByteSource extends Closeable {
    * @throws IOException if the underlying storage fails or the source is closed
    */
   void readFully(long position, ByteBuffer dst) throws IOException;
+
+  /**
+   * A read-only view of the {@code length} bytes at {@code position} without copying them, or null
+   * if this source cannot offer one for that range (the caller then uses {@link #readFully}). The
+   * view stays valid after {@link #close()}. A source that offers views checks the range like
+   * {@link #readFully}.
+   *
+   * @throws java.io.EOFException if the range extends past {@link #size()}
+   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws IOException if the source is closed
+   */
+  default ByteBuffer view(long position, int length) throws IOException {
+    return null;
+  }
 
   /**
    * A short human-readable name of where the bytes come from (a path or a URL), used in error

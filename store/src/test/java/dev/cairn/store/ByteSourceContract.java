@@ -145,6 +145,40 @@ public abstract class ByteSourceContract {
   }
 
   @Test
+  void viewsWhenOfferedHoldExactlyTheRange() throws IOException {
+    byte[] content = randomBytes(200_000, 10);
+    try (ByteSource s = open(content)) {
+      Random r = new Random(11);
+      for (int i = 0; i < 200; i++) {
+        int pos = r.nextInt(content.length);
+        int len = r.nextInt(content.length - pos + 1);
+        ByteBuffer v = s.view(pos, len);
+        if (v == null) {
+          continue;
+        }
+        assertEquals(len, v.remaining());
+        byte[] got = new byte[len];
+        v.get(got);
+        assertArrayEquals(Arrays.copyOfRange(content, pos, pos + len), got);
+      }
+      if (s.view(0, 1) != null) {
+        assertThrows(java.io.EOFException.class, () -> s.view(content.length - 1, 2));
+        assertThrows(IllegalArgumentException.class, () -> s.view(-1, 1));
+      }
+    }
+  }
+
+  @Test
+  void viewAfterCloseFailsIfViewsAreOffered() throws IOException {
+    ByteSource s = open(randomBytes(100, 12));
+    boolean offersViews = s.view(0, 10) != null;
+    s.close();
+    if (offersViews) {
+      assertThrows(IOException.class, () -> s.view(0, 10));
+    }
+  }
+
+  @Test
   void describeNamesTheSource() throws IOException {
     try (ByteSource s = open(randomBytes(1, 9))) {
       assertEquals(false, s.describe().isBlank());
