@@ -140,7 +140,8 @@ final class FuseLoop {
     }
     Pointer se = lib.fuse_get_session(fuse);
     Pointer ch = lib.fuse_session_next_chan(se, null);
-    long bufSize = lib.fuse_chan_bufsize(ch);
+    // room for the largest write the kernel may send (max_write plus the request headers)
+    long bufSize = Math.max(lib.fuse_chan_bufsize(ch), (long) maxPages * 4096 + 8192);
     InitReplyPatch patch =
         maxPages > DEFAULT_MAX_PAGES ? InitReplyPatch.install(lib, ch, maxPages) : null;
     List<Thread> workers = new ArrayList<>();

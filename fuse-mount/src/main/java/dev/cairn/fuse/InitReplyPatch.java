@@ -8,7 +8,7 @@ import jnr.ffi.annotations.Delegate;
 import jnr.ffi.types.size_t;
 
 /**
- * Lets the kernel send read requests larger than libfuse 2.9's 128 KiB.
+ * Lets the kernel send read and write requests larger than libfuse 2.9's 128 KiB.
  *
  * <p>Since Linux 4.20 a FUSE server may raise the request size limit from 32 pages to up to 256 (1
  * MiB) by setting {@code FUSE_MAX_PAGES} and {@code max_pages} in its {@code INIT} reply. libfuse
@@ -17,8 +17,10 @@ import jnr.ffi.types.size_t;
  * send} function for a Java one during the {@code INIT} exchange — the first reply of a session,
  * sent before the kernel lets any other request through — widens that reply to the current 64-byte
  * layout with the two fields set, writes it to the device itself, and puts libfuse's {@code send}
- * back. Writes stay at libfuse's 128 KiB ({@code max_write} is unchanged), so its receive buffer
- * still fits every request; only reads, answered from a buffer libfuse allocates per request, grow.
+ * back. It also raises {@code max_write} to the same size, so a writer's 1 MiB {@code write()}
+ * crosses to the server once instead of eight times (the kernel sends a writer's requests one after
+ * another); {@link FuseLoop} receives into buffers large enough for that. Read replies come from a
+ * buffer libfuse allocates per request, so they need nothing more.
  *
  * <p>Layouts (Linux x86-64). {@code struct fuse_chan} (libfuse 2.9, private): receive at 0, send at
  * 8, destroy at 16. The reply is an {@code iovec[2]} (16 bytes each: base, length): {@code
@@ -38,6 +40,8 @@ final class InitReplyPatch {
   private static final int OUT_HEADER = 16;
   private static final int MAX_PAGES_OFFSET = 28;
   private static final int FLAGS_OFFSET = 12;
+  private static final int MAX_WRITE_OFFSET = 20;
+  private static final int PAGE = 4096;
   private static final int FUSE_MAX_PAGES = 1 << 22;
 
   /** The {@code send} member of libfuse 2.9's {@code struct fuse_chan_ops}. */
@@ -105,6 +109,7 @@ final class InitReplyPatch {
       init.put(0, tmp, 0, LIBFUSE_INIT_OUT);
       init.putInt(FLAGS_OFFSET, init.getInt(FLAGS_OFFSET) | FUSE_MAX_PAGES);
       init.putShort(MAX_PAGES_OFFSET, (short) maxPages);
+      init.putInt(MAX_WRITE_OFFSET, maxPages * PAGE);
       out = Memory.allocateDirect(runtime, 4L * addr, true);
       out.putPointer(0, header);
       out.putLong(addr, OUT_HEADER);

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.zip.CRC32C;
 
 /**
  * The spill file of a writable layer: an append-only file of changed chunks. Chunks (a fixed size,
@@ -92,6 +93,8 @@ public final class DeltaAllocator implements Closeable {
   private static final int RECORD_MAGIC = 0x52505343; // "CSPR" read little-endian
   private static final int CACHE_SLOTS = 64;
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
+  private static final int FAILURES_BEFORE_SKIPPING = 4;
+  private static final int GROUPS_SKIPPED = 60;
 
   /** What {@link #open} found past {@code scanFrom}. */
   public record Recovery(long recordsScanned, long slotsScanned, long bytesDiscarded) {}
@@ -125,7 +128,12 @@ public final class DeltaAllocator implements Closeable {
   private final long[] groupIds;
   private int groupCount;
   private final ByteBuffer out;
+  private final ByteBuffer head;
   private boolean broken;
+  // Incompressible data (media, encrypted or already compressed files) fails every compression
+  // attempt; after a few failures in a row the next groups are stored raw without trying.
+  private int failedInARow;
+  private int skipCompression;
 
   private volatile long end;
   private volatile long forcedEnd;
@@ -157,7 +165,9 @@ public final class DeltaAllocator implements Closeable {
     this.maxRecordLength = maxRecordLength(compressor, chunkSize, groupChunks);
     this.group = readOnly ? null : ByteBuffer.allocate(chunkSize * groupChunks);
     this.groupIds = new long[groupChunks];
-    this.out = readOnly ? null : newBuffer(maxRecordLength);
+    // direct: FileChannel writes from heap buffers go through a temporary direct copy
+    this.out = readOnly ? null : newDirectBuffer(maxRecordLength);
+    this.head = readOnly ? null : newDirectBuffer(RECORD_HEAD + 8 * groupChunks);
   }
 
   private static int maxRecordLength(ChunkCompressor c, int chunkSize, int groupChunks) {
@@ -428,6 +438,134 @@ public final class DeltaAllocator implements Closeable {
   }
 
   /**
+   * Adds {@code src}'s remaining bytes, a whole number {@code n} of chunks, as chunks {@code
+   * firstId} .. {@code firstId + n - 1}, and stores their locations in {@code locations[0 .. n)}.
+   * Its position is not changed. The same as {@code n} calls of {@link #write}, but whole groups
+   * that start with an empty open group are sealed straight from {@code src}: no copy into the
+   * group, and incompressible data goes to the file with one gathering write, header and payload.
+   * Such groups are not kept in the decoded-record cache (large sequential writes are seldom read
+   * back at once, unlike a filesystem's small metadata writes).
+   */
+  public synchronized void writeRun(long firstId, ByteBuffer src, long[] locations)
+      throws IOException {
+    checkWritable();
+    if (src.remaining() % chunkSize != 0) {
+      throw new IllegalArgumentException(
+          "run of " + src.remaining() + " bytes is not a whole number of chunks");
+    }
+    int n = src.remaining() / chunkSize;
+    if (locations.length < n) {
+      throw new IllegalArgumentException("room for " + locations.length + " of " + n + " chunks");
+    }
+    int base = src.position();
+    int i = 0;
+    while (i < n) {
+      int at = base + i * chunkSize;
+      if (groupCount == 0 && n - i >= groupChunks) {
+        long recordOffset = end;
+        sealDirect(firstId + i, src.slice(at, groupChunks * chunkSize));
+        for (int k = 0; k < groupChunks; k++) {
+          locations[i + k] = location(recordOffset, k);
+        }
+        i += groupChunks;
+      } else {
+        locations[i] = write(firstId + i, src.slice(at, chunkSize));
+        i++;
+      }
+    }
+  }
+
+  /** Appends one full group of consecutive chunks starting at {@code firstId}, read from raw. */
+  private void sealDirect(long firstId, ByteBuffer raw) throws IOException {
+    int n = groupChunks;
+    int rawLength = raw.remaining();
+    head.clear();
+    head.putInt(RECORD_MAGIC).putInt(0).putInt(0).putShort((short) n).put(RAW).put((byte) 0);
+    for (int k = 0; k < n; k++) {
+      head.putLong(firstId + k);
+    }
+    int headLength = head.position();
+    out.clear().position(headLength);
+    int c = tryCompress(raw, out);
+    long at = end;
+    int len;
+    if (c >= 0) {
+      out.put(0, head, 0, headLength);
+      out.put(14, COMPRESSED);
+      len = out.position();
+      out.putInt(4, len);
+      out.putInt(8, Crc.of(out, 0, 8, 12, len));
+      out.flip();
+      append(at, new ByteBuffer[] {out});
+    } else {
+      len = headLength + rawLength;
+      head.putInt(4, len);
+      CRC32C crc = new CRC32C();
+      crc.update(head.duplicate().position(0).limit(8));
+      crc.update(head.duplicate().position(12).limit(headLength));
+      crc.update(raw.duplicate());
+      head.putInt(8, (int) crc.getValue());
+      head.flip();
+      append(at, new ByteBuffer[] {head, raw.duplicate()});
+    }
+    end = at + len;
+    slots += n;
+  }
+
+  /**
+   * Compresses {@code raw} into {@code dst} at its position if that saves space and is worth
+   * trying; returns the compressed length (dst advanced) or -1 (dst's position unchanged).
+   */
+  private int tryCompress(ByteBuffer raw, ByteBuffer dst) {
+    if (skipCompression > 0) {
+      skipCompression--;
+      return -1;
+    }
+    int start = dst.position();
+    int c = compressor.compress(raw.duplicate(), dst);
+    if (c < 0 || c >= raw.remaining()) {
+      dst.position(start);
+      if (++failedInARow >= FAILURES_BEFORE_SKIPPING) {
+        failedInARow = 0;
+        skipCompression = GROUPS_SKIPPED;
+      }
+      return -1;
+    }
+    failedInARow = 0;
+    return c;
+  }
+
+  /** Writes {@code bufs} back to back at {@code at}; on failure leaves nothing past {@code at}. */
+  private void append(long at, ByteBuffer[] bufs) throws IOException {
+    try {
+      if (bufs.length == 1) {
+        Manifest.writeFully(channel, bufs[0], at);
+      } else {
+        // FileChannel has no positional gathering write; writes are serialised on this object
+        // and every read is positional, so moving the channel's position is safe here.
+        channel.position(at);
+        long want = 0;
+        for (ByteBuffer b : bufs) {
+          want += b.remaining();
+        }
+        long done = 0;
+        while (done < want) {
+          done += channel.write(bufs);
+        }
+      }
+    } catch (IOException e) {
+      // A partial record must not stay where the next one goes.
+      try {
+        channel.truncate(at);
+      } catch (IOException t) {
+        broken = true;
+        e.addSuppressed(t);
+      }
+      throw e;
+    }
+  }
+
+  /**
    * Appends the open group (if it holds anything) as a record, without forcing it, and returns the
    * end of the file, which is where the next group will go.
    */
@@ -447,11 +585,8 @@ public final class DeltaAllocator implements Closeable {
     for (int i = 0; i < n; i++) {
       out.putLong(groupIds[i]);
     }
-    int payload = out.position();
     ByteBuffer raw = group.duplicate().position(0).limit(rawLength);
-    int c = compressor.compress(raw, out);
-    if (c < 0 || c >= rawLength) {
-      out.position(payload);
+    if (tryCompress(raw, out) < 0) {
       out.put(raw);
     } else {
       out.put(14, COMPRESSED);
@@ -461,18 +596,8 @@ public final class DeltaAllocator implements Closeable {
     out.putInt(8, Crc.of(out, 0, 8, 12, len));
     out.flip();
     long at = end;
-    try {
-      Manifest.writeFully(channel, out, at);
-    } catch (IOException e) {
-      // A partial record must not stay where the next one goes; the group stays open for a retry.
-      try {
-        channel.truncate(at);
-      } catch (IOException t) {
-        broken = true;
-        e.addSuppressed(t);
-      }
-      throw e;
-    }
+    // on failure the group stays open for a retry
+    append(at, new ByteBuffer[] {out});
     // Reads of just-written chunks are common (a filesystem reads back its metadata), so the
     // sealed group goes into the cache as it is, sparing a read and a decompression.
     byte[] data = new byte[rawLength];
@@ -683,5 +808,9 @@ public final class DeltaAllocator implements Closeable {
 
   private static ByteBuffer newBuffer(int capacity) {
     return ByteBuffer.allocate(capacity).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  private static ByteBuffer newDirectBuffer(int capacity) {
+    return ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
   }
 }

@@ -344,6 +344,31 @@ public final class DeltaStore implements Closeable {
     }
   }
 
+  /**
+   * Stores {@code src}'s remaining bytes, a whole number {@code n} of chunks, as chunks {@code
+   * firstChunk} .. {@code firstChunk + n - 1} (its position is not changed): {@link #write} for a
+   * run, with whole groups sealed without copying (see {@link DeltaAllocator#writeRun}). Durable
+   * after the next {@link #fsync()}.
+   */
+  public void writeRun(long firstChunk, ByteBuffer src) throws IOException {
+    if (firstChunk < 0) {
+      throw new IllegalArgumentException("negative chunk " + firstChunk);
+    }
+    long[] locations = new long[src.remaining() / chunkSize()];
+    rw.readLock().lock();
+    try {
+      checkWritable();
+      synchronized (mutex) {
+        allocator.writeRun(firstChunk, src, locations);
+        for (int i = 0; i < locations.length; i++) {
+          manifest.put(firstChunk + i, locations[i]);
+        }
+      }
+    } finally {
+      rw.readLock().unlock();
+    }
+  }
+
   /** Drops chunk {@code chunk}, so it reads as absent. Durable after the next {@link #fsync()}. */
   public void remove(long chunk) throws IOException {
     rw.readLock().lock();

@@ -85,6 +85,73 @@ class DeltaAllocatorTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void runsReadBackLikeChunkByChunkWritesAroundAPartlyFilledGroup(boolean deflate)
+      throws IOException {
+    Path file = dir.resolve("spill.0");
+    Map<Long, Long> where = new HashMap<>();
+    Map<Long, byte[]> content = new HashMap<>();
+    try (DeltaAllocator a = DeltaAllocator.create(file, CHUNK, 16, 0, compressor(deflate))) {
+      for (long id = 1000; id < 1005; id++) { // leaves the open group partly filled
+        content.put(id, Chunks.make(CHUNK, id));
+        where.put(id, a.write(id, Chunks.wrap(content.get(id))));
+      }
+      int n = 100;
+      ByteBuffer run = ByteBuffer.allocateDirect(n * CHUNK);
+      for (long i = 0; i < n; i++) {
+        content.put(i, Chunks.make(CHUNK, 7 * i)); // random and text-like groups mixed
+        run.put(content.get(i));
+      }
+      run.flip().position(0);
+      long[] locations = new long[n];
+      a.writeRun(0, run, locations);
+      assertEquals(0, run.position(), "the run's position is not moved");
+      for (int i = 0; i < n; i++) {
+        where.put((long) i, locations[i]);
+        assertArrayEquals(content.get((long) i), Chunks.read(a, locations[i], i), "chunk " + i);
+      }
+      content.put(2000L, Chunks.make(CHUNK, 2000));
+      where.put(2000L, a.write(2000, Chunks.wrap(content.get(2000L))));
+      a.flush();
+      assertEquals(Files.size(file), a.forcedEnd());
+    }
+    try (DeltaAllocator a =
+        DeltaAllocator.open(file, compressor(deflate), DeltaAllocator.HEADER_LENGTH, false)) {
+      assertEquals(106, a.recovery().slotsScanned());
+      assertEquals(0, a.recovery().bytesDiscarded());
+      for (Map.Entry<Long, Long> e : where.entrySet()) {
+        assertArrayEquals(
+            content.get(e.getKey()), Chunks.read(a, e.getValue(), e.getKey()), "" + e.getKey());
+      }
+    }
+  }
+
+  @Test
+  void afterIncompressibleGroupsCompressionIsSkippedForAWhileThenTriedAgain() throws IOException {
+    Path file = dir.resolve("spill.0");
+    try (DeltaAllocator a = DeltaAllocator.create(file, CHUNK, 16, 0, DeflateCompressor.INSTANCE)) {
+      long id = 0;
+      for (int g = 0; g < 4; g++) { // random: four failed attempts in a row
+        for (int k = 0; k < 16; k++, id++) {
+          a.write(id, Chunks.wrap(Chunks.make(CHUNK, 3 * id)));
+        }
+      }
+      long rawGroup = DeltaAllocator.RECORD_HEAD + 16 * 8 + 16 * CHUNK;
+      long[] growth = new long[61];
+      for (int g = 0; g < 61; g++) { // text-like: stored raw while skipping, then compressed
+        long before = a.seal();
+        for (int k = 0; k < 16; k++, id++) {
+          a.write(id, Chunks.wrap(Chunks.make(CHUNK, 1 + 3 * id)));
+        }
+        growth[g] = a.seal() - before;
+      }
+      assertEquals(rawGroup, growth[0], "first group after the failures is stored without trying");
+      assertEquals(rawGroup, growth[59]);
+      assertTrue(growth[60] < rawGroup / 4, "compression is tried again: " + growth[60]);
+    }
+  }
+
   @Test
   void compressibleGroupsAreStoredCompressedAndRandomOnesRaw() throws IOException {
     Path text = dir.resolve("text");
