@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -33,14 +32,14 @@ public final class AtomicOutputFile implements Closeable {
   private final Path temp;
   private final FileChannel channel;
   private final WritableByteChannel writer = new FlushingWriter();
-  private CompletableFuture<Void> flush = CompletableFuture.completedFuture(null);
-  private long unflushed;
+  private final WriteBehind writeBehind;
   private boolean committed;
 
   private AtomicOutputFile(Path target, Path temp, FileChannel channel) {
     this.target = target;
     this.temp = temp;
     this.channel = channel;
+    this.writeBehind = new WriteBehind(channel, FLUSH_EVERY);
   }
 
   /** Creates the temporary file next to {@code target}; {@code target} itself is not touched. */
@@ -70,7 +69,7 @@ public final class AtomicOutputFile implements Closeable {
 
   /** Makes the written bytes durable and visible under the target name. */
   public void commit() throws IOException {
-    flush.join();
+    writeBehind.awaitAndCheck();
     channel.force(true);
     channel.close();
     try {
@@ -87,19 +86,7 @@ public final class AtomicOutputFile implements Closeable {
     @Override
     public int write(ByteBuffer src) throws IOException {
       int n = channel.write(src);
-      unflushed += n;
-      if (unflushed >= FLUSH_EVERY && flush.isDone()) {
-        unflushed = 0;
-        flush =
-            CompletableFuture.runAsync(
-                () -> {
-                  try {
-                    channel.force(false);
-                  } catch (IOException e) {
-                    // commit() forces again and reports the error where it matters.
-                  }
-                });
-      }
+      writeBehind.appended(n);
       return n;
     }
 
@@ -115,7 +102,11 @@ public final class AtomicOutputFile implements Closeable {
   @Override
   public void close() throws IOException {
     if (!committed) {
-      flush.join();
+      try {
+        writeBehind.awaitAndCheck();
+      } catch (IOException e) {
+        // the file is deleted anyway
+      }
       try {
         channel.close();
       } finally {

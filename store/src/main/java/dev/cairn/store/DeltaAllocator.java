@@ -60,12 +60,13 @@ import java.util.zip.CRC32C;
  * <h2>Durability and recovery</h2>
  *
  * {@link #seal()} appends without forcing; {@link #force()} (fdatasync) makes everything appended
- * so far durable; {@link #flush()} does both. Records past what the owner's manifest knows to be
- * durable are simply unreferenced. On {@link #open}, records from {@code scanFrom} on are checked
- * one by one, and the file is truncated at the first one that is torn (runs past the end, bad
- * magic, length or checksum): a crash while appending leaves at most such a tail, and since nothing
- * durable refers past {@code scanFrom} (the owner passes the durable end it recorded), cutting
- * there never loses referenced data.
+ * so far durable (write-back starts in the background every 32 MiB appended, see {@link
+ * WriteBehind}, so that a force after a large write has little left to do); {@link #flush()} does
+ * both. Records past what the owner's manifest knows to be durable are simply unreferenced. On
+ * {@link #open}, records from {@code scanFrom} on are checked one by one, and the file is truncated
+ * at the first one that is torn (runs past the end, bad magic, length or checksum): a crash while
+ * appending leaves at most such a tail, and since nothing durable refers past {@code scanFrom} (the
+ * owner passes the durable end it recorded), cutting there never loses referenced data.
  *
  * <p>Space of overwritten chunks is not reused in place; {@link DeltaStore#compact()} copies the
  * live chunks into a new spill file (see there for the switch-over protocol).
@@ -94,6 +95,7 @@ public final class DeltaAllocator implements Closeable {
   private static final int CACHE_SLOTS = 64;
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
   private static final int FAILURES_BEFORE_SKIPPING = 4;
+  private static final long WRITE_BEHIND_BYTES = 32L << 20;
   private static final int GROUPS_SKIPPED = 60;
 
   /** What {@link #open} found past {@code scanFrom}. */
@@ -122,6 +124,7 @@ public final class DeltaAllocator implements Closeable {
   private final int maxRecordLength;
   private final Recovery recovery;
   private final AtomicReferenceArray<Decoded> cache = new AtomicReferenceArray<>(CACHE_SLOTS);
+  private final WriteBehind writeBehind;
 
   // Guarded by this.
   private final ByteBuffer group;
@@ -162,6 +165,7 @@ public final class DeltaAllocator implements Closeable {
     this.forcedEnd = end;
     this.slots = slots;
     this.recovery = recovery;
+    this.writeBehind = new WriteBehind(channel, WRITE_BEHIND_BYTES);
     this.maxRecordLength = maxRecordLength(compressor, chunkSize, groupChunks);
     this.group = readOnly ? null : ByteBuffer.allocate(chunkSize * groupChunks);
     this.groupIds = new long[groupChunks];
@@ -537,6 +541,10 @@ public final class DeltaAllocator implements Closeable {
 
   /** Writes {@code bufs} back to back at {@code at}; on failure leaves nothing past {@code at}. */
   private void append(long at, ByteBuffer[] bufs) throws IOException {
+    long length = 0;
+    for (ByteBuffer b : bufs) {
+      length += b.remaining();
+    }
     try {
       if (bufs.length == 1) {
         Manifest.writeFully(channel, bufs[0], at);
@@ -544,12 +552,8 @@ public final class DeltaAllocator implements Closeable {
         // FileChannel has no positional gathering write; writes are serialised on this object
         // and every read is positional, so moving the channel's position is safe here.
         channel.position(at);
-        long want = 0;
-        for (ByteBuffer b : bufs) {
-          want += b.remaining();
-        }
         long done = 0;
-        while (done < want) {
+        while (done < length) {
           done += channel.write(bufs);
         }
       }
@@ -563,6 +567,7 @@ public final class DeltaAllocator implements Closeable {
       }
       throw e;
     }
+    writeBehind.appended(length);
   }
 
   /**
@@ -614,6 +619,7 @@ public final class DeltaAllocator implements Closeable {
     if (forcedEnd >= e) {
       return;
     }
+    writeBehind.awaitAndCheck();
     channel.force(false);
     synchronized (this) {
       forcedEnd = Math.max(forcedEnd, e);
