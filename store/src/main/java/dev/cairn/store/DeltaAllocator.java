@@ -96,6 +96,7 @@ public final class DeltaAllocator implements Closeable {
   private static final long GOLDEN = 0x9E3779B97F4A7C15L;
   private static final int FAILURES_BEFORE_SKIPPING = 4;
   private static final long WRITE_BEHIND_BYTES = 32L << 20;
+  private static final int MAX_BATCH = 64;
   private static final int GROUPS_SKIPPED = 60;
 
   /** What {@link #open} found past {@code scanFrom}. */
@@ -132,6 +133,7 @@ public final class DeltaAllocator implements Closeable {
   private int groupCount;
   private final ByteBuffer out;
   private final ByteBuffer head;
+  private final ByteBuffer heads;
   private boolean broken;
   // Incompressible data (media, encrypted or already compressed files) fails every compression
   // attempt; after a few failures in a row the next groups are stored raw without trying.
@@ -172,6 +174,7 @@ public final class DeltaAllocator implements Closeable {
     // direct: FileChannel writes from heap buffers go through a temporary direct copy
     this.out = readOnly ? null : newDirectBuffer(maxRecordLength);
     this.head = readOnly ? null : newDirectBuffer(RECORD_HEAD + 8 * groupChunks);
+    this.heads = readOnly ? null : newDirectBuffer(MAX_BATCH * (RECORD_HEAD + 8 * groupChunks));
   }
 
   private static int maxRecordLength(ChunkCompressor c, int chunkSize, int groupChunks) {
@@ -465,7 +468,20 @@ public final class DeltaAllocator implements Closeable {
     int i = 0;
     while (i < n) {
       int at = base + i * chunkSize;
-      if (groupCount == 0 && n - i >= groupChunks) {
+      int whole = (n - i) / groupChunks;
+      if (groupCount == 0 && whole >= 2 && skipCompression > 0) {
+        // incompressible data: several raw records in one gathering write
+        int k = Math.min(Math.min(whole, skipCompression), MAX_BATCH);
+        long first = end;
+        sealRawBatch(firstId + i, src.slice(at, k * groupChunks * chunkSize), k);
+        int recordLength = RECORD_HEAD + 8 * groupChunks + groupChunks * chunkSize;
+        for (int g = 0; g < k; g++) {
+          for (int slot = 0; slot < groupChunks; slot++) {
+            locations[i + g * groupChunks + slot] = location(first + (long) g * recordLength, slot);
+          }
+        }
+        i += k * groupChunks;
+      } else if (groupCount == 0 && n - i >= groupChunks) {
         long recordOffset = end;
         sealDirect(firstId + i, src.slice(at, groupChunks * chunkSize));
         for (int k = 0; k < groupChunks; k++) {
@@ -477,6 +493,38 @@ public final class DeltaAllocator implements Closeable {
         i++;
       }
     }
+  }
+
+  /**
+   * Appends {@code k} full groups of consecutive chunks from {@code firstId} on as raw records,
+   * with one gathering write (the caller has checked that compression is being skipped).
+   */
+  private void sealRawBatch(long firstId, ByteBuffer raw, int k) throws IOException {
+    int headLength = RECORD_HEAD + 8 * groupChunks;
+    int groupBytes = groupChunks * chunkSize;
+    ByteBuffer[] bufs = new ByteBuffer[2 * k];
+    CRC32C crc = new CRC32C();
+    for (int g = 0; g < k; g++) {
+      ByteBuffer h = heads.slice(g * headLength, headLength).order(ByteOrder.LITTLE_ENDIAN);
+      h.putInt(RECORD_MAGIC).putInt(headLength + groupBytes).putInt(0);
+      h.putShort((short) groupChunks).put(RAW).put((byte) 0);
+      for (int c = 0; c < groupChunks; c++) {
+        h.putLong(firstId + (long) g * groupChunks + c);
+      }
+      ByteBuffer payload = raw.slice(g * groupBytes, groupBytes);
+      crc.reset();
+      crc.update(h.duplicate().position(0).limit(8));
+      crc.update(h.duplicate().position(12).limit(headLength));
+      crc.update(payload.duplicate());
+      h.putInt(8, (int) crc.getValue());
+      bufs[2 * g] = h.flip();
+      bufs[2 * g + 1] = payload;
+    }
+    long at = end;
+    append(at, bufs);
+    end = at + (long) k * (headLength + groupBytes);
+    slots += (long) k * groupChunks;
+    skipCompression -= k;
   }
 
   /** Appends one full group of consecutive chunks starting at {@code firstId}, read from raw. */

@@ -128,6 +128,35 @@ class DeltaAllocatorTest {
   }
 
   @Test
+  void longIncompressibleRunsAreWrittenInBatchesAndReadBack() throws IOException {
+    Path file = dir.resolve("spill.0");
+    int n = 16 * 100;
+    ByteBuffer run = ByteBuffer.allocateDirect(n * CHUNK);
+    byte[] bytes = Chunks.make(n * CHUNK, 3); // random
+    run.put(bytes).flip();
+    long[] locations = new long[n];
+    try (DeltaAllocator a = DeltaAllocator.create(file, CHUNK, 16, 0, DeflateCompressor.INSTANCE)) {
+      a.writeRun(5000, run, locations);
+      a.flush();
+      assertEquals(
+          DeltaAllocator.HEADER_LENGTH + 100L * (DeltaAllocator.RECORD_HEAD + 16 * 8 + 16 * CHUNK),
+          Files.size(file),
+          "100 raw records back to back");
+    }
+    try (DeltaAllocator a =
+        DeltaAllocator.open(file, DeflateCompressor.INSTANCE, DeltaAllocator.HEADER_LENGTH, true)) {
+      assertEquals(100, a.recovery().recordsScanned());
+      assertEquals(0, a.recovery().bytesDiscarded());
+      for (int i = 0; i < n; i += 7) {
+        assertArrayEquals(
+            Arrays.copyOfRange(bytes, i * CHUNK, (i + 1) * CHUNK),
+            Chunks.read(a, locations[i], 5000 + i),
+            "chunk " + i);
+      }
+    }
+  }
+
+  @Test
   void afterIncompressibleGroupsCompressionIsSkippedForAWhileThenTriedAgain() throws IOException {
     Path file = dir.resolve("spill.0");
     try (DeltaAllocator a = DeltaAllocator.create(file, CHUNK, 16, 0, DeflateCompressor.INSTANCE)) {
