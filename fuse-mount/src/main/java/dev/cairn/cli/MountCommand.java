@@ -39,6 +39,8 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin GlobalOptions global;
 
+  @Mixin ParentSearch parentSearch;
+
   @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
   String snap;
 
@@ -82,7 +84,8 @@ final class MountCommand implements Callable<Integer> {
                   global.debug,
                   null,
                   null,
-                  overlay == null ? null : Path.of(overlay)))
+                  overlay == null ? null : Path.of(overlay),
+                  parentSearch.dirs()))
           .serve();
     }
     // The serving process repeats these checks (and opens the snapshot fully); doing the cheap

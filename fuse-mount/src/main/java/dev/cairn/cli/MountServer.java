@@ -54,7 +54,8 @@ final class MountServer {
       boolean debug,
       Path readyFile,
       Path logFile,
-      Path overlayDir) {}
+      Path overlayDir,
+      List<Path> parentSearch) {}
 
   private final Config config;
   private final AtomicBoolean cleaned = new AtomicBoolean();
@@ -91,7 +92,7 @@ final class MountServer {
     MountCommand.checkNoOtherServer(config.mountArg(), dirs.stateFile(mnt));
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(config.cacheSize());
-    chain = Snapshots.openChain(snapPath.toString(), cache, stats, List.of());
+    chain = Snapshots.openChain(snapPath.toString(), cache, stats, config.parentSearch());
     snapshot = chain.top();
     boolean ok = false;
     try {

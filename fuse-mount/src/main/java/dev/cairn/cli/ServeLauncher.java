@@ -34,7 +34,13 @@ final class ServeLauncher {
       Path readyFile,
       Path logFile,
       String setsid,
-      Path overlay) {}
+      Path overlay,
+      List<Path> parentSearch) {}
+
+  /** The {@code --parent-search} directories, absolute: the serving process runs in /. */
+  private static List<Path> parentSearch(MountCommand cmd) {
+    return cmd.parentSearch.dirs().stream().map(p -> p.toAbsolutePath().normalize()).toList();
+  }
 
   static int launch(MountCommand cmd, Path snap, Path mnt, Path overlay, RuntimeDir dirs)
       throws Exception {
@@ -59,7 +65,8 @@ final class ServeLauncher {
             ready,
             log,
             setsid(),
-            overlay);
+            overlay,
+            parentSearch(cmd));
     try {
       start(spec);
     } catch (CrashedException e) {
@@ -80,7 +87,8 @@ final class ServeLauncher {
               ready,
               log,
               spec.setsid(),
-              overlay);
+              overlay,
+              spec.parentSearch());
       try {
         start(spec);
       } catch (CrashedException again) {
@@ -266,6 +274,9 @@ final class ServeLauncher {
     c.add(s.classPath());
     c.add(ServeMain.class.getName());
     c.add("--snapshot=" + s.snapshot());
+    for (int i = 0; i < s.parentSearch().size(); i++) {
+      c.add("--parent-search-" + i + "=" + s.parentSearch().get(i));
+    }
     c.add("--mount-point=" + s.mountPoint());
     c.add("--cache-size=" + s.cacheSize());
     c.add("--ready-file=" + s.readyFile());

@@ -71,7 +71,8 @@ public final class ServeMain {
               debug,
               a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
               a.containsKey("log-file") ? Path.of(a.get("log-file")) : null,
-              a.containsKey("overlay") ? Path.of(a.get("overlay")) : null);
+              a.containsKey("overlay") ? Path.of(a.get("overlay")) : null,
+              parentSearch(a));
       return new MountServer(config).serve();
     } catch (Exception | OutOfMemoryError e) {
       System.err.println("cairn: " + ErrorHandler.message(e));
@@ -97,6 +98,15 @@ public final class ServeMain {
     } catch (IOException | RuntimeException e) {
       // the parent sees the process gone and reads the log instead
     }
+  }
+
+  /** {@code --parent-search-0=DIR}, {@code --parent-search-1=DIR}, … in order. */
+  private static List<Path> parentSearch(Map<String, String> a) {
+    List<Path> dirs = new java.util.ArrayList<>();
+    for (int i = 0; a.containsKey("parent-search-" + i); i++) {
+      dirs.add(Path.of(a.get("parent-search-" + i)));
+    }
+    return dirs;
   }
 
   private static String require(Map<String, String> a, String key) throws UsageException {

@@ -26,7 +26,8 @@ class ServeLauncherTest {
         Path.of("/run/x.ready"),
         Path.of("/run/x.log"),
         "/usr/bin/setsid",
-        null);
+        null,
+        List.of(Path.of("/a/parents"), Path.of("/b/more parents")));
   }
 
   @Test
@@ -38,6 +39,8 @@ class ServeLauncherTest {
     assertEquals("/opt/cairn.jar", c.get(cp + 1));
     assertEquals(ServeMain.class.getName(), c.get(cp + 2));
     assertTrue(c.contains("--snapshot=/s/base.cairn"));
+    assertTrue(c.contains("--parent-search-0=/a/parents"), c.toString());
+    assertTrue(c.contains("--parent-search-1=/b/more parents"), c.toString());
     assertTrue(c.contains("--mount-point=/mnt/s"));
     assertTrue(c.contains("--cache-size=" + (512L << 20)));
     assertTrue(c.contains("--ready-file=/run/x.ready"));
@@ -57,6 +60,7 @@ class ServeLauncherTest {
   void jvmSizedFromTheCache() {
     List<String> o = ServeLauncher.jvmOptions(512L << 20, null, false);
     assertTrue(o.contains("-XX:MaxDirectMemorySize=64m"), o.toString());
+    assertTrue(o.contains("-XX:TieredStopAtLevel=1"), o.toString());
     assertTrue(o.contains("-Xmx592m"), o.toString());
     assertFalse(o.contains("-Xshare:auto"));
     assertTrue(o.stream().noneMatch(s -> s.startsWith("-XX:SharedArchiveFile")));

@@ -169,6 +169,10 @@ class OverlayMountIT {
         cairn("mount", moved.resolve("child.cairn").toString(), mnt.toString());
     refused.fails(2, "not found");
     assertTrue(refused.err().contains("a different snapshot"), refused.err());
+    // ... unless --parent-search names a directory holding the right one
+    mount(moved.resolve("child.cairn"), mnt, "--parent-search", base.getParent().toString());
+    assertEquals(childSha, MountSupport.sha256(file), "--parent-search found the original base");
+    umount(mnt);
   }
 
   @Test
