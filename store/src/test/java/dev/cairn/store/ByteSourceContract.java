@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The behaviour every {@link ByteSource} must have. Each implementation's test extends this class
@@ -22,9 +25,16 @@ import org.junit.jupiter.api.Test;
  * memory maps and remote objects.
  */
 public abstract class ByteSourceContract {
+  @TempDir Path contractDir;
+  private int files;
 
   /** Returns a fresh source whose content is exactly {@code content}. */
   protected abstract ByteSource open(byte[] content) throws IOException;
+
+  /** A new local file holding {@code content}, for sources over local files. */
+  protected Path localFile(byte[] content) throws IOException {
+    return Files.write(contractDir.resolve("src" + files++), content);
+  }
 
   protected static byte[] randomBytes(int n, long seed) {
     byte[] b = new byte[n];

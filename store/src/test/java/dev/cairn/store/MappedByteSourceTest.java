@@ -7,20 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class MappedByteSourceTest extends ByteSourceContract {
   @TempDir Path dir;
-  private int counter;
 
   @Override
   protected ByteSource open(byte[] content) throws IOException {
-    Path f = dir.resolve("src" + counter++);
-    Files.write(f, content);
-    return MappedByteSource.open(f);
+    return MappedByteSource.open(localFile(content));
   }
 
   @Test
