@@ -17,8 +17,9 @@ import java.util.List;
  *   <li>{@code fsname=cairn:NAME,subtype=cairn}: {@code mount}/{@code df} show {@code cairn:NAME}
  *       of type {@code fuse.cairn}; that type is how {@code cairn umount} recognises its mounts.
  *   <li>{@code kernel_cache}: stream bytes never change, so the page cache survives close/open.
- *   <li>{@code big_writes}: writes arrive as 128 KiB requests instead of 4 KiB ones (measured
- *       0.6–2.1 GB/s against 137–176 MB/s); harmless when read-only.
+ *   <li>{@code big_writes}: writes arrive as large requests instead of 4 KiB ones (measured at 128
+ *       KiB: 0.6–2.1 GB/s against 137–176 MB/s; {@link InitReplyPatch} then raises the limit to 1
+ *       MiB); harmless when read-only.
  *   <li>{@code allow_other}: only when the mount will accept it — always for root, otherwise only
  *       if {@code /etc/fuse.conf} has {@code user_allow_other} (fusermount refuses the mount
  *       otherwise). Without it nobody but the mounting user, not even root, can open the files,
