@@ -21,14 +21,24 @@ public interface ByteSource extends Closeable {
 
   /**
    * Opens a local file the fastest way this platform allows: memory-mapped ({@link
-   * MappedByteSource}), or with positional reads ({@link FileByteSource}) on a 32-bit JVM or when
-   * the system property {@code cairn.mmap} is {@code false}.
+   * MappedByteSource}), or with positional reads ({@link FileByteSource}) on a 32-bit JVM, where
+   * the file's filesystem cannot map it, or when the system property {@code cairn.mmap} is {@code
+   * false}.
    */
   static ByteSource openLocal(Path path) throws IOException {
     boolean mmap =
         !"false".equals(System.getProperty("cairn.mmap"))
             && !"32".equals(System.getProperty("sun.arch.data.model"));
-    return mmap ? MappedByteSource.open(path) : FileByteSource.open(path);
+    if (mmap) {
+      try {
+        return MappedByteSource.open(path);
+      } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        throw e;
+      } catch (IOException e) {
+        // e.g. ENODEV: a filesystem without mmap support; positional reads work everywhere
+      }
+    }
+    return FileByteSource.open(path);
   }
 
   /** The number of bytes in this source, fixed for its lifetime. */

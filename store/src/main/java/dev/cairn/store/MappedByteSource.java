@@ -38,12 +38,16 @@ public final class MappedByteSource implements ByteSource {
   private final long size;
   private final MappedByteBuffer[] segments;
   private final AtomicLong sinceTrim = new AtomicLong();
+  // Segments viewed since the last trim (racy flags: a missed one is trimmed next time), so that
+  // trimming a mapping of a large file costs a call per segment in use, not per segment.
+  private final boolean[] touched;
   private volatile boolean closed;
 
   private MappedByteSource(Path path, long size, MappedByteBuffer[] segments) {
     this.path = path;
     this.size = size;
     this.segments = segments;
+    this.touched = new boolean[segments.length];
   }
 
   /** Maps {@code path} read-only. The file's size is taken once, at open. */
@@ -92,13 +96,20 @@ public final class MappedByteSource implements ByteSource {
 
   /** Unmaps every page of the mapping from the page tables; the file's pages stay cached. */
   void trim() {
-    for (MappedByteBuffer m : segments) {
-      Madvise.dontNeed(m);
+    for (int i = 0; i < segments.length; i++) {
+      if (touched[i]) {
+        touched[i] = false;
+        Madvise.dontNeed(segments[i]);
+      }
     }
   }
 
   private ByteBuffer slice(long position, int length) {
-    MappedByteBuffer segment = segments[(int) (position >>> SEGMENT_SHIFT)];
+    int i = (int) (position >>> SEGMENT_SHIFT);
+    MappedByteBuffer segment = segments[i];
+    if (!touched[i]) {
+      touched[i] = true;
+    }
     int at = (int) (position & ((1L << SEGMENT_SHIFT) - 1));
     return segment.slice(at, length).asReadOnlyBuffer();
   }

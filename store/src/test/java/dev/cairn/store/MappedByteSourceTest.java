@@ -3,6 +3,7 @@ package dev.cairn.store;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -67,5 +68,22 @@ class MappedByteSourceTest extends ByteSourceContract {
         s.trim();
       }
     }
+  }
+
+  @Test
+  void localFilesAreMappedUnlessSwitchedOff() throws IOException {
+    Path f = localFile(randomBytes(1000, 15));
+    try (ByteSource s = ByteSource.openLocal(f)) {
+      org.junit.jupiter.api.Assertions.assertInstanceOf(MappedByteSource.class, s);
+    }
+    System.setProperty("cairn.mmap", "false");
+    try (ByteSource s = ByteSource.openLocal(f)) {
+      org.junit.jupiter.api.Assertions.assertInstanceOf(FileByteSource.class, s);
+    } finally {
+      System.clearProperty("cairn.mmap");
+    }
+    assertThrows(
+        java.nio.file.NoSuchFileException.class,
+        () -> ByteSource.openLocal(f.resolveSibling("missing")));
   }
 }
