@@ -506,18 +506,9 @@ public final class DeltaAllocator implements Closeable {
     CRC32C crc = new CRC32C();
     for (int g = 0; g < k; g++) {
       ByteBuffer h = heads.slice(g * headLength, headLength).order(ByteOrder.LITTLE_ENDIAN);
-      h.putInt(RECORD_MAGIC).putInt(headLength + groupBytes).putInt(0);
-      h.putShort((short) groupChunks).put(RAW).put((byte) 0);
-      for (int c = 0; c < groupChunks; c++) {
-        h.putLong(firstId + (long) g * groupChunks + c);
-      }
       ByteBuffer payload = raw.slice(g * groupBytes, groupBytes);
-      crc.reset();
-      crc.update(h.duplicate().position(0).limit(8));
-      crc.update(h.duplicate().position(12).limit(headLength));
-      crc.update(payload.duplicate());
-      h.putInt(8, (int) crc.getValue());
-      bufs[2 * g] = h.flip();
+      bufs[2 * g] =
+          finishRaw(recordHead(h, firstId + (long) g * groupChunks, groupChunks), payload, crc);
       bufs[2 * g + 1] = payload;
     }
     long at = end;
@@ -530,19 +521,13 @@ public final class DeltaAllocator implements Closeable {
   /** Appends one full group of consecutive chunks starting at {@code firstId}, read from raw. */
   private void sealDirect(long firstId, ByteBuffer raw) throws IOException {
     int n = groupChunks;
-    int rawLength = raw.remaining();
-    head.clear();
-    head.putInt(RECORD_MAGIC).putInt(0).putInt(0).putShort((short) n).put(RAW).put((byte) 0);
-    for (int k = 0; k < n; k++) {
-      head.putLong(firstId + k);
-    }
-    int headLength = head.position();
+    int headLength = RECORD_HEAD + 8 * n;
     out.clear().position(headLength);
     int c = tryCompress(raw, out);
     long at = end;
     int len;
     if (c >= 0) {
-      out.put(0, head, 0, headLength);
+      out.put(0, recordHead(head.clear(), firstId, n), 0, headLength);
       out.put(14, COMPRESSED);
       len = out.position();
       out.putInt(4, len);
@@ -550,18 +535,42 @@ public final class DeltaAllocator implements Closeable {
       out.flip();
       append(at, new ByteBuffer[] {out});
     } else {
-      len = headLength + rawLength;
-      head.putInt(4, len);
-      CRC32C crc = new CRC32C();
-      crc.update(head.duplicate().position(0).limit(8));
-      crc.update(head.duplicate().position(12).limit(headLength));
-      crc.update(raw.duplicate());
-      head.putInt(8, (int) crc.getValue());
-      head.flip();
-      append(at, new ByteBuffer[] {head, raw.duplicate()});
+      len = headLength + raw.remaining();
+      append(
+          at,
+          new ByteBuffer[] {
+            finishRaw(recordHead(head.clear(), firstId, n), raw, new CRC32C()), raw
+          });
     }
     end = at + len;
     slots += n;
+  }
+
+  /**
+   * Writes into {@code h} (from 0) the head of a raw record of the {@code n} consecutive chunks
+   * from {@code firstId} on, length and CRC left zero; {@code h} is left positioned after it.
+   */
+  private static ByteBuffer recordHead(ByteBuffer h, long firstId, int n) {
+    h.putInt(RECORD_MAGIC).putInt(0).putInt(0).putShort((short) n).put(RAW).put((byte) 0);
+    for (int k = 0; k < n; k++) {
+      h.putLong(firstId + k);
+    }
+    return h;
+  }
+
+  /**
+   * Completes the raw record head {@code h} (positioned after it) for {@code payload}: its length
+   * and its CRC over head and payload. Returns {@code h} flipped.
+   */
+  private static ByteBuffer finishRaw(ByteBuffer h, ByteBuffer payload, CRC32C crc) {
+    int headLength = h.position();
+    h.putInt(4, headLength + payload.remaining());
+    crc.reset();
+    crc.update(h.duplicate().position(0).limit(8));
+    crc.update(h.duplicate().position(12).limit(headLength));
+    crc.update(payload.duplicate());
+    h.putInt(8, (int) crc.getValue());
+    return h.flip();
   }
 
   /**
