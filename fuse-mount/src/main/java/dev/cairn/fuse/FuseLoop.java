@@ -123,6 +123,7 @@ final class FuseLoop {
     // argv stays allocated for the whole mount: libfuse may keep pointers into it.
     List<Pointer> keep = new ArrayList<>();
     Pointer args = Memory.allocateDirect(runtime, (argv.length + 1) * runtime.addressSize(), true);
+    keep.add(args);
     for (int i = 0; i < argv.length; i++) {
       byte[] s = argv[i].getBytes(StandardCharsets.UTF_8);
       Pointer p = Memory.allocateDirect(runtime, s.length + 1, true);
@@ -155,11 +156,11 @@ final class FuseLoop {
     for (Thread t : workers) {
       t.join();
     }
+    if (patch != null) {
+      patch.release(); // before teardown frees the channel
+    }
     lib.fuse_teardown(fuse, mountpoint.getValue());
     keep.clear();
-    if (patch != null) {
-      patch.release();
-    }
     return 0;
   }
 
