@@ -58,7 +58,6 @@ final class InitReplyPatch {
   private final int fd;
   private final Send hook;
   private Pointer hookPointer;
-  private volatile boolean done;
 
   private InitReplyPatch(FuseLoop.Lib lib, Pointer ch, int maxPages) {
     this.lib = lib;
@@ -78,16 +77,9 @@ final class InitReplyPatch {
     return p;
   }
 
-  /** Whether the reply was sent with the larger limit. */
-  boolean applied() {
-    return done;
-  }
-
-  /** Puts libfuse's own {@code send} back if the hook never ran (the session ended first). */
+  /** Puts libfuse's own {@code send} back (a no-op once the hook has run). */
   void release() {
-    if (!done) {
-      ch.putPointer(SEND_OFFSET, original);
-    }
+    ch.putPointer(SEND_OFFSET, original);
   }
 
   private int send(Pointer chan, Pointer iov, long count) {
@@ -116,7 +108,6 @@ final class InitReplyPatch {
       out.putPointer(2L * addr, init);
       out.putLong(3L * addr, INIT_OUT);
       long n = lib.writev(fd, out, 2);
-      done = n == OUT_HEADER + INIT_OUT;
       return n < 0 ? -LastError.getLastError(runtime) : 0;
     }
     long n = lib.writev(fd, out, (int) count);
