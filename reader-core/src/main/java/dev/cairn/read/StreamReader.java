@@ -110,21 +110,50 @@ public final class StreamReader {
       prefetcher.onRead(offset, total);
     }
     int start = dst.position();
-    int done = 0;
-    while (done < total) {
-      long pos = offset + done;
-      long block = pos >>> blockLog2;
-      int inBlock = (int) (pos & (blockSize - 1));
-      int n = Math.min(blockLength(block) - inBlock, total - done);
-      ByteBuffer target = dst.duplicate();
-      target.limit(start + done + n).position(start + done);
-      readWithinBlock(block, inBlock, target);
-      done += n;
+    SpanSplitter.enter();
+    try {
+      long firstBlock = offset >>> blockLog2;
+      long lastBlock = (offset + total - 1) >>> blockLog2;
+      if (SpanSplitter.ENABLED
+          && total >= SpanSplitter.MIN_SPLIT_BYTES
+          && lastBlock > firstBlock
+          && SpanSplitter.alone()) {
+        // a large span of several blocks, alone in flight: its second half, from the block
+        // boundary in the middle, on a helper if one is free
+        long middle = (firstBlock + lastBlock + 1) >>> 1;
+        int head = (int) ((middle << blockLog2) - offset);
+        SpanSplitter.run(
+            () -> readSpan(offset, dst, start, 0, head),
+            () -> readSpan(offset, dst, start, head, total));
+      } else {
+        readSpan(offset, dst, start, 0, total);
+      }
+    } finally {
+      SpanSplitter.exit();
     }
     dst.position(start + total);
     stats.reads.increment();
     stats.bytesRead.add(total);
     return total;
+  }
+
+  /**
+   * Reads bytes {@code [from, to)} of a span that starts at stream offset {@code offset} into
+   * {@code dst} at {@code start + from}; leaves {@code dst}'s position alone.
+   */
+  private void readSpan(long offset, ByteBuffer dst, int start, int from, int to)
+      throws IOException {
+    int done = from;
+    while (done < to) {
+      long pos = offset + done;
+      long block = pos >>> blockLog2;
+      int inBlock = (int) (pos & (blockSize - 1));
+      int n = Math.min(blockLength(block) - inBlock, to - done);
+      ByteBuffer target = dst.duplicate();
+      target.limit(start + done + n).position(start + done);
+      readWithinBlock(block, inBlock, target);
+      done += n;
+    }
   }
 
   /**
