@@ -17,12 +17,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * snapshot through the mount, that copy of freshly read pages cost more CPU than decompressing
  * them.
  *
- * <p>The file is mapped in segments of {@value #SEGMENT_SHIFT}-bit size that overlap by {@link
- * #MAX_VIEW} bytes, so every range up to that length lies inside one segment and is one view.
- * Mappings are released by the garbage collector, never explicitly: a read still running on another
- * thread when the source is closed keeps valid memory. The file must not shrink while mapped
- * (snapshot files never change once written); if it does, a read of the missing pages fails with an
- * error instead of returning data.
+ * <p>The file is mapped in segments of 1 GiB that overlap by {@link #MAX_VIEW} bytes, so every
+ * range up to that length lies inside one segment and is one view. Mappings are released by the
+ * garbage collector, never explicitly: a read still running on another thread when the source is
+ * closed keeps valid memory. The file must not shrink while mapped (snapshot files never change
+ * once written): touching pages past a new end raises {@code SIGBUS}, which the JVM turns into an
+ * {@link InternalError} in Java code but which ends the process inside native code (a
+ * decompressor). Either way no byte that is not in the file is ever returned; a mount's {@code
+ * auto_unmount} cleans up after a serving process that died.
  *
  * <p><b>Thread safety:</b> safe for concurrent use; views are independent read-only buffers.
  */
