@@ -73,7 +73,10 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
 
   static String message(Throwable ex) {
     if (ex instanceof NoSuchFileException e) {
-      return e.getFile() + ": no such file or directory";
+      return e.getFile()
+          + (e.getReason() == null
+              ? ": no such file or directory"
+              : ": not found (" + e.getReason() + ")");
     }
     if (ex instanceof AccessDeniedException e) {
       return e.getFile() + ": permission denied";

@@ -9,7 +9,9 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
+import dev.cairn.store.ByteSource;
 import dev.cairn.store.FileByteSource;
+import dev.cairn.store.HttpByteSource;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +35,7 @@ final class InfoCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
+  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file or http(s) URL.")
   String snap;
 
   @Option(names = "--json", description = "Print one JSON object.")
@@ -41,9 +43,10 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path path = Inputs.regularFile(snap, "snapshot");
+    boolean url = HttpByteSource.isUrl(snap);
+    Path path = url ? null : Inputs.regularFile(snap, "snapshot");
     try (SnapshotChain c =
-        SnapshotChain.open(path, parentSearch.dirs(), cache(), new ReadStats())) {
+        Snapshots.openChain(snap, cache(), new ReadStats(), parentSearch.dirs())) {
       List<Map<String, Object>> chain = new ArrayList<>();
       for (Snapshot member : c.members()) {
         Map<String, Object> cm = new LinkedHashMap<>();
@@ -54,7 +57,9 @@ final class InfoCommand implements Callable<Integer> {
       report(c.top(), chain, null);
     } catch (MissingParentException e) {
       // Everything but the inherited blocks can still be described: open the file on its own.
-      try (Snapshot s = Snapshot.open(FileByteSource.open(path), cache(), new ReadStats())) {
+      ByteSource source =
+          url ? HttpByteSource.open(java.net.URI.create(snap)) : FileByteSource.open(path);
+      try (Snapshot s = Snapshot.open(source, cache(), new ReadStats())) {
         report(s, List.of(), e.getMessage());
       }
     }

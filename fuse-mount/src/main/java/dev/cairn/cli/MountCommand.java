@@ -6,6 +6,7 @@ import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.RuntimeDir;
 import dev.cairn.overlay.OverlayImage;
+import dev.cairn.store.HttpByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -114,6 +115,12 @@ final class MountCommand implements Callable<Integer> {
    * returns its absolute path. The rest is checked when the serving process opens it.
    */
   static Path checkSnapshot(String arg) throws UsageException, IOException {
+    if (HttpByteSource.isUrl(arg)) {
+      throw new UsageException(
+          arg
+              + ": mounting a snapshot over HTTP is not supported yet; download it first (cat,"
+              + " info, verify and diff read URLs directly)");
+    }
     Path p = Inputs.regularFile(arg, "snapshot").toAbsolutePath().normalize();
     try (FileChannel ch = FileChannel.open(p)) {
       ByteBuffer prefix = ByteBuffer.allocate(Header.PREFIX_LENGTH);

@@ -5,6 +5,7 @@ import dev.cairn.format.CodecType;
 import dev.cairn.format.Header;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
+import dev.cairn.store.HttpByteSource;
 import dev.cairn.write.Pack;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
@@ -130,6 +131,12 @@ final class PackCommand implements Callable<Integer> {
     SnapshotChain parentChain = null;
     String parentHint = null;
     if (parent != null) {
+      if (HttpByteSource.isUrl(parent)) {
+        throw new UsageException(
+            parent
+                + ": --parent must be a local snapshot file (a child records its parent's path"
+                + " relative to itself); download the parent next to the output first");
+      }
       Path parentPath = Inputs.regularFile(parent, "snapshot");
       parentChain = Snapshots.openChain(parent, parentSearch.dirs());
       if (blockSize != null && blockSize != parentChain.top().header().blockSize()) {

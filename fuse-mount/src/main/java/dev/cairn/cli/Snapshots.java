@@ -3,11 +3,17 @@ package dev.cairn.cli;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.SnapshotChain;
+import dev.cairn.store.HttpByteSource;
 import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Opens the {@code SNAP} argument of a command, with its parent chain. Stateless. */
+/**
+ * Opens the {@code SNAP} argument of a command — a local path or an {@code http(s)://} URL — with
+ * its parent chain. Stateless.
+ */
 final class Snapshots {
   static final long DEFAULT_CACHE = 64L << 20;
 
@@ -22,6 +28,15 @@ final class Snapshots {
   static SnapshotChain openChain(
       String spec, BlockCache cache, ReadStats stats, List<Path> searchDirs)
       throws IOException, UsageException {
+    if (HttpByteSource.isUrl(spec)) {
+      URI uri;
+      try {
+        uri = new URI(spec);
+      } catch (URISyntaxException e) {
+        throw new UsageException(spec + ": not a valid URL (" + e.getReason() + ")");
+      }
+      return SnapshotChain.openUrl(uri, cache, stats);
+    }
     Path p = Inputs.regularFile(spec, "snapshot");
     return SnapshotChain.open(p, searchDirs, cache, stats);
   }

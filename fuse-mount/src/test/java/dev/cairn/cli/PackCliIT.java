@@ -44,6 +44,11 @@ class PackCliIT {
     String outText() {
       return new String(out, StandardCharsets.UTF_8);
     }
+
+    Run checkOk() {
+      assertEquals(0, exit, err);
+      return this;
+    }
   }
 
   static Run cairn(String... args) throws IOException, InterruptedException {
@@ -353,6 +358,59 @@ class PackCliIT {
     int v = (int) crc.getValue();
     for (int i = 0; i < 4; i++) {
       file[trailerStart + 44 + i] = (byte) (v >>> (8 * i));
+    }
+  }
+
+  @Test
+  void snapshotsAndThinChainsAreReadOverHttp() throws Exception {
+    Path www = Files.createDirectories(dir.resolve("www"));
+    Path base = www.resolve("base.cairn");
+    cairn("pack", mixed.toString(), "-o", base.toString(), "--codec", "zstd").checkOk();
+    byte[] v2 = mixedBytes.clone();
+    Arrays.fill(v2, 5 << 20, (5 << 20) + 300_000, (byte) 7);
+    Path v2File = Files.write(dir.resolve("v2.bin"), v2);
+    Path child = www.resolve("child.cairn");
+    cairn("pack", v2File.toString(), "-o", child.toString(), "--parent", base.toString()).checkOk();
+    try (dev.cairn.store.Nginx nginx =
+        dev.cairn.store.Nginx.serve(www, Files.createDirectories(dir.resolve("nginx")))) {
+      Run cat = cairn("cat", nginx.url("base.cairn")).checkOk();
+      assertArrayEquals(mixedBytes, cat.out());
+      Run thin = cairn("cat", nginx.url("child.cairn")).checkOk();
+      assertArrayEquals(v2, thin.out(), "thin child over HTTP, parent found next to it");
+      Run range =
+          cairn("cat", nginx.url("child.cairn"), "--offset", "5242000", "--length", "1000")
+              .checkOk();
+      assertArrayEquals(Arrays.copyOfRange(v2, 5242000, 5243000), range.out());
+      cairn("verify", nginx.url("child.cairn")).checkOk();
+      JsonNode info =
+          JSON.readTree(cairn("info", nginx.url("child.cairn"), "--json").checkOk().outText());
+      assertEquals(2, info.get("chain").size(), info.toString());
+
+      Run missing = cairn("cat", nginx.url("nope.cairn"));
+      assertEquals(2, missing.exit(), missing.err());
+      assertTrue(missing.err().contains("nope.cairn: not found (HTTP 404)"), missing.err());
+      assertEquals(1, missing.err().strip().split("\n").length, missing.err());
+
+      Run mount = cairn("mount", nginx.url("base.cairn"), dir.toString());
+      assertEquals(2, mount.exit(), mount.err());
+      assertTrue(mount.err().contains("not supported yet"), mount.err());
+      Run remoteParent =
+          cairn(
+              "pack",
+              v2File.toString(),
+              "-o",
+              dir.resolve("c2.cairn").toString(),
+              "--parent",
+              nginx.url("base.cairn"));
+      assertEquals(2, remoteParent.exit(), remoteParent.err());
+      assertTrue(remoteParent.err().contains("must be a local snapshot"), remoteParent.err());
+      assertFalse(Files.exists(dir.resolve("c2.cairn")));
+
+      Files.delete(base);
+      Run orphan = cairn("cat", nginx.url("child.cairn"));
+      assertEquals(2, orphan.exit(), orphan.err());
+      assertTrue(orphan.err().contains("parent snapshot"), orphan.err());
+      assertTrue(orphan.err().contains("base.cairn"), orphan.err());
     }
   }
 }

@@ -7,8 +7,10 @@ import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.store.ByteSource;
 import dev.cairn.store.FileByteSource;
+import dev.cairn.store.HttpByteSource;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +62,109 @@ public final class SnapshotChain implements Closeable {
     }
     Collections.reverse(opened);
     return new SnapshotChain(opened);
+  }
+
+  /**
+   * Opens the snapshot at an HTTP(S) URL and its ancestors, each parent found from its child's path
+   * hint resolved against the child's URL (then the hint's file name next to the child), its id
+   * checked as for local files.
+   */
+  public static SnapshotChain openUrl(URI uri, BlockCache cache, ReadStats stats)
+      throws IOException {
+    List<ByteSource> sources = new ArrayList<>(); // top first
+    List<Snapshot> opened = new ArrayList<>();
+    try {
+      Set<SnapshotId> seen = new HashSet<>();
+      URI current = uri;
+      ByteSource source = HttpByteSource.open(current);
+      sources.add(source);
+      Header header = Snapshot.readHeader(source);
+      while (true) {
+        if (!seen.add(header.snapshotId())) {
+          throw new CorruptSnapshotException(
+              source.describe(), "parent chain loops back to snapshot " + header.snapshotId());
+        }
+        if (!header.hasParent()) {
+          break;
+        }
+        SnapshotId want = header.parentId();
+        List<String> tried = new ArrayList<>();
+        ByteSource found = null;
+        Header foundHeader = null;
+        for (URI c : urlCandidates(current, header.parentPathHint())) {
+          ByteSource candidate = null;
+          try {
+            candidate = HttpByteSource.open(c);
+            Header h = Snapshot.readHeader(candidate);
+            if (h.snapshotId().equals(want)) {
+              found = candidate;
+              foundHeader = h;
+              current = c;
+              break;
+            }
+            tried.add(candidate.describe() + " (a different snapshot, " + h.snapshotId() + ")");
+          } catch (IOException e) {
+            tried.add(c + " (" + e.getMessage() + ")");
+          }
+          if (candidate != null) {
+            candidate.close();
+          }
+        }
+        if (found == null) {
+          throw new MissingParentException(
+              source.describe()
+                  + ": parent snapshot "
+                  + want
+                  + " not found; tried "
+                  + String.join(", ", tried));
+        }
+        sources.add(found);
+        source = found;
+        header = foundHeader;
+      }
+      Snapshot parent = null;
+      for (int i = sources.size() - 1; i >= 0; i--) {
+        parent = Snapshot.open(sources.get(i), parent, cache, stats);
+        opened.add(parent);
+      }
+    } catch (IOException | RuntimeException e) {
+      for (Snapshot s : opened) {
+        s.close();
+      }
+      for (int i = opened.size(); i < sources.size(); i++) {
+        sources.get(sources.size() - 1 - i).close();
+      }
+      throw e;
+    }
+    Collections.reverse(opened);
+    return new SnapshotChain(opened);
+  }
+
+  private static Set<URI> urlCandidates(URI child, String hint) {
+    Set<URI> out = new LinkedHashSet<>();
+    if (!hint.isEmpty()) {
+      Path h = Path.of(hint);
+      out.add(child.resolve(encodePath(hint)));
+      Path name = h.getFileName();
+      if (name != null) {
+        out.add(child.resolve(encodePath(name.toString())));
+      }
+    }
+    return out;
+  }
+
+  /** A relative path as a URI reference: each segment percent-encoded, slashes kept. */
+  private static String encodePath(String path) {
+    StringBuilder sb = new StringBuilder();
+    for (String seg : path.split("/", -1)) {
+      if (sb.length() > 0 || path.startsWith("/")) {
+        sb.append('/');
+      }
+      sb.append(
+          java.net.URLEncoder.encode(seg, java.nio.charset.StandardCharsets.UTF_8)
+              .replace("+", "%20"));
+    }
+    return sb.toString();
   }
 
   /** The paths of {@code path} and its ancestors, top first, each parent's id checked. */
