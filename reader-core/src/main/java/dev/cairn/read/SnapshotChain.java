@@ -131,8 +131,9 @@ public final class SnapshotChain implements Closeable {
       for (Snapshot s : opened) {
         s.close();
       }
-      for (int i = opened.size(); i < sources.size(); i++) {
-        sources.get(sources.size() - 1 - i).close();
+      // opened holds the bottom members, which own their sources; close the rest
+      for (ByteSource src : sources.subList(0, sources.size() - opened.size())) {
+        src.close();
       }
       throw e;
     }
