@@ -123,7 +123,7 @@ final class Cds {
               tmp.toString(),
               archive.toString(),
               lock.toString(),
-              spec.snapshot().toString(),
+              spec.snapshot(),
               spec.java()));
       cmd.addAll(ServeLauncher.jvmOptions(spec.cacheSize(), null, false));
       cmd.add("-cp");

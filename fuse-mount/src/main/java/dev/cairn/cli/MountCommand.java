@@ -91,7 +91,7 @@ final class MountCommand implements Callable<Integer> {
     }
     // The serving process repeats these checks (and opens the snapshot fully); doing the cheap
     // ones here too gives the common mistakes an answer without starting a JVM.
-    Path snapPath = checkSnapshot(snap);
+    String snapSpec = checkSnapshotSpec(snap, overlay != null);
     Path mnt = checkMountPoint(mountPoint);
     Path overlayDir = overlay == null ? null : checkOverlayDir(overlay);
     Optional<String> fuse = FuseAvailability.problem();
@@ -101,7 +101,7 @@ final class MountCommand implements Callable<Integer> {
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
     dirs.ensure();
     checkNoOtherServer(mountPoint, dirs.stateFile(mnt));
-    return ServeLauncher.launch(this, snapPath, mnt, overlayDir, dirs);
+    return ServeLauncher.launch(this, snapSpec, mnt, overlayDir, dirs);
   }
 
   static void checkCacheSize(long cacheSize) throws UsageException {
@@ -114,13 +114,27 @@ final class MountCommand implements Callable<Integer> {
    * Checks that SNAP is a readable file that starts with a Cairn header of a supported version;
    * returns its absolute path. The rest is checked when the serving process opens it.
    */
-  static Path checkSnapshot(String arg) throws UsageException, IOException {
-    if (HttpByteSource.isUrl(arg)) {
-      throw new UsageException(
-          arg
-              + ": mounting a snapshot over HTTP is not supported yet; download it first (cat,"
-              + " info, verify and diff read URLs directly)");
+  /**
+   * Checks SNAP, a file (see {@link #checkSnapshot}) or an http(s) URL whose object starts with a
+   * Cairn header; returns the absolute path or the URL. An overlay needs a local base.
+   */
+  static String checkSnapshotSpec(String arg, boolean withOverlay)
+      throws UsageException, IOException {
+    if (!HttpByteSource.isUrl(arg)) {
+      return checkSnapshot(arg).toString();
     }
+    if (withOverlay) {
+      throw new UsageException(arg + ": --overlay needs a local base snapshot; download it first");
+    }
+    try (HttpByteSource source = HttpByteSource.open(java.net.URI.create(arg))) {
+      dev.cairn.read.Snapshot.readHeader(source);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException(arg + ": not a valid URL");
+    }
+    return arg;
+  }
+
+  static Path checkSnapshot(String arg) throws UsageException, IOException {
     Path p = Inputs.regularFile(arg, "snapshot").toAbsolutePath().normalize();
     try (FileChannel ch = FileChannel.open(p)) {
       ByteBuffer prefix = ByteBuffer.allocate(Header.PREFIX_LENGTH);

@@ -59,7 +59,7 @@ final class MountServer {
 
   private final Config config;
   private final AtomicBoolean cleaned = new AtomicBoolean();
-  private Path snapPath;
+  private String snapSpec; // absolute path or URL
   private Path mnt;
   private RuntimeDir dirs;
   private SnapshotChain chain;
@@ -81,7 +81,7 @@ final class MountServer {
     loader.setDaemon(true);
     loader.start();
 
-    snapPath = MountCommand.checkSnapshot(config.snapArg());
+    snapSpec = MountCommand.checkSnapshotSpec(config.snapArg(), config.overlayDir() != null);
     mnt = MountCommand.checkMountPoint(config.mountArg());
     Optional<String> fuse = FuseAvailability.problem();
     if (fuse.isPresent()) {
@@ -92,7 +92,7 @@ final class MountServer {
     MountCommand.checkNoOtherServer(config.mountArg(), dirs.stateFile(mnt));
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(config.cacheSize());
-    chain = Snapshots.openChain(snapPath.toString(), cache, stats, config.parentSearch());
+    chain = Snapshots.openChain(snapSpec, cache, stats, config.parentSearch());
     snapshot = chain.top();
     boolean ok = false;
     try {
@@ -100,8 +100,8 @@ final class MountServer {
         Path dir = MountCommand.checkOverlayDir(config.overlayDir().toString());
         overlay =
             OverlayImage.isOverlay(dir)
-                ? OverlayImage.open(dir, snapPath, snapshot)
-                : OverlayImage.create(dir, snapPath, snapshot);
+                ? OverlayImage.open(dir, Path.of(snapSpec), snapshot)
+                : OverlayImage.create(dir, Path.of(snapSpec), snapshot);
         if (overlay.repairedOnOpen()) {
           Log.LOG.warn("overlay {}: {}", dir, overlay.recoverySummary());
         }
@@ -134,7 +134,7 @@ final class MountServer {
       throws Exception {
     MountInfo info =
         new MountInfo(
-            snapPath,
+            snapSpec,
             snapshot.header().snapshotId().toString(),
             mnt,
             config.logFile(),
@@ -156,7 +156,7 @@ final class MountServer {
           return StatsReport.render(
               StatsReport.build(counters, cache.weightedSize(), info, streams, Instant.now()));
         });
-    String name = snapPath.getFileName().toString();
+    String name = snapSpec.substring(snapSpec.lastIndexOf('/') + 1);
     String options =
         MountOptions.of(
             name, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")), overlay != null);
@@ -179,14 +179,14 @@ final class MountServer {
             pid(),
             MountState.startMillis(ProcessHandle.current()),
             helperPid(),
-            snapPath,
+            snapSpec,
             mnt,
             config.logFile(),
             config.cacheSize());
     state.write(dirs.stateFile(mnt));
     Log.LOG.info(
         "mounted {} at {} (pid {}, cache {}, files {}, options {})",
-        snapPath,
+        snapSpec,
         mnt,
         pid(),
         Human.bytes(config.cacheSize()),
@@ -262,7 +262,7 @@ final class MountServer {
       try {
         chain.close(); // the snapshot and every parent it reads inherited blocks from
       } catch (IOException e) {
-        Log.LOG.warn("closing {}: {}", snapPath, e.toString());
+        Log.LOG.warn("closing {}: {}", snapSpec, e.toString());
       }
     }
   }

@@ -29,7 +29,7 @@ final class ServeLauncher {
       Path cdsArchive,
       long cacheSize,
       boolean debug,
-      Path snapshot,
+      String snapshot,
       Path mountPoint,
       Path readyFile,
       Path logFile,
@@ -42,7 +42,7 @@ final class ServeLauncher {
     return cmd.parentSearch.dirs().stream().map(p -> p.toAbsolutePath().normalize()).toList();
   }
 
-  static int launch(MountCommand cmd, Path snap, Path mnt, Path overlay, RuntimeDir dirs)
+  static int launch(MountCommand cmd, String snap, Path mnt, Path overlay, RuntimeDir dirs)
       throws Exception {
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);

@@ -132,7 +132,7 @@ public final class ServeMain {
         buf.clear().limit(100);
         r.read(Math.max(0, r.size() / 2), buf);
       }
-      MountInfo info = new MountInfo(Path.of(snap), "", mnt, null, 1, 1, Instant.now());
+      MountInfo info = new MountInfo(snap, "", mnt, null, 1, 1, Instant.now());
       StatsReport.render(
           StatsReport.build(
               stats.snapshot(),
@@ -142,7 +142,7 @@ public final class ServeMain {
               Instant.now()));
       FuseAvailability.problem();
       MountTable.read();
-      MountState st = new MountState(1, 1, 0, Path.of(snap), mnt, null, 1);
+      MountState st = new MountState(1, 1, 0, snap, mnt, null, 1);
       MountState.decode(st.encode());
       try {
         CairnFs fs = new CairnFs(s, 0, 0, () -> new byte[0]);

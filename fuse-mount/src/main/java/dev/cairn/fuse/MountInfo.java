@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * What a serving process knows about its own mount, shown in {@code .cairn/stats.json}. Immutable.
  *
- * @param snapshot the snapshot file (absolute)
+ * @param snapshot the snapshot file (absolute) or URL
  * @param snapshotId the snapshot's id
  * @param mountPoint where it is mounted (absolute)
  * @param logFile the serving process's log file, or null when it logs to a terminal
@@ -15,7 +15,7 @@ import java.time.Instant;
  * @param started when the mount became ready
  */
 public record MountInfo(
-    Path snapshot,
+    String snapshot,
     String snapshotId,
     Path mountPoint,
     Path logFile,

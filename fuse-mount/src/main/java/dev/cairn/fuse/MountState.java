@@ -20,7 +20,7 @@ import java.util.Properties;
  * @param pid serving process
  * @param startMillis the serving process's start time (epoch ms), 0 if unknown
  * @param helperPid the {@code fusermount} auto-unmount watchdog, 0 if none was found
- * @param snapshot snapshot file
+ * @param snapshot snapshot file (absolute) or URL
  * @param mountPoint mount point
  * @param logFile log file, or null for a foreground mount logging to its terminal
  * @param cacheSize block cache capacity in bytes
@@ -29,7 +29,7 @@ public record MountState(
     long pid,
     long startMillis,
     long helperPid,
-    Path snapshot,
+    String snapshot,
     Path mountPoint,
     Path logFile,
     long cacheSize) {
@@ -40,7 +40,7 @@ public record MountState(
     p.setProperty("pid", Long.toString(pid));
     p.setProperty("start_millis", Long.toString(startMillis));
     p.setProperty("helper_pid", Long.toString(helperPid));
-    p.setProperty("snapshot", snapshot.toString());
+    p.setProperty("snapshot", snapshot);
     p.setProperty("mount_point", mountPoint.toString());
     if (logFile != null) {
       p.setProperty("log", logFile.toString());
@@ -67,7 +67,7 @@ public record MountState(
           Long.parseLong(required(p, "pid")),
           Long.parseLong(p.getProperty("start_millis", "0")),
           Long.parseLong(p.getProperty("helper_pid", "0")),
-          Path.of(required(p, "snapshot")),
+          required(p, "snapshot"),
           Path.of(required(p, "mount_point")),
           log == null ? null : Path.of(log),
           Long.parseLong(p.getProperty("cache_size", "0")));

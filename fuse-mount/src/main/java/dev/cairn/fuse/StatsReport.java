@@ -44,7 +44,7 @@ public final class StatsReport {
     Map<String, Object> m = new LinkedHashMap<>(counters);
     m.put("cache_bytes", cacheBytes);
     Map<String, Object> mount = new LinkedHashMap<>();
-    mount.put("snapshot", String.valueOf(info.snapshot()));
+    mount.put("snapshot", info.snapshot());
     mount.put("snapshot_id", info.snapshotId());
     mount.put("mount_point", String.valueOf(info.mountPoint()));
     mount.put("log_file", info.logFile() == null ? null : info.logFile().toString());

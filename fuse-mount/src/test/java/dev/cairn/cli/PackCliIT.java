@@ -391,9 +391,6 @@ class PackCliIT {
       assertTrue(missing.err().contains("nope.cairn: not found (HTTP 404)"), missing.err());
       assertEquals(1, missing.err().strip().split("\n").length, missing.err());
 
-      Run mount = cairn("mount", nginx.url("base.cairn"), dir.toString());
-      assertEquals(2, mount.exit(), mount.err());
-      assertTrue(mount.err().contains("not supported yet"), mount.err());
       Run remoteParent =
           cairn(
               "pack",

@@ -21,7 +21,7 @@ class ServeLauncherTest {
         cds,
         512L << 20,
         debug,
-        Path.of("/s/base.cairn"),
+        "/s/base.cairn",
         Path.of("/mnt/s"),
         Path.of("/run/x.ready"),
         Path.of("/run/x.log"),

@@ -77,7 +77,8 @@ class CairnFsTest {
     stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(1 << 20);
     snapshot = Snapshot.open(FileByteSource.open(snap), cache, stats);
-    MountInfo info = new MountInfo(snap, "id", Path.of("/mnt/x"), null, 1, 1 << 20, Instant.now());
+    MountInfo info =
+        new MountInfo(snap.toString(), "id", Path.of("/mnt/x"), null, 1, 1 << 20, Instant.now());
     fs =
         new CairnFs(
             snapshot,

@@ -19,7 +19,7 @@ class MountStateTest {
         pid,
         start,
         77,
-        Path.of("/data/base snap.cairn"),
+        "/data/base snap.cairn",
         Path.of("/mnt/s"),
         Path.of("/var/tmp/cairn/mount-x.log"),
         256L << 20);
@@ -38,7 +38,7 @@ class MountStateTest {
 
   @Test
   void foregroundMountsHaveNoLog() throws Exception {
-    MountState s = new MountState(1, 0, 0, Path.of("/a"), Path.of("/b"), null, 1);
+    MountState s = new MountState(1, 0, 0, "/a", Path.of("/b"), null, 1);
     assertEquals(s, MountState.decode(s.encode()));
   }
 

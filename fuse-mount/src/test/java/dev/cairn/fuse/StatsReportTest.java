@@ -21,7 +21,7 @@ class StatsReportTest {
     Instant started = Instant.parse("2026-01-01T00:00:00Z");
     MountInfo info =
         new MountInfo(
-            Path.of("/s/base.cairn"),
+            "/s/base.cairn",
             "00112233445566778899aabbccddeeff",
             Path.of("/mnt/s"),
             Path.of("/var/tmp/cairn/mount-1.log"),
@@ -60,7 +60,7 @@ class StatsReportTest {
 
   @Test
   void foregroundMountHasNullLog() throws Exception {
-    MountInfo info = new MountInfo(Path.of("/a"), "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
+    MountInfo info = new MountInfo("/a", "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
     JsonNode n =
         new ObjectMapper()
             .readTree(

@@ -159,6 +159,24 @@ class StreamsMountIT {
     umount(mnt);
   }
 
+  @Test
+  void aSnapshotServedOverHttpMountsByteExact() throws Exception {
+    try (dev.cairn.store.Nginx nginx =
+        dev.cairn.store.Nginx.serve(dir, Files.createDirectories(dir.resolve("nginx")))) {
+      String url = nginx.url(snap.getFileName().toString());
+      cairn("mount", url, mnt.toString()).ok();
+      assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
+      assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
+      JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
+      assertEquals(url, st.get("mount").get("snapshot").asText());
+      assertEquals(0, st.get("errors").asLong());
+      umount(mnt);
+      MountSupport.Run refused =
+          cairn("mount", url, mnt.toString(), "--overlay", dir.resolve("ov").toString());
+      refused.fails(2, "--overlay needs a local base snapshot");
+    }
+  }
+
   /** The mount's read counter once it has stopped moving (readahead requests can trail a read). */
   private static long settledReads(Path mnt) throws Exception {
     long previous = -1;
