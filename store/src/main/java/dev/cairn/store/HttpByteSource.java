@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -33,11 +34,14 @@ public final class HttpByteSource implements ByteSource {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
   private static final int ATTEMPTS = 4;
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
+  static final int CHUNK = 1 << 20;
+  private static final int CHUNKS = 16;
 
   private final URI uri;
   private final String name;
   private final HttpClient client;
   private final long size;
+  private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
   private volatile boolean closed;
 
   private HttpByteSource(URI uri, HttpClient client, long size) {
@@ -102,6 +106,36 @@ public final class HttpByteSource implements ByteSource {
     if (length == 0) {
       return;
     }
+    long chunk = position / CHUNK;
+    if (length <= CHUNK && (position + length - 1) / CHUNK == chunk) {
+      // Small reads (one stored block) go through whole cached chunks: a request costs far more
+      // than the bytes, and a snapshot's blocks are read in file order more often than not.
+      byte[] data = chunk(chunk);
+      dst.put(data, (int) (position - chunk * CHUNK), length);
+      return;
+    }
+    fetch(position, dst);
+  }
+
+  /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
+  private byte[] chunk(long index) throws IOException {
+    int slot = (int) (index % CHUNKS);
+    Chunk c = chunks.get(slot);
+    if (c != null && c.index() == index) {
+      return c.data();
+    }
+    long start = index * CHUNK;
+    ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, size - start));
+    fetch(start, b);
+    chunks.set(slot, new Chunk(index, b.array()));
+    return b.array();
+  }
+
+  /** One cached chunk of the object. */
+  private record Chunk(long index, byte[] data) {}
+
+  private void fetch(long position, ByteBuffer dst) throws IOException {
+    int length = dst.remaining();
     HttpResponse<InputStream> r = get(client, uri, name, position, position + length - 1, false);
     try (InputStream body = r.body()) {
       long[] range = contentRange(r.headers(), name);
