@@ -37,6 +37,14 @@ public final class Nginx implements AutoCloseable {
       port = s.getLocalPort();
     }
     Files.createDirectories(prefix.resolve("tmp"));
+    StringBuilder temp = new StringBuilder();
+    for (String kind : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
+      temp.append("  ")
+          .append(kind)
+          .append("_temp_path ")
+          .append(prefix.resolve("tmp"))
+          .append(";\n");
+    }
     String conf =
         String.join(
             "\n",
@@ -49,11 +57,7 @@ public final class Nginx implements AutoCloseable {
             "http {",
             "  access_log off;",
             "  default_type application/octet-stream;",
-            "  client_body_temp_path " + prefix.resolve("tmp") + ";",
-            "  proxy_temp_path " + prefix.resolve("tmp") + ";",
-            "  fastcgi_temp_path " + prefix.resolve("tmp") + ";",
-            "  uwsgi_temp_path " + prefix.resolve("tmp") + ";",
-            "  scgi_temp_path " + prefix.resolve("tmp") + ";",
+            temp.toString(),
             "  server { listen 127.0.0.1:" + port + "; root " + root + "; }",
             "}",
             "");
