@@ -9,10 +9,6 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.ByteSource;
-import dev.cairn.store.FileByteSource;
-import dev.cairn.store.HttpByteSource;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -43,8 +39,6 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean url = HttpByteSource.isUrl(snap);
-    Path path = url ? null : Inputs.regularFile(snap, "snapshot");
     try (SnapshotChain c =
         Snapshots.openChain(snap, cache(), new ReadStats(), parentSearch.dirs())) {
       List<Map<String, Object>> chain = new ArrayList<>();
@@ -57,9 +51,7 @@ final class InfoCommand implements Callable<Integer> {
       report(c.top(), chain, null);
     } catch (MissingParentException e) {
       // Everything but the inherited blocks can still be described: open the file on its own.
-      ByteSource source =
-          url ? HttpByteSource.open(java.net.URI.create(snap)) : FileByteSource.open(path);
-      try (Snapshot s = Snapshot.open(source, cache(), new ReadStats())) {
+      try (Snapshot s = Snapshot.open(Snapshots.openSource(snap), cache(), new ReadStats())) {
         report(s, List.of(), e.getMessage());
       }
     }

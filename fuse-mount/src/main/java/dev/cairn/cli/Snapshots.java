@@ -3,6 +3,8 @@ package dev.cairn.cli;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.SnapshotChain;
+import dev.cairn.store.ByteSource;
+import dev.cairn.store.FileByteSource;
 import dev.cairn.store.HttpByteSource;
 import java.io.IOException;
 import java.net.URI;
@@ -39,5 +41,17 @@ final class Snapshots {
     }
     Path p = Inputs.regularFile(spec, "snapshot");
     return SnapshotChain.open(p, searchDirs, cache, stats);
+  }
+
+  /** The bytes of the snapshot {@code spec} names (a path or a URL), without its parents. */
+  static ByteSource openSource(String spec) throws IOException, UsageException {
+    if (HttpByteSource.isUrl(spec)) {
+      try {
+        return HttpByteSource.open(new URI(spec));
+      } catch (URISyntaxException e) {
+        throw new UsageException(spec + ": not a valid URL (" + e.getReason() + ")");
+      }
+    }
+    return FileByteSource.open(Inputs.regularFile(spec, "snapshot"));
   }
 }

@@ -3,15 +3,16 @@ package dev.cairn.read;
 import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.format.Header;
 import dev.cairn.format.MissingParentException;
-import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.store.ByteSource;
-import dev.cairn.store.FileByteSource;
 import dev.cairn.store.HttpByteSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,22 +47,7 @@ public final class SnapshotChain implements Closeable {
    */
   public static SnapshotChain open(
       Path path, List<Path> searchDirs, BlockCache cache, ReadStats stats) throws IOException {
-    List<Path> paths = resolve(path, searchDirs);
-    List<Snapshot> opened = new ArrayList<>();
-    try {
-      Snapshot parent = null;
-      for (int i = paths.size() - 1; i >= 0; i--) {
-        parent = Snapshot.open(ByteSource.openLocal(paths.get(i)), parent, cache, stats);
-        opened.add(parent);
-      }
-    } catch (IOException | RuntimeException e) {
-      for (Snapshot s : opened) {
-        s.close();
-      }
-      throw e;
-    }
-    Collections.reverse(opened);
-    return new SnapshotChain(opened);
+    return open(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs), cache, stats);
   }
 
   /**
@@ -71,12 +57,33 @@ public final class SnapshotChain implements Closeable {
    */
   public static SnapshotChain openUrl(URI uri, BlockCache cache, ReadStats stats)
       throws IOException {
+    return open(uri, new Urls(), cache, stats);
+  }
+
+  /** Where the members of a chain live: local files or URLs. */
+  private interface Locations<L> {
+    /** The snapshot's bytes; {@link NoSuchFileException} if there is nothing there. */
+    ByteSource open(L location) throws IOException;
+
+    /** Where a child at {@code child} with path hint {@code hint} may find its parent, in order. */
+    Set<L> parentCandidates(L child, String hint);
+
+    /** What to tell a user whose parent was found nowhere. */
+    String advice();
+  }
+
+  /**
+   * Resolves and opens a chain from the top: each member's source is opened once, its header
+   * checked, and kept for the snapshot opened from it bottom-up.
+   */
+  private static <L> SnapshotChain open(
+      L top, Locations<L> where, BlockCache cache, ReadStats stats) throws IOException {
     List<ByteSource> sources = new ArrayList<>(); // top first
-    List<Snapshot> opened = new ArrayList<>();
+    List<Snapshot> opened = new ArrayList<>(); // bottom first
     try {
       Set<SnapshotId> seen = new HashSet<>();
-      URI current = uri;
-      ByteSource source = HttpByteSource.open(current);
+      L current = top;
+      ByteSource source = where.open(current);
       sources.add(source);
       Header header = Snapshot.readHeader(source);
       while (true) {
@@ -90,19 +97,20 @@ public final class SnapshotChain implements Closeable {
         SnapshotId want = header.parentId();
         List<String> tried = new ArrayList<>();
         ByteSource found = null;
-        Header foundHeader = null;
-        for (URI c : urlCandidates(current, header.parentPathHint())) {
+        for (L c : where.parentCandidates(current, header.parentPathHint())) {
           ByteSource candidate = null;
           try {
-            candidate = HttpByteSource.open(c);
+            candidate = where.open(c);
             Header h = Snapshot.readHeader(candidate);
             if (h.snapshotId().equals(want)) {
               found = candidate;
-              foundHeader = h;
               current = c;
+              header = h;
               break;
             }
-            tried.add(candidate.describe() + " (a different snapshot, " + h.snapshotId() + ")");
+            tried.add(c + " (a different snapshot, " + h.snapshotId() + ")");
+          } catch (NoSuchFileException e) {
+            tried.add(c + " (missing)");
           } catch (IOException e) {
             tried.add(c + " (" + e.getMessage() + ")");
           }
@@ -116,11 +124,11 @@ public final class SnapshotChain implements Closeable {
                   + ": parent snapshot "
                   + want
                   + " not found; tried "
-                  + String.join(", ", tried));
+                  + String.join(", ", tried)
+                  + where.advice());
         }
         sources.add(found);
         source = found;
-        header = foundHeader;
       }
       Snapshot parent = null;
       for (int i = sources.size() - 1; i >= 0; i--) {
@@ -141,111 +149,75 @@ public final class SnapshotChain implements Closeable {
     return new SnapshotChain(opened);
   }
 
-  private static Set<URI> urlCandidates(URI child, String hint) {
-    Set<URI> out = new LinkedHashSet<>();
-    if (!hint.isEmpty()) {
-      Path h = Path.of(hint);
-      out.add(child.resolve(encodePath(hint)));
-      Path name = h.getFileName();
-      if (name != null) {
-        out.add(child.resolve(encodePath(name.toString())));
+  /** Members as local files: the hint, then its file name next to the child and in searchDirs. */
+  private record LocalFiles(List<Path> searchDirs) implements Locations<Path> {
+    @Override
+    public ByteSource open(Path path) throws IOException {
+      if (!Files.isRegularFile(path)) {
+        throw new NoSuchFileException(path.toString());
       }
+      return ByteSource.openLocal(path);
     }
-    return out;
-  }
 
-  /** A relative path as a URI reference: each segment percent-encoded, slashes kept. */
-  private static String encodePath(String path) {
-    StringBuilder sb = new StringBuilder();
-    for (String seg : path.split("/", -1)) {
-      if (sb.length() > 0 || path.startsWith("/")) {
-        sb.append('/');
+    @Override
+    public Set<Path> parentCandidates(Path child, String hint) {
+      Set<Path> out = new LinkedHashSet<>();
+      Path dir = child.getParent();
+      if (!hint.isEmpty()) {
+        Path h = Path.of(hint);
+        out.add(dir.resolve(h).normalize());
+        Path name = h.getFileName();
+        if (name != null) {
+          out.add(dir.resolve(name).normalize());
+          for (Path d : searchDirs) {
+            out.add(d.toAbsolutePath().resolve(name).normalize());
+          }
+        }
       }
-      sb.append(
-          java.net.URLEncoder.encode(seg, java.nio.charset.StandardCharsets.UTF_8)
-              .replace("+", "%20"));
+      return out;
     }
-    return sb.toString();
-  }
 
-  /** The paths of {@code path} and its ancestors, top first, each parent's id checked. */
-  public static List<Path> resolve(Path path, List<Path> searchDirs) throws IOException {
-    List<Path> chain = new ArrayList<>();
-    Set<SnapshotId> seen = new HashSet<>();
-    Path current = path.toAbsolutePath().normalize();
-    Header header = readHeader(current);
-    while (true) {
-      if (!seen.add(header.snapshotId())) {
-        throw new CorruptSnapshotException(
-            current.toString(), "parent chain loops back to snapshot " + header.snapshotId());
-      }
-      chain.add(current);
-      if (!header.hasParent()) {
-        return chain;
-      }
-      Path child = current;
-      SnapshotId want = header.parentId();
-      Set<Path> candidates = candidates(child, header.parentPathHint(), searchDirs);
-      List<String> tried = new ArrayList<>();
-      Path found = null;
-      Header foundHeader = null;
-      for (Path c : candidates) {
-        if (!Files.isRegularFile(c)) {
-          tried.add(c + " (missing)");
-          continue;
-        }
-        Header h;
-        try {
-          h = readHeader(c);
-        } catch (IOException e) {
-          tried.add(c + " (" + e.getMessage() + ")");
-          continue;
-        }
-        if (!h.snapshotId().equals(want)) {
-          tried.add(c + " (a different snapshot, " + h.snapshotId() + ")");
-          continue;
-        }
-        found = c;
-        foundHeader = h;
-        break;
-      }
-      if (found == null) {
-        throw new MissingParentException(
-            child
-                + ": parent snapshot "
-                + want
-                + " not found; tried "
-                + String.join(", ", tried)
-                + " (keep the parent next to the child, or pass --parent-search DIR)");
-      }
-      current = found;
-      header = foundHeader;
+    @Override
+    public String advice() {
+      return " (keep the parent next to the child, or pass --parent-search DIR)";
     }
   }
 
-  private static Set<Path> candidates(Path child, String hint, List<Path> searchDirs) {
-    Set<Path> out = new LinkedHashSet<>();
-    Path dir = child.getParent();
-    if (!hint.isEmpty()) {
-      Path h = Path.of(hint);
-      out.add(dir.resolve(h).normalize());
-      Path name = h.getFileName();
-      if (name != null) {
-        out.add(dir.resolve(name).normalize());
-        for (Path d : searchDirs) {
-          out.add(d.toAbsolutePath().resolve(name).normalize());
+  /** Members as HTTP(S) objects: the hint, then its file name, resolved against the child's URL. */
+  private record Urls() implements Locations<URI> {
+    @Override
+    public ByteSource open(URI uri) throws IOException {
+      return HttpByteSource.open(uri);
+    }
+
+    @Override
+    public Set<URI> parentCandidates(URI child, String hint) {
+      Set<URI> out = new LinkedHashSet<>();
+      if (!hint.isEmpty()) {
+        out.add(child.resolve(encodePath(hint)));
+        Path name = Path.of(hint).getFileName();
+        if (name != null) {
+          out.add(child.resolve(encodePath(name.toString())));
         }
       }
+      return out;
     }
-    return out;
-  }
 
-  /** Reads and checks just the header of a snapshot file. */
-  public static Header readHeader(Path path) throws IOException {
-    try (FileByteSource src = FileByteSource.open(path)) {
-      return Snapshot.readHeader(src);
-    } catch (NotASnapshotException e) {
-      throw e;
+    @Override
+    public String advice() {
+      return "";
+    }
+
+    /** A relative path as a URI reference: each segment percent-encoded, slashes kept. */
+    private static String encodePath(String path) {
+      StringBuilder sb = new StringBuilder();
+      for (String seg : path.split("/", -1)) {
+        if (sb.length() > 0 || path.startsWith("/")) {
+          sb.append('/');
+        }
+        sb.append(URLEncoder.encode(seg, StandardCharsets.UTF_8).replace("+", "%20"));
+      }
+      return sb.toString();
     }
   }
 

@@ -42,6 +42,7 @@ public final class HttpByteSource implements ByteSource {
   private final HttpClient client;
   private final long size;
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
+  private final Object[] slotLocks = newLocks();
   private volatile boolean closed;
 
   private HttpByteSource(URI uri, HttpClient client, long size) {
@@ -124,11 +125,27 @@ public final class HttpByteSource implements ByteSource {
     if (c != null && c.index() == index) {
       return c.data();
     }
-    long start = index * CHUNK;
-    ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, size - start));
-    fetch(start, b);
-    chunks.set(slot, new Chunk(index, b.array()));
-    return b.array();
+    // One fetch per chunk: concurrent readers of the same chunk (a mount's serving threads reading
+    // neighbouring blocks) wait for it instead of fetching it again.
+    synchronized (slotLocks[slot]) {
+      c = chunks.get(slot);
+      if (c != null && c.index() == index) {
+        return c.data();
+      }
+      long start = index * CHUNK;
+      ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, size - start));
+      fetch(start, b);
+      chunks.set(slot, new Chunk(index, b.array()));
+      return b.array();
+    }
+  }
+
+  private static Object[] newLocks() {
+    Object[] locks = new Object[CHUNKS];
+    for (int i = 0; i < CHUNKS; i++) {
+      locks[i] = new Object();
+    }
+    return locks;
   }
 
   /** One cached chunk of the object. */
