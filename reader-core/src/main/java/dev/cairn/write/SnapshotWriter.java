@@ -41,6 +41,7 @@ import java.util.function.LongConsumer;
  * then {@link #finish}); it runs its own compression pool internally.
  */
 public final class SnapshotWriter implements Closeable {
+  private static final int BATCH_BYTES = 1 << 20;
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
   private final WritableByteChannel out;
@@ -52,8 +53,8 @@ public final class SnapshotWriter implements Closeable {
   private final ExecutorService pool;
   private final ConcurrentLinkedQueue<Worker> workers = new ConcurrentLinkedQueue<>();
   private final ThreadLocal<Worker> worker;
-  private final ArrayDeque<ByteBuffer> inputBuffers = new ArrayDeque<>();
-  private final ConcurrentLinkedQueue<ByteBuffer> outputBuffers = new ConcurrentLinkedQueue<>();
+  private final int batchBlocks;
+  private final ArrayDeque<Batch> idle = new ArrayDeque<>();
   private final byte[] zeroBlockHash;
   private final List<Footer.StreamLayout> layouts = new ArrayList<>();
   private long position;
@@ -66,7 +67,10 @@ public final class SnapshotWriter implements Closeable {
     this.header = header;
     this.codec = Codec.of(options.codec());
     this.blockSize = options.blockSize();
-    this.maxInflight = 4 * options.threads() + 4;
+    // Blocks go to the compression threads in batches of about 1 MiB, so that handing work over
+    // and writing the result cost one queue operation and one write per batch, not per block.
+    this.batchBlocks = Math.max(1, BATCH_BYTES >> options.blockSizeLog2());
+    this.maxInflight = 2 * options.threads() + 2;
     AtomicInteger n = new AtomicInteger();
     this.pool =
         Executors.newFixedThreadPool(
@@ -176,68 +180,84 @@ public final class SnapshotWriter implements Closeable {
     int perPage = options.entriesPerPage();
     long[] pageOffsets = new long[(int) ((blocks + perPage - 1) / perPage)];
     BlockEntry[] page = new BlockEntry[perPage];
-    ArrayDeque<Future<Encoded>> inflight = new ArrayDeque<>();
+    ArrayDeque<Future<Batch>> inflight = new ArrayDeque<>();
     long storedBytes = 0;
     long done = 0;
     long next = 0;
     try {
       while (next < blocks || !inflight.isEmpty()) {
         if (next < blocks && inflight.size() < maxInflight) {
-          long b = next++;
-          int length = (int) Math.min(blockSize, size - (b * blockSize));
-          ByteBuffer in = takeInput();
-          in.clear().limit(length);
-          BlockEntry inherited = feed.read(b, in);
-          if (inherited != null) {
-            giveInput(in);
-            Encoded e = new Encoded(b, length, parentRef(inherited), null, null);
-            inflight.add(java.util.concurrent.CompletableFuture.completedFuture(e));
-          } else {
-            in.flip();
-            byte[] parentHash =
-                parent != null && b < parent.blockCount() && parent.blockLength(b) == length
-                    ? parent.entry(b).contentHash()
-                    : null;
-            inflight.add(pool.submit(() -> encode(b, in, parentHash)));
-          }
+          Batch batch = fill(feed, parent, next, (int) Math.min(batchBlocks, blocks - next), size);
+          next += batch.count;
+          inflight.add(pool.submit(() -> encode(batch)));
           continue;
         }
-        Encoded e = await(inflight.poll());
-        BlockEntry entry = e.entry;
-        if (e.stored != null) {
-          entry =
-              new BlockEntry(
-                  entry.kind(),
-                  entry.storedLength(),
-                  position,
-                  entry.storedCrc(),
-                  entry.contentHash());
-          storedBytes += entry.storedLength();
-          write(e.stored);
+        Batch batch = await(inflight.poll());
+        ByteBuffer out = batch.out;
+        int flushed = 0;
+        // file offset of out[0], as long as no index page is written in between
+        long base = position;
+        for (int i = 0; i < batch.count; i++) {
+          long b = batch.first + i;
+          BlockEntry entry = batch.entries[i];
+          if (entry.kind().hasData()) {
+            entry =
+                new BlockEntry(
+                    entry.kind(),
+                    entry.storedLength(),
+                    base + batch.outOffsets[i],
+                    entry.storedCrc(),
+                    entry.contentHash());
+            storedBytes += entry.storedLength();
+          }
+          int slot = (int) (b % perPage);
+          page[slot] = entry;
+          if (slot == perPage - 1 || b == blocks - 1) {
+            int end = batch.outOffsets[i] + (entry.kind().hasData() ? entry.storedLength() : 0);
+            write(out.duplicate().limit(end).position(flushed));
+            flushed = end;
+            pageOffsets[(int) (b / perPage)] = position;
+            write(IndexPage.encode(streamIndex, b - slot, page, slot + 1));
+            base = position - flushed;
+          }
+          done += batch.lengths[i];
         }
-        if (e.input != null) {
-          giveInput(e.input);
-        }
-        if (e.output != null) {
-          outputBuffers.offer(e.output);
-        }
-        int slot = (int) (e.block % perPage);
-        page[slot] = entry;
-        boolean lastInStream = e.block == blocks - 1;
-        if (slot == perPage - 1 || lastInStream) {
-          long first = e.block - slot;
-          pageOffsets[(int) (e.block / perPage)] = position;
-          write(IndexPage.encode(streamIndex, first, page, slot + 1));
-        }
-        done += e.length;
+        write(out.duplicate().limit(batch.outLength).position(flushed));
+        idle.push(batch);
         progress.accept(done);
       }
     } finally {
-      for (Future<Encoded> f : inflight) {
+      for (Future<Batch> f : inflight) {
         f.cancel(true);
       }
     }
     layouts.add(new Footer.StreamLayout(size, blocks, storedBytes, pageOffsets));
+  }
+
+  /** Reads blocks {@code first} to {@code first + count - 1} from the feed into a batch. */
+  private Batch fill(BlockFeed feed, StreamReader parent, long first, int count, long size)
+      throws IOException {
+    Batch batch = idle.poll();
+    if (batch == null) {
+      batch = new Batch(batchBlocks, blockSize, codec.maxCompressedLength(blockSize));
+    }
+    batch.first = first;
+    batch.count = count;
+    for (int i = 0; i < count; i++) {
+      long b = first + i;
+      int length = (int) Math.min(blockSize, size - (b * blockSize));
+      batch.lengths[i] = length;
+      BlockEntry inherited = feed.read(b, batch.input(i, length));
+      batch.entries[i] = inherited == null ? null : parentRef(inherited);
+      batch.parentHashes[i] =
+          inherited == null
+                  && parent != null
+                  && b < parent.blockCount()
+                  && parent.blockLength(b) == length
+              ? parent.entry(b).contentHash()
+              : null;
+    }
+    return batch;
   }
 
   /** Writes the footer and trailer. The caller then makes the output durable. */
@@ -264,38 +284,52 @@ public final class SnapshotWriter implements Closeable {
     return new BlockEntry(BlockKind.PARENT, 0, 0, 0, parent.contentHash());
   }
 
-  private Encoded encode(long block, ByteBuffer in, byte[] parentHash) {
-    int length = in.remaining();
-    if (in.mismatch(ZEROS.duplicate().limit(length)) == -1) {
-      byte[] hash = length == blockSize ? zeroBlockHash : worker.get().hasher.hash(in);
-      return new Encoded(block, length, new BlockEntry(BlockKind.ZERO, 0, 0, 0, hash), null, in);
-    }
+  /**
+   * Runs on a compression thread: fills in each block's entry (offset relative to the batch's
+   * output) and packs the stored bytes of the batch's blocks back to back into its output buffer.
+   */
+  private Batch encode(Batch batch) {
     Worker w = worker.get();
-    byte[] hash = w.hasher.hash(in);
-    if (parentHash != null && Arrays.equals(hash, parentHash)) {
-      return new Encoded(block, length, new BlockEntry(BlockKind.PARENT, 0, 0, 0, hash), null, in);
+    ByteBuffer out = batch.out.clear();
+    for (int i = 0; i < batch.count; i++) {
+      int at = out.position();
+      batch.outOffsets[i] = at;
+      if (batch.entries[i] != null) {
+        continue;
+      }
+      int length = batch.lengths[i];
+      ByteBuffer in = batch.input(i, length);
+      if (in.mismatch(ZEROS.duplicate().limit(length)) == -1) {
+        byte[] hash = length == blockSize ? zeroBlockHash : w.hasher.hash(in);
+        batch.entries[i] = new BlockEntry(BlockKind.ZERO, 0, 0, 0, hash);
+        continue;
+      }
+      byte[] hash = w.hasher.hash(in);
+      byte[] parentHash = batch.parentHashes[i];
+      if (parentHash != null && Arrays.equals(hash, parentHash)) {
+        batch.entries[i] = new BlockEntry(BlockKind.PARENT, 0, 0, 0, hash);
+        continue;
+      }
+      // Only a result shorter than the block is worth keeping, so the codec may give up as soon
+      // as its output reaches the block's length (LZ4 does, which makes incompressible data cheap).
+      out.limit(at + length - 1);
+      int n = options.codec() == CodecType.NONE ? -1 : w.compressor.compress(in, out);
+      out.limit(out.capacity());
+      BlockKind kind = BlockKind.COMPRESSED;
+      if (n < 0) {
+        kind = BlockKind.RAW;
+        out.position(at);
+        out.put(in);
+      }
+      int stored = out.position() - at;
+      int crc = Crc32c.ofRemaining(out.duplicate().limit(at + stored).position(at));
+      batch.entries[i] = new BlockEntry(kind, stored, 0, crc, hash);
     }
-    ByteBuffer outBuf = outputBuffers.poll();
-    if (outBuf == null) {
-      outBuf = ByteBuffer.allocateDirect(codec.maxCompressedLength(blockSize));
-    }
-    outBuf.clear();
-    int n = options.codec() == CodecType.NONE ? -1 : w.compressor.compress(in, outBuf);
-    ByteBuffer stored;
-    BlockKind kind;
-    if (n < 0 || n >= length) {
-      kind = BlockKind.RAW;
-      stored = in.duplicate();
-    } else {
-      kind = BlockKind.COMPRESSED;
-      stored = outBuf.flip();
-    }
-    int crc = Crc32c.ofRemaining(stored);
-    return new Encoded(
-        block, length, new BlockEntry(kind, stored.remaining(), 0, crc, hash), stored, in, outBuf);
+    batch.outLength = out.position();
+    return batch;
   }
 
-  private static Encoded await(Future<Encoded> f) throws IOException {
+  private static Batch await(Future<Batch> f) throws IOException {
     try {
       return f.get();
     } catch (InterruptedException e) {
@@ -311,15 +345,6 @@ public final class SnapshotWriter implements Closeable {
       }
       throw new IOException(c);
     }
-  }
-
-  private ByteBuffer takeInput() {
-    ByteBuffer b = inputBuffers.poll();
-    return b != null ? b : ByteBuffer.allocateDirect(blockSize);
-  }
-
-  private void giveInput(ByteBuffer b) {
-    inputBuffers.push(b);
   }
 
   private void write(ByteBuffer b) throws IOException {
@@ -356,32 +381,36 @@ public final class SnapshotWriter implements Closeable {
     }
   }
 
-  /** A block ready to be written: its entry (offset not yet known) and its stored bytes. */
-  private static final class Encoded {
-    final long block;
-    final int length;
-    final BlockEntry entry;
-    final ByteBuffer stored;
-    final ByteBuffer input;
-    final ByteBuffer output;
+  /**
+   * Consecutive blocks of one stream travelling together from the writer's thread to a compression
+   * thread and back: their logical bytes in, their stored bytes out back to back, and their
+   * entries. Owned by one thread at a time (handed over through the pool's queue and futures).
+   */
+  private static final class Batch {
+    final ByteBuffer in;
+    final ByteBuffer out;
+    final int blockSize;
+    final int[] lengths;
+    final int[] outOffsets;
+    final BlockEntry[] entries;
+    final byte[][] parentHashes;
+    long first;
+    int count;
+    int outLength;
 
-    Encoded(long block, int length, BlockEntry entry, ByteBuffer stored, ByteBuffer input) {
-      this(block, length, entry, stored, input, null);
+    Batch(int blocks, int blockSize, int maxStored) {
+      this.blockSize = blockSize;
+      this.in = ByteBuffer.allocateDirect(blocks * blockSize);
+      this.out = ByteBuffer.allocateDirect(blocks * Math.max(maxStored, blockSize));
+      this.lengths = new int[blocks];
+      this.outOffsets = new int[blocks];
+      this.entries = new BlockEntry[blocks];
+      this.parentHashes = new byte[blocks][];
     }
 
-    Encoded(
-        long block,
-        int length,
-        BlockEntry entry,
-        ByteBuffer stored,
-        ByteBuffer input,
-        ByteBuffer output) {
-      this.block = block;
-      this.length = length;
-      this.entry = entry;
-      this.stored = stored;
-      this.input = input;
-      this.output = output;
+    /** Block {@code i}'s logical bytes: a view of {@code length} bytes at position 0. */
+    ByteBuffer input(int i, int length) {
+      return in.slice(i * blockSize, length);
     }
   }
 }
