@@ -67,16 +67,14 @@ run() {
 }
 
 # private_jar DIR: builds the jar now (the wrapper rebuilds when sources changed), then copies it to
-# DIR/cairn.jar, which cairn / "${cairn_cmd[@]}" run with the JVM flags of scripts/cairn: others may
-# rebuild the project meanwhile, and no timed run may pay for Maven or see its jar replaced.
-# Sets jar (the built jar) and cairn_cmd.
+# DIR/cairn.jar, which cairn / "${cairn_cmd[@]}" run through scripts/cairn (so with its JVM flags):
+# others may rebuild the project meanwhile, and no timed run may pay for Maven or see its jar
+# replaced. Sets jar (the built jar) and cairn_cmd.
 private_jar() {
   "$root/scripts/cairn" --version >/dev/null || die "scripts/cairn does not run"
   jar="$root/fuse-mount/target/cairn.jar"
   cp "$jar" "$1/cairn.jar"
-  local java_opts
-  read -r -a java_opts <<<"${CAIRN_JAVA_OPTS:--XX:+UseSerialGC -Xshare:auto}"
-  cairn_cmd=(java "${java_opts[@]}" -jar "$1/cairn.jar")
+  cairn_cmd=(env "CAIRN_JAR=$1/cairn.jar" "$root/scripts/cairn")
 }
 cairn() { "${cairn_cmd[@]}" "$@"; }
 

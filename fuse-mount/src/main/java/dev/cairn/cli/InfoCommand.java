@@ -84,6 +84,7 @@ final class InfoCommand implements Callable<Integer> {
     m.put("codec", h.codec().displayName());
     m.put("level", h.codecLevel());
     m.put("block_size", h.blockSize());
+    m.put("content_hash", h.contentHash().displayName());
     m.put("dictionary_bytes", h.dictionaryLength());
     m.put("encrypted", h.encryption().enabled());
     m.put("parent_id", h.hasParent() ? h.parentId().toString() : null);
@@ -121,6 +122,7 @@ final class InfoCommand implements Callable<Integer> {
     System.out.printf("created     %s%n", m.get("created"));
     System.out.printf("codec       %s level %d%n", h.codec().displayName(), h.codecLevel());
     System.out.printf("block size  %s%n", Human.bytes(h.blockSize()));
+    System.out.printf("hash        %s%n", h.contentHash().displayName());
     if (h.dictionaryLength() > 0) {
       System.out.printf("dictionary  %s (zstd, trained)%n", Human.bytes(h.dictionaryLength()));
     }

@@ -179,7 +179,7 @@ final class PackCommand implements Callable<Integer> {
       throws Exception {
     WriterOptions options = options();
     if (parentSnap != null) {
-      options = options.withParent(parentSnap.header().snapshotId(), parentHint);
+      options = options.withParent(parentSnap.header(), parentHint);
     }
     long t0 = System.nanoTime();
     byte[] dictionary =

@@ -22,7 +22,7 @@ import java.util.List;
  *  40   1  log2 of the block size (12..20)
  *  41   1  codec id (0 none, 1 lz4, 2 zstd)
  *  42   1  codec level (signed)
- *  43   1  content hash algorithm (1: first 16 bytes of SHA-256)
+ *  43   1  content hash algorithm ({@link HashAlgorithm}: 1 SHA-256/128, 2 XXH3-128; 2 needs 1.1)
  *  44   4  index entries per page
  *  48   4  flags: bit 0 has parent, bit 1 encrypted, bit 2 zstd dictionary follows the header
  *  52   4  dictionary length (0 if none)
@@ -50,6 +50,7 @@ public record Header(
     int blockSizeLog2,
     CodecType codec,
     int codecLevel,
+    HashAlgorithm contentHash,
     int entriesPerPage,
     int dictionaryLength,
     int dictionaryCrc,
@@ -59,10 +60,12 @@ public record Header(
     Encryption encryption) {
 
   public static final int MAJOR_VERSION = 1;
-  public static final int MINOR_VERSION = 0;
+
+  /** 1.1 added content hash algorithm 2 (XXH3-128); everything else is as in 1.0. */
+  public static final int MINOR_VERSION = 1;
+
   public static final int MIN_BLOCK_LOG2 = 12;
   public static final int MAX_BLOCK_LOG2 = 20;
-  public static final int HASH_SHA256_128 = 1;
   public static final int MAX_STREAMS = 2;
   public static final int MAX_NAME_BYTES = 255;
   public static final int MAX_HINT_BYTES = 4096;
@@ -88,6 +91,9 @@ public record Header(
     }
     if (blockSizeLog2 < MIN_BLOCK_LOG2 || blockSizeLog2 > MAX_BLOCK_LOG2) {
       throw new IllegalArgumentException("block size 2^" + blockSizeLog2 + " out of range");
+    }
+    if (contentHash == null) {
+      throw new IllegalArgumentException("no content hash algorithm");
     }
     if (parentPathHint == null) {
       parentPathHint = "";
@@ -172,7 +178,11 @@ public record Header(
           log2 >= MIN_BLOCK_LOG2 && log2 <= MAX_BLOCK_LOG2,
           source,
           "block size 2^" + log2 + " out of range");
-      require(hash == HASH_SHA256_128, source, "unknown content hash algorithm " + hash);
+      HashAlgorithm contentHash = HashAlgorithm.byId(hash);
+      require(
+          contentHash != null,
+          source,
+          "unknown content hash algorithm " + hash + " (written by a newer Cairn?)");
       require(
           perPage > 0 && perPage <= MAX_ENTRIES_PER_PAGE,
           source,
@@ -202,6 +212,7 @@ public record Header(
           log2,
           codec,
           level,
+          contentHash,
           perPage,
           dictLen,
           dictCrc,
@@ -249,7 +260,7 @@ public record Header(
     b.put((byte) blockSizeLog2);
     b.put((byte) codec.id());
     b.put((byte) codecLevel);
-    b.put((byte) HASH_SHA256_128);
+    b.put((byte) contentHash.id());
     b.putInt(entriesPerPage);
     int flags =
         (hasParent() ? FLAG_PARENT : 0)

@@ -59,7 +59,7 @@ public final class SnapshotDiff {
       StreamReader sb = b.stream(i);
       long done = base;
       StreamDiff d =
-          sa.blockSize() == sb.blockSize()
+          sa.blockSize() == sb.blockSize() && a.header().contentHash() == b.header().contentHash()
               ? byHash(i, sa, sb, p -> progress.accept(done + p))
               : byBytes(i, sa, sb, p -> progress.accept(done + p));
       out.add(d);

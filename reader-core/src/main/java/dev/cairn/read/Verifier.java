@@ -55,7 +55,7 @@ public final class Verifier {
     long count = 0;
     long blocks = 0;
     long bytes = 0;
-    ContentHasher hasher = new ContentHasher();
+    ContentHasher hasher = snapshot.header().contentHash().newHasher();
     ByteBuffer buf = ByteBuffer.allocateDirect(snapshot.header().blockSize());
     int perPage = snapshot.header().entriesPerPage();
     for (StreamReader stream : snapshot.streams()) {

@@ -50,7 +50,7 @@ public final class Commit {
     if (!flatten) {
       Path out = output.toAbsolutePath().normalize();
       Path hint = out.getParent().relativize(overlay.basePath().toAbsolutePath().normalize());
-      o = o.withParent(base.header().snapshotId(), hint.toString());
+      o = o.withParent(base.header(), hint.toString());
     }
     List<String> names = new ArrayList<>(base.header().streamNames());
     try (OverlayView view = overlay.view();

@@ -83,11 +83,14 @@ public final class SnapshotWriter implements Closeable {
     this.worker =
         ThreadLocal.withInitial(
             () -> {
-              Worker w = new Worker(codec.newCompressor(options.level(), dictionary));
+              Worker w =
+                  new Worker(
+                      codec.newCompressor(options.level(), dictionary),
+                      options.contentHash().newHasher());
               workers.add(w);
               return w;
             });
-    this.zeroBlockHash = new ContentHasher().hash(ZEROS.duplicate().limit(blockSize));
+    this.zeroBlockHash = options.contentHash().newHasher().hash(ZEROS.duplicate().limit(blockSize));
   }
 
   /**
@@ -128,6 +131,7 @@ public final class SnapshotWriter implements Closeable {
             options.blockSizeLog2(),
             options.codec(),
             options.level(),
+            options.contentHash(),
             options.entriesPerPage(),
             dictionary == null ? 0 : dictionary.length,
             dictionary == null ? 0 : Crc32c.ofRemaining(ByteBuffer.wrap(dictionary)),
@@ -170,6 +174,13 @@ public final class SnapshotWriter implements Closeable {
     if (parent != null && parent.blockSize() != blockSize) {
       throw new IllegalArgumentException(
           "block size " + blockSize + " differs from the parent's " + parent.blockSize());
+    }
+    if (parent != null && parent.snapshot().header().contentHash() != header.contentHash()) {
+      throw new IllegalArgumentException(
+          "content hash "
+              + header.contentHash()
+              + " differs from the parent's "
+              + parent.snapshot().header().contentHash());
     }
     int streamIndex = layouts.size();
     if (finished || streamIndex >= header.streamNames().size()) {
@@ -243,6 +254,7 @@ public final class SnapshotWriter implements Closeable {
     }
     batch.first = first;
     batch.count = count;
+    batch.parent = parent;
     for (int i = 0; i < count; i++) {
       long b = first + i;
       int length = (int) Math.min(blockSize, size - (b * blockSize));
@@ -288,7 +300,7 @@ public final class SnapshotWriter implements Closeable {
    * Runs on a compression thread: fills in each block's entry (offset relative to the batch's
    * output) and packs the stored bytes of the batch's blocks back to back into its output buffer.
    */
-  private Batch encode(Batch batch) {
+  private Batch encode(Batch batch) throws IOException {
     Worker w = worker.get();
     ByteBuffer out = batch.out.clear();
     for (int i = 0; i < batch.count; i++) {
@@ -306,7 +318,10 @@ public final class SnapshotWriter implements Closeable {
       }
       byte[] hash = w.hasher.hash(in);
       byte[] parentHash = batch.parentHashes[i];
-      if (parentHash != null && Arrays.equals(hash, parentHash)) {
+      if (parentHash != null
+          && Arrays.equals(hash, parentHash)
+          && (options.contentHash().collisionResistant()
+              || w.sameAsParent(batch.parent, batch.first + i, in))) {
         batch.entries[i] = new BlockEntry(BlockKind.PARENT, 0, 0, 0, hash);
         continue;
       }
@@ -374,10 +389,26 @@ public final class SnapshotWriter implements Closeable {
   /** Per-thread compression state. */
   private static final class Worker {
     final Compressor compressor;
-    final ContentHasher hasher = new ContentHasher();
+    final ContentHasher hasher;
+    private ByteBuffer parentBlock;
 
-    Worker(Compressor compressor) {
+    Worker(Compressor compressor, ContentHasher hasher) {
       this.compressor = compressor;
+      this.hasher = hasher;
+    }
+
+    /**
+     * Whether the parent's block {@code block} holds exactly {@code in}'s bytes: what a hash match
+     * must be confirmed with when the hash is not collision-resistant, so that no crafted block can
+     * pass for the parent's.
+     */
+    boolean sameAsParent(StreamReader parent, long block, ByteBuffer in) throws IOException {
+      if (parentBlock == null || parentBlock.capacity() < in.remaining()) {
+        parentBlock = ByteBuffer.allocateDirect(parent.blockSize());
+      }
+      ByteBuffer p = parentBlock.clear().limit(in.remaining());
+      parent.readBlock(block, p);
+      return p.flip().mismatch(in) == -1;
     }
   }
 
@@ -394,6 +425,7 @@ public final class SnapshotWriter implements Closeable {
     final int[] outOffsets;
     final BlockEntry[] entries;
     final byte[][] parentHashes;
+    StreamReader parent;
     long first;
     int count;
     int outLength;

@@ -2,19 +2,22 @@ package dev.cairn.write;
 
 import dev.cairn.codec.Codec;
 import dev.cairn.format.CodecType;
+import dev.cairn.format.HashAlgorithm;
 import dev.cairn.format.Header;
 import dev.cairn.format.SnapshotId;
 
 /**
- * How a snapshot is written: codec and level, block size, index page size, compression threads, and
- * the parent a thin snapshot points at. Immutable.
+ * How a snapshot is written: codec and level, content hash algorithm, block size, index page size,
+ * compression threads, and the parent a thin snapshot points at. Immutable.
  *
+ * @param contentHash the index's content hash; a thin snapshot must use its parent's
  * @param parentId the parent's id, or {@link SnapshotId#NONE} for a standalone snapshot
  * @param parentPathHint the parent's path relative to the child's directory ("" if none)
  */
 public record WriterOptions(
     CodecType codec,
     int level,
+    HashAlgorithm contentHash,
     int blockSizeLog2,
     int entriesPerPage,
     int threads,
@@ -26,6 +29,9 @@ public record WriterOptions(
 
   public WriterOptions {
     Codec.checkLevel(codec, level);
+    if (contentHash == null) {
+      throw new IllegalArgumentException("no content hash algorithm");
+    }
     if (blockSizeLog2 < Header.MIN_BLOCK_LOG2 || blockSizeLog2 > Header.MAX_BLOCK_LOG2) {
       throw new IllegalArgumentException(
           "block size must be a power of two from 4K to 1M, not 2^" + blockSizeLog2);
@@ -38,11 +44,15 @@ public record WriterOptions(
     }
   }
 
-  /** Defaults: lz4 fast, 64 KiB blocks, one compression thread per core, no parent. */
+  /**
+   * Defaults: lz4 fast, XXH3-128 content hashes, 64 KiB blocks, one compression thread per core, no
+   * parent.
+   */
   public static WriterOptions defaults() {
     return new WriterOptions(
         CodecType.LZ4,
         CodecType.LZ4.defaultLevel(),
+        HashAlgorithm.defaultAlgorithm(),
         DEFAULT_BLOCK_LOG2,
         DEFAULT_ENTRIES_PER_PAGE,
         Runtime.getRuntime().availableProcessors(),
@@ -52,24 +62,40 @@ public record WriterOptions(
 
   public WriterOptions withCodec(CodecType c, int lvl) {
     return new WriterOptions(
-        c, lvl, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
+        c, lvl, contentHash, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
   }
 
   public WriterOptions withBlockSizeLog2(int log2) {
-    return new WriterOptions(codec, level, log2, entriesPerPage, threads, parentId, parentPathHint);
+    return new WriterOptions(
+        codec, level, contentHash, log2, entriesPerPage, threads, parentId, parentPathHint);
   }
 
   public WriterOptions withEntriesPerPage(int n) {
-    return new WriterOptions(codec, level, blockSizeLog2, n, threads, parentId, parentPathHint);
+    return new WriterOptions(
+        codec, level, contentHash, blockSizeLog2, n, threads, parentId, parentPathHint);
   }
 
   public WriterOptions withThreads(int n) {
     return new WriterOptions(
-        codec, level, blockSizeLog2, entriesPerPage, n, parentId, parentPathHint);
+        codec, level, contentHash, blockSizeLog2, entriesPerPage, n, parentId, parentPathHint);
   }
 
   public WriterOptions withParent(SnapshotId id, String hint) {
-    return new WriterOptions(codec, level, blockSizeLog2, entriesPerPage, threads, id, hint);
+    return new WriterOptions(
+        codec, level, contentHash, blockSizeLog2, entriesPerPage, threads, id, hint);
+  }
+
+  /**
+   * A thin snapshot of {@code parent}: its id, the path hint to it, and its content hash algorithm
+   * (a child compares its blocks' hashes with the parent's, so both must use the same one).
+   */
+  public WriterOptions withParent(Header parent, String hint) {
+    return withParent(parent.snapshotId(), hint).withContentHash(parent.contentHash());
+  }
+
+  public WriterOptions withContentHash(HashAlgorithm h) {
+    return new WriterOptions(
+        codec, level, h, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
   }
 
   public int blockSize() {

@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -45,6 +46,7 @@ class FormatRecordsTest {
         16,
         CodecType.ZSTD,
         -5,
+        HashAlgorithm.XXH3_128,
         1000,
         4096,
         0xCAFEBABE,
@@ -62,6 +64,7 @@ class FormatRecordsTest {
         12,
         CodecType.LZ4,
         0,
+        HashAlgorithm.SHA256_128,
         4,
         0,
         0,
@@ -88,7 +91,7 @@ class FormatRecordsTest {
     assertEquals(16, e[40]);
     assertEquals(2, e[41]);
     assertEquals(-5, e[42]);
-    assertEquals(1, e[43]);
+    assertEquals(2, e[43], "XXH3-128");
     assertEquals(1000, b.getInt(44));
     assertEquals(1 | 2 | 4, b.getInt(48), "flags: parent, encrypted, dictionary");
     assertEquals(4096, b.getInt(52));
@@ -142,7 +145,7 @@ class FormatRecordsTest {
         lie("block size 2^11", e -> e[40] = 11),
         lie("block size 2^21", e -> e[40] = 21),
         lie("hash algorithm 0", e -> e[43] = 0),
-        lie("hash algorithm 2", e -> e[43] = 2),
+        lie("hash algorithm 3", e -> e[43] = 3),
         lie("0 entries per page", e -> putIntLe(e, 44, 0)),
         lie("65537 entries per page", e -> putIntLe(e, 44, 65537)),
         lie("negative entries per page", e -> putIntLe(e, 44, -1)),
@@ -241,6 +244,7 @@ class FormatRecordsTest {
                 11,
                 CodecType.LZ4,
                 0,
+                HashAlgorithm.SHA256_128,
                 4,
                 0,
                 0,
@@ -258,6 +262,7 @@ class FormatRecordsTest {
                 12,
                 CodecType.LZ4,
                 0,
+                HashAlgorithm.SHA256_128,
                 4,
                 0,
                 0,
@@ -275,6 +280,7 @@ class FormatRecordsTest {
                 12,
                 CodecType.LZ4,
                 0,
+                HashAlgorithm.SHA256_128,
                 4,
                 0,
                 0,
@@ -290,6 +296,7 @@ class FormatRecordsTest {
             12,
             CodecType.LZ4,
             0,
+            HashAlgorithm.SHA256_128,
             4,
             0,
             0,
@@ -359,6 +366,7 @@ class FormatRecordsTest {
             12,
             CodecType.LZ4,
             0,
+            HashAlgorithm.SHA256_128,
             2,
             0,
             0,
@@ -502,9 +510,27 @@ class FormatRecordsTest {
     byte[] check = "123456789".getBytes(StandardCharsets.US_ASCII);
     assertEquals(0xE3069283, Crc32c.ofRemaining(ByteBuffer.wrap(check)), "CRC32C check value");
     ByteBuffer b = ByteBuffer.wrap(check).position(2);
-    byte[] h = new ContentHasher().hash(b);
+    byte[] h = HashAlgorithm.SHA256_128.newHasher().hash(b);
     assertEquals(2, b.position(), "hash does not move the buffer");
-    assertArrayEquals(TestData.contentHash(check, 2, 9), h);
+    assertArrayEquals(TestData.sha256Hash(check, 2, 9), h);
+  }
+
+  /** Reference values printed by {@code xxhsum -H2} (xxHash's own tool), canonical form. */
+  @Test
+  void xxh3ContentHashMatchesTheReferenceImplementation() {
+    ContentHasher x = HashAlgorithm.XXH3_128.newHasher();
+    HexFormat hex = HexFormat.of();
+    assertEquals("99aa06d3014798d86001c324468d497f", hex.formatHex(x.hash(ByteBuffer.allocate(0))));
+    ByteBuffer cairn = ByteBuffer.wrap("xcairn".getBytes(StandardCharsets.US_ASCII)).position(1);
+    assertEquals("df3f39e97f66b387a29c3e7c8dc157a5", hex.formatHex(x.hash(cairn)));
+    assertEquals(1, cairn.position(), "hash does not move the buffer");
+    ByteBuffer zeros = ByteBuffer.allocateDirect(65536 + 8).position(8);
+    assertEquals("fd5ee061c8433a0f33b202d302b65caa", hex.formatHex(x.hash(zeros)));
+    assertEquals(8, zeros.position(), "hash does not move the buffer");
+    assertEquals(HashAlgorithm.XXH3_128, HashAlgorithm.byId(2));
+    assertEquals(HashAlgorithm.SHA256_128, HashAlgorithm.byId(1));
+    assertNull(HashAlgorithm.byId(0));
+    assertNull(HashAlgorithm.byId(3));
   }
 
   @Test

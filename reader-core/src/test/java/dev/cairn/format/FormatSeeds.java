@@ -140,6 +140,7 @@ public final class FormatSeeds {
         log2,
         CodecType.LZ4,
         0,
+        HashAlgorithm.XXH3_128,
         perPage,
         0,
         0,

@@ -141,6 +141,7 @@ class FuzzSeeds {
             h.blockSizeLog2(),
             h.codec(),
             h.codecLevel(),
+            h.contentHash(),
             h.entriesPerPage(),
             0,
             0,

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CodecType;
+import dev.cairn.format.HashAlgorithm;
 import dev.cairn.format.Header;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
@@ -29,35 +30,69 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Reads the committed golden snapshots of format v1 (made by {@link GoldenFiles}) and compares
- * every byte with the committed inputs. If this fails, the format changed incompatibly: files users
- * already have would no longer read. Fix the reader, do not regenerate the golden files.
+ * Reads the committed golden snapshots of every format version (made by {@link GoldenFiles}) and
+ * compares every byte with the committed inputs. If this fails, the format changed incompatibly:
+ * files users already have would no longer read. Fix the reader, do not regenerate the golden
+ * files.
  */
 class GoldenFileTest {
-  static Stream<Arguments> goldens() {
-    return Stream.of(
-        Arguments.of(GoldenFiles.LZ4, CodecType.LZ4, 0),
-        Arguments.of(GoldenFiles.ZSTD, CodecType.ZSTD, 3));
+  /** One released format version: its directory, minor version and content hash algorithm. */
+  record Version(String dir, int minor, HashAlgorithm hash) {
+    @Override
+    public String toString() {
+      return dir;
+    }
+
+    byte[] expectedHash(byte[] data, int from, int to) {
+      return hash == HashAlgorithm.SHA256_128
+          ? TestData.sha256Hash(data, from, to)
+          : TestData.contentHash(data, from, to);
+    }
   }
 
-  @Test
-  void committedInputsAreTheOnesTheGeneratorDescribes() throws IOException {
-    // Guards the inputs themselves: the comparison below is only as good as they are.
-    assertArrayEquals(GoldenFiles.primary(), read(GoldenFiles.PRIMARY));
-    assertArrayEquals(GoldenFiles.secondary(), read(GoldenFiles.SECONDARY));
+  static final Version V1_0 = new Version("v1", 0, HashAlgorithm.SHA256_128);
+  static final Version V1_1 = new Version("v1.1", 1, HashAlgorithm.XXH3_128);
+
+  static Stream<Arguments> goldens() {
+    return Stream.of(V1_0, V1_1)
+        .flatMap(
+            v ->
+                Stream.of(
+                    Arguments.of(v, GoldenFiles.LZ4, CodecType.LZ4, 0),
+                    Arguments.of(v, GoldenFiles.ZSTD, CodecType.ZSTD, 3)));
   }
 
   @ParameterizedTest(name = "{0}")
+  @MethodSource("versions")
+  void committedInputsAreTheOnesTheGeneratorDescribes(Version v) throws IOException {
+    // Guards the inputs themselves: the comparison below is only as good as they are.
+    assertArrayEquals(GoldenFiles.primary(), read(v, GoldenFiles.PRIMARY));
+    assertArrayEquals(GoldenFiles.secondary(), read(v, GoldenFiles.SECONDARY));
+  }
+
+  static Stream<Version> versions() {
+    return Stream.of(V1_0, V1_1);
+  }
+
+  @Test
+  void theCurrentVersionHasGoldenFiles() {
+    assertEquals(GoldenFiles.CURRENT, V1_1.dir());
+    assertEquals(Header.MINOR_VERSION, V1_1.minor());
+    assertEquals(HashAlgorithm.defaultAlgorithm(), V1_1.hash());
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
   @MethodSource("goldens")
-  void goldenSnapshotReadsBackEveryByte(String file, CodecType codec, int level)
+  void goldenSnapshotReadsBackEveryByte(Version v, String file, CodecType codec, int level)
       throws IOException {
-    Path path = GoldenFiles.dir().resolve(file);
+    Path path = GoldenFiles.dir(v.dir()).resolve(file);
     assertTrue(Files.isRegularFile(path), "golden file missing: " + path);
-    byte[] primary = read(GoldenFiles.PRIMARY);
-    byte[] secondary = read(GoldenFiles.SECONDARY);
+    byte[] primary = read(v, GoldenFiles.PRIMARY);
+    byte[] secondary = read(v, GoldenFiles.SECONDARY);
     try (Snapshot snap = Snapshots.open(FileByteSource.open(path), 1 << 20)) {
       Header h = snap.header();
-      assertEquals(0, h.minorVersion());
+      assertEquals(v.minor(), h.minorVersion());
+      assertEquals(v.hash(), h.contentHash());
       assertEquals(List.of(GoldenFiles.PRIMARY, GoldenFiles.SECONDARY), h.streamNames());
       assertEquals(codec, h.codec());
       assertEquals(level, h.codecLevel());
@@ -92,10 +127,9 @@ class GoldenFileTest {
         BlockEntry e = p.entry(b);
         int from = b * 4096;
         int to = Math.min(primary.length, from + 4096);
-        assertArrayEquals(TestData.contentHash(primary, from, to), e.contentHash(), "block " + b);
+        assertArrayEquals(v.expectedHash(primary, from, to), e.contentHash(), "block " + b);
       }
-      assertArrayEquals(
-          TestData.contentHash(secondary, 0, secondary.length), s.entry(0).contentHash());
+      assertArrayEquals(v.expectedHash(secondary, 0, secondary.length), s.entry(0).contentHash());
 
       Verifier.Report report = new Verifier(snap).run(d -> {});
       assertTrue(report.ok(), report.problems().toString());
@@ -104,21 +138,22 @@ class GoldenFileTest {
   }
 
   /** The fixed parts of the v1 layout, straight from the bytes. */
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "{0} {1}")
   @MethodSource("goldens")
-  void goldenSnapshotHasTheV1Layout(String file, CodecType codec, int level) throws IOException {
-    byte[] f = Files.readAllBytes(GoldenFiles.dir().resolve(file));
+  void goldenSnapshotHasTheV1Layout(Version v, String file, CodecType codec, int level)
+      throws IOException {
+    byte[] f = Files.readAllBytes(GoldenFiles.dir(v.dir()).resolve(file));
     ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
     assertArrayEquals(
         new byte[] {(byte) 0x89, 'C', 'A', 'I', 'R', 'N', '\r', '\n'}, Arrays.copyOf(f, 8));
     assertEquals(1, b.getShort(8), "major version");
-    assertEquals(0, b.getShort(10), "minor version");
+    assertEquals(v.minor(), b.getShort(10), "minor version");
     int headerLength = b.getInt(12);
     assertEquals(120 + 4 + (2 + 8) + (2 + 9) + 2, headerLength);
     assertEquals(12, f[40], "block size log2");
     assertEquals(codec.id(), f[41], "codec id");
     assertEquals(level, f[42], "codec level");
-    assertEquals(1, f[43], "hash algorithm");
+    assertEquals(v.hash().id(), f[43], "hash algorithm");
     assertEquals(2, f[60], "stream count");
     // The trailer: "CAIRNEND", then the footer right before it.
     int t = f.length - 48;
@@ -135,8 +170,8 @@ class GoldenFileTest {
     assertEquals("CIXP", new String(f, (int) page0, 4, java.nio.charset.StandardCharsets.US_ASCII));
   }
 
-  static byte[] read(String name) throws IOException {
-    Path p = GoldenFiles.dir().resolve(name);
+  static byte[] read(Version v, String name) throws IOException {
+    Path p = GoldenFiles.dir(v.dir()).resolve(name);
     assertTrue(Files.isRegularFile(p), "golden input missing: " + p);
     return Files.readAllBytes(p);
   }

@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Writes the golden snapshots of format v1 and their inputs to {@code testimages/golden/v1/}. Run
- * once per format version, then commit the output; {@link GoldenFileTest} reads them forever after.
- * Never regenerate the files of a released version: the point is that files written by old versions
- * stay readable.
+ * Writes the golden snapshots of the current format version and their inputs to {@code
+ * testimages/golden/}{@value #CURRENT}. Run once per format version, then commit the output; {@link
+ * GoldenFileTest} reads them forever after. Never regenerate the files of a released version: the
+ * point is that files written by old versions stay readable.
  *
  * <pre>
  * mvn -pl reader-core test -Dtest=GoldenFiles -Dcairn.golden.write=true -Dsurefire.failIfNoSpecifiedTests=false
@@ -33,11 +33,14 @@ public final class GoldenFiles {
   public static final String LZ4 = "tiny-lz4.cairn";
   public static final String ZSTD = "tiny-zstd.cairn";
 
-  /** {@code ../testimages/golden/v1}, relative to the reader-core module. */
-  public static Path dir() {
+  /** The directory of the version this build writes; older ones stay as they were written. */
+  public static final String CURRENT = "v1.1";
+
+  /** {@code ../testimages/golden/VERSION}, relative to the reader-core module. */
+  public static Path dir(String version) {
     return Path.of(System.getProperty("basedir", "."))
         .toAbsolutePath()
-        .resolve("../testimages/golden/v1")
+        .resolve("../testimages/golden/" + version)
         .normalize();
   }
 
@@ -67,7 +70,7 @@ public final class GoldenFiles {
   @Test
   @EnabledIfSystemProperty(named = "cairn.golden.write", matches = "true")
   void write() throws IOException {
-    Path dir = Files.createDirectories(dir());
+    Path dir = Files.createDirectories(dir(CURRENT));
     Path p = dir.resolve(PRIMARY);
     Path s = dir.resolve(SECONDARY);
     Files.write(p, primary());

@@ -252,7 +252,8 @@ class CorruptionTest {
     f[8] = (byte) major;
     f[9] = (byte) (major >>> 8);
     UnsupportedVersionException e = expectOpenFails(UnsupportedVersionException.class, f);
-    assertTrue(e.getMessage().contains("version " + major + ".0"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("version " + major + "." + Header.MINOR_VERSION), e.getMessage());
     assertTrue(e.getMessage().contains(Header.MAJOR_VERSION + ".x"), e.getMessage());
     assertTrue(e.isUsageError());
   }

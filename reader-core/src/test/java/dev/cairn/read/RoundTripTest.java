@@ -11,6 +11,7 @@ import dev.cairn.format.BlockKind;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.Encryption;
 import dev.cairn.format.Footer;
+import dev.cairn.format.HashAlgorithm;
 import dev.cairn.format.Header;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.testing.MemoryChannel;
@@ -239,7 +240,8 @@ class RoundTripTest {
     try (Snapshot snap = Snapshots.open(w.file(), "mem:fields.cairn")) {
       Header h = snap.header();
       assertEquals(Header.MINOR_VERSION, h.minorVersion());
-      assertEquals(0, h.minorVersion());
+      assertEquals(1, h.minorVersion());
+      assertEquals(HashAlgorithm.XXH3_128, h.contentHash());
       assertEquals(List.of(name1, name2), h.streamNames());
       assertEquals(CodecType.ZSTD, h.codec());
       assertEquals(-7, h.codecLevel());

@@ -1,17 +1,22 @@
 package dev.cairn.read;
 
+import static dev.cairn.format.HashAlgorithm.SHA256_128;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.format.BlockKind;
 import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.store.FileByteSource;
+import dev.cairn.testing.Resealer;
+import dev.cairn.testing.TestData;
 import dev.cairn.write.Pack;
 import dev.cairn.write.WriterOptions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -37,16 +42,21 @@ class ThinSnapshotTest {
   }
 
   private Path pack(String name, byte[] content, Path parent) throws IOException {
+    return pack(name, content, parent, WriterOptions.defaults());
+  }
+
+  private Path pack(String name, byte[] content, Path parent, WriterOptions options)
+      throws IOException {
     Path in = dir.resolve(name + ".img");
     Files.write(in, content);
     Path out = dir.resolve(name + ".cairn");
-    WriterOptions o = WriterOptions.defaults().withBlockSizeLog2(12).withEntriesPerPage(16);
+    WriterOptions o = options.withBlockSizeLog2(12).withEntriesPerPage(16);
     if (parent == null) {
       Pack.run(List.of(new Pack.Input(in, "disk.img")), out, o, b -> {});
       return out;
     }
     try (SnapshotChain p = open(parent)) {
-      o = o.withParent(p.top().header().snapshotId(), dir.relativize(parent).toString());
+      o = o.withParent(p.top().header(), dir.relativize(parent).toString());
       Pack.run(List.of(new Pack.Input(in, "disk.img")), out, o, null, p.top(), b -> {});
     }
     return out;
@@ -182,5 +192,80 @@ class ThinSnapshotTest {
       assertEquals(3L * BS, d.get(0).changedBytes());
       assertTrue(new SnapshotDiff(a.top(), a.top()).run(x -> {}).get(0).identical());
     }
+  }
+
+  @Test
+  void aHashMatchIsConfirmedByTheBytesWhenTheHashIsNotCollisionResistant() throws IOException {
+    byte[] a = image(4 * BS, 11);
+    byte[] b = a.clone();
+    Arrays.fill(b, 0, BS, (byte) 7);
+    Path parent = pack("forged-parent", a, null);
+    // Make the parent's block 0 claim the hash of the child's block 0, as a crafted XXH3
+    // collision would: the child must still store its own bytes.
+    byte[] f = Files.readAllBytes(parent);
+    int page = indexOf(f, "CIXP".getBytes(StandardCharsets.US_ASCII));
+    System.arraycopy(TestData.contentHash(b, 0, BS), 0, f, page + 24 + 24, 16);
+    Resealer.reseal(f);
+    Files.write(parent, f);
+    Path child = pack("forged-child", b, parent);
+    try (SnapshotChain c = open(child)) {
+      StreamReader s = c.top().stream(0);
+      assertEquals(BlockKind.COMPRESSED, s.entry(0).kind(), "stored, not inherited");
+      for (int i = 1; i < 4; i++) {
+        assertEquals(BlockKind.PARENT, s.entry(i).kind(), "block " + i);
+      }
+      assertArrayEquals(b, readAll(s));
+    }
+  }
+
+  @Test
+  void aChildOfAFormat10ParentKeepsSha256() throws IOException {
+    byte[] a = image(4 * BS, 12);
+    byte[] b = a.clone();
+    Arrays.fill(b, 2 * BS, 3 * BS, (byte) 9);
+    Path parent = pack("sha-parent", a, null, WriterOptions.defaults().withContentHash(SHA256_128));
+    Path child = pack("sha-child", b, parent);
+    try (SnapshotChain c = open(child)) {
+      assertEquals(SHA256_128, c.top().header().contentHash());
+      StreamReader s = c.top().stream(0);
+      assertEquals(BlockKind.PARENT, s.entry(0).kind());
+      assertEquals(BlockKind.COMPRESSED, s.entry(2).kind());
+      assertArrayEquals(b, readAll(s));
+      assertTrue(new Verifier(c.top()).run(d -> {}).ok());
+    }
+    // a writer told only the parent's id, not its algorithm, is refused rather than never matching
+    try (SnapshotChain p = open(parent)) {
+      WriterOptions o =
+          WriterOptions.defaults()
+              .withBlockSizeLog2(12)
+              .withParent(p.top().header().snapshotId(), "sha-parent.cairn");
+      Path in = Files.write(dir.resolve("x.img"), b);
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  Pack.run(
+                      List.of(new Pack.Input(in, "disk.img")),
+                      dir.resolve("x.cairn"),
+                      o,
+                      null,
+                      p.top(),
+                      d -> {}));
+      assertTrue(e.getMessage().contains("content hash"), e.getMessage());
+      assertTrue(Files.notExists(dir.resolve("x.cairn")));
+    }
+  }
+
+  private static int indexOf(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("not found");
   }
 }

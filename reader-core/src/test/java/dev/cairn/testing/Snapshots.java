@@ -260,6 +260,7 @@ public final class Snapshots {
             old.blockSizeLog2(),
             old.codec(),
             old.codecLevel(),
+            old.contentHash(),
             old.entriesPerPage(),
             dict.length,
             crc(dict, 0, dict.length),

@@ -1,5 +1,8 @@
 package dev.cairn.testing;
 
+import com.dynatrace.hash4j.hashing.HashValue128;
+import com.dynatrace.hash4j.hashing.Hashing;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -99,8 +102,20 @@ public final class TestData {
     }
   }
 
-  /** The content hash the format stores: the first 16 bytes of SHA-256. */
+  /**
+   * The content hash new snapshots store: XXH3-128 in canonical form, computed here straight with
+   * hash4j rather than through the production hasher.
+   */
   public static byte[] contentHash(byte[] data, int from, int to) {
+    HashValue128 h = Hashing.xxh3_128().hashBytesTo128Bits(data, from, to - from);
+    return ByteBuffer.allocate(16)
+        .putLong(h.getMostSignificantBits())
+        .putLong(h.getLeastSignificantBits())
+        .array();
+  }
+
+  /** The content hash format 1.0 stored: the first 16 bytes of SHA-256. */
+  public static byte[] sha256Hash(byte[] data, int from, int to) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update(data, from, to - from);
