@@ -106,6 +106,7 @@ timed() {
   sync
   local t1=$EPOCHREALTIME
   { secs "$t0" "$t1" 3; echo; } >>"$work/$name.times"
+  say "    $name: $(tail -1 "$work/$name.times") s"
 }
 median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

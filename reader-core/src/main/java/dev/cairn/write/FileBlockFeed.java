@@ -70,6 +70,8 @@ public final class FileBlockFeed implements BlockFeed, Closeable {
               t.setDaemon(true);
               return t;
             });
+    // start reading now: the caller still has a writer to set up
+    readAhead();
   }
 
   /** Opens {@code path}; its size is taken now and must not change while packing. */
@@ -124,13 +126,17 @@ public final class FileBlockFeed implements BlockFeed, Closeable {
     return null;
   }
 
-  private Chunk next() throws IOException {
+  private void readAhead() {
     while (pending.size() < DEPTH && !free.isEmpty() && nextChunk < size) {
       long start = nextChunk;
       ByteBuffer buf = free.poll();
       pending.add(readers.submit(() -> load(start, buf)));
       nextChunk += CHUNK;
     }
+  }
+
+  private Chunk next() throws IOException {
+    readAhead();
     Future<Chunk> f = pending.poll();
     if (f == null) {
       throw new EOFException(path + ": read past the end");

@@ -47,18 +47,40 @@ public final class Pack {
     for (Input in : inputs) {
       names.add(in.name());
     }
+    // Feeds first: they start reading while the writer sets itself up, and a missing input fails
+    // before any output file exists.
+    List<FileBlockFeed> feeds = new ArrayList<>();
+    try {
+      for (Input in : inputs) {
+        feeds.add(FileBlockFeed.open(in.path(), options.blockSizeLog2()));
+      }
+      return write(feeds, names, output, options, dictionary, parent, progress);
+    } finally {
+      for (FileBlockFeed f : feeds) {
+        f.close();
+      }
+    }
+  }
+
+  private static SnapshotWriter.Result write(
+      List<FileBlockFeed> feeds,
+      List<String> names,
+      Path output,
+      WriterOptions options,
+      byte[] dictionary,
+      Snapshot parent,
+      LongConsumer progress)
+      throws IOException {
     try (AtomicOutputFile file = AtomicOutputFile.create(output);
         SnapshotWriter writer = SnapshotWriter.start(file.channel(), options, names, dictionary)) {
       long before = 0;
-      for (Input in : inputs) {
-        try (FileBlockFeed feed = FileBlockFeed.open(in.path(), options.blockSizeLog2())) {
-          long base = before;
-          int i = names.indexOf(in.name());
-          StreamReader parentStream =
-              parent != null && i < parent.streams().size() ? parent.stream(i) : null;
-          writer.writeStream(feed, parentStream, done -> progress.accept(base + done));
-          before += feed.size();
-        }
+      for (int i = 0; i < feeds.size(); i++) {
+        FileBlockFeed feed = feeds.get(i);
+        long base = before;
+        StreamReader parentStream =
+            parent != null && i < parent.streams().size() ? parent.stream(i) : null;
+        writer.writeStream(feed, parentStream, done -> progress.accept(base + done));
+        before += feed.size();
       }
       SnapshotWriter.Result result = writer.finish();
       file.commit();

@@ -1,0 +1,65 @@
+package dev.cairn.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * The workload {@code scripts/cairn} runs once under {@code -XX:ArchiveClassesAtExit} to build the
+ * command line's class-data sharing archive: a small pack (lz4 and zstd), then info, verify, cat
+ * and diff of the result, all in one JVM, so the archive holds the classes those commands load.
+ * With the archive a command starts about 0.1 s sooner (measured on {@code pack}: 1.75 s instead of
+ * 1.86 s for 1 GiB).
+ *
+ * <p>Reached through the hidden first argument {@code --cds-train}; not thread-safe (swaps {@code
+ * System.out}).
+ */
+final class CliTraining {
+  private CliTraining() {}
+
+  static int run() {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    Path dir = null;
+    try {
+      dir = Files.createTempDirectory("cairn-cds-train");
+      byte[] data = new byte[3 << 20];
+      new Random(1).nextBytes(data);
+      for (int i = 0; i < data.length; i += 8192) {
+        java.util.Arrays.fill(data, i, Math.min(data.length, i + 4096), (byte) (i >> 13));
+      }
+      Path in = Files.write(dir.resolve("train.img"), data);
+      String a = dir.resolve("a.cairn").toString();
+      String b = dir.resolve("b.cairn").toString();
+      PrintStream nul = new PrintStream(OutputStream.nullOutputStream());
+      System.setOut(nul);
+      System.setErr(nul);
+      int rc = 0;
+      rc |= Main.run("pack", in.toString(), "-o", a, "--codec", "lz4");
+      rc |= Main.run("pack", in.toString(), "-o", b, "--codec", "zstd");
+      rc |= Main.run("info", a);
+      rc |= Main.run("info", b, "--json");
+      rc |= Main.run("verify", a);
+      rc |= Main.run("cat", b, "--offset", "4096", "--length", "100000");
+      rc |= Main.run("diff", a, b);
+      return rc;
+    } catch (IOException | RuntimeException e) {
+      return 1;
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+      if (dir != null) {
+        try (Stream<Path> s = Files.walk(dir)) {
+          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+          // a temporary directory left behind is harmless
+        }
+      }
+    }
+  }
+}
