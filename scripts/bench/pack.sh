@@ -13,6 +13,13 @@
 # includes a final `sync`, so both are charged for getting their output to disk. Cairn is timed
 # through scripts/cairn as a user runs it (JVM start-up included), with the jar built beforehand.
 #
+# Settling: these machines are VMs whose balloon driver hands memory freed by dropping the page cache
+# back to the host within about a second; whoever fills the page cache after that pays for faulting
+# it back in (a cold `cat` of 1 GiB takes 0.5 s right after a drop, 2 s a second later). Run back to
+# back, each tool would start in whatever state the previous one left, which decides more than the
+# tools do (mksquashfs right after mksquashfs 1.1-1.4 s, right after cairn 2.5-3.1 s). So every run
+# starts settled (--settle seconds after the drop), as on a machine that has been idle for a moment.
+#
 # Pass criterion: cairn size / squashfs size <= 1.03 on every row.
 # Exit: 0 all rows pass, 3 some size ratio above the limit, 1 a tool failed, 2 usage.
 set -euo pipefail
@@ -27,25 +34,29 @@ LIMIT=1.03
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--keep] [--no-check] [IMAGE]
+usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--settle S] [--keep] [--no-check] [IMAGE]
   Pack IMAGE (default: testimages/build/rootfs.img, built by testimages/make-rootfs.sh if absent)
   with cairn and mksquashfs and print sizes, times and ratios. Outputs go to scripts/bench/out/.
   --json        print only the JSON result on stdout (the table goes to stderr)
   --repeat N    time every run N times and report the median (default 1)
   --codecs LIST comma-separated subset of lz4,zstd3,zstd15 (default all)
+  --settle S    seconds to wait after dropping the page cache before each run (default 2; 0 runs
+                back to back, see "Settling" above)
   --keep        keep the packed outputs (default: delete each after measuring it)
   --no-check    skip checking that cairn verify passes and cairn cat returns the image's bytes
   CAIRN_NO_BUILD=1 in the environment runs the jar already built instead of rebuilding it.
 EOF
 }
 
-json_only=0 repeat=1 keep=0 check=1 codecs="lz4,zstd3,zstd15" image=""
+json_only=0 repeat=1 keep=0 check=1 codecs="lz4,zstd3,zstd15" image="" settle=2
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
     --json) json_only=1 ;;
     --repeat) repeat="${2:-}"; shift ;;
     --repeat=*) repeat="${1#*=}" ;;
+    --settle) settle="${2:-}"; shift ;;
+    --settle=*) settle="${1#*=}" ;;
     --codecs) codecs="${2:-}"; shift ;;
     --codecs=*) codecs="${1#*=}" ;;
     --keep) keep=1 ;;
@@ -56,6 +67,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 [[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "--repeat needs a positive integer" >&2; exit 2; }
+[[ "$settle" =~ ^[0-9]+$ ]] || { echo "--settle needs a whole number of seconds" >&2; exit 2; }
 
 # The human-readable report goes to stdout, or to stderr when stdout is reserved for JSON.
 say() { if [ "$json_only" = 1 ]; then echo "$@" >&2; else echo "$@"; fi; }
@@ -98,6 +110,7 @@ warm_note="runs read the image warm"
 timed() {
   local name="$1"; shift
   drop_caches
+  sleep "$settle"
   local t0=$EPOCHREALTIME
   if ! "$@" >"$work/$name.log" 2>&1; then
     cat "$work/$name.log" >&2
@@ -134,7 +147,7 @@ if [ "$check" = 1 ]; then image_sha=$(sha256sum "$image" | cut -d' ' -f1); fi
 
 say "image: $image ($image_bytes bytes); cores: $nproc (mksquashfs -processors $nproc, cairn: 1 thread per core)"
 say "$sq_version; $java_version; cairn --version takes ${startup}s (JVM start-up, warm)"
-say "page cache dropped before each run; repeats: $repeat (median reported)"
+say "page cache dropped before each run, then ${settle}s to settle; repeats: $repeat (median reported)"
 
 declare -A size
 i=0
@@ -194,8 +207,8 @@ rows_json=""
     done
   done
 } >"$table"
-printf '{"bench":"pack","image":"%s","image_bytes":%s,"processors":%s,"caches":"%s","cairn_startup_seconds":%s,"repeat":%s,"size_limit":%s,"pass":%s,"rows":[%s]}\n' \
-  "$image" "$image_bytes" "$nproc" "$caches" "$startup" "$repeat" "$LIMIT" "$([ "$fail" = 0 ] && echo true || echo false)" "$rows_json" >"$json"
+printf '{"bench":"pack","image":"%s","image_bytes":%s,"processors":%s,"caches":"%s","settle_seconds":%s,"cairn_startup_seconds":%s,"repeat":%s,"size_limit":%s,"pass":%s,"rows":[%s]}\n' \
+  "$image" "$image_bytes" "$nproc" "$caches" "$settle" "$startup" "$repeat" "$LIMIT" "$([ "$fail" = 0 ] && echo true || echo false)" "$rows_json" >"$json"
 
 say ""
 if [ "$json_only" = 1 ]; then cat "$table" >&2; else cat "$table"; fi
