@@ -6,7 +6,7 @@ import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.RuntimeDir;
 import dev.cairn.overlay.OverlayImage;
-import dev.cairn.store.HttpByteSource;
+import dev.cairn.store.RemoteByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -115,21 +115,21 @@ final class MountCommand implements Callable<Integer> {
    * returns its absolute path. The rest is checked when the serving process opens it.
    */
   /**
-   * Checks SNAP, a file (see {@link #checkSnapshot}) or an http(s) URL whose object starts with a
-   * Cairn header; returns the absolute path or the URL. An overlay needs a local base.
+   * Checks SNAP, a file (see {@link #checkSnapshot}) or an http(s) or s3 URL whose object starts
+   * with a Cairn header; returns the absolute path or the URL. An overlay needs a local base.
    */
   static String checkSnapshotSpec(String arg, boolean withOverlay)
       throws UsageException, IOException {
-    if (!HttpByteSource.isUrl(arg)) {
+    if (!RemoteByteSource.isRemote(arg)) {
       return checkSnapshot(arg).toString();
     }
     if (withOverlay) {
       throw new UsageException(arg + ": --overlay needs a local base snapshot; download it first");
     }
-    try (HttpByteSource source = HttpByteSource.open(java.net.URI.create(arg))) {
+    try (RemoteByteSource source = RemoteByteSource.open(Snapshots.uri(arg))) {
       dev.cairn.read.Snapshot.readHeader(source);
     } catch (IllegalArgumentException e) {
-      throw new UsageException(arg + ": not a valid URL");
+      throw new UsageException(e.getMessage());
     }
     return arg;
   }

@@ -5,7 +5,7 @@ import dev.cairn.format.CodecType;
 import dev.cairn.format.Header;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
-import dev.cairn.store.HttpByteSource;
+import dev.cairn.store.RemoteByteSource;
 import dev.cairn.write.Pack;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
@@ -131,7 +131,7 @@ final class PackCommand implements Callable<Integer> {
     SnapshotChain parentChain = null;
     String parentHint = null;
     if (parent != null) {
-      if (HttpByteSource.isUrl(parent)) {
+      if (RemoteByteSource.isRemote(parent)) {
         throw new UsageException(
             parent
                 + ": --parent must be a local snapshot file (a child records its parent's path"

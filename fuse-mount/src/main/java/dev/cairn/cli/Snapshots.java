@@ -5,7 +5,7 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.store.ByteSource;
 import dev.cairn.store.FileByteSource;
-import dev.cairn.store.HttpByteSource;
+import dev.cairn.store.RemoteByteSource;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -30,14 +30,12 @@ final class Snapshots {
   static SnapshotChain openChain(
       String spec, BlockCache cache, ReadStats stats, List<Path> searchDirs)
       throws IOException, UsageException {
-    if (HttpByteSource.isUrl(spec)) {
-      URI uri;
+    if (RemoteByteSource.isRemote(spec)) {
       try {
-        uri = new URI(spec);
-      } catch (URISyntaxException e) {
-        throw new UsageException(spec + ": not a valid URL (" + e.getReason() + ")");
+        return SnapshotChain.openUrl(uri(spec), cache, stats);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
       }
-      return SnapshotChain.openUrl(uri, cache, stats);
     }
     Path p = Inputs.regularFile(spec, "snapshot");
     return SnapshotChain.open(p, searchDirs, cache, stats);
@@ -45,13 +43,22 @@ final class Snapshots {
 
   /** The bytes of the snapshot {@code spec} names (a path or a URL), without its parents. */
   static ByteSource openSource(String spec) throws IOException, UsageException {
-    if (HttpByteSource.isUrl(spec)) {
+    if (RemoteByteSource.isRemote(spec)) {
       try {
-        return HttpByteSource.open(new URI(spec));
-      } catch (URISyntaxException e) {
-        throw new UsageException(spec + ": not a valid URL (" + e.getReason() + ")");
+        return RemoteByteSource.open(uri(spec));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
       }
     }
     return FileByteSource.open(Inputs.regularFile(spec, "snapshot"));
+  }
+
+  /** {@code spec} as a URI, or a usage error naming it. */
+  static URI uri(String spec) throws UsageException {
+    try {
+      return new URI(spec);
+    } catch (URISyntaxException e) {
+      throw new UsageException(spec + ": not a valid URL (" + e.getReason() + ")");
+    }
   }
 }

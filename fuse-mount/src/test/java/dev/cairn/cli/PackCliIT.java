@@ -52,6 +52,12 @@ class PackCliIT {
   }
 
   static Run cairn(String... args) throws IOException, InterruptedException {
+    return cairn(java.util.Map.of(), args);
+  }
+
+  /** Runs cairn with {@code env} added to this process's environment. */
+  static Run cairn(java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-jar");
@@ -60,12 +66,13 @@ class PackCliIT {
     Path err = Files.createTempFile("cairn-err", ".txt");
     Path out = Files.createTempFile("cairn-out", ".bin");
     try {
-      Process p =
+      ProcessBuilder pb =
           new ProcessBuilder(cmd)
               .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
               .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
+              .redirectError(err.toFile());
+      pb.environment().putAll(env);
+      Process p = pb.start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new AssertionError("cairn " + String.join(" ", args) + " did not finish in 120 s");
@@ -410,6 +417,62 @@ class PackCliIT {
       assertEquals(2, orphan.exit(), orphan.err());
       assertTrue(orphan.err().contains("parent snapshot"), orphan.err());
       assertTrue(orphan.err().contains("base.cairn"), orphan.err());
+    }
+  }
+
+  @Test
+  void snapshotsAndThinChainsAreReadFromS3() throws Exception {
+    Path base = dir.resolve("base.cairn");
+    cairn("pack", mixed.toString(), "-o", base.toString(), "--codec", "lz4").checkOk();
+    byte[] v2 = mixedBytes.clone();
+    Arrays.fill(v2, 3 << 20, (3 << 20) + 200_000, (byte) 9);
+    Path v2File = Files.write(dir.resolve("v2.bin"), v2);
+    Path child = dir.resolve("child.cairn");
+    cairn("pack", v2File.toString(), "-o", child.toString(), "--parent", base.toString()).checkOk();
+    try (dev.cairn.store.S3Proxy s3 =
+        dev.cairn.store.S3Proxy.start(Files.createDirectories(dir.resolve("s3")))) {
+      s3.put("fleet", "images/base.cairn", base);
+      s3.put("fleet", "images/child.cairn", child);
+      java.util.Map<String, String> env = s3.environment();
+      assertArrayEquals(
+          mixedBytes, cairn(env, "cat", "s3://fleet/images/base.cairn").checkOk().out());
+      Run thin = cairn(env, "cat", "s3://fleet/images/child.cairn").checkOk();
+      assertArrayEquals(v2, thin.out(), "thin child from S3, parent found next to it");
+      Run range =
+          cairn(
+                  env,
+                  "cat",
+                  "s3://fleet/images/child.cairn",
+                  "--offset",
+                  "3145000",
+                  "--length",
+                  "5000")
+              .checkOk();
+      assertArrayEquals(Arrays.copyOfRange(v2, 3145000, 3150000), range.out());
+      cairn(env, "verify", "s3://fleet/images/child.cairn").checkOk();
+      JsonNode info =
+          JSON.readTree(
+              cairn(env, "info", "s3://fleet/images/child.cairn", "--json").checkOk().outText());
+      assertEquals(2, info.get("chain").size(), info.toString());
+      assertEquals(
+          "s3://fleet/images/base.cairn", info.get("chain").get(1).get("snapshot").asText());
+
+      Run missing = cairn(env, "cat", "s3://fleet/images/nope.cairn");
+      assertEquals(2, missing.exit(), missing.err());
+      assertTrue(
+          missing.err().contains("s3://fleet/images/nope.cairn: not found (S3 404"), missing.err());
+      assertEquals(1, missing.err().strip().split("\n").length, missing.err());
+
+      Run badUrl = cairn(env, "info", "s3://fleet/");
+      assertEquals(2, badUrl.exit(), badUrl.err());
+      assertTrue(badUrl.err().contains("s3://BUCKET/KEY"), badUrl.err());
+
+      java.util.Map<String, String> wrong = new java.util.HashMap<>(env);
+      wrong.put("AWS_SECRET_ACCESS_KEY", "wrong");
+      Run denied = cairn(wrong, "info", "s3://fleet/images/base.cairn");
+      assertEquals(1, denied.exit(), denied.err());
+      assertTrue(denied.err().contains("AWS_SECRET_ACCESS_KEY"), denied.err());
+      assertEquals(1, denied.err().strip().split("\n").length, denied.err());
     }
   }
 }

@@ -103,27 +103,39 @@ final class MountSupport {
 
   /** Runs {@code cairn ARGS} the way a user would (the jar, a fresh JVM). */
   static Run cairn(String... args) throws IOException, InterruptedException {
+    return cairn(java.util.Map.of(), args);
+  }
+
+  /** Like {@link #cairn(String...)}, with {@code env} added to the environment. */
+  static Run cairn(java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.addAll(Arrays.asList(args));
-    return run(cmd);
+    return run(cmd, env);
   }
 
   /** Runs a command; stdin from /dev/null, stdout and stderr captured (through files). */
   static Run run(List<String> cmd) throws IOException, InterruptedException {
+    return run(cmd, java.util.Map.of());
+  }
+
+  private static Run run(List<String> cmd, java.util.Map<String, String> env)
+      throws IOException, InterruptedException {
     Path out = Files.createTempFile("cairn-it-out", ".txt");
     Path err = Files.createTempFile("cairn-it-err", ".txt");
     try {
       long t0 = System.nanoTime();
-      Process p =
+      ProcessBuilder pb =
           new ProcessBuilder(cmd)
               .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
               .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
+              .redirectError(err.toFile());
+      pb.environment().putAll(env);
+      Process p = pb.start();
       if (!p.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();

@@ -177,6 +177,26 @@ class StreamsMountIT {
     }
   }
 
+  @Test
+  void aSnapshotInS3MountsByteExact() throws Exception {
+    try (dev.cairn.store.S3Proxy s3 =
+        dev.cairn.store.S3Proxy.start(Files.createDirectories(dir.resolve("s3")))) {
+      s3.put("models", "v1/" + snap.getFileName(), snap);
+      String url = "s3://models/v1/" + snap.getFileName();
+      // the serving process gets the endpoint and credentials from the environment it inherits
+      cairn(s3.environment(), "mount", url, mnt.toString()).ok();
+      assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
+      assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
+      JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
+      assertEquals(url, st.get("mount").get("snapshot").asText());
+      assertEquals(0, st.get("errors").asLong());
+      umount(mnt);
+      MountSupport.Run missing =
+          cairn(s3.environment(), "mount", "s3://models/v1/nope.cairn", mnt.toString());
+      missing.fails(2, "s3://models/v1/nope.cairn: not found (S3 404");
+    }
+  }
+
   /** The mount's read counter once it has stopped moving (readahead requests can trail a read). */
   private static long settledReads(Path mnt) throws Exception {
     long previous = -1;

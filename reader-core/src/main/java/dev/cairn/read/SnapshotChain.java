@@ -5,7 +5,7 @@ import dev.cairn.format.Header;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.store.ByteSource;
-import dev.cairn.store.HttpByteSource;
+import dev.cairn.store.RemoteByteSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -183,11 +183,14 @@ public final class SnapshotChain implements Closeable {
     }
   }
 
-  /** Members as HTTP(S) objects: the hint, then its file name, resolved against the child's URL. */
+  /**
+   * Members as remote objects (HTTP(S) or S3): the hint, then its file name, resolved against the
+   * child's URL.
+   */
   private record Urls() implements Locations<URI> {
     @Override
     public ByteSource open(URI uri) throws IOException {
-      return HttpByteSource.open(uri);
+      return RemoteByteSource.open(uri);
     }
 
     @Override

@@ -10,17 +10,15 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * A {@link ByteSource} over an object on an HTTP(S) server that serves byte ranges (RFC 9110 {@code
  * Range}/{@code 206 Partial Content}), such as nginx or any object store's HTTP endpoint. Each
- * {@link #readFully} is one ranged {@code GET}; the size comes from the first request.
+ * fetch is one ranged {@code GET}; the size comes from the first request.
  *
  * <p>Transient failures (connection errors, {@code 5xx}, {@code 429}) are retried three times with
  * a growing pause; a server that answers a ranged request with the whole object ({@code 200}) is an
@@ -30,26 +28,20 @@ import java.util.regex.Pattern;
  *
  * <p><b>Thread safety:</b> safe for concurrent use (one {@link HttpClient}, shared).
  */
-public final class HttpByteSource implements ByteSource {
+public final class HttpByteSource extends RemoteByteSource {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
   private static final int ATTEMPTS = 4;
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
-  static final int CHUNK = 1 << 20;
-  private static final int CHUNKS = 16;
 
   private final URI uri;
   private final String name;
   private final HttpClient client;
-  private final long size;
-  private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
-  private final Object[] slotLocks = newLocks();
-  private volatile boolean closed;
 
   private HttpByteSource(URI uri, HttpClient client, long size) {
+    super(describe(uri), size);
     this.uri = uri;
     this.name = describe(uri);
     this.client = client;
-    this.size = size;
   }
 
   /** Whether {@code spec} names an HTTP or HTTPS object. */
@@ -87,71 +79,7 @@ public final class HttpByteSource implements ByteSource {
   }
 
   @Override
-  public long size() {
-    return size;
-  }
-
-  @Override
-  public void readFully(long position, ByteBuffer dst) throws IOException {
-    if (closed) {
-      throw new ClosedChannelException();
-    }
-    if (position < 0) {
-      throw new IllegalArgumentException("negative position " + position);
-    }
-    int length = dst.remaining();
-    if (position + length > size || position + length < 0) {
-      throw new EOFException(
-          name + ": read of " + length + " bytes at " + position + " past end " + size);
-    }
-    if (length == 0) {
-      return;
-    }
-    long chunk = position / CHUNK;
-    if (length <= CHUNK && (position + length - 1) / CHUNK == chunk) {
-      // Small reads (one stored block) go through whole cached chunks: a request costs far more
-      // than the bytes, and a snapshot's blocks are read in file order more often than not.
-      byte[] data = chunk(chunk);
-      dst.put(data, (int) (position - chunk * CHUNK), length);
-      return;
-    }
-    fetch(position, dst);
-  }
-
-  /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
-  private byte[] chunk(long index) throws IOException {
-    int slot = (int) (index % CHUNKS);
-    Chunk c = chunks.get(slot);
-    if (c != null && c.index() == index) {
-      return c.data();
-    }
-    // One fetch per chunk: concurrent readers of the same chunk (a mount's serving threads reading
-    // neighbouring blocks) wait for it instead of fetching it again.
-    synchronized (slotLocks[slot]) {
-      c = chunks.get(slot);
-      if (c != null && c.index() == index) {
-        return c.data();
-      }
-      long start = index * CHUNK;
-      ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, size - start));
-      fetch(start, b);
-      chunks.set(slot, new Chunk(index, b.array()));
-      return b.array();
-    }
-  }
-
-  private static Object[] newLocks() {
-    Object[] locks = new Object[CHUNKS];
-    for (int i = 0; i < CHUNKS; i++) {
-      locks[i] = new Object();
-    }
-    return locks;
-  }
-
-  /** One cached chunk of the object. */
-  private record Chunk(long index, byte[] data) {}
-
-  private void fetch(long position, ByteBuffer dst) throws IOException {
+  void fetch(long position, ByteBuffer dst) throws IOException {
     int length = dst.remaining();
     HttpResponse<InputStream> r = get(client, uri, name, position, position + length - 1, false);
     try (InputStream body = r.body()) {
@@ -261,15 +189,5 @@ public final class HttpByteSource implements ByteSource {
         + uri.getHost()
         + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
         + uri.getRawPath();
-  }
-
-  @Override
-  public String describe() {
-    return name;
-  }
-
-  @Override
-  public void close() {
-    closed = true;
   }
 }
