@@ -373,27 +373,13 @@ class PackCliIT {
   @Test
   void snapshotsAndThinChainsAreReadOverHttp() throws Exception {
     Path www = Files.createDirectories(dir.resolve("www"));
-    Path base = www.resolve("base.cairn");
-    cairn("pack", mixed.toString(), "-o", base.toString(), "--codec", "zstd").checkOk();
-    byte[] v2 = mixedBytes.clone();
-    Arrays.fill(v2, 5 << 20, (5 << 20) + 300_000, (byte) 7);
-    Path v2File = Files.write(dir.resolve("v2.bin"), v2);
-    Path child = www.resolve("child.cairn");
-    cairn("pack", v2File.toString(), "-o", child.toString(), "--parent", base.toString()).checkOk();
+    Chain c = baseAndChild(www, "zstd", 5 << 20, (byte) 7);
+    Path base = c.base();
+    Path v2File = c.v2File();
     try (dev.cairn.store.Nginx nginx =
         dev.cairn.store.Nginx.serve(www, Files.createDirectories(dir.resolve("nginx")))) {
-      Run cat = cairn("cat", nginx.url("base.cairn")).checkOk();
-      assertArrayEquals(mixedBytes, cat.out());
-      Run thin = cairn("cat", nginx.url("child.cairn")).checkOk();
-      assertArrayEquals(v2, thin.out(), "thin child over HTTP, parent found next to it");
-      Run range =
-          cairn("cat", nginx.url("child.cairn"), "--offset", "5242000", "--length", "1000")
-              .checkOk();
-      assertArrayEquals(Arrays.copyOfRange(v2, 5242000, 5243000), range.out());
-      cairn("verify", nginx.url("child.cairn")).checkOk();
-      JsonNode info =
-          JSON.readTree(cairn("info", nginx.url("child.cairn"), "--json").checkOk().outText());
-      assertEquals(2, info.get("chain").size(), info.toString());
+      assertReadsChain(
+          java.util.Map.of(), nginx.url("base.cairn"), nginx.url("child.cairn"), c, 5242000);
 
       Run missing = cairn("cat", nginx.url("nope.cairn"));
       assertEquals(2, missing.exit(), missing.err());
@@ -422,38 +408,15 @@ class PackCliIT {
 
   @Test
   void snapshotsAndThinChainsAreReadFromS3() throws Exception {
-    Path base = dir.resolve("base.cairn");
-    cairn("pack", mixed.toString(), "-o", base.toString(), "--codec", "lz4").checkOk();
-    byte[] v2 = mixedBytes.clone();
-    Arrays.fill(v2, 3 << 20, (3 << 20) + 200_000, (byte) 9);
-    Path v2File = Files.write(dir.resolve("v2.bin"), v2);
-    Path child = dir.resolve("child.cairn");
-    cairn("pack", v2File.toString(), "-o", child.toString(), "--parent", base.toString()).checkOk();
+    Chain c = baseAndChild(dir, "lz4", 3 << 20, (byte) 9);
     try (dev.cairn.store.S3Proxy s3 =
         dev.cairn.store.S3Proxy.start(Files.createDirectories(dir.resolve("s3")))) {
-      s3.put("fleet", "images/base.cairn", base);
-      s3.put("fleet", "images/child.cairn", child);
+      s3.put("fleet", "images/base.cairn", c.base());
+      s3.put("fleet", "images/child.cairn", c.child());
       java.util.Map<String, String> env = s3.environment();
-      assertArrayEquals(
-          mixedBytes, cairn(env, "cat", "s3://fleet/images/base.cairn").checkOk().out());
-      Run thin = cairn(env, "cat", "s3://fleet/images/child.cairn").checkOk();
-      assertArrayEquals(v2, thin.out(), "thin child from S3, parent found next to it");
-      Run range =
-          cairn(
-                  env,
-                  "cat",
-                  "s3://fleet/images/child.cairn",
-                  "--offset",
-                  "3145000",
-                  "--length",
-                  "5000")
-              .checkOk();
-      assertArrayEquals(Arrays.copyOfRange(v2, 3145000, 3150000), range.out());
-      cairn(env, "verify", "s3://fleet/images/child.cairn").checkOk();
       JsonNode info =
-          JSON.readTree(
-              cairn(env, "info", "s3://fleet/images/child.cairn", "--json").checkOk().outText());
-      assertEquals(2, info.get("chain").size(), info.toString());
+          assertReadsChain(
+              env, "s3://fleet/images/base.cairn", "s3://fleet/images/child.cairn", c, 3145000);
       assertEquals(
           "s3://fleet/images/base.cairn", info.get("chain").get(1).get("snapshot").asText());
 
@@ -474,5 +437,39 @@ class PackCliIT {
       assertTrue(denied.err().contains("AWS_SECRET_ACCESS_KEY"), denied.err());
       assertEquals(1, denied.err().strip().split("\n").length, denied.err());
     }
+  }
+
+  /** A base snapshot of the mixed input and a thin child with 200 KB changed at {@code at}. */
+  private record Chain(Path base, Path child, byte[] v2, Path v2File) {}
+
+  private Chain baseAndChild(Path where, String codec, int at, byte value) throws Exception {
+    Path base = where.resolve("base.cairn");
+    cairn("pack", mixed.toString(), "-o", base.toString(), "--codec", codec).checkOk();
+    byte[] v2 = mixedBytes.clone();
+    Arrays.fill(v2, at, at + 200_000, value);
+    Path v2File = Files.write(dir.resolve("v2.bin"), v2);
+    Path child = where.resolve("child.cairn");
+    cairn("pack", v2File.toString(), "-o", child.toString(), "--parent", base.toString()).checkOk();
+    return new Chain(base, child, v2, v2File);
+  }
+
+  /**
+   * Reads a remote base and child with cat (whole, and 1000 bytes at {@code offset}), verifies the
+   * child and returns its info, which must show a chain of two.
+   */
+  private JsonNode assertReadsChain(
+      java.util.Map<String, String> env, String baseUrl, String childUrl, Chain c, int offset)
+      throws Exception {
+    assertArrayEquals(mixedBytes, cairn(env, "cat", baseUrl).checkOk().out());
+    Run thin = cairn(env, "cat", childUrl).checkOk();
+    assertArrayEquals(c.v2(), thin.out(), "thin child, parent found next to it");
+    Run range =
+        cairn(env, "cat", childUrl, "--offset", Integer.toString(offset), "--length", "1000")
+            .checkOk();
+    assertArrayEquals(Arrays.copyOfRange(c.v2(), offset, offset + 1000), range.out());
+    cairn(env, "verify", childUrl).checkOk();
+    JsonNode info = JSON.readTree(cairn(env, "info", childUrl, "--json").checkOk().outText());
+    assertEquals(2, info.get("chain").size(), info.toString());
+    return info;
   }
 }

@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -164,13 +165,7 @@ class StreamsMountIT {
     try (dev.cairn.store.Nginx nginx =
         dev.cairn.store.Nginx.serve(dir, Files.createDirectories(dir.resolve("nginx")))) {
       String url = nginx.url(snap.getFileName().toString());
-      cairn("mount", url, mnt.toString()).ok();
-      assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
-      assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
-      JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
-      assertEquals(url, st.get("mount").get("snapshot").asText());
-      assertEquals(0, st.get("errors").asLong());
-      umount(mnt);
+      assertMountServesBothStreams(Map.of(), url);
       MountSupport.Run refused =
           cairn("mount", url, mnt.toString(), "--overlay", dir.resolve("ov").toString());
       refused.fails(2, "--overlay needs a local base snapshot");
@@ -184,17 +179,22 @@ class StreamsMountIT {
       s3.put("models", "v1/" + snap.getFileName(), snap);
       String url = "s3://models/v1/" + snap.getFileName();
       // the serving process gets the endpoint and credentials from the environment it inherits
-      cairn(s3.environment(), "mount", url, mnt.toString()).ok();
-      assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
-      assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
-      JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
-      assertEquals(url, st.get("mount").get("snapshot").asText());
-      assertEquals(0, st.get("errors").asLong());
-      umount(mnt);
+      assertMountServesBothStreams(s3.environment(), url);
       MountSupport.Run missing =
           cairn(s3.environment(), "mount", "s3://models/v1/nope.cairn", mnt.toString());
       missing.fails(2, "s3://models/v1/nope.cairn: not found (S3 404");
     }
+  }
+
+  /** Mounts the remote snapshot {@code url}, checks both streams byte for byte, unmounts. */
+  private void assertMountServesBothStreams(Map<String, String> env, String url) throws Exception {
+    cairn(env, "mount", url, mnt.toString()).ok();
+    assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
+    assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
+    JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
+    assertEquals(url, st.get("mount").get("snapshot").asText());
+    assertEquals(0, st.get("errors").asLong());
+    umount(mnt);
   }
 
   /** The mount's read counter once it has stopped moving (readahead requests can trail a read). */

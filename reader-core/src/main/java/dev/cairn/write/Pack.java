@@ -54,37 +54,26 @@ public final class Pack {
       for (Input in : inputs) {
         feeds.add(FileBlockFeed.open(in.path(), options.blockSizeLog2()));
       }
-      return write(feeds, names, output, options, dictionary, parent, progress);
+      try (AtomicOutputFile file = AtomicOutputFile.create(output);
+          SnapshotWriter writer =
+              SnapshotWriter.start(file.channel(), options, names, dictionary)) {
+        long before = 0;
+        for (int i = 0; i < feeds.size(); i++) {
+          FileBlockFeed feed = feeds.get(i);
+          long base = before;
+          StreamReader parentStream =
+              parent != null && i < parent.streams().size() ? parent.stream(i) : null;
+          writer.writeStream(feed, parentStream, done -> progress.accept(base + done));
+          before += feed.size();
+        }
+        SnapshotWriter.Result result = writer.finish();
+        file.commit();
+        return result;
+      }
     } finally {
       for (FileBlockFeed f : feeds) {
         f.close();
       }
-    }
-  }
-
-  private static SnapshotWriter.Result write(
-      List<FileBlockFeed> feeds,
-      List<String> names,
-      Path output,
-      WriterOptions options,
-      byte[] dictionary,
-      Snapshot parent,
-      LongConsumer progress)
-      throws IOException {
-    try (AtomicOutputFile file = AtomicOutputFile.create(output);
-        SnapshotWriter writer = SnapshotWriter.start(file.channel(), options, names, dictionary)) {
-      long before = 0;
-      for (int i = 0; i < feeds.size(); i++) {
-        FileBlockFeed feed = feeds.get(i);
-        long base = before;
-        StreamReader parentStream =
-            parent != null && i < parent.streams().size() ? parent.stream(i) : null;
-        writer.writeStream(feed, parentStream, done -> progress.accept(base + done));
-        before += feed.size();
-      }
-      SnapshotWriter.Result result = writer.finish();
-      file.commit();
-      return result;
     }
   }
 }

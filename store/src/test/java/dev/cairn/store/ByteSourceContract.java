@@ -42,6 +42,19 @@ public abstract class ByteSourceContract {
     return b;
   }
 
+  /** A read of several MiB, across any internal chunking, arrives whole and in place. */
+  @Test
+  void largeRangesArriveWhole() throws IOException {
+    byte[] content = randomBytes(3 << 20, 21);
+    try (ByteSource s = open(content)) {
+      ByteBuffer dst = ByteBuffer.allocateDirect(2 << 20);
+      s.readFully((1 << 20) + 7, dst.limit((2 << 20) - 7));
+      byte[] got = new byte[(2 << 20) - 7];
+      dst.flip().get(got);
+      assertArrayEquals(java.util.Arrays.copyOfRange(content, (1 << 20) + 7, 3 << 20), got);
+    }
+  }
+
   @Test
   void reportsSize() throws IOException {
     try (ByteSource s = open(randomBytes(12345, 1))) {
