@@ -37,8 +37,8 @@ public final class HttpByteSource extends RemoteByteSource {
   private final String name;
   private final HttpClient client;
 
-  private HttpByteSource(URI uri, HttpClient client, long size) {
-    super(describe(uri), size);
+  private HttpByteSource(URI uri, HttpClient client, long size, String validator) {
+    super(describe(uri), size, validator);
     this.uri = uri;
     this.name = describe(uri);
     this.client = client;
@@ -67,14 +67,19 @@ public final class HttpByteSource extends RemoteByteSource {
     try (InputStream body = r.body()) {
       if (r.statusCode() != 206) {
         // an empty object: there is no byte 0 to send (200 with nothing, or 416)
-        return new HttpByteSource(uri, client, 0);
+        return new HttpByteSource(uri, client, 0, null);
       }
       long[] range = contentRange(r.headers(), name);
       if (range[2] < 0) {
         throw new IOException(name + ": the server does not say how large the object is");
       }
       body.readAllBytes();
-      return new HttpByteSource(uri, client, range[2]);
+      String validator =
+          r.headers()
+              .firstValue("ETag")
+              .or(() -> r.headers().firstValue("Last-Modified"))
+              .orElse(null);
+      return new HttpByteSource(uri, client, range[2], validator);
     }
   }
 

@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>A request costs far more than the bytes it carries, so small reads (one stored block) are
  * served from whole {@value #CHUNK}-byte chunks of the object, of which the last {@value #CHUNKS}
- * are kept; larger reads go out as one ranged request each. Subclasses only fetch exact ranges.
+ * are kept in memory and, unless turned off, on local disk ({@link DiskChunkCache}), so that every
+ * later process reading the same object version gets them without a request; larger reads go out as
+ * one ranged request each. Subclasses only fetch exact ranges.
  *
  * <p><b>Thread safety:</b> safe for concurrent use. Concurrent readers of the same chunk wait for
  * one fetch instead of each fetching it.
@@ -28,11 +30,16 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private final long size;
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
   private final Object[] slotLocks = new Object[CHUNKS];
+  private final DiskChunkCache disk;
   private volatile boolean closed;
 
-  RemoteByteSource(String name, long size) {
+  /**
+   * @param validator the server's ETag or Last-Modified for this version of the object, or null
+   */
+  RemoteByteSource(String name, long size, String validator) {
     this.name = name;
     this.size = size;
+    this.disk = DiskChunkCache.forObject(name, size, validator);
     for (int i = 0; i < CHUNKS; i++) {
       slotLocks[i] = new Object();
     }
@@ -111,10 +118,18 @@ public abstract sealed class RemoteByteSource implements ByteSource
         return c.data();
       }
       long start = index * CHUNK;
-      ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, size - start));
-      fetch(start, b);
-      chunks.set(slot, new Chunk(index, b.array()));
-      return b.array();
+      int length = (int) Math.min(CHUNK, size - start);
+      byte[] data = disk == null ? null : disk.get(index, length);
+      if (data == null) {
+        ByteBuffer b = ByteBuffer.allocate(length);
+        fetch(start, b);
+        data = b.array();
+        if (disk != null) {
+          disk.put(index, data);
+        }
+      }
+      chunks.set(slot, new Chunk(index, data));
+      return data;
     }
   }
 

@@ -41,8 +41,9 @@ public final class S3ByteSource extends RemoteByteSource {
   private final String bucket;
   private final String key;
 
-  private S3ByteSource(String name, long size, S3Client client, String bucket, String key) {
-    super(name, size);
+  private S3ByteSource(
+      String name, long size, String etag, S3Client client, String bucket, String key) {
+    super(name, size, etag);
     this.client = client;
     this.bucket = bucket;
     this.key = key;
@@ -111,7 +112,7 @@ public final class S3ByteSource extends RemoteByteSource {
     S3Client client = client(settings);
     try {
       HeadObjectResponse head = client.headObject(b -> b.bucket(bucket).key(key));
-      return new S3ByteSource(name, head.contentLength(), client, bucket, key);
+      return new S3ByteSource(name, head.contentLength(), head.eTag(), client, bucket, key);
     } catch (S3Exception e) {
       client.close();
       throw failure(name, e);
