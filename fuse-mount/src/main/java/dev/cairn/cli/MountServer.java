@@ -153,6 +153,10 @@ final class MountServer {
           if (overlay != null) {
             counters.put("overlay", overlay.stats());
           }
+          List<Map<String, Object>> remote = remoteCounters();
+          if (!remote.isEmpty()) {
+            counters.put("remote", remote);
+          }
           return StatsReport.render(
               StatsReport.build(counters, cache.weightedSize(), info, streams, Instant.now()));
         });
@@ -275,5 +279,19 @@ final class MountServer {
         .mapToLong(ProcessHandle::pid)
         .findFirst()
         .orElse(0);
+  }
+
+  /** Per remote member of the chain (top first): its URL and request counters. */
+  private List<Map<String, Object>> remoteCounters() {
+    List<Map<String, Object>> out = new java.util.ArrayList<>();
+    for (Snapshot m : chain.members()) {
+      if (m.source() instanceof dev.cairn.store.RemoteByteSource r) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        e.put("snapshot", r.describe());
+        e.putAll(r.counters());
+        out.add(e);
+      }
+    }
+    return out;
   }
 }

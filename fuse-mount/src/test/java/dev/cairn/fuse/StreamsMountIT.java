@@ -179,15 +179,28 @@ class StreamsMountIT {
       s3.put("models", "v1/" + snap.getFileName(), snap);
       String url = "s3://models/v1/" + snap.getFileName();
       // the serving process gets the endpoint and credentials from the environment it inherits
-      assertMountServesBothStreams(s3.environment(), url);
+      JsonNode first = assertMountServesBothStreams(s3.environment(), url);
+      assertEquals(url, first.get("snapshot").asText());
+      assertTrue(first.get("requests").asLong() > 0, first.toString());
+      // no chunk was fetched twice: at most the object's bytes came over the network
+      long fetched = first.get("bytes_fetched").asLong();
+      assertTrue(fetched > 0 && fetched <= Files.size(snap), first + " of " + Files.size(snap));
+      // a second mount of the same object version reads every chunk from the local disk cache
+      JsonNode second = assertMountServesBothStreams(s3.environment(), url);
+      assertEquals(0, second.get("requests").asLong(), second.toString());
+      assertTrue(second.get("disk_cache_chunks").asLong() > 0, second.toString());
       MountSupport.Run missing =
           cairn(s3.environment(), "mount", "s3://models/v1/nope.cairn", mnt.toString());
       missing.fails(2, "s3://models/v1/nope.cairn: not found (S3 404");
     }
   }
 
-  /** Mounts the remote snapshot {@code url}, checks both streams byte for byte, unmounts. */
-  private void assertMountServesBothStreams(Map<String, String> env, String url) throws Exception {
+  /**
+   * Mounts the remote snapshot {@code url}, checks both streams byte for byte, unmounts; returns
+   * the mount's request counters for the snapshot.
+   */
+  private JsonNode assertMountServesBothStreams(Map<String, String> env, String url)
+      throws Exception {
     cairn(env, "mount", url, mnt.toString()).ok();
     assertArrayEquals(primary, Files.readAllBytes(mnt.resolve("weights.npy")));
     assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
@@ -195,6 +208,7 @@ class StreamsMountIT {
     assertEquals(url, st.get("mount").get("snapshot").asText());
     assertEquals(0, st.get("errors").asLong());
     umount(mnt);
+    return st.get("remote").get(0);
   }
 
   /** The mount's read counter once it has stopped moving (readahead requests can trail a read). */

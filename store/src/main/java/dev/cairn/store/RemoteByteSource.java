@@ -5,18 +5,22 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link ByteSource} over an object behind a network API that reads byte ranges: an HTTP(S)
  * server ({@link HttpByteSource}) or S3 ({@link S3ByteSource}). The variants are closed: one per
  * URL scheme, chosen by {@link #open(URI)}.
  *
- * <p>A request costs far more than the bytes it carries, so small reads (one stored block) are
- * served from whole {@value #CHUNK}-byte chunks of the object, of which the last {@value #CHUNKS}
- * are kept in memory and, unless turned off, on local disk ({@link DiskChunkCache}), so that every
- * later process reading the same object version gets them without a request; larger reads go out as
- * one ranged request each. Subclasses only fetch exact ranges.
+ * <p>A request costs far more than the bytes it carries, so reads of up to {@value
+ * #MAX_CHUNKS_PER_READ} chunks (stored blocks, index pages) are served from whole {@value
+ * #CHUNK}-byte chunks of the object, of which the last {@value #CHUNKS} are kept in memory and,
+ * unless turned off, on local disk ({@link DiskChunkCache}): each chunk crosses the network once,
+ * and every later process reading the same object version gets it without a request. Larger reads
+ * go out as one ranged request each. Subclasses only fetch exact ranges.
  *
  * <p><b>Thread safety:</b> safe for concurrent use. Concurrent readers of the same chunk wait for
  * one fetch instead of each fetching it.
@@ -25,12 +29,16 @@ public abstract sealed class RemoteByteSource implements ByteSource
     permits HttpByteSource, S3ByteSource {
   static final int CHUNK = 1 << 20;
   private static final int CHUNKS = 16;
+  private static final int MAX_CHUNKS_PER_READ = 4;
 
   private final String name;
   private final long size;
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
   private final Object[] slotLocks = new Object[CHUNKS];
   private final DiskChunkCache disk;
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder fetchedBytes = new LongAdder();
+  private final LongAdder diskChunks = new LongAdder();
   private volatile boolean closed;
 
   /**
@@ -90,13 +98,42 @@ public abstract sealed class RemoteByteSource implements ByteSource
     if (length == 0) {
       return;
     }
-    long chunk = position / CHUNK;
-    if (length <= CHUNK && (position + length - 1) / CHUNK == chunk) {
-      byte[] data = chunk(chunk);
-      dst.put(data, (int) (position - chunk * CHUNK), length);
+    long first = position / CHUNK;
+    long last = (position + length - 1) / CHUNK;
+    if (last - first < MAX_CHUNKS_PER_READ) {
+      // Reads of a few chunks (stored blocks, index pages, also those straddling a chunk boundary)
+      // are assembled from whole cached chunks, so that each chunk crosses the network once.
+      long pos = position;
+      for (long c = first; c <= last; c++) {
+        byte[] data = chunk(c);
+        int from = (int) (pos - c * CHUNK);
+        int n = Math.min(data.length - from, dst.remaining());
+        dst.put(data, from, n);
+        pos += n;
+      }
       return;
     }
+    counted(position, dst);
+  }
+
+  /**
+   * What this source has done since it was opened: ranged requests sent ({@code requests}), the
+   * bytes they brought ({@code bytes_fetched}) and chunks served from the local disk cache instead
+   * ({@code disk_cache_chunks}). Opening costs one more request (size and version), not counted.
+   */
+  public Map<String, Long> counters() {
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put("requests", requests.sum());
+    m.put("bytes_fetched", fetchedBytes.sum());
+    m.put("disk_cache_chunks", diskChunks.sum());
+    return m;
+  }
+
+  private void counted(long position, ByteBuffer dst) throws IOException {
+    int length = dst.remaining();
+    requests.increment();
     fetch(position, dst);
+    fetchedBytes.add(length);
   }
 
   /**
@@ -120,9 +157,11 @@ public abstract sealed class RemoteByteSource implements ByteSource
       long start = index * CHUNK;
       int length = (int) Math.min(CHUNK, size - start);
       byte[] data = disk == null ? null : disk.get(index, length);
-      if (data == null) {
+      if (data != null) {
+        diskChunks.increment();
+      } else {
         ByteBuffer b = ByteBuffer.allocate(length);
-        fetch(start, b);
+        counted(start, b);
         data = b.array();
         if (disk != null) {
           disk.put(index, data);
