@@ -7,6 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -31,6 +34,26 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private static final int CHUNKS = 16;
   private static final int MAX_CHUNKS_PER_READ = 4;
 
+  /**
+   * Chunks fetched ahead of a sequential reader; {@code -Dcairn.remote.readAhead=0} turns it off.
+   */
+  private static final int READ_AHEAD =
+      Math.max(0, Integer.getInteger("cairn.remote.readAhead", 4));
+
+  /**
+   * Fetches chunks ahead of a sequential reader, shared by all remote sources: a mount's two
+   * serving threads would otherwise have at most two requests in flight, and each waits a round
+   * trip.
+   */
+  private static final ExecutorService AHEAD =
+      Executors.newFixedThreadPool(
+          Math.max(1, READ_AHEAD),
+          r -> {
+            Thread t = new Thread(r, "cairn-remote-read-ahead");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final String name;
   private final long size;
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
@@ -39,6 +62,8 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private final LongAdder requests = new LongAdder();
   private final LongAdder fetchedBytes = new LongAdder();
   private final LongAdder diskChunks = new LongAdder();
+  private final AtomicLong lastAccess = new AtomicLong(-2);
+  private final AtomicLong aheadUpTo = new AtomicLong(-1);
   private volatile boolean closed;
 
   /**
@@ -144,6 +169,20 @@ public abstract sealed class RemoteByteSource implements ByteSource
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
   private byte[] chunk(long index) throws IOException {
+    // a reader moving forward chunk by chunk (two serving threads may swap neighbours) gets the
+    // next chunks fetched ahead of it
+    long previous = lastAccess.getAndSet(index);
+    if (READ_AHEAD > 0
+        && index > previous
+        && index - previous <= 2
+        && aheadUpTo.get() < index + READ_AHEAD) {
+      readAhead(index);
+    }
+    return load(index);
+  }
+
+  /** Chunk {@code index} from memory, the disk cache or the network, in that order. */
+  private byte[] load(long index) throws IOException {
     int slot = (int) (index % CHUNKS);
     Chunk c = chunks.get(slot);
     if (c != null && c.index() == index) {
@@ -169,6 +208,25 @@ public abstract sealed class RemoteByteSource implements ByteSource
       }
       chunks.set(slot, new Chunk(index, data));
       return data;
+    }
+  }
+
+  /** Starts fetching the chunks after {@code index} that no one has asked for yet. */
+  private void readAhead(long index) {
+    long end = Math.min(index + READ_AHEAD, (size - 1) / CHUNK);
+    for (long c = Math.max(index + 1, aheadUpTo.get() + 1); c <= end; c++) {
+      long next = c;
+      aheadUpTo.accumulateAndGet(next, Math::max);
+      AHEAD.execute(
+          () -> {
+            try {
+              if (!closed) {
+                load(next);
+              }
+            } catch (IOException | RuntimeException e) {
+              // the reader that needs this chunk fetches it again and reports what fails
+            }
+          });
     }
   }
 

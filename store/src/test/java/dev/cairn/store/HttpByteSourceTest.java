@@ -107,4 +107,22 @@ class HttpByteSourceTest extends ByteSourceContract {
     }
     return out;
   }
+
+  /** A sequential reader gets chunks fetched ahead of it, and still each chunk only once. */
+  @Test
+  void sequentialReadsFetchEveryChunkOnceWithReadAhead() throws Exception {
+    System.setProperty("cairn.cacheDir", "none");
+    try {
+      byte[] content = randomBytes(10 << 20, 41);
+      Path file = root.resolve("sequential.bin");
+      Files.write(file, content);
+      try (RemoteByteSource s = HttpByteSource.open(URI.create(nginx.url("sequential.bin")))) {
+        assertArrayEquals(content, readAll(s));
+        assertEquals(10, s.counters().get("requests"), s.counters().toString());
+        assertEquals(10L << 20, s.counters().get("bytes_fetched"));
+      }
+    } finally {
+      System.clearProperty("cairn.cacheDir");
+    }
+  }
 }
