@@ -75,6 +75,8 @@ private_jar() {
   jar="$root/fuse-mount/target/cairn.jar"
   cp "$jar" "$1/cairn.jar"
   cairn_cmd=(env "CAIRN_JAR=$1/cairn.jar" "$root/scripts/cairn")
+  # the copy gets its own class-data archive now, not during a timed run
+  "${cairn_cmd[@]}" --version >/dev/null 2>&1 || die "cairn.jar in $1 does not run"
 }
 cairn() { "${cairn_cmd[@]}" "$@"; }
 
