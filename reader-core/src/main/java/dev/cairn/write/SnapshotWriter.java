@@ -158,7 +158,7 @@ public final class SnapshotWriter implements Closeable {
 
   /**
    * Writes the next stream's blocks and index pages. {@code progress} receives the logical bytes
-   * done after each block.
+   * done after each batch of blocks (about 1 MiB) is written.
    */
   public void writeStream(BlockFeed feed, LongConsumer progress) throws IOException {
     writeStream(feed, null, progress);
