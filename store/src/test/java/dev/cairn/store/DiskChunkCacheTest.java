@@ -74,11 +74,12 @@ class DiskChunkCacheTest {
   void theLeastRecentlyUsedChunksGoWhenTheLimitIsPassed() throws Exception {
     System.setProperty("cairn.cacheLimit", "100K");
     DiskChunkCache c = DiskChunkCache.forObject("http://h/big", 1 << 30, "v");
+    // file times may tick only once per jiffy (up to 10 ms): keep the puts well apart
     for (int i = 0; i < 10; i++) {
       c.put(i, bytes(10_000, i));
-      Thread.sleep(5);
+      Thread.sleep(20);
     }
-    Thread.sleep(20);
+    Thread.sleep(50);
     assertNotNull(c.get(0, 10_000)); // touched: now the most recent
     for (int i = 10; i < 14; i++) {
       c.put(i, bytes(10_000, i));
