@@ -103,7 +103,7 @@ final class PackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path in = Inputs.regularFile(input, "input");
+    Path in = Inputs.image(input);
     Path out = Inputs.outputFile(output);
     List<Pack.Input> inputs = new ArrayList<>();
     String primaryName = name != null ? name : in.getFileName().toString();
@@ -112,7 +112,7 @@ final class PackCommand implements Callable<Integer> {
     }
     inputs.add(new Pack.Input(in, primaryName));
     if (secondary != null) {
-      Path sec = Inputs.regularFile(secondary, "input");
+      Path sec = Inputs.image(secondary);
       String secName = sec.getFileName().toString();
       if (secName.equals(primaryName)) {
         throw new UsageException(

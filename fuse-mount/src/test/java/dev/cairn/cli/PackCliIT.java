@@ -472,4 +472,30 @@ class PackCliIT {
     assertEquals(2, info.get("chain").size(), info.toString());
     return info;
   }
+
+  /** An LVM volume or disk is packed like an image file of the device's size (root: losetup). */
+  @Test
+  void aBlockDeviceIsPackedLikeAnImageFile() throws Exception {
+    // a loop device is a whole number of 512-byte sectors
+    byte[] image = Arrays.copyOf(mixedBytes, mixedBytes.length / 512 * 512);
+    Path file = Files.write(dir.resolve("sectors.img"), image);
+    Process lo =
+        new ProcessBuilder("losetup", "--find", "--show", "--read-only", file.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    String dev = new String(lo.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, lo.waitFor(), "losetup: " + dev);
+    try {
+      Path snap = dir.resolve("device.cairn");
+      cairn("pack", dev, "-o", snap.toString(), "--name", "disk.img").checkOk();
+      assertArrayEquals(image, cairn("cat", snap.toString()).checkOk().out());
+      JsonNode info = JSON.readTree(cairn("info", snap.toString(), "--json").checkOk().outText());
+      assertEquals(image.length, info.get("streams").get(0).get("size").asLong());
+      Run chr = cairn("pack", "/dev/null", "-o", dir.resolve("null.cairn").toString());
+      assertEquals(2, chr.exit(), chr.err());
+      assertTrue(chr.err().contains("/dev/null: not a regular file or block device"), chr.err());
+    } finally {
+      new ProcessBuilder("losetup", "--detach", dev).inheritIO().start().waitFor();
+    }
+  }
 }
