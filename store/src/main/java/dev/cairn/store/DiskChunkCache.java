@@ -235,14 +235,24 @@ final class DiskChunkCache {
 
     private List<Entry> scan() {
       List<Entry> out = new ArrayList<>();
+      Instant stale = Instant.now().minusSeconds(600);
       try (Stream<Path> s = Files.walk(path, 2)) {
-        s.filter(p -> !p.equals(path) && !p.getFileName().toString().startsWith("."))
+        s.filter(p -> !p.equals(path))
             .forEach(
                 p -> {
                   try {
-                    if (Files.isRegularFile(p)) {
-                      out.add(new Entry(p, Files.size(p), Files.getLastModifiedTime(p)));
+                    if (!Files.isRegularFile(p)) {
+                      return;
                     }
+                    FileTime t = Files.getLastModifiedTime(p);
+                    if (p.getFileName().toString().startsWith(".tmp-")) {
+                      // left by a process that died while writing; a live writer renames in ms
+                      if (t.toInstant().isBefore(stale)) {
+                        delete(p);
+                      }
+                      return;
+                    }
+                    out.add(new Entry(p, Files.size(p), t));
                   } catch (IOException e) {
                     // deleted meanwhile by another process
                   }

@@ -94,6 +94,18 @@ class DiskChunkCacheTest {
     assertNotNull(c.get(13, 10_000), "newest chunk kept");
   }
 
+  @Test
+  void halfWrittenChunksLeftByADeadProcessAreSweptAway() throws IOException {
+    Path objectDir = Files.createDirectories(dir.resolve("0123456789abcdef0123456789abcdef"));
+    Path stale = Files.write(objectDir.resolve(".tmp-7-dead"), new byte[100]);
+    Files.setLastModifiedTime(
+        stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600)));
+    Path fresh = Files.write(objectDir.resolve(".tmp-8-writing"), new byte[100]);
+    DiskChunkCache.forObject("http://h/x", 10, "v").put(0, bytes(10, 1));
+    assertFalse(Files.exists(stale), "an hour-old temporary file is gone");
+    assertTrue(Files.exists(fresh), "a temporary file being written now is left alone");
+  }
+
   private Path onlyChunkFile() throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).findFirst().orElseThrow();
