@@ -12,6 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -209,6 +211,58 @@ class StreamsMountIT {
     assertEquals(0, st.get("errors").asLong());
     umount(mnt);
     return st.get("remote").get(0);
+  }
+
+  /**
+   * DESIGN's failure rule for remote reads: when the server goes away, a read of bytes not fetched
+   * yet fails with EIO after the retries and one log line names the snapshot and block; the mount
+   * stays up, and once the server is back the same read returns the right bytes.
+   */
+  @Test
+  void aServerThatGoesAwayFailsReadsWithEioAndTheMountRecovers() throws Exception {
+    Path prefix = Files.createDirectories(dir.resolve("nginx"));
+    dev.cairn.store.Nginx nginx = dev.cairn.store.Nginx.serve(dir, prefix);
+    int port = nginx.port();
+    String url = nginx.url(snap.getFileName().toString());
+    try {
+      cairn(Map.of("CAIRN_CACHE_DIR", "none"), "mount", url, mnt.toString()).ok();
+      assertArrayEquals(secondary, Files.readAllBytes(mnt.resolve("notes.txt")));
+      nginx.close();
+      nginx = null;
+      long at = 7L << 20;
+      try (FileChannel ch = FileChannel.open(mnt.resolve("weights.npy"))) {
+        assertThrows(IOException.class, () -> ch.read(ByteBuffer.allocate(65536), at));
+      }
+      assertTrue(MountTable.find(mnt.toRealPath()).isPresent(), "mount stays up");
+      JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
+      assertTrue(st.get("errors").asLong() >= 1, st.toString());
+      String log = Files.readString(Path.of(st.get("mount").get("log_file").asText()));
+      assertTrue(
+          log.lines()
+              .anyMatch(
+                  l ->
+                      l.contains(" WARN ")
+                          && l.contains(url)
+                          && l.contains("block ")
+                          && l.contains("ConnectException")
+                          && l.contains("gave up after 4 attempts")),
+          log);
+
+      nginx = dev.cairn.store.Nginx.serve(dir, prefix, port);
+      try (FileChannel ch = FileChannel.open(mnt.resolve("weights.npy"))) {
+        ByteBuffer b = ByteBuffer.allocate(65536);
+        while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
+          // a FUSE read may return less than asked
+        }
+        assertArrayEquals(
+            java.util.Arrays.copyOfRange(primary, (int) at, (int) at + 65536), b.array());
+      }
+      umount(mnt);
+    } finally {
+      if (nginx != null) {
+        nginx.close();
+      }
+    }
   }
 
   /** The mount's read counter once it has stopped moving (readahead requests can trail a read). */

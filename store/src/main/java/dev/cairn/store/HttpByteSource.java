@@ -138,7 +138,9 @@ public final class HttpByteSource extends RemoteByteSource {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException(name + ": interrupted");
       } catch (IOException e) {
-        failure = new IOException(name + ": " + e.getMessage(), e);
+        // a refused connection comes without a message: name the exception instead
+        String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        failure = new IOException(name + ": " + why, e);
         continue;
       }
       int status = r.statusCode();
@@ -164,7 +166,8 @@ public final class HttpByteSource extends RemoteByteSource {
         throw failure;
       }
     }
-    throw failure;
+    throw new IOException(
+        failure.getMessage() + " (gave up after " + ATTEMPTS + " attempts)", failure);
   }
 
   private static void pause(int attempt) throws InterruptedIOException {

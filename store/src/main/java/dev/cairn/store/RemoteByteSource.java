@@ -62,7 +62,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private final LongAdder requests = new LongAdder();
   private final LongAdder fetchedBytes = new LongAdder();
   private final LongAdder diskChunks = new LongAdder();
-  private final AtomicLong lastAccess = new AtomicLong(-2);
+  private final AtomicLong lastAccess = new AtomicLong(Long.MIN_VALUE / 2);
   private final AtomicLong aheadUpTo = new AtomicLong(-1);
   private volatile boolean closed;
 

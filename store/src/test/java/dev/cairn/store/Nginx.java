@@ -26,16 +26,22 @@ public final class Nginx implements AutoCloseable {
 
   /** Starts nginx serving {@code root}, with its own files under {@code prefix}. */
   public static Nginx serve(Path root, Path prefix) throws IOException, InterruptedException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    return serve(root, prefix, port);
+  }
+
+  /** Like {@link #serve(Path, Path)} on {@code port} (to bring a stopped server back). */
+  public static Nginx serve(Path root, Path prefix, int port)
+      throws IOException, InterruptedException {
     Path nginx =
         List.of(Path.of("/usr/sbin/nginx"), Path.of("/usr/bin/nginx")).stream()
             .filter(Files::isExecutable)
             .findFirst()
             .orElseThrow(
                 () -> new IOException("nginx is not installed (Debian: apt-get install nginx)"));
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
     Files.createDirectories(prefix.resolve("tmp"));
     StringBuilder temp = new StringBuilder();
     for (String kind : List.of("client_body", "proxy", "fastcgi", "uwsgi", "scgi")) {
@@ -81,6 +87,10 @@ public final class Nginx implements AutoCloseable {
         Thread.sleep(20);
       }
     }
+  }
+
+  public int port() {
+    return port;
   }
 
   /** {@code http://127.0.0.1:PORT/} + {@code path}. */
