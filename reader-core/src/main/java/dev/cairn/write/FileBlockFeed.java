@@ -104,11 +104,9 @@ public final class FileBlockFeed implements BlockFeed, Closeable {
   @Override
   public BlockEntry read(long block, ByteBuffer dst) throws IOException {
     long pos = block << blockLog2;
+    // forward: give back the chunks behind pos and take the read-ahead's next ones
     while (current == null || pos >= current.end()) {
       if (current != null) {
-        if (pos < current.start) {
-          break;
-        }
         free.add(current.data);
         current = null;
       }
