@@ -126,10 +126,8 @@ final class MountCommand implements Callable<Integer> {
     if (withOverlay) {
       throw new UsageException(arg + ": --overlay needs a local base snapshot; download it first");
     }
-    try (RemoteByteSource source = RemoteByteSource.open(Snapshots.uri(arg))) {
+    try (dev.cairn.store.ByteSource source = Snapshots.openSource(arg)) {
       dev.cairn.read.Snapshot.readHeader(source);
-    } catch (IllegalArgumentException e) {
-      throw new UsageException(e.getMessage());
     }
     return arg;
   }

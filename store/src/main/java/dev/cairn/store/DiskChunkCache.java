@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
@@ -77,10 +76,8 @@ final class DiskChunkCache {
     byte[] b;
     try {
       b = Files.readAllBytes(f);
-    } catch (NoSuchFileException e) {
-      return null;
     } catch (IOException e) {
-      return null;
+      return null; // not cached (or unreadable: then it is fetched again)
     }
     if (b.length != length + 4
         || crc(b, length)
@@ -205,15 +202,15 @@ final class DiskChunkCache {
     }
 
     void added(long bytes) {
-      if (used.get() < 0) {
-        synchronized (this) {
-          if (used.get() < 0) {
-            used.set(scan().stream().mapToLong(Entry::size).sum());
-            return;
-          }
-        }
+      long total;
+      synchronized (this) {
+        // the first write of this process learns what is there (the new chunk included)
+        total =
+            used.get() < 0
+                ? used.updateAndGet(u -> scan().stream().mapToLong(Entry::size).sum())
+                : used.addAndGet(bytes);
       }
-      if (used.addAndGet(bytes) > limit) {
+      if (total > limit) {
         evict();
       }
     }

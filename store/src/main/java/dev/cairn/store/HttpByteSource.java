@@ -1,6 +1,5 @@
 package dev.cairn.store;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -34,13 +33,11 @@ public final class HttpByteSource extends RemoteByteSource {
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
   private final URI uri;
-  private final String name;
   private final HttpClient client;
 
   private HttpByteSource(URI uri, HttpClient client, long size, String validator) {
     super(describe(uri), size, validator);
     this.uri = uri;
-    this.name = describe(uri);
     this.client = client;
   }
 
@@ -86,6 +83,7 @@ public final class HttpByteSource extends RemoteByteSource {
   @Override
   void fetch(long position, ByteBuffer dst) throws IOException {
     int length = dst.remaining();
+    String name = describe();
     HttpResponse<InputStream> r = get(client, uri, name, position, position + length - 1, false);
     try (InputStream body = r.body()) {
       long[] range = contentRange(r.headers(), name);
@@ -101,14 +99,7 @@ public final class HttpByteSource extends RemoteByteSource {
                 + "-"
                 + range[1]);
       }
-      byte[] chunk = new byte[Math.min(length, 64 << 10)];
-      while (dst.hasRemaining()) {
-        int n = body.read(chunk, 0, Math.min(chunk.length, dst.remaining()));
-        if (n < 0) {
-          throw new EOFException(name + ": response ended " + dst.remaining() + " bytes short");
-        }
-        dst.put(chunk, 0, n);
-      }
+      readBody(body, dst);
     }
   }
 

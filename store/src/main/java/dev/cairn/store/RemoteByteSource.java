@@ -2,6 +2,7 @@ package dev.cairn.store;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -166,6 +167,21 @@ public abstract sealed class RemoteByteSource implements ByteSource
    * with one ranged request, retrying transient failures; never takes bytes from another place.
    */
   abstract void fetch(long position, ByteBuffer dst) throws IOException;
+
+  /**
+   * Reads a response body into {@code dst} until it is full; a body that ends early is an error
+   * naming how many bytes were missing.
+   */
+  final void readBody(InputStream body, ByteBuffer dst) throws IOException {
+    byte[] buf = new byte[Math.min(dst.remaining(), 64 << 10)];
+    while (dst.hasRemaining()) {
+      int n = body.read(buf, 0, Math.min(buf.length, dst.remaining()));
+      if (n < 0) {
+        throw new EOFException(name + ": response ended " + dst.remaining() + " bytes short");
+      }
+      dst.put(buf, 0, n);
+    }
+  }
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
   private byte[] chunk(long index) throws IOException {

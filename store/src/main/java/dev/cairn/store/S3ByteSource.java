@@ -1,8 +1,6 @@
 package dev.cairn.store;
 
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -110,18 +108,21 @@ public final class S3ByteSource extends RemoteByteSource {
     }
     String name = "s3://" + bucket + "/" + key;
     S3Client client = client(settings);
+    boolean opened = false;
     try {
       HeadObjectResponse head = client.headObject(b -> b.bucket(bucket).key(key));
-      return new S3ByteSource(name, head.contentLength(), head.eTag(), client, bucket, key);
+      S3ByteSource source =
+          new S3ByteSource(name, head.contentLength(), head.eTag(), client, bucket, key);
+      opened = true;
+      return source;
     } catch (S3Exception e) {
-      client.close();
       throw failure(name, e);
     } catch (SdkClientException e) {
-      client.close();
       throw unreachable(name, e);
-    } catch (RuntimeException e) {
-      client.close();
-      throw e;
+    } finally {
+      if (!opened) {
+        client.close();
+      }
     }
   }
 
@@ -151,24 +152,13 @@ public final class S3ByteSource extends RemoteByteSource {
         throw new IOException(
             describe() + ": asked for bytes " + position + "-" + last + ", S3 sent " + range);
       }
-      read(in, dst);
+      readBody(in, dst);
     } catch (S3Exception e) {
       throw failure(describe(), e);
     } catch (AbortedException e) {
       throw new InterruptedIOException(describe() + ": interrupted");
     } catch (SdkClientException e) {
       throw unreachable(describe(), e);
-    }
-  }
-
-  private void read(InputStream in, ByteBuffer dst) throws IOException {
-    byte[] buf = new byte[Math.min(dst.remaining(), 64 << 10)];
-    while (dst.hasRemaining()) {
-      int n = in.read(buf, 0, Math.min(buf.length, dst.remaining()));
-      if (n < 0) {
-        throw new EOFException(describe() + ": response ended " + dst.remaining() + " bytes short");
-      }
-      dst.put(buf, 0, n);
     }
   }
 
