@@ -80,14 +80,18 @@ final class MountSupport {
                   + Files.getLastModifiedTime(built).toMillis()
                   + ".jar");
       try (var old = Files.list(dir)) {
-        // copies of earlier builds: keep the newest few (other test runs may be using them)
+        // copies of earlier builds: keep the newest few, and any made in the last day (test runs
+        // of other checkouts may be using them)
+        long dayAgo = System.currentTimeMillis() - 86_400_000L;
         List<Path> others =
             old.filter(p -> !p.equals(copy) && p.getFileName().toString().endsWith(".jar"))
                 .sorted(
                     (a, b) -> Long.compare(b.toFile().lastModified(), a.toFile().lastModified()))
                 .toList();
         for (Path p : others.subList(Math.min(3, others.size()), others.size())) {
-          Files.deleteIfExists(p);
+          if (p.toFile().lastModified() < dayAgo) {
+            Files.deleteIfExists(p);
+          }
         }
       }
       if (!Files.exists(copy)) {
