@@ -29,7 +29,10 @@ final class CatCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SNAP",
+      description = "Snapshot file, http(s) URL or s3://BUCKET/KEY.")
   String snap;
 
   @Option(
@@ -63,7 +66,19 @@ final class CatCommand implements Callable<Integer> {
         throw new UsageException(snap + ": has no secondary stream");
       }
       StreamReader r = s.stream(idx);
-      long end = length == null ? r.size() : Math.min(r.size(), offset + length);
+      if (offset > r.size()) {
+        throw new UsageException(
+            snap
+                + ": --offset "
+                + offset
+                + " is past the end of stream "
+                + r.name()
+                + " ("
+                + r.size()
+                + " bytes)");
+      }
+      // a length reaching past the end (even one that overflows offset + length) means "to the end"
+      long end = length == null || length > r.size() - offset ? r.size() : offset + length;
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
       @SuppressWarnings("resource") // stdout stays open for the JVM's lifetime
       FileChannel out = new FileOutputStream(FileDescriptor.out).getChannel();

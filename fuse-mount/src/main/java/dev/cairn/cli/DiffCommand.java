@@ -12,12 +12,21 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cairn diff}: which byte ranges of each stream differ between two snapshots. */
+/**
+ * {@code cairn diff}: which byte ranges of each stream differ between two snapshots. Exits as
+ * {@code diff(1)} and {@code cmp(1)} do: 0 identical, {@value #DIFFERENT} different, {@value
+ * #TROUBLE} trouble (an unreadable or invalid snapshot, a bad flag, an I/O error).
+ */
 @Command(
     name = "diff",
     mixinStandardHelpOptions = true,
-    description = "Show which ranges of each stream differ between two snapshots.")
+    description = "Show which ranges of each stream differ between two snapshots.",
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {" 0:the snapshots are identical", " 1:they differ", " 2:trouble"})
 final class DiffCommand implements Callable<Integer> {
+  static final int DIFFERENT = 1;
+  static final int TROUBLE = 2;
+
   /** Human output lists at most this many ranges per stream. */
   private static final int SHOWN = 20;
 
@@ -25,10 +34,16 @@ final class DiffCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Parameters(index = "0", paramLabel = "SNAP_A", description = "First snapshot.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SNAP_A",
+      description = "A snapshot file, http(s) URL or s3://BUCKET/KEY.")
   String snapA;
 
-  @Parameters(index = "1", paramLabel = "SNAP_B", description = "Second snapshot.")
+  @Parameters(
+      index = "1",
+      paramLabel = "SNAP_B",
+      description = "The snapshot to compare it with, likewise.")
   String snapB;
 
   @Option(names = "--json", description = "Print one JSON object.")
@@ -95,7 +110,7 @@ final class DiffCommand implements Callable<Integer> {
           System.out.printf("stream count differs: %d vs %d%n", streamsA, streamsB);
         }
       }
-      return ErrorHandler.OK;
+      return identical ? ErrorHandler.OK : DIFFERENT;
     }
   }
 }

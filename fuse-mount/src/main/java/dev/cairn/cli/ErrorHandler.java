@@ -27,15 +27,20 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
   @Override
   public int handleParseException(ParameterException ex, String[] args) {
     PrintWriter err = ex.getCommandLine().getErr();
-    String message = ex.getMessage();
+    String message = ex.getMessage().strip().replaceAll("\\s*\\R\\s*", "; ");
     if (ex instanceof UnmatchedArgumentException u
         && ex.getCommandLine().getParent() == null
         && !u.getUnmatched().isEmpty()
         && !u.getUnmatched().get(0).startsWith("-")) {
       message = "unknown command '" + u.getUnmatched().get(0) + "'";
     }
-    err.println("cairn: " + message);
-    err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+    // one line, like every other error: the pointer to help rides on it
+    err.println(
+        "cairn: "
+            + message
+            + " (see '"
+            + ex.getCommandLine().getCommandSpec().qualifiedName()
+            + " --help')");
     err.flush();
     return USAGE;
   }
@@ -49,7 +54,8 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
       ex.printStackTrace(err);
     }
     err.flush();
-    return exitCode(ex);
+    // diff answers like diff(1) and cmp(1): 1 means "different", so any trouble is 2
+    return cl.getCommand() instanceof DiffCommand ? DiffCommand.TROUBLE : exitCode(ex);
   }
 
   private static boolean isDebug(ParseResult parsed) {

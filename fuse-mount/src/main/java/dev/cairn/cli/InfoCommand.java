@@ -31,7 +31,10 @@ final class InfoCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file or http(s) URL.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SNAP",
+      description = "Snapshot file, http(s) URL or s3://BUCKET/KEY.")
   String snap;
 
   @Option(names = "--json", description = "Print one JSON object.")

@@ -31,9 +31,10 @@ import picocli.CommandLine.Parameters;
     name = "mount",
     mixinStandardHelpOptions = true,
     description = {
-      "Mount a snapshot read-only: each stream appears as a file in MOUNTPOINT,",
-      "plus .cairn/stats.json with live counters. Returns once the files are readable;",
-      "the serving process runs in the background until 'cairn umount MOUNTPOINT'."
+      "Mount a snapshot: each stream appears as a file in MOUNTPOINT (read-only, or writable"
+          + " with --overlay).",
+      "MOUNTPOINT/.cairn/stats.json has live counters. Returns once the files are readable;"
+          + " the serving process runs in the background until 'cairn umount MOUNTPOINT'."
     })
 final class MountCommand implements Callable<Integer> {
   static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
@@ -42,7 +43,10 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SNAP",
+      description = "Snapshot file, http(s) URL or s3://BUCKET/KEY.")
   String snap;
 
   @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing, empty directory.")
@@ -105,8 +109,29 @@ final class MountCommand implements Callable<Integer> {
   }
 
   static void checkCacheSize(long cacheSize) throws UsageException {
+    checkCacheSize(cacheSize, PhysicalMemory.total());
+  }
+
+  /**
+   * The block cache lives on the serving JVM's heap, which is sized from it: a cache larger than
+   * the machine can hold would only swap or be killed, so at most half of physical memory is
+   * accepted (the process needs another 200 MiB, and the page cache and other processes the rest).
+   *
+   * @param memory physical memory in bytes, or 0 if unknown (then only the minimum is checked)
+   */
+  static void checkCacheSize(long cacheSize, long memory) throws UsageException {
     if (cacheSize < (1 << 20)) {
       throw new UsageException("--cache-size must be at least 1M");
+    }
+    if (memory > 0 && cacheSize > memory / 2) {
+      throw new UsageException(
+          "--cache-size "
+              + Human.bytes(cacheSize)
+              + " is more than half of this machine's memory ("
+              + Human.bytes(memory)
+              + "); use at most "
+              + (memory / 2 >> 20)
+              + "M");
     }
   }
 

@@ -6,8 +6,9 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A progress bar for long work, drawn on stderr only when the user is at a terminal; otherwise a
- * no-op. Thread-safe for {@link #accept} (the bar library synchronizes).
+ * A progress bar for long work, drawn on stderr only when stderr is a terminal (whatever stdout is:
+ * a report redirected to a file still shows its progress); otherwise a no-op. Thread-safe for
+ * {@link #accept} (the bar library synchronizes).
  */
 final class Progress implements LongConsumer, AutoCloseable {
   private final ProgressBar bar;
@@ -16,9 +17,9 @@ final class Progress implements LongConsumer, AutoCloseable {
     this.bar = bar;
   }
 
-  /** Starts a bar over {@code totalBytes} if stdout is a terminal and {@code quiet} is false. */
+  /** Starts a bar over {@code totalBytes} if stderr is a terminal and {@code quiet} is false. */
   static Progress start(String task, long totalBytes, boolean quiet) {
-    if (quiet || System.console() == null) {
+    if (quiet || !Terminal.isTerminal(Terminal.STDERR)) {
       return new Progress(null);
     }
     ProgressBar bar =

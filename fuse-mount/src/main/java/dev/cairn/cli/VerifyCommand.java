@@ -23,7 +23,10 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
-  @Parameters(index = "0", paramLabel = "SNAP", description = "Snapshot file.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SNAP",
+      description = "Snapshot file, http(s) URL or s3://BUCKET/KEY.")
   String snap;
 
   @Option(names = "--json", description = "Print one JSON object.")

@@ -94,10 +94,43 @@ class MountArgumentsTest {
   void badCacheSize() throws Exception {
     Path d = Files.createDirectory(tmp.resolve("d"));
     Run r = run("mount", snapshot().toString(), d.toString(), "--cache-size", "12Q");
-    assertEquals(2, r.code());
+    assertOneLine(r, "12Q");
+    assertTrue(r.err().strip().endsWith("(see 'cairn mount --help')"), r.err());
     assertOneLine(
         run("mount", snapshot().toString(), d.toString(), "--cache-size", "4K"),
         "--cache-size must be at least 1M");
+    // 1T would have the serving JVM ask for a terabyte of heap and die with an hs_err file
+    assertOneLine(
+        run("mount", snapshot().toString(), d.toString(), "--cache-size", "1T"),
+        "is more than half of this machine's memory");
+  }
+
+  @Test
+  void cacheSizeIsCappedAtHalfOfPhysicalMemory() throws Exception {
+    long memory = 24L << 30;
+    MountCommand.checkCacheSize(12L << 30, memory);
+    UsageException e =
+        assertThrows(
+            UsageException.class, () -> MountCommand.checkCacheSize((12L << 30) + 1, memory));
+    assertEquals(
+        "--cache-size 12.0 GiB is more than half of this machine's memory (24.0 GiB); use at most"
+            + " 12288M",
+        e.getMessage());
+    MountCommand.checkCacheSize(64L << 30, 0); // memory unknown: only the minimum applies
+    assertEquals(
+        24_550_400L << 10,
+        PhysicalMemory.parse(List.of("MemFree: 10 kB", "MemTotal:       24550400 kB")));
+    assertEquals(0, PhysicalMemory.parse(List.of("MemTotal: lots")));
+    assertTrue(PhysicalMemory.total() > 0, "/proc/meminfo has MemTotal");
+  }
+
+  @Test
+  void progressIsDecidedByWhetherStderrIsATerminal() {
+    assertTrue(Terminal.isTerminalDevice("/dev/pts/3"));
+    assertTrue(Terminal.isTerminalDevice("/dev/tty1"));
+    assertFalse(Terminal.isTerminalDevice("/tmp/report.txt"));
+    assertFalse(Terminal.isTerminalDevice("pipe:[12345]"));
+    assertFalse(Terminal.isTerminalDevice("/dev/null"));
   }
 
   @Test
