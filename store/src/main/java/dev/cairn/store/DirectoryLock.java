@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,8 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * An exclusive lock on a directory, so that two processes never open one overlay. The lock is a
  * kernel record lock ({@link FileChannel#tryLock()}, {@code fcntl} on Linux) on the whole file
  * {@code DIR/lock}; the kernel drops it when the holder exits, however it exits, so a crash never
- * leaves a stale lock behind and nothing ever has to be cleaned up by hand. The holder writes its
- * PID into the file ({@code "1234\n"}, ASCII) so that a refused opener can name it.
+ * leaves a stale lock behind and nothing ever has to be cleaned up by hand. A refused opener names
+ * the holder the kernel reports ({@link LockHolder}); the holder also writes its PID into the file
+ * ({@code "1234\n"}, ASCII), for people and for systems without {@code /proc/locks}.
  *
  * <p>A second acquire of the same directory inside this JVM is refused too, before the lock file is
  * even opened: POSIX record locks belong to the process, not to the descriptor, and closing
@@ -87,7 +89,7 @@ public final class DirectoryLock implements Closeable {
         throw new OverlayInUseException(abs, self);
       }
       if (lock == null) {
-        throw new OverlayInUseException(abs, readPid(ch));
+        throw new OverlayInUseException(abs, holder(file, ch));
       }
       writePid(ch, self);
       ok = true;
@@ -113,6 +115,23 @@ public final class DirectoryLock implements Closeable {
       ch.write(b, b.position());
     }
     ch.truncate(len);
+  }
+
+  /**
+   * The live holder's PID: the kernel's lock table names it; the PID in the file is only a
+   * fallback, and is trusted only if that process still exists (the file may still hold the
+   * previous holder's PID while the new one has locked but not yet written it).
+   */
+  private static long holder(Path file, FileChannel ch) throws IOException {
+    OptionalLong fromKernel = LockHolder.of(file);
+    if (fromKernel.isPresent()) {
+      return fromKernel.getAsLong();
+    }
+    long written = readPid(ch);
+    return written != OverlayInUseException.UNKNOWN_PID
+            && ProcessHandle.of(written).map(ProcessHandle::isAlive).orElse(false)
+        ? written
+        : OverlayInUseException.UNKNOWN_PID;
   }
 
   /**

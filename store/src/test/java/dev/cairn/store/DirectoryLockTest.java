@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,6 +83,44 @@ class DirectoryLockTest {
       assertEquals(
           ProcessHandle.current().pid() + "\n", Files.readString(lock.directory().resolve("lock")));
     }
+  }
+
+  /**
+   * Two openers race: the winner has locked but not yet written its PID, so the file still names
+   * the previous holder, which has exited. The refusal must name the live holder.
+   */
+  @Test
+  void theRefusalNamesTheLiveHolderNotAStalePidInTheFile() throws Exception {
+    Files.writeString(dir.resolve(DirectoryLock.FILE_NAME), deadPid() + "\n");
+    try (ChildJvm child = ChildJvm.start(LockHolderMain.class, dir.toString(), "bare")) {
+      assertEquals("LOCKED " + child.pid(), child.awaitLine("LOCKED", 60));
+      OverlayInUseException e =
+          assertThrows(OverlayInUseException.class, () -> DirectoryLock.acquire(dir));
+      assertEquals(child.pid(), e.pid());
+      child.closeStdin();
+      child.awaitLine("RELEASED", 60);
+    }
+  }
+
+  @Test
+  void procLocksLinesAreParsed() {
+    List<String> lines =
+        List.of(
+            "1: FLOCK  ADVISORY  WRITE 77 08:01:131090 0 EOF",
+            "2: POSIX  ADVISORY  WRITE 4242 fd:01:131090 0 EOF",
+            "2: -> POSIX  ADVISORY  WRITE 4343 fd:01:131090 0 EOF",
+            "3: POSIX  ADVISORY  WRITE 5151 08:01:131090 0 EOF");
+    assertEquals(OptionalLong.of(5151), LockHolder.find(lines, 8, 1, 131090));
+    assertEquals(OptionalLong.of(4242), LockHolder.find(lines, 0xfd, 1, 131090));
+    assertEquals(OptionalLong.empty(), LockHolder.find(lines, 8, 2, 131090));
+    assertEquals(0x103, LockHolder.major(0x10312L) & 0xfff);
+  }
+
+  /** A PID that no process has (one that existed and exited). */
+  private static long deadPid() throws Exception {
+    Process p = new ProcessBuilder("true").start();
+    p.waitFor();
+    return p.pid();
   }
 
   @Test
