@@ -9,6 +9,7 @@ import static dev.cairn.fuse.MountSupport.umount;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -139,13 +140,15 @@ class Ext4MountIT {
 
   /** mount -o loop sets autoclear; the loop device goes away just after the umount. */
   private static void awaitLoopDetached(Path backing) throws Exception {
-    for (int i = 0; i < 250; i++) {
-      String out = run("losetup", "-j", backing.toString()).out();
+    String out = "";
+    for (int i = 0; i < 500; i++) {
+      out = run("losetup", "-j", backing.toString()).out();
       if (out.isBlank()) {
         return;
       }
       Thread.sleep(20);
     }
+    fail("the loop device of " + backing + " is still attached 10 s after umount: " + out);
   }
 
   @Test

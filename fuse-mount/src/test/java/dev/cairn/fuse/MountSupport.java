@@ -224,35 +224,73 @@ final class MountSupport {
   }
 
   /**
-   * Best-effort teardown for {@code @AfterEach}: unmounts loop mounts at {@code loopMounts},
-   * detaches loop devices backed by files under {@code mnt}, unmounts {@code mnt} (lazily) and
-   * kills whatever still serves it. Never throws.
+   * Teardown for {@code @AfterEach}: unmounts loop mounts at {@code loopMounts}, detaches loop
+   * devices backed by files under {@code mnt}, unmounts {@code mnt} (lazily) and kills whatever
+   * still serves it. Every step is tried; then, if a loop mount, a loop device, the mount or a
+   * serving process outlived all of it, the test fails: a leak must not pass unnoticed into the
+   * next test.
+   *
+   * @throws AssertionError naming everything that is left
    */
   static void cleanUp(Path mnt, Path... loopMounts) {
+    List<String> left = new ArrayList<>();
     for (Path l : loopMounts) {
       quietly("umount", l.toString());
-      quietly("umount", "-l", l.toString());
+      if (mounted(l)) {
+        quietly("umount", "-l", l.toString());
+      }
+      if (mounted(l)) {
+        left.add("loop mount " + l);
+      }
     }
-    try {
-      if (mnt != null && MountTable.find(mnt).isPresent()) {
-        for (String line : quietly("losetup", "-n", "-O", "NAME,BACK-FILE", "-l").split("\n")) {
-          String[] f = line.strip().split("\\s+", 2);
-          if (f.length == 2 && f[1].startsWith(mnt + "/")) {
-            quietly("losetup", "-d", f[0]);
-          }
+    if (mnt != null) {
+      if (mounted(mnt)) {
+        for (String device : loopDevicesUnder(mnt)) {
+          quietly("losetup", "-d", device);
         }
         quietly("fusermount", "-u", "-z", mnt.toString());
       }
-      if (mnt != null) {
-        for (long pid : servers(mnt)) {
-          ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        }
-        awaitNoServers(mnt, Duration.ofSeconds(10));
-        awaitUnmounted(mnt, Duration.ofSeconds(10));
+      for (long pid : servers(mnt)) {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       }
-    } catch (Throwable t) {
-      System.err.println("cleanup of " + mnt + ": " + t);
+      try {
+        awaitNoServers(mnt, Duration.ofSeconds(10));
+      } catch (AssertionError | Exception e) {
+        left.add(e.getMessage());
+      }
+      try {
+        awaitUnmounted(mnt, Duration.ofSeconds(10));
+      } catch (AssertionError | Exception e) {
+        left.add(e.getMessage());
+      }
+      List<String> devices = loopDevicesUnder(mnt);
+      if (!devices.isEmpty()) {
+        left.add("loop devices backed by files under " + mnt + ": " + devices);
+      }
     }
+    if (!left.isEmpty()) {
+      fail("teardown left behind: " + String.join("; ", left));
+    }
+  }
+
+  private static boolean mounted(Path p) {
+    try {
+      return MountTable.find(p).isPresent();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Loop devices whose backing file lies under {@code dir}. */
+  private static List<String> loopDevicesUnder(Path dir) {
+    List<String> devices = new ArrayList<>();
+    for (String line : quietly("losetup", "-n", "-O", "NAME,BACK-FILE", "-l").split("\n")) {
+      String[] f = line.strip().split("\\s+", 2);
+      if (f.length == 2 && f[1].startsWith(dir + "/")) {
+        devices.add(f[0]);
+      }
+    }
+    return devices;
   }
 
   private static String quietly(String... cmd) {

@@ -1,0 +1,79 @@
+package dev.cairn.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code scripts/cairn}, the wrapper users run from a checkout, and its class-data archives. */
+class CairnScriptIT {
+  private static final Path SCRIPT = Path.of("../scripts/cairn").toAbsolutePath().normalize();
+  private static final String TRAINING = "preparing a class-data archive";
+
+  @TempDir Path dir;
+
+  record Result(int exit, String out, String err) {}
+
+  private Result run(Path jar, String... args) throws IOException, InterruptedException {
+    Path out = dir.resolve("out.txt");
+    Path err = dir.resolve("err.txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(Stream.concat(Stream.of(SCRIPT.toString()), Stream.of(args)).toList())
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    pb.environment().put("CAIRN_JAR", jar.toString());
+    pb.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
+    pb.environment().remove("CAIRN_JAVA_OPTS");
+    pb.environment().remove("CAIRN_CDS");
+    Process p = pb.start();
+    assertTrue(p.waitFor(180, TimeUnit.SECONDS), "scripts/cairn finished");
+    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  /**
+   * Two jars used in turn (two checkouts, or CAIRN_JAR) each keep their archive: neither retrains
+   * on every command, which cost 2–3 s a command.
+   */
+  @Test
+  void twoJarsUsedInTurnKeepTheirArchives() throws Exception {
+    Path a = Files.copy(PackCliIT.JAR, dir.resolve("a.jar"));
+    Path b = Files.copy(PackCliIT.JAR, dir.resolve("b.jar"));
+    // archives of six jars used long ago: making new ones trims the set to the newest four
+    Path cache = Files.createDirectories(dir.resolve("cache/cairn"));
+    for (int i = 0; i < 6; i++) {
+      Path old = Files.writeString(cache.resolve("cli-old" + i + ".jsa"), "x");
+      Files.setLastModifiedTime(old, FileTime.fromMillis(1_000_000_000_000L + i * 1000L));
+    }
+    Path unrelated = Files.writeString(cache.resolve("notes.txt"), "mine");
+    Result first = run(a, "--version");
+    assertEquals(0, first.exit(), first.err());
+    assertTrue(first.err().contains(TRAINING), first.err());
+    Result second = run(b, "--version");
+    assertEquals(0, second.exit(), second.err());
+    assertTrue(
+        second.err().contains(TRAINING), "another jar gets its own archive: " + second.err());
+    for (Path jar : List.of(a, b, a, b)) {
+      Result again = run(jar, "--version");
+      assertEquals(0, again.exit(), again.err());
+      assertFalse(again.err().contains(TRAINING), jar + " retrained: " + again.err());
+      assertTrue(again.out().startsWith("cairn "), again.out());
+    }
+    try (Stream<Path> s = Files.list(cache)) {
+      List<String> names =
+          s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsa")).sorted().toList();
+      assertEquals(4, names.size(), names.toString());
+      assertTrue(names.containsAll(List.of("cli-old4.jsa", "cli-old5.jsa")), names.toString());
+    }
+    assertEquals("mine", Files.readString(unrelated));
+  }
+}
