@@ -71,7 +71,7 @@ final class PrivateFolder {
       return "is not a folder";
     }
     if (owner != uid) {
-      return "is owned by user " + owner + ", not by this user (" + uid + ")";
+      return "is owned by another user (" + ownerName(dir) + ")";
     }
     if ((mode & GROUP_OTHER_WRITE) != 0) {
       return "is writable by other users";
@@ -89,12 +89,16 @@ final class PrivateFolder {
       int mode = (Integer) a.get("mode");
       int owner = (Integer) a.get("uid");
       if (owner != uid && owner != 0) {
-        return "is inside " + p + ", which is owned by user " + owner;
+        return "is inside " + p + ", which is owned by another user (" + ownerName(p) + ")";
       }
       if ((mode & GROUP_OTHER_WRITE) != 0 && (mode & STICKY) == 0) {
         return "is inside " + p + ", which is writable by other users";
       }
     }
     return null;
+  }
+
+  private static String ownerName(Path p) throws IOException {
+    return Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName();
   }
 }
