@@ -86,7 +86,7 @@ class DiskChunkCacheTest {
     }
     long total;
     try (Stream<Path> s = Files.walk(dir)) {
-      total = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+      total = s.filter(DiskChunkCacheTest::isChunk).mapToLong(p -> p.toFile().length()).sum();
     }
     assertTrue(total <= 100 << 10, "cache holds " + total + " bytes");
     assertNotNull(c.get(0, 10_000), "recently used chunk kept");
@@ -96,19 +96,26 @@ class DiskChunkCacheTest {
 
   @Test
   void halfWrittenChunksLeftByADeadProcessAreSweptAway() throws IOException {
-    Path objectDir = Files.createDirectories(dir.resolve("0123456789abcdef0123456789abcdef"));
+    DiskChunkCache c = DiskChunkCache.forObject("http://h/x", 10, "v");
+    Path objectDir =
+        Files.createDirectories(
+            dir.resolve(DiskChunkCache.VERSIONED).resolve("0123456789abcdef0123456789abcdef"));
     Path stale = Files.write(objectDir.resolve(".tmp-7-dead"), new byte[100]);
     Files.setLastModifiedTime(
         stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600)));
     Path fresh = Files.write(objectDir.resolve(".tmp-8-writing"), new byte[100]);
-    DiskChunkCache.forObject("http://h/x", 10, "v").put(0, bytes(10, 1));
+    c.put(0, bytes(10, 1));
     assertFalse(Files.exists(stale), "an hour-old temporary file is gone");
     assertTrue(Files.exists(fresh), "a temporary file being written now is left alone");
   }
 
   private Path onlyChunkFile() throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
-      return s.filter(Files::isRegularFile).findFirst().orElseThrow();
+      return s.filter(DiskChunkCacheTest::isChunk).findFirst().orElseThrow();
     }
+  }
+
+  private static boolean isChunk(Path p) {
+    return Files.isRegularFile(p) && p.getFileName().toString().matches("[0-9]+");
   }
 }
