@@ -9,6 +9,7 @@ import dev.cairn.write.Commit;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
 import java.io.PrintStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -74,7 +75,8 @@ final class CommitCommand implements Callable<Integer> {
     if (!OverlayConfig.exists(overlayDir)) {
       throw new UsageException(dir + ": not a Cairn overlay (no " + OverlayConfig.FILE_NAME + ")");
     }
-    Path out = Inputs.isStdout(output) ? null : Inputs.outputFile(output);
+    WritableByteChannel stdout = Inputs.isStdout(output) ? Inputs.stdout() : null;
+    Path out = stdout != null ? null : Inputs.outputFile(output);
     BlockCache cache = BlockCache.withCapacity(Snapshots.DEFAULT_CACHE);
     SnapshotOpener opener = SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats());
     try (OverlayImage overlay = OverlayImage.openReadOnly(overlayDir, opener)) {
@@ -91,7 +93,7 @@ final class CommitCommand implements Callable<Integer> {
             out == null
                 ? Commit.run(
                     overlay,
-                    Inputs.stdout(),
+                    stdout,
                     overlay.basePath().getFileName().toString(),
                     options,
                     flatten,

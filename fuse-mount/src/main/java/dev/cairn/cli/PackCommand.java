@@ -10,6 +10,7 @@ import dev.cairn.write.Pack;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
 import java.io.PrintStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,8 +106,9 @@ final class PackCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path in = Inputs.image(input);
-    boolean toStdout = Inputs.isStdout(output);
-    Path out = toStdout ? null : Inputs.outputFile(output);
+    // stdout is checked first: nothing is worth doing if it is a terminal
+    WritableByteChannel stdout = Inputs.isStdout(output) ? Inputs.stdout() : null;
+    Path out = stdout != null ? null : Inputs.outputFile(output);
     List<Pack.Input> inputs = new ArrayList<>();
     String primaryName = name != null ? name : in.getFileName().toString();
     if (!Header.isValidStreamName(primaryName)) {
@@ -163,7 +165,13 @@ final class PackCommand implements Callable<Integer> {
     }
     try (SnapshotChain closeLater = parentChain) {
       return pack(
-          inputs, in, out, total(inputs), closeLater == null ? null : closeLater.top(), parentHint);
+          inputs,
+          in,
+          out,
+          stdout,
+          total(inputs),
+          closeLater == null ? null : closeLater.top(),
+          parentHint);
     }
   }
 
@@ -179,6 +187,7 @@ final class PackCommand implements Callable<Integer> {
       List<Pack.Input> inputs,
       Path in,
       Path out,
+      WritableByteChannel stdout,
       long total,
       Snapshot parentSnap,
       String parentHint)
@@ -194,7 +203,7 @@ final class PackCommand implements Callable<Integer> {
     try (Progress progress = Progress.start("pack", total, json)) {
       result =
           out == null
-              ? Pack.run(inputs, Inputs.stdout(), options, dictionary, parentSnap, progress)
+              ? Pack.run(inputs, stdout, options, dictionary, parentSnap, progress)
               : Pack.run(inputs, out, options, dictionary, parentSnap, progress);
     }
     // with the snapshot on stdout, the report goes to stderr

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * messages the way a user's script would see them.
  */
 class PackCliIT {
-  private static final Path JAR = Path.of("target/cairn.jar").toAbsolutePath();
+  static final Path JAR = Path.of("target/cairn.jar").toAbsolutePath();
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path shared;
