@@ -44,11 +44,9 @@ public final class Pack {
       Snapshot parent,
       LongConsumer progress)
       throws IOException {
-    return run(
+    return withFeeds(
         inputs,
         options,
-        parent,
-        progress,
         feeds -> {
           try (AtomicOutputFile file = AtomicOutputFile.create(output)) {
             SnapshotWriter.Result result =
@@ -72,12 +70,8 @@ public final class Pack {
       Snapshot parent,
       LongConsumer progress)
       throws IOException {
-    return run(
-        inputs,
-        options,
-        parent,
-        progress,
-        feeds -> write(feeds, out, options, dictionary, parent, progress));
+    return withFeeds(
+        inputs, options, feeds -> write(feeds, out, options, dictionary, parent, progress));
   }
 
   /** What to do with the opened feeds. */
@@ -87,9 +81,9 @@ public final class Pack {
 
   private record Named(FileBlockFeed feed, String name) {}
 
-  private static SnapshotWriter.Result run(
-      List<Input> inputs, WriterOptions options, Snapshot parent, LongConsumer progress, Sink sink)
-      throws IOException {
+  /** Opens a feed per input, hands them to {@code sink} and closes them. */
+  private static SnapshotWriter.Result withFeeds(
+      List<Input> inputs, WriterOptions options, Sink sink) throws IOException {
     // Feeds first: they start reading while the writer sets itself up, and a missing input fails
     // before any output file exists.
     List<Named> feeds = new ArrayList<>();

@@ -53,9 +53,11 @@ public final class AtomicOutputFile implements Closeable {
   private static final String TEMP_INFIX = ".tmp-cairn-";
   private static final Pattern TEMP_NAME = Pattern.compile("\\..+\\.tmp-cairn-[0-9a-f]{16}");
 
-  // This process's own temporaries: POSIX locks belong to the process, so the sweep must not even
-  // open one of them (closing any descriptor of a file drops the process's lock on it).
-  private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+  // The names of this process's own temporaries: POSIX locks belong to the process, so the sweep
+  // must not even open one of them (closing any descriptor of a file drops the process's lock on
+  // it). Names, not paths, so that another spelling of the directory cannot miss; they carry 64
+  // random bits.
+  private static final Set<String> LIVE = ConcurrentHashMap.newKeySet();
 
   private final Path target;
   private final Path temp;
@@ -91,20 +93,20 @@ public final class AtomicOutputFile implements Closeable {
                   + abs.getFileName()
                   + TEMP_INFIX
                   + String.format("%016x", ThreadLocalRandom.current().nextLong()));
-      LIVE.add(temp);
+      LIVE.add(temp.getFileName().toString());
       FileChannel ch;
       try {
         ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       } catch (FileAlreadyExistsException e) {
-        LIVE.remove(temp);
+        LIVE.remove(temp.getFileName().toString());
         continue;
       } catch (FileSystemException e) {
-        LIVE.remove(temp);
+        LIVE.remove(temp.getFileName().toString());
         String why = e instanceof AccessDeniedException ? "permission denied" : e.getReason();
         throw new IOException(
             dir + ": cannot create " + abs.getFileName() + " in this directory: " + why, e);
       } catch (IOException | RuntimeException e) {
-        LIVE.remove(temp);
+        LIVE.remove(temp.getFileName().toString());
         throw e;
       }
       lock(ch);
@@ -112,7 +114,7 @@ public final class AtomicOutputFile implements Closeable {
       // again under a new name (it cannot take the lock from now on).
       if (!Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
         ch.close();
-        LIVE.remove(temp);
+        LIVE.remove(temp.getFileName().toString());
         continue;
       }
       AtomicOutputFile out = new AtomicOutputFile(abs, temp, ch);
@@ -182,7 +184,7 @@ public final class AtomicOutputFile implements Closeable {
         Files.newDirectoryStream(
             dir, p -> TEMP_NAME.matcher(p.getFileName().toString()).matches())) {
       for (Path p : entries) {
-        if (!LIVE.contains(p)
+        if (!LIVE.contains(p.getFileName().toString())
             && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
             && me != null
             && me.equals(owner(p))) {
@@ -250,7 +252,7 @@ public final class AtomicOutputFile implements Closeable {
       }
       committed = true;
     }
-    LIVE.remove(temp);
+    LIVE.remove(temp.getFileName().toString());
     removeHook();
     Fsync.directory(target.getParent());
   }
@@ -317,7 +319,7 @@ public final class AtomicOutputFile implements Closeable {
         synchronized (this) {
           Files.deleteIfExists(temp);
         }
-        LIVE.remove(temp);
+        LIVE.remove(temp.getFileName().toString());
         removeHook();
       }
     }
