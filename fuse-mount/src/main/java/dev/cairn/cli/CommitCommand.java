@@ -8,6 +8,8 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.write.Commit;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
+import java.io.PrintStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,7 +45,7 @@ final class CommitCommand implements Callable<Integer> {
       names = {"-o", "--output"},
       required = true,
       paramLabel = "OUT",
-      description = "Snapshot file to write.")
+      description = "Snapshot file to write, or - for standard output (not a terminal).")
   String output;
 
   @Option(names = "--flatten", description = "Write every block: a snapshot that needs no parent.")
@@ -73,11 +75,12 @@ final class CommitCommand implements Callable<Integer> {
     if (!OverlayConfig.exists(overlayDir)) {
       throw new UsageException(dir + ": not a Cairn overlay (no " + OverlayConfig.FILE_NAME + ")");
     }
-    Path out = Inputs.outputFile(output);
+    WritableByteChannel stdout = Inputs.isStdout(output) ? Inputs.stdout() : null;
+    Path out = stdout != null ? null : Inputs.outputFile(output);
     BlockCache cache = BlockCache.withCapacity(Snapshots.DEFAULT_CACHE);
     SnapshotOpener opener = SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats());
     try (OverlayImage overlay = OverlayImage.openReadOnly(overlayDir, opener)) {
-      if (Files.exists(out) && Files.isSameFile(out, overlay.basePath())) {
+      if (out != null && Files.exists(out) && Files.isSameFile(out, overlay.basePath())) {
         throw new UsageException(output + ": output would overwrite the overlay's base");
       }
       WriterOptions options = options(overlay);
@@ -85,25 +88,36 @@ final class CommitCommand implements Callable<Integer> {
       long t0 = System.nanoTime();
       SnapshotWriter.Result result;
       try (Progress progress = Progress.start("commit", total, json)) {
-        result = Commit.run(overlay, out, options, flatten, progress);
+        // a snapshot streamed to stdout is expected to be stored next to its base
+        result =
+            out == null
+                ? Commit.run(
+                    overlay,
+                    stdout,
+                    overlay.basePath().getFileName().toString(),
+                    options,
+                    flatten,
+                    progress)
+                : Commit.run(overlay, out, options, flatten, progress);
       }
+      PrintStream report = out == null ? System.err : System.out;
       long nanos = System.nanoTime() - t0;
       if (json) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("output", out.toString());
+        m.put("output", out == null ? "-" : out.toString());
         m.put("snapshot_id", result.header().snapshotId().toString());
         m.put("parent_id", flatten ? null : result.header().parentId().toString());
         m.put("logical_bytes", total);
         m.put("output_bytes", result.fileSize());
         m.put("seconds", nanos / 1e9);
-        System.out.println(Json.of(m));
+        report.println(Json.of(m));
       } else {
-        System.out.printf(
+        report.printf(
             Locale.ROOT,
             "committed %s (%s) into %s: %s, %s%s%n",
             dir,
             Human.bytes(total),
-            output,
+            out == null ? "standard output" : output,
             Human.bytes(result.fileSize()),
             Human.seconds(nanos),
             flatten ? "" : ", thin on " + overlay.basePath());

@@ -9,6 +9,8 @@ import dev.cairn.store.RemoteByteSource;
 import dev.cairn.write.Pack;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
+import java.io.PrintStream;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ final class PackCommand implements Callable<Integer> {
       names = {"-o", "--output"},
       required = true,
       paramLabel = "OUT",
-      description = "Snapshot file to write.")
+      description = "Snapshot file to write, or - for standard output (not a terminal).")
   String output;
 
   @Option(
@@ -104,7 +106,9 @@ final class PackCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path in = Inputs.image(input);
-    Path out = Inputs.outputFile(output);
+    // stdout is checked first: nothing is worth doing if it is a terminal
+    WritableByteChannel stdout = Inputs.isStdout(output) ? Inputs.stdout() : null;
+    Path out = stdout != null ? null : Inputs.outputFile(output);
     List<Pack.Input> inputs = new ArrayList<>();
     String primaryName = name != null ? name : in.getFileName().toString();
     if (!Header.isValidStreamName(primaryName)) {
@@ -124,7 +128,7 @@ final class PackCommand implements Callable<Integer> {
       inputs.add(new Pack.Input(sec, secName));
     }
     for (Pack.Input i : inputs) {
-      if (Files.exists(out) && Files.isSameFile(i.path(), out)) {
+      if (out != null && Files.exists(out) && Files.isSameFile(i.path(), out)) {
         throw new UsageException(output + ": output would overwrite input " + i.path());
       }
     }
@@ -148,23 +152,33 @@ final class PackCommand implements Callable<Integer> {
                 + parentChain.top().header().blockSize()
                 + "; a thin snapshot uses its parent's block size");
       }
-      if (Files.exists(out) && Files.isSameFile(parentPath, out)) {
+      if (out != null && Files.exists(out) && Files.isSameFile(parentPath, out)) {
         parentChain.close();
         throw new UsageException(output + ": output would overwrite its parent " + parent);
       }
       blockSize = (long) parentChain.top().header().blockSize();
-      parentHint = out.getParent().relativize(parentPath.toAbsolutePath().normalize()).toString();
+      // a snapshot streamed to stdout is expected to be stored next to its parent
+      parentHint =
+          out == null
+              ? parentPath.getFileName().toString()
+              : out.getParent().relativize(parentPath.toAbsolutePath().normalize()).toString();
     }
     try (SnapshotChain closeLater = parentChain) {
       return pack(
-          inputs, in, out, total(inputs), closeLater == null ? null : closeLater.top(), parentHint);
+          inputs,
+          in,
+          out,
+          stdout,
+          total(inputs),
+          closeLater == null ? null : closeLater.top(),
+          parentHint);
     }
   }
 
   private static long total(List<Pack.Input> inputs) throws java.io.IOException {
     long total = 0;
     for (Pack.Input i : inputs) {
-      total += Files.size(i.path());
+      total += Inputs.size(i.path());
     }
     return total;
   }
@@ -173,6 +187,7 @@ final class PackCommand implements Callable<Integer> {
       List<Pack.Input> inputs,
       Path in,
       Path out,
+      WritableByteChannel stdout,
       long total,
       Snapshot parentSnap,
       String parentHint)
@@ -186,12 +201,17 @@ final class PackCommand implements Callable<Integer> {
         wantsDictionary(options) ? DictionaryTrainer.train(in, options.blockSize()) : null;
     SnapshotWriter.Result result;
     try (Progress progress = Progress.start("pack", total, json)) {
-      result = Pack.run(inputs, out, options, dictionary, parentSnap, progress);
+      result =
+          out == null
+              ? Pack.run(inputs, stdout, options, dictionary, parentSnap, progress)
+              : Pack.run(inputs, out, options, dictionary, parentSnap, progress);
     }
+    // with the snapshot on stdout, the report goes to stderr
+    PrintStream report = out == null ? System.err : System.out;
     long nanos = System.nanoTime() - t0;
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("output", out.toString());
+      m.put("output", out == null ? "-" : out.toString());
       m.put("snapshot_id", result.header().snapshotId().toString());
       m.put("input_bytes", total);
       m.put("output_bytes", result.fileSize());
@@ -201,14 +221,14 @@ final class PackCommand implements Callable<Integer> {
       m.put("dictionary_bytes", dictionary == null ? 0 : dictionary.length);
       m.put("parent_id", parentSnap == null ? null : parentSnap.header().snapshotId().toString());
       m.put("seconds", nanos / 1e9);
-      System.out.println(Json.of(m));
+      report.println(Json.of(m));
     } else {
-      System.out.printf(
+      report.printf(
           Locale.ROOT,
           "packed %s (%s) into %s: %s, %.1f%% of input, %s, %s%n",
           inputs.size() == 1 ? input : input + " + " + secondary,
           Human.bytes(total),
-          output,
+          out == null ? "standard output" : output,
           Human.bytes(result.fileSize()),
           total == 0 ? 100.0 : 100.0 * result.fileSize() / total,
           Human.seconds(nanos),

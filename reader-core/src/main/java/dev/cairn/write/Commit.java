@@ -8,6 +8,7 @@ import dev.cairn.read.StreamReader;
 import dev.cairn.store.AtomicOutputFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,17 +46,37 @@ public final class Commit {
       boolean flatten,
       LongConsumer progress)
       throws IOException {
+    Path out = output.toAbsolutePath().normalize();
+    String hint =
+        out.getParent().relativize(overlay.basePath().toAbsolutePath().normalize()).toString();
+    try (AtomicOutputFile file = AtomicOutputFile.create(output)) {
+      SnapshotWriter.Result result = run(overlay, file.channel(), hint, options, flatten, progress);
+      file.commit();
+      return result;
+    }
+  }
+
+  /**
+   * Like {@link #run(OverlayImage, Path, WriterOptions, boolean, LongConsumer)}, streaming the
+   * snapshot to {@code out} (left open); a thin commit records {@code parentHint} as the path of
+   * the base relative to where the snapshot will be stored.
+   */
+  public static SnapshotWriter.Result run(
+      OverlayImage overlay,
+      WritableByteChannel out,
+      String parentHint,
+      WriterOptions options,
+      boolean flatten,
+      LongConsumer progress)
+      throws IOException {
     Snapshot base = overlay.base();
     WriterOptions o = options.withBlockSizeLog2(base.header().blockSizeLog2());
     if (!flatten) {
-      Path out = output.toAbsolutePath().normalize();
-      Path hint = out.getParent().relativize(overlay.basePath().toAbsolutePath().normalize());
-      o = o.withParent(base.header(), hint.toString());
+      o = o.withParent(base.header(), parentHint);
     }
     List<String> names = new ArrayList<>(base.header().streamNames());
     try (OverlayView view = overlay.view();
-        AtomicOutputFile file = AtomicOutputFile.create(output);
-        SnapshotWriter writer = SnapshotWriter.start(file.channel(), o, names)) {
+        SnapshotWriter writer = SnapshotWriter.start(out, o, names)) {
       int blockSize = o.blockSize();
       StreamReader primary = base.stream(0);
       writer.writeStream(
@@ -68,9 +89,7 @@ public final class Commit {
             new BaseFeed(s, flatten), flatten ? null : s, p -> progress.accept(before + p));
         done += s.size();
       }
-      SnapshotWriter.Result result = writer.finish();
-      file.commit();
-      return result;
+      return writer.finish();
     }
   }
 
