@@ -6,6 +6,7 @@ import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.RuntimeDir;
 import dev.cairn.overlay.OverlayImage;
+import dev.cairn.store.PrivateFiles;
 import dev.cairn.store.RemoteByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -157,7 +158,7 @@ final class MountCommand implements Callable<Integer> {
     }
     if (!Files.exists(dir)) {
       try {
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectory(dir);
       } catch (IOException e) {
         throw new UsageException(arg + ": cannot create the overlay directory: " + e.getMessage());
       }

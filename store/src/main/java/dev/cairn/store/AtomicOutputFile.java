@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -42,8 +44,12 @@ public final class AtomicOutputFile implements Closeable {
     this.writeBehind = new WriteBehind(channel, FLUSH_EVERY);
   }
 
-  /** Creates the temporary file next to {@code target}; {@code target} itself is not touched. */
-  public static AtomicOutputFile create(Path target) throws IOException {
+  /**
+   * Creates the temporary file next to {@code target}, with {@code attributes} (e.g. {@link
+   * PrivateFiles#FILE}); {@code target} itself is not touched.
+   */
+  public static AtomicOutputFile create(Path target, FileAttribute<?>... attributes)
+      throws IOException {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     String name =
@@ -53,7 +59,8 @@ public final class AtomicOutputFile implements Closeable {
             + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
     Path temp = dir.resolve(name);
     FileChannel ch =
-        FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        FileChannel.open(
+            temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes);
     return new AtomicOutputFile(abs, temp, ch);
   }
 
