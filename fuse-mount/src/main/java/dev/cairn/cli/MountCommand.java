@@ -6,6 +6,7 @@ import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.RuntimeDir;
 import dev.cairn.overlay.OverlayImage;
+import dev.cairn.store.PrivateFiles;
 import dev.cairn.store.RemoteByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -69,13 +70,41 @@ final class MountCommand implements Callable<Integer> {
   String overlay;
 
   @Option(
+      names = "--uid",
+      paramLabel = "USER",
+      description =
+          "Owner of the mounted files, a name or number (default: the snapshot file's owner;"
+              + " the mounting user for a URL).")
+  String uid;
+
+  @Option(
+      names = "--gid",
+      paramLabel = "GROUP",
+      description =
+          "Group of the mounted files, a name or number (default: the snapshot file's group;"
+              + " the mounting user's for a URL).")
+  String gid;
+
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description =
+          "Octal mode of the stream files, e.g. 0644 to let every local user read them"
+              + " (default: the snapshot file's read bits, 0400 for a URL; plus the owner's"
+              + " write bit for the primary stream with --overlay).")
+  String mode;
+
+  @Option(
       names = "--foreground",
       description = "Serve in this process (log to stderr) until unmounted or interrupted.")
   boolean foreground;
 
+  private AccessOptions access = AccessOptions.NONE;
+
   @Override
   public Integer call() throws Exception {
     checkCacheSize(cacheSize);
+    access = AccessOptions.parse(uid, gid, mode);
     if (foreground) {
       if (System.getProperty("org.slf4j.simpleLogger.log.dev.cairn") == null) {
         // before the first logger exists: lifecycle lines at info, everything with --debug
@@ -90,7 +119,8 @@ final class MountCommand implements Callable<Integer> {
                   null,
                   null,
                   overlay == null ? null : Path.of(overlay),
-                  parentSearch.dirs()))
+                  parentSearch.dirs(),
+                  access))
           .serve();
     }
     // The serving process repeats these checks (and opens the snapshot fully); doing the cheap
@@ -106,6 +136,11 @@ final class MountCommand implements Callable<Integer> {
     dirs.ensure();
     checkNoOtherServer(mountPoint, dirs.stateFile(mnt));
     return ServeLauncher.launch(this, snapSpec, mnt, overlayDir, dirs);
+  }
+
+  /** The parsed {@code --uid}, {@code --gid} and {@code --mode} (after {@link #call()} began). */
+  AccessOptions access() {
+    return access;
   }
 
   static void checkCacheSize(long cacheSize) throws UsageException {
@@ -182,7 +217,7 @@ final class MountCommand implements Callable<Integer> {
     }
     if (!Files.exists(dir)) {
       try {
-        Files.createDirectories(dir);
+        PrivateFiles.createDirectory(dir);
       } catch (IOException e) {
         throw new UsageException(arg + ": cannot create the overlay directory: " + e.getMessage());
       }

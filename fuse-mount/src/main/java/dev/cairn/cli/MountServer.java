@@ -3,6 +3,7 @@ package dev.cairn.cli;
 import dev.cairn.fuse.CairnFs;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.FuseSession;
+import dev.cairn.fuse.MountAccess;
 import dev.cairn.fuse.MountInfo;
 import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.MountState;
@@ -14,6 +15,7 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
+import dev.cairn.store.RemoteByteSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,7 +57,8 @@ final class MountServer {
       Path readyFile,
       Path logFile,
       Path overlayDir,
-      List<Path> parentSearch) {}
+      List<Path> parentSearch,
+      AccessOptions access) {}
 
   private final Config config;
   private final AtomicBoolean cleaned = new AtomicBoolean();
@@ -76,12 +79,19 @@ final class MountServer {
     // do it (and the logger's set-up) while this thread checks and opens the snapshot.
     long uid = RuntimeDir.currentUid();
     long gid = RuntimeDir.currentGid();
-    FutureTask<CairnFs> loading = new FutureTask<>(() -> new CairnFs(uid, gid));
+    FutureTask<CairnFs> loading = new FutureTask<>(CairnFs::new);
     Thread loader = new Thread(loading, "fuse-load");
     loader.setDaemon(true);
     loader.start();
 
     snapSpec = MountCommand.checkSnapshotSpec(config.snapArg(), config.overlayDir() != null);
+    MountAccess access =
+        config
+            .access()
+            .applyTo(
+                RemoteByteSource.isRemote(snapSpec)
+                    ? MountAccess.remote(uid, gid)
+                    : MountAccess.ofFile(Path.of(snapSpec)));
     mnt = MountCommand.checkMountPoint(config.mountArg());
     Optional<String> fuse = FuseAvailability.problem();
     if (fuse.isPresent()) {
@@ -116,7 +126,7 @@ final class MountServer {
         }
         throw e;
       }
-      int code = mountAndServe(fs, uid, stats, cache);
+      int code = mountAndServe(fs, uid, access, stats, cache);
       ok = true;
       return code;
     } finally {
@@ -130,7 +140,8 @@ final class MountServer {
     return ProcessHandle.current().pid();
   }
 
-  private int mountAndServe(CairnFs fs, long uid, ReadStats stats, BlockCache cache)
+  private int mountAndServe(
+      CairnFs fs, long uid, MountAccess access, ReadStats stats, BlockCache cache)
       throws Exception {
     MountInfo info =
         new MountInfo(
@@ -148,6 +159,7 @@ final class MountServer {
     fs.attach(
         snapshot,
         overlay,
+        access,
         () -> {
           Map<String, Object> counters = new LinkedHashMap<>(stats.snapshot());
           if (overlay != null) {
@@ -189,12 +201,15 @@ final class MountServer {
             config.cacheSize());
     state.write(dirs.stateFile(mnt));
     Log.LOG.info(
-        "mounted {} at {} (pid {}, cache {}, files {}, options {})",
+        "mounted {} at {} (pid {}, cache {}, files {}, owner {}:{} mode 0{}, options {})",
         snapSpec,
         mnt,
         pid(),
         Human.bytes(config.cacheSize()),
         snapshot.streams().stream().map(StreamReader::name).toList(),
+        access.uid(),
+        access.gid(),
+        Integer.toOctalString(overlay != null ? access.writableMode() : access.readOnlyMode()),
         options);
     if (config.readyFile() != null) {
       Path ready = config.readyFile();

@@ -35,7 +35,8 @@ final class ServeLauncher {
       Path logFile,
       String setsid,
       Path overlay,
-      List<Path> parentSearch) {}
+      List<Path> parentSearch,
+      AccessOptions access) {}
 
   /** The {@code --parent-search} directories, absolute: the serving process runs in /. */
   private static List<Path> parentSearch(MountCommand cmd) {
@@ -66,7 +67,8 @@ final class ServeLauncher {
             log,
             setsid(),
             overlay,
-            parentSearch(cmd));
+            parentSearch(cmd),
+            cmd.access());
     try {
       start(spec);
     } catch (CrashedException e) {
@@ -88,7 +90,8 @@ final class ServeLauncher {
               log,
               spec.setsid(),
               overlay,
-              spec.parentSearch());
+              spec.parentSearch(),
+              spec.access());
       try {
         start(spec);
       } catch (CrashedException again) {
@@ -284,6 +287,7 @@ final class ServeLauncher {
     if (s.overlay() != null) {
       c.add("--overlay=" + s.overlay());
     }
+    c.addAll(s.access().serveArgs());
     if (s.debug()) {
       c.add("--debug");
     }

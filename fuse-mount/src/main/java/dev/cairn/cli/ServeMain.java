@@ -3,6 +3,7 @@ package dev.cairn.cli;
 import dev.cairn.fuse.CairnFs;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.FuseSession;
+import dev.cairn.fuse.MountAccess;
 import dev.cairn.fuse.MountInfo;
 import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.MountState;
@@ -72,7 +73,8 @@ public final class ServeMain {
               a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
               a.containsKey("log-file") ? Path.of(a.get("log-file")) : null,
               a.containsKey("overlay") ? Path.of(a.get("overlay")) : null,
-              parentSearch(a));
+              parentSearch(a),
+              AccessOptions.fromServeArgs(a));
       return new MountServer(config).serve();
     } catch (Exception | OutOfMemoryError e) {
       System.err.println("cairn: " + ErrorHandler.message(e));
@@ -145,7 +147,7 @@ public final class ServeMain {
       MountState st = new MountState(1, 1, 0, snap, mnt, null, 1);
       MountState.decode(st.encode());
       try {
-        CairnFs fs = new CairnFs(s, 0, 0, () -> new byte[0]);
+        CairnFs fs = new CairnFs(s, new MountAccess(0, 0, 0644), () -> new byte[0]);
         new FuseSession(fs, mnt, MountOptions.of("x", false), false).argv();
       } catch (LinkageError | RuntimeException e) {
         // no libfuse here: the archive just lacks those classes

@@ -2,18 +2,26 @@ package dev.cairn.fuse;
 
 import com.kenai.jffi.MemoryIO;
 import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.overlay.OverlayConfig;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
+import dev.cairn.store.DirectoryLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import jnr.ffi.Pointer;
@@ -31,16 +39,24 @@ import ru.serce.jnrfuse.struct.Statvfs;
  * The FUSE filesystem of a mounted snapshot:
  *
  * <pre>
- *   /                  0555 directory
- *   /&lt;stream name&gt;     0444 one regular file per stream, named as recorded in the snapshot
- *                      (0644 for the primary stream when an overlay is attached)
- *   /.cairn/           0555 directory
- *   /.cairn/stats.json 0444 live counters and mount information, rendered at open()
+ *   /                  directory
+ *   /&lt;stream name&gt;     one regular file per stream, named as recorded in the snapshot
+ *   /.cairn/           directory
+ *   /.cairn/stats.json live counters and mount information, rendered at open()
  * </pre>
+ *
+ * <p>Owner, group and modes come from a {@link MountAccess} (e.g. 0555 / 0444 / 0555 / 0444, and
+ * 0644 for the primary stream when an overlay is attached); the kernel enforces them.
  *
  * <p>With an overlay, the primary stream's reads and writes go through {@link OverlayImage}; {@code
  * fsync}, {@code flush} (every close) make it durable, {@code truncate} may grow it but not shrink
- * it below the base, and the secondary stream stays read-only ({@code EROFS}).
+ * it below the base, and the secondary stream stays read-only ({@code EROFS}). Writes and truncates
+ * set the primary stream's mtime and ctime (kept in memory; a mount starts from the time of the
+ * overlay's newest change, the newest modification time of its spill and manifest files).
+ *
+ * <p>Failed requests are logged through a {@link FailureLog}: in full once per block, repeats
+ * summarised (system properties {@code cairn.log.repeatSeconds}, default 10, and {@code
+ * cairn.log.linesPerSecond}, default 10).
  *
  * <p>Stream reads go straight to {@link StreamReader#read(long, ByteBuffer)} with a direct buffer
  * over the kernel's reply buffer, so a whole-block read decompresses in place. Stream files are
@@ -49,7 +65,8 @@ import ru.serce.jnrfuse.struct.Statvfs;
  *
  * <p>Thread-safe: libfuse calls every method from many native threads at once. The mutable state is
  * the contents (set once, before mounting, through a volatile field), the table of open {@code
- * stats.json} handles (a concurrent map) and the init latch.
+ * stats.json} handles (a concurrent map), the init latch, the primary stream's modification time (a
+ * volatile field) and the failure log (synchronized).
  */
 public final class CairnFs extends FuseStubFS {
   private static final Logger LOG = LoggerFactory.getLogger(CairnFs.class);
@@ -71,12 +88,19 @@ public final class CairnFs extends FuseStubFS {
   static final int FLAG_DIRECT_IO = 0x1;
   static final int FLAG_KEEP_CACHE = 0x2;
 
-  private final long uid;
-  private final long gid;
+  private final FailureLog failures =
+      new FailureLog(
+          System::nanoTime,
+          Duration.ofSeconds(Long.getLong("cairn.log.repeatSeconds", 10)),
+          Integer.getInteger("cairn.log.linesPerSecond", 10),
+          LOG::warn);
   private final ConcurrentHashMap<Long, byte[]> statsHandles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
   private final CountDownLatch initialized = new CountDownLatch(1);
   private volatile Contents contents;
+
+  /** The writable primary stream's mtime and ctime, nanoseconds since the epoch. */
+  private volatile long primaryModifiedNanos;
 
   /** What the file system shows; fixed once attached. Immutable. */
   private static final class Contents {
@@ -88,10 +112,12 @@ public final class CairnFs extends FuseStubFS {
     final Supplier<byte[]> stats;
     final OverlayImage overlay;
     final String primaryPath;
+    final MountAccess access;
 
-    Contents(Snapshot snapshot, OverlayImage overlay, Supplier<byte[]> stats) {
+    Contents(Snapshot snapshot, OverlayImage overlay, MountAccess access, Supplier<byte[]> stats) {
       this.snapshot = snapshot;
       this.overlay = overlay;
+      this.access = access;
       this.primaryPath = "/" + snapshot.stream(0).name();
       Map<String, StreamReader> m = new LinkedHashMap<>();
       long total = 0;
@@ -112,41 +138,63 @@ public final class CairnFs extends FuseStubFS {
    * Loads libfuse and registers the callbacks — the slow part of getting ready, so a serving
    * process does it while it opens the snapshot — without contents yet: {@link #attach} them before
    * mounting.
-   *
-   * @param uid owner reported for every entry (the mounting user)
-   * @param gid group reported for every entry
    */
-  public CairnFs(long uid, long gid) {
-    this.uid = uid;
-    this.gid = gid;
-  }
+  public CairnFs() {}
 
-  /** A file system showing {@code snapshot} ({@link #CairnFs(long, long)} plus {@link #attach}). */
-  public CairnFs(Snapshot snapshot, long uid, long gid, Supplier<byte[]> stats) {
-    this(uid, gid);
-    attach(snapshot, stats);
+  /** A read-only file system showing {@code snapshot} ({@link #CairnFs()} plus {@link #attach}). */
+  public CairnFs(Snapshot snapshot, MountAccess access, Supplier<byte[]> stats) {
+    attach(snapshot, null, access, stats);
   }
 
   /**
    * Sets what the file system shows. Call once, before mounting.
    *
    * @param snapshot the open snapshot; the caller keeps ownership and closes it after unmounting
+   * @param overlay serves the primary stream and makes it writable; null for a read-only mount. The
+   *     caller keeps ownership of the overlay and closes it after unmounting.
+   * @param access owner, group and modes of the entries
    * @param stats renders the current {@code stats.json} content; called at every open of it
    */
-  public void attach(Snapshot snapshot, Supplier<byte[]> stats) {
-    attach(snapshot, null, stats);
-  }
-
-  /**
-   * Like {@link #attach(Snapshot, Supplier)}, with the primary stream served (and made writable,
-   * mode 0644) through {@code overlay}; null for a read-only mount. The caller keeps ownership of
-   * the overlay and closes it after unmounting.
-   */
-  public void attach(Snapshot snapshot, OverlayImage overlay, Supplier<byte[]> stats) {
+  public void attach(
+      Snapshot snapshot, OverlayImage overlay, MountAccess access, Supplier<byte[]> stats) {
     if (contents != null) {
       throw new IllegalStateException("already attached");
     }
-    contents = new Contents(snapshot, overlay, stats);
+    Contents c = new Contents(snapshot, overlay, access, stats);
+    primaryModifiedNanos =
+        Math.max(
+            Math.multiplyExact(c.timeSeconds, 1_000_000_000L) + c.timeNanos,
+            overlay == null ? 0 : lastChange(overlay.directory()));
+    contents = c;
+  }
+
+  /**
+   * The newest modification time of an overlay's files other than its lock (rewritten at every
+   * open) and config, in nanoseconds since the epoch; 0 if none can be read.
+   */
+  static long lastChange(Path overlayDir) {
+    long newest = 0;
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(overlayDir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        if (name.equals(DirectoryLock.FILE_NAME) || name.equals(OverlayConfig.FILE_NAME)) {
+          continue;
+        }
+        BasicFileAttributes a =
+            Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (a.isRegularFile()) {
+          newest = Math.max(newest, a.lastModifiedTime().to(TimeUnit.NANOSECONDS));
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot read the modification times in {}: {}", overlayDir, e.toString());
+    }
+    return newest;
+  }
+
+  /** Marks the writable primary stream modified now. */
+  private void modified() {
+    primaryModifiedNanos = System.currentTimeMillis() * 1_000_000L;
   }
 
   /** Counted down by libfuse's {@code init} callback: the kernel connection is up. */
@@ -177,20 +225,29 @@ public final class CairnFs extends FuseStubFS {
       return -ErrorCodes.ENOENT();
     }
     StreamReader r = c.files.get(path);
+    MountAccess a = c.access;
     if (r != null && c.overlay != null && path.equals(c.primaryPath)) {
-      fill(c, stat, FileStat.S_IFREG | 0644, 1, c.overlay.size());
+      fill(c, stat, FileStat.S_IFREG | a.writableMode(), 1, c.overlay.size());
       stat.st_blksize.set(c.overlay.chunkSize());
+      long t = primaryModifiedNanos;
+      long sec = Math.floorDiv(t, 1_000_000_000L);
+      long nsec = Math.floorMod(t, 1_000_000_000L);
+      stat.st_mtim.tv_sec.set(sec);
+      stat.st_mtim.tv_nsec.set(nsec);
+      stat.st_ctim.tv_sec.set(sec);
+      stat.st_ctim.tv_nsec.set(nsec);
       return 0;
     }
     if (r != null) {
-      fill(c, stat, FileStat.S_IFREG | 0444, 1, r.size());
+      fill(c, stat, FileStat.S_IFREG | a.readOnlyMode(), 1, r.size());
       stat.st_blksize.set(r.blockSize());
       return 0;
     }
     switch (path) {
-      case "/" -> fill(c, stat, FileStat.S_IFDIR | 0555, 3, 0);
-      case META_PATH -> fill(c, stat, FileStat.S_IFDIR | 0555, 2, 0);
-      case STATS_PATH -> fill(c, stat, FileStat.S_IFREG | 0444, 1, c.stats.get().length);
+      case "/" -> fill(c, stat, FileStat.S_IFDIR | a.directoryMode(), 3, 0);
+      case META_PATH -> fill(c, stat, FileStat.S_IFDIR | a.directoryMode(), 2, 0);
+      case STATS_PATH ->
+          fill(c, stat, FileStat.S_IFREG | a.readOnlyMode(), 1, c.stats.get().length);
       default -> {
         return -ErrorCodes.ENOENT();
       }
@@ -201,8 +258,8 @@ public final class CairnFs extends FuseStubFS {
   private void fill(Contents c, FileStat stat, int mode, int nlink, long size) {
     stat.st_mode.set(mode);
     stat.st_nlink.set(nlink);
-    stat.st_uid.set(uid);
-    stat.st_gid.set(gid);
+    stat.st_uid.set(c.access.uid());
+    stat.st_gid.set(c.access.gid());
     stat.st_size.set(size);
     stat.st_blksize.set(4096);
     stat.st_blocks.set((size + 511) / 512);
@@ -402,6 +459,7 @@ public final class CairnFs extends FuseStubFS {
     try {
       ByteBuffer src = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), (int) size);
       c.overlay.write(offset, src);
+      modified();
       return (int) size;
     } catch (IOException | RuntimeException | OutOfMemoryError e) {
       return overlayError(c, "write", offset, size, e);
@@ -428,6 +486,7 @@ public final class CairnFs extends FuseStubFS {
     }
     try {
       c.overlay.truncate(size);
+      modified();
       return 0;
     } catch (IOException | RuntimeException e) {
       return overlayError(c, "truncate", size, 0, e);
@@ -482,13 +541,18 @@ public final class CairnFs extends FuseStubFS {
 
   private int overlayError(Contents c, String op, long offset, long length, Throwable e) {
     c.snapshot.stats().recordError();
-    LOG.warn(
-        "{} failed: overlay {}, offset {}, length {}: {}",
-        op,
-        c.overlay.directory(),
-        offset,
-        length,
-        oneLine(e));
+    failures.failed(
+        new FailureLog.Key(op + " " + c.overlay.directory(), offset / c.overlay.chunkSize()),
+        () ->
+            op
+                + " failed: overlay "
+                + c.overlay.directory()
+                + ", offset "
+                + offset
+                + ", length "
+                + length
+                + ": "
+                + oneLine(e));
     LOG.debug("overlay error detail", e);
     String m = String.valueOf(e.getMessage());
     return m.contains("No space left") ? -ErrorCodes.ENOSPC() : -ErrorCodes.EIO();
@@ -499,20 +563,43 @@ public final class CairnFs extends FuseStubFS {
         && x.stream() != null
         && x.block() != CorruptSnapshotException.NO_BLOCK) {
       // its message already names the snapshot, stream and block
-      LOG.warn("EIO for {} (offset {}, length {}): {}", r.name(), offset, length, oneLine(e));
+      failures.failed(
+          new FailureLog.Key(x.source() + "\0" + x.stream(), x.block()),
+          () ->
+              "EIO for "
+                  + r.name()
+                  + " (offset "
+                  + offset
+                  + ", length "
+                  + length
+                  + "): "
+                  + oneLine(e));
     } else {
       long first = offset / r.blockSize();
       long last = (offset + Math.max(length, 1) - 1) / r.blockSize();
-      LOG.warn(
-          "EIO: snapshot {}, stream {}, block {} (offset {}, length {}): {}",
-          c.snapshot.describe(),
-          r.name(),
-          first == last ? Long.toString(first) : first + "-" + last,
-          offset,
-          length,
-          oneLine(e));
+      failures.failed(
+          new FailureLog.Key(c.snapshot.describe() + "\0" + r.name(), first),
+          () ->
+              "EIO: snapshot "
+                  + c.snapshot.describe()
+                  + ", stream "
+                  + r.name()
+                  + ", block "
+                  + (first == last ? Long.toString(first) : first + "-" + last)
+                  + " (offset "
+                  + offset
+                  + ", length "
+                  + length
+                  + "): "
+                  + oneLine(e));
     }
     LOG.debug("read error detail", e);
+  }
+
+  /** Unmounted: the repeat counts still pending go to the log. */
+  @Override
+  public void destroy(Pointer initResult) {
+    failures.flush();
   }
 
   private static String oneLine(Throwable e) {

@@ -13,7 +13,9 @@ import java.util.List;
  *   <li>{@code ro} (without an overlay): the kernel refuses writes before they reach us.
  *   <li>{@code auto_unmount}: fusermount stays behind as a watchdog and unmounts if the serving
  *       process dies (even {@code kill -9}), so no "Transport endpoint is not connected" corpse.
- *   <li>{@code default_permissions}: the kernel enforces the modes we report (0444 / 0555).
+ *   <li>{@code default_permissions}: the kernel enforces the owner, group and modes we report
+ *       ({@link MountAccess}); without it, {@code allow_other} would open every file to every local
+ *       user.
  *   <li>{@code fsname=cairn:NAME,subtype=cairn}: {@code mount}/{@code df} show {@code cairn:NAME}
  *       of type {@code fuse.cairn}; that type is how {@code cairn umount} recognises its mounts.
  *   <li>{@code kernel_cache}: stream bytes never change, so the page cache survives close/open.

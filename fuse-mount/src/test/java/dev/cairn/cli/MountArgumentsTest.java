@@ -55,6 +55,39 @@ class MountArgumentsTest {
   }
 
   @Test
+  void badUidGidOrModeIsOneLineExitTwo() throws Exception {
+    String snap = snapshot().toString();
+    String mnt = Files.createDirectory(tmp.resolve("mnt")).toString();
+    Run r = run("mount", snap, mnt, "--mode", "0755");
+    assertOneLine(r, "--mode 0755: stream files take read and write bits only");
+    assertEquals(
+        "cairn: --mode 0755: stream files take read and write bits only (e.g. 0644 or 0444, no"
+            + " execute bits)\n",
+        r.err());
+    assertOneLine(run("mount", snap, mnt, "--mode", "rw-r--r--"), "--mode rw-r--r--: not an octal");
+    assertOneLine(run("mount", snap, mnt, "--mode", "06440"), "--mode 06440: not an octal");
+    assertOneLine(
+        run("mount", snap, mnt, "--uid", "no-such-user-cairn"),
+        "--uid no-such-user-cairn: no such user");
+    assertOneLine(
+        run("mount", snap, mnt, "--gid", "no-such-group-cairn"),
+        "--gid no-such-group-cairn: no such group");
+    assertOneLine(run("mount", snap, mnt, "--uid", "4294967295"), "--uid 4294967295: out of range");
+    assertOneLine(run("mount", snap, mnt, "--gid", "-1"), "--gid '-1': not a group name or number");
+  }
+
+  @Test
+  void uidAndGidNamesResolveThroughTheUserDatabase() throws Exception {
+    assertEquals(new AccessOptions(0L, 0L, 0644), AccessOptions.parse("root", "root", "0644"));
+    assertEquals(new AccessOptions(65534L, null, 0400), AccessOptions.parse("65534", null, "400"));
+    AccessOptions a = new AccessOptions(64055L, 0L, 0640);
+    assertEquals(List.of("--uid=64055", "--gid=0", "--mode=0640"), a.serveArgs());
+    assertEquals(
+        a,
+        AccessOptions.fromServeArgs(java.util.Map.of("uid", "64055", "gid", "0", "mode", "0640")));
+  }
+
+  @Test
   void missingMountPoint() throws Exception {
     Path snap = snapshot();
     assertOneLine(run("mount", snap.toString(), tmp.resolve("nope").toString()), "does not exist");

@@ -27,7 +27,8 @@ class ServeLauncherTest {
         Path.of("/run/x.log"),
         "/usr/bin/setsid",
         null,
-        List.of(Path.of("/a/parents"), Path.of("/b/more parents")));
+        List.of(Path.of("/a/parents"), Path.of("/b/more parents")),
+        new AccessOptions(64055L, null, 0644));
   }
 
   @Test
@@ -46,6 +47,9 @@ class ServeLauncherTest {
     assertTrue(c.contains("--ready-file=/run/x.ready"));
     assertTrue(c.contains("--log-file=/run/x.log"));
     assertFalse(c.contains("--debug"));
+    assertTrue(c.contains("--uid=64055"), c.toString());
+    assertTrue(c.contains("--mode=0644"), c.toString());
+    assertFalse(c.stream().anyMatch(a -> a.startsWith("--gid")), c.toString());
     assertTrue(ServeLauncher.command(spec(null, true)).contains("--debug"));
   }
 

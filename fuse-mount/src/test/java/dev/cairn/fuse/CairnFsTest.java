@@ -82,8 +82,7 @@ class CairnFsTest {
     fs =
         new CairnFs(
             snapshot,
-            1234,
-            5678,
+            new MountAccess(1234, 5678, 0644),
             () ->
                 StatsReport.render(
                     StatsReport.build(stats.snapshot(), 0, info, List.of(), Instant.now())));
@@ -150,6 +149,45 @@ class CairnFsTest {
   }
 
   @Test
+  void ownerGroupAndModesComeFromTheAccess() {
+    CairnFs fs0600 = new CairnFs(snapshot, new MountAccess(0, 0, 0600), () -> new byte[] {'{'});
+    FileStat st = stat();
+    assertEquals(0, fs0600.getattr("/disk.img", st));
+    assertEquals(FileStat.S_IFREG | 0400, st.st_mode.intValue());
+    assertEquals(0, st.st_uid.longValue());
+    assertEquals(0, fs0600.getattr("/notes.txt", st = stat()));
+    assertEquals(FileStat.S_IFREG | 0400, st.st_mode.intValue());
+    assertEquals(0, fs0600.getattr("/", st = stat()));
+    assertEquals(FileStat.S_IFDIR | 0500, st.st_mode.intValue());
+    assertEquals(0, fs0600.getattr("/.cairn", st = stat()));
+    assertEquals(FileStat.S_IFDIR | 0500, st.st_mode.intValue());
+    assertEquals(0, fs0600.getattr("/.cairn/stats.json", st = stat()));
+    assertEquals(FileStat.S_IFREG | 0400, st.st_mode.intValue());
+
+    CairnFs shared = new CairnFs(snapshot, new MountAccess(7, 8, 0640), () -> new byte[] {'{'});
+    assertEquals(0, shared.getattr("/", st = stat()));
+    assertEquals(FileStat.S_IFDIR | 0550, st.st_mode.intValue());
+    assertEquals(0, shared.getattr("/disk.img", st = stat()));
+    assertEquals(FileStat.S_IFREG | 0440, st.st_mode.intValue());
+    assertEquals(7, st.st_uid.longValue());
+    assertEquals(8, st.st_gid.longValue());
+  }
+
+  @Test
+  void accessOfASnapshotFileTakesItsOwnerGroupAndReadBits() throws Exception {
+    Files.setPosixFilePermissions(
+        snap, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    MountAccess a = MountAccess.ofFile(snap);
+    assertEquals(Files.getAttribute(snap, "unix:uid"), (int) a.uid());
+    assertEquals(Files.getAttribute(snap, "unix:gid"), (int) a.gid());
+    assertEquals(0440, a.readOnlyMode());
+    assertEquals(0640, a.writableMode());
+    assertEquals(0550, a.directoryMode());
+    assertEquals(0400, MountAccess.remote(5, 6).readOnlyMode());
+    assertEquals(new MountAccess(9, 6, 0644), MountAccess.remote(5, 6).with(9L, null, 0644));
+  }
+
+  @Test
   void readdirListsDotsStreamsAndMetaDir() {
     assertEquals(List.of(".", "..", "disk.img", "notes.txt", ".cairn"), list("/"));
     assertEquals(List.of(".", "..", "stats.json"), list("/.cairn"));
@@ -160,13 +198,14 @@ class CairnFsTest {
 
   @Test
   void nothingBeforeAttach() {
-    CairnFs empty = new CairnFs(0, 0);
+    CairnFs empty = new CairnFs();
     assertEquals(-ErrorCodes.ENOENT(), empty.getattr("/", stat()));
     assertEquals(-ErrorCodes.ENOENT(), empty.open("/disk.img", fileInfo(0)));
-    empty.attach(snapshot, () -> new byte[0]);
+    empty.attach(snapshot, null, new MountAccess(0, 0, 0644), () -> new byte[0]);
     assertEquals(0, empty.getattr("/", stat()));
     org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalStateException.class, () -> empty.attach(snapshot, () -> new byte[0]));
+        IllegalStateException.class,
+        () -> empty.attach(snapshot, null, new MountAccess(0, 0, 0644), () -> new byte[0]));
   }
 
   private List<String> list(String dir) {

@@ -120,6 +120,57 @@ class CorruptMountIT {
   }
 
   @Test
+  void aDamagedBlockReadInALoopKeepsTheLogSmall() throws Exception {
+    MountSupport.Run m =
+        MountSupport.cairn(
+                java.util.Map.of("CAIRN_SERVER_JAVA_OPTS", "-Dcairn.log.repeatSeconds=2"),
+                "mount",
+                snap.toString(),
+                mnt.toString())
+            .ok();
+    assertTrue(m.out().startsWith("mounted "), m.out());
+    Path f = mnt.resolve("disk.img");
+    int failures = 0;
+    long end = System.nanoTime() + 5_000_000_000L;
+    try (FileChannel ch = FileChannel.open(f)) {
+      while (System.nanoTime() < end || failures < 500) {
+        try {
+          read(ch, BAD * BLOCK + 100, 1000);
+        } catch (IOException e) {
+          failures++;
+        }
+      }
+    }
+    JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
+    assertTrue(st.get("errors").asLong() >= failures, failures + " failed reads: " + st);
+    Path logFile = Path.of(st.get("mount").get("log_file").asText());
+    umount(mnt); // the summary of the last repeats is written at unmount
+    List<String> warn =
+        Files.readString(logFile).lines().filter(l -> l.contains(" WARN ")).toList();
+    String all = String.join("\n", warn);
+    List<String> full = warn.stream().filter(l -> !l.contains("repeated ")).toList();
+    assertEquals(1, full.size(), all);
+    assertTrue(
+        full.get(0).contains(snap.toString())
+            && full.get(0).contains("disk.img")
+            && full.get(0).contains("block " + BAD)
+            && full.get(0).contains("checksum"),
+        full.get(0));
+    // one summary per 2 s window at most, plus the one at unmount
+    assertTrue(warn.size() >= 2 && warn.size() <= 6, warn.size() + " lines:\n" + all);
+    long counted = 0;
+    for (String l : warn.subList(1, warn.size())) {
+      java.util.regex.Matcher x =
+          java.util.regex.Pattern.compile("repeated ([0-9,]+) times? in the last [0-9]+ s: ")
+              .matcher(l);
+      assertTrue(x.find(), l);
+      assertTrue(l.contains(snap.toString()) && l.contains("block " + BAD), l);
+      counted += Long.parseLong(x.group(1).replace(",", ""));
+    }
+    assertEquals(st.get("errors").asLong() - 1, counted, all);
+  }
+
+  @Test
   void verifyAgreesTheSnapshotIsDamaged() throws Exception {
     assertEquals(1, cairn("verify", snap.toString()).exit());
   }

@@ -3,6 +3,7 @@ package dev.cairn.overlay;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.store.AtomicOutputFile;
 import dev.cairn.store.CorruptStoreException;
+import dev.cairn.store.PrivateFiles;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -121,7 +122,8 @@ public record OverlayConfig(
     p.setProperty("chunk.size", Integer.toString(chunkSize));
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     p.store(bytes, "Cairn overlay: changes to the primary stream of a base snapshot. Do not edit.");
-    try (AtomicOutputFile out = AtomicOutputFile.create(dir.resolve(FILE_NAME))) {
+    try (AtomicOutputFile out =
+        AtomicOutputFile.create(dir.resolve(FILE_NAME), PrivateFiles.FILE)) {
       ByteBuffer b = ByteBuffer.wrap(bytes.toByteArray());
       while (b.hasRemaining()) {
         out.channel().write(b);

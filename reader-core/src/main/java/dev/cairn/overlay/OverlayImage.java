@@ -6,6 +6,7 @@ import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import dev.cairn.store.DeltaStore;
 import dev.cairn.store.DirectoryLock;
+import dev.cairn.store.PrivateFiles;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -157,7 +158,7 @@ public final class OverlayImage implements Closeable {
   public static OverlayImage create(Path dir, Path baseSnapshotPath, Snapshot base, int chunkSize)
       throws IOException {
     Path abs = dir.toAbsolutePath().normalize();
-    Files.createDirectories(abs);
+    PrivateFiles.createDirectory(abs); // 0700: the changes are as private as the mounting user
     checkCreatable(abs);
     DirectoryLock lock = DirectoryLock.acquire(abs);
     DeltaStore store = null;

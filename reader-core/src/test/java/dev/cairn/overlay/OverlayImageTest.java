@@ -112,6 +112,49 @@ class OverlayImageTest {
     }
   }
 
+  @Test
+  void overlayDirectoryIsCreated0700AndEveryFileInIt0600() throws IOException {
+    makeBase(3, 12);
+    Path dir = tmp.resolve("new/work");
+    try (OverlayImage img = OverlayImage.create(dir, basePath, base, 4096)) {
+      img.write(0, ByteBuffer.wrap(new byte[3 * 4096]));
+      img.fsync();
+      assertTrue(img.compact(), "a second spill file and manifest generation");
+      img.write(8192, ByteBuffer.wrap(new byte[] {1}));
+      img.fsync();
+    }
+    assertEquals("rwx------", mode(dir));
+    List<String> files = new ArrayList<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      s.forEach(p -> files.add(p.getFileName() + " " + mode(p)));
+    }
+    assertTrue(files.size() >= 4, files.toString());
+    for (String f : files) {
+      assertTrue(f.endsWith(" rw-------"), files.toString());
+    }
+    base.close();
+  }
+
+  @Test
+  void anExistingOverlayDirectoryKeepsItsMode() throws IOException {
+    makeBase(4, 12);
+    Path dir = Files.createDirectory(overlayDir());
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---"));
+    OverlayImage.create(dir, basePath, base, 4096).close();
+    assertEquals("rwxr-x---", mode(dir));
+    base.close();
+  }
+
+  private static String mode(Path p) {
+    try {
+      return java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(p, java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   private static long randomOffset(Random r, long size, int chunk) {
     return switch (r.nextInt(5)) {
       case 0 -> r.nextInt((int) size); // anywhere

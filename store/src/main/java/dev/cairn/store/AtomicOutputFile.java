@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -77,12 +78,14 @@ public final class AtomicOutputFile implements Closeable {
   }
 
   /**
-   * Creates the temporary file next to {@code target}; {@code target} itself is not touched. First
-   * removes temporaries of writers in that directory that died without cleaning up.
+   * Creates the temporary file next to {@code target}, with {@code attributes} (e.g. {@link
+   * PrivateFiles#FILE}); {@code target} itself is not touched. First removes temporaries of writers
+   * in that directory that died without cleaning up.
    *
    * @throws NotARegularFileException if {@code target} exists and is not a regular file
    */
-  public static AtomicOutputFile create(Path target) throws IOException {
+  public static AtomicOutputFile create(Path target, FileAttribute<?>... attributes)
+      throws IOException {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     checkReplaceable(abs);
@@ -96,7 +99,9 @@ public final class AtomicOutputFile implements Closeable {
       LIVE.add(temp.getFileName().toString());
       FileChannel ch;
       try {
-        ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        ch =
+            FileChannel.open(
+                temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attributes);
       } catch (FileAlreadyExistsException e) {
         LIVE.remove(temp.getFileName().toString());
         continue;

@@ -201,7 +201,7 @@ public final class DeltaAllocator implements Closeable {
       throw new IllegalArgumentException("records of more than 16 MiB");
     }
     FileChannel ch =
-        FileChannel.open(
+        PrivateFiles.open(
             file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       ByteBuffer h = newBuffer(HEADER_LENGTH);

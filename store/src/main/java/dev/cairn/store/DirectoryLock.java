@@ -63,7 +63,7 @@ public final class DirectoryLock implements Closeable {
     Path abs = dir.toAbsolutePath().normalize();
     Path file = abs.resolve(FILE_NAME);
     try {
-      Files.createFile(file);
+      Files.createFile(file, PrivateFiles.FILE);
     } catch (FileAlreadyExistsException e) {
       // The usual case: an earlier holder created it.
     }

@@ -426,7 +426,7 @@ public final class Manifest implements Closeable {
   private static long writeSnapshot(Path file, long generation, LongLongMap map, long[] attributes)
       throws IOException {
     try (FileChannel ch =
-        FileChannel.open(
+        PrivateFiles.open(
             file,
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
@@ -476,7 +476,7 @@ public final class Manifest implements Closeable {
 
   private static FileChannel createLog(Path file, long generation) throws IOException {
     FileChannel ch =
-        FileChannel.open(
+        PrivateFiles.open(
             file,
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
