@@ -85,13 +85,16 @@ final class MountServer {
     loader.start();
 
     snapSpec = MountCommand.checkSnapshotSpec(config.snapArg(), config.overlayDir() != null);
-    MountAccess access =
-        config
-            .access()
-            .applyTo(
-                RemoteByteSource.isRemote(snapSpec)
-                    ? MountAccess.remote(uid, gid)
-                    : MountAccess.ofFile(Path.of(snapSpec)));
+    MountAccess base =
+        RemoteByteSource.isRemote(snapSpec)
+            ? MountAccess.remote(uid, gid)
+            : MountAccess.ofFile(Path.of(snapSpec));
+    if (config.overlayDir() != null) {
+      // writes go to the mounting user's private overlay: that user owns the writable image (a
+      // user's overlay on a snapshot root published 0644 must be writable by that user)
+      base = base.with(uid, gid, null);
+    }
+    MountAccess access = config.access().applyTo(base);
     mnt = MountCommand.checkMountPoint(config.mountArg());
     Optional<String> fuse = FuseAvailability.problem();
     if (fuse.isPresent()) {
