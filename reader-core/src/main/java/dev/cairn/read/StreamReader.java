@@ -269,7 +269,8 @@ public final class StreamReader {
       ByteBuffer in;
       try {
         // In place when the source can (a memory map): no copy of the stored bytes.
-        in = view = snapshot.source().view(page.offset(i), stored);
+        view = snapshot.source().view(page.offset(i), stored);
+        in = view;
         if (in == null) {
           in = s.stored.clear().limit(stored);
           snapshot.source().readFully(page.offset(i), in);
