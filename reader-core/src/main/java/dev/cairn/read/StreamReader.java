@@ -264,11 +264,13 @@ public final class StreamReader {
   private void load(IndexPage page, int i, long block, ByteBuffer dst) throws IOException {
     int stored = page.storedLength(i);
     Scratch s = snapshot.takeScratch();
+    ByteBuffer view = null;
     try {
       ByteBuffer in;
       try {
         // In place when the source can (a memory map): no copy of the stored bytes.
-        in = snapshot.source().view(page.offset(i), stored);
+        view = snapshot.source().view(page.offset(i), stored);
+        in = view;
         if (in == null) {
           in = s.stored.clear().limit(stored);
           snapshot.source().readFully(page.offset(i), in);
@@ -306,6 +308,9 @@ public final class StreamReader {
       stats.decompressNanos.add(System.nanoTime() - t0);
       stats.blocksDecompressed.increment();
     } finally {
+      if (view != null) {
+        snapshot.source().release(view);
+      }
       snapshot.giveScratch(s);
     }
   }

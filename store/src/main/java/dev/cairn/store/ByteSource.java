@@ -20,22 +20,19 @@ import java.nio.file.Path;
 public interface ByteSource extends Closeable {
 
   /**
-   * Opens a local file the fastest way this platform allows: memory-mapped ({@link
-   * MappedByteSource}), or with positional reads ({@link FileByteSource}) on a 32-bit JVM, where
-   * the file's filesystem cannot map it, or when the system property {@code cairn.mmap} is {@code
-   * false}.
+   * Opens a local file the fastest way this platform allows: memory-mapped under a file lease
+   * ({@link MappedByteSource}), or with positional reads ({@link FileByteSource}) where no lease
+   * can be taken (see {@link MappedByteSource#tryOpen}), on a 32-bit JVM, or when the system
+   * property {@code cairn.mmap} is {@code false}.
    */
   static ByteSource openLocal(Path path) throws IOException {
     boolean mmap =
         !"false".equals(System.getProperty("cairn.mmap"))
             && !"32".equals(System.getProperty("sun.arch.data.model"));
     if (mmap) {
-      try {
-        return MappedByteSource.open(path);
-      } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
-        throw e;
-      } catch (IOException e) {
-        // e.g. ENODEV: a filesystem without mmap support; positional reads work everywhere
+      ByteSource mapped = MappedByteSource.tryOpen(path);
+      if (mapped != null) {
+        return mapped;
       }
     }
     return FileByteSource.open(path);
@@ -57,9 +54,11 @@ public interface ByteSource extends Closeable {
 
   /**
    * A read-only view of the {@code length} bytes at {@code position} without copying them, or null
-   * if this source cannot offer one for that range (the caller then uses {@link #readFully}). The
-   * view stays valid after {@link #close()}. A source that offers views checks the range like
-   * {@link #readFully}.
+   * if this source cannot offer one for that range now (the caller then uses {@link #readFully}). A
+   * view must be handed back with {@link #release} when the caller is done with it, in a {@code
+   * finally} block, and not touched after that: until then the source keeps the memory behind it
+   * valid, even across {@link #close()}. A source that offers views checks the range like {@link
+   * #readFully}.
    *
    * @throws java.io.EOFException if the range extends past {@link #size()}
    * @throws IllegalArgumentException if {@code position} is negative
@@ -68,6 +67,9 @@ public interface ByteSource extends Closeable {
   default ByteBuffer view(long position, int length) throws IOException {
     return null;
   }
+
+  /** Ends the use of a view {@link #view} returned; once for every view that was not null. */
+  default void release(ByteBuffer view) {}
 
   /**
    * A short human-readable name of where the bytes come from (a path or a URL), used in error

@@ -17,19 +17,26 @@ import java.nio.file.StandardOpenOption;
  */
 public final class FileByteSource implements ByteSource {
   private final Path path;
+  private final String name;
   private final long size;
   private volatile FileChannel channel;
   private volatile boolean closed;
 
-  private FileByteSource(Path path, FileChannel channel) throws IOException {
+  private FileByteSource(Path path, String name, FileChannel channel) throws IOException {
     this.path = path;
+    this.name = name;
     this.channel = channel;
     this.size = channel.size();
   }
 
   /** Opens {@code path} for reading. The file's size is taken once, at open. */
   public static FileByteSource open(Path path) throws IOException {
-    return new FileByteSource(path, FileChannel.open(path, StandardOpenOption.READ));
+    return open(path, path.toString());
+  }
+
+  /** Opens {@code path} for reading, calling it {@code name} in messages. */
+  static FileByteSource open(Path path, String name) throws IOException {
+    return new FileByteSource(path, name, FileChannel.open(path, StandardOpenOption.READ));
   }
 
   @Override
@@ -44,7 +51,7 @@ public final class FileByteSource implements ByteSource {
     }
     if (position + dst.remaining() > size || position + dst.remaining() < 0) {
       throw new EOFException(
-          path + ": read of " + dst.remaining() + " bytes at " + position + " past end " + size);
+          name + ": read of " + dst.remaining() + " bytes at " + position + " past end " + size);
     }
     long pos = position;
     while (dst.hasRemaining()) {
@@ -56,7 +63,9 @@ public final class FileByteSource implements ByteSource {
         throw e;
       }
       if (n < 0) {
-        throw new EOFException(path + ": file shrank below " + size + " bytes while open");
+        // Not an EOFException: the range was checked, so the file changed, it is not damaged.
+        throw new SourceChangedException(
+            name, "file shrank below " + size + " bytes while open (changed by another process)");
       }
       pos += n;
     }
@@ -77,7 +86,7 @@ public final class FileByteSource implements ByteSource {
 
   @Override
   public String describe() {
-    return path.toString();
+    return name;
   }
 
   @Override

@@ -179,12 +179,18 @@ public abstract class ByteSourceContract {
         if (v == null) {
           continue;
         }
-        assertEquals(len, v.remaining());
-        byte[] got = new byte[len];
-        v.get(got);
-        assertArrayEquals(Arrays.copyOfRange(content, pos, pos + len), got);
+        try {
+          assertEquals(len, v.remaining());
+          byte[] got = new byte[len];
+          v.get(got);
+          assertArrayEquals(Arrays.copyOfRange(content, pos, pos + len), got);
+        } finally {
+          s.release(v);
+        }
       }
-      if (s.view(0, 1) != null) {
+      ByteBuffer one = s.view(0, 1);
+      if (one != null) {
+        s.release(one);
         assertThrows(java.io.EOFException.class, () -> s.view(content.length - 1, 2));
         assertThrows(IllegalArgumentException.class, () -> s.view(-1, 1));
       }
@@ -194,7 +200,11 @@ public abstract class ByteSourceContract {
   @Test
   void viewAfterCloseFailsIfViewsAreOffered() throws IOException {
     ByteSource s = open(randomBytes(100, 12));
-    boolean offersViews = s.view(0, 10) != null;
+    ByteBuffer v = s.view(0, 10);
+    boolean offersViews = v != null;
+    if (offersViews) {
+      s.release(v);
+    }
     s.close();
     if (offersViews) {
       assertThrows(IOException.class, () -> s.view(0, 10));
