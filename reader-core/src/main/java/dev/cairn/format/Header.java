@@ -17,7 +17,7 @@ import java.util.List;
  * <pre>
  *   0   8  magic 89 43 41 49 52 4E 0D 0A ("\x89CAIRN\r\n": catches text-mode mangling)
  *   8   2  major version (readers refuse other majors)
- *  10   2  minor version (additions readers may ignore)
+ *  10   2  minor version (new values of fields, and fields after the hint older readers skip)
  *  12   4  header length H, including the trailing CRC
  *  16  16  snapshot id
  *  32   8  creation time, milliseconds since the epoch
@@ -43,7 +43,11 @@ import java.util.List;
  * H-4   4  CRC32C of bytes [0, H-4)
  * </pre>
  *
- * <p>Immutable.
+ * <p>{@link #parse} refuses, with an {@link UnsupportedSnapshotException} naming the field and
+ * value, every value this reader does not implement (including encryption, which is not built yet),
+ * non-zero reserved bytes, malformed UTF-8, stream names that cannot be file names in a mount or
+ * that repeat, and bytes after the hint unless the minor version is newer than {@link
+ * #MINOR_VERSION}. Immutable.
  */
 public record Header(
     int minorVersion,
