@@ -15,6 +15,7 @@ import dev.cairn.format.Crc32c;
 import dev.cairn.testing.FuzzSeedContent;
 import dev.cairn.testing.MemoryByteSource;
 import dev.cairn.testing.Resealer;
+import dev.cairn.testing.Snapshots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -115,11 +116,13 @@ class SnapshotFuzzTest {
       byte[] want = expected.get(s.index());
       assertEquals(want.length, s.size(), s.name() + ": size");
       int bs = s.blockSize();
+      boolean allReadable = true;
       for (long b = 0; b < s.blockCount(); b++) {
         long off = b * bs;
         int len = s.blockLength(b);
         String where = s.name() + " block " + b;
         if (!readable(s.entry(b), file, snap)) {
+          allReadable = false;
           assertThrows(
               CorruptSnapshotException.class, () -> s.read(off, ByteBuffer.allocate(len)), where);
           continue;
@@ -129,6 +132,11 @@ class SnapshotFuzzTest {
           assertArrayEquals(
               Arrays.copyOfRange(want, (int) off, (int) off + len), bytes(dst.flip()), where);
         }
+      }
+      if (allReadable) {
+        // Reads that start and end inside blocks, straddle them and hit the cache.
+        assertArrayEquals(want, Snapshots.readAll(s), s.name() + ": sequential odd-sized reads");
+        Snapshots.checkRandomReads(s, want, 64, 14);
       }
     }
   }
