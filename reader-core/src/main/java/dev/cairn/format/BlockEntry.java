@@ -17,8 +17,12 @@ import java.util.HexFormat;
  *  8  8  file offset of the stored bytes (0 unless the kind has data)
  * 16  4  CRC32C of the stored bytes
  * 20  4  reserved, zero
- * 24 16  content hash of the logical bytes (first 16 bytes of SHA-256)
+ * 24 16  content hash of the logical bytes, by the header's algorithm (byte 43, {@link
+ *         HashAlgorithm}): the first 16 bytes of SHA-256 in format 1.0 snapshots, XXH3-128 in
+ *         1.1 ones (or SHA-256/128 in a thin 1.1 snapshot of a 1.0 parent, whose algorithm it keeps)
  * </pre>
+ *
+ * <p>Reserved bytes are zero; {@link IndexPage#parse} refuses an entry where they are not.
  *
  * <p>Immutable; {@code contentHash} is not copied, treat it as read-only.
  */

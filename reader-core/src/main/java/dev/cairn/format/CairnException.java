@@ -19,8 +19,9 @@ public abstract class CairnException extends IOException {
   }
 
   /**
-   * True when the failure is the caller's input (not a snapshot, wrong version, wrong key) rather
-   * than damage found in a snapshot: the CLI reports the former as a usage error.
+   * True when the failure is the caller's input (not a snapshot, wrong version, a header value this
+   * cairn does not implement, wrong key) rather than damage found in a snapshot: the CLI reports
+   * the former as a usage error.
    */
   public abstract boolean isUsageError();
 }

@@ -42,7 +42,7 @@ public final class CorruptSnapshotException extends CairnException {
    * Escapes control characters: stream names and other text come from the file, and a newline or an
    * escape sequence in them must neither break the one-line message nor reach a terminal.
    */
-  private static String oneLine(String s) {
+  static String oneLine(String s) {
     StringBuilder out = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -62,7 +62,10 @@ public record Footer(List<StreamLayout> streams) {
         long blocks = b.getLong();
         long stored = b.getLong();
         int pages = b.getInt();
-        b.getInt();
+        if (b.getInt() != 0) {
+          throw new CorruptSnapshotException(
+              source, "footer of stream " + name + ": reserved bytes are not zero");
+        }
         long expectBlocks =
             size < 0 ? -1 : (size + header.blockSize() - 1) >>> header.blockSizeLog2();
         long expectPages = (expectBlocks + header.entriesPerPage() - 1) / header.entriesPerPage();

@@ -6,7 +6,7 @@ package dev.cairn.format;
  */
 public enum HashAlgorithm {
   /** The first 16 bytes of SHA-256. Format 1.0 wrote only this. */
-  SHA256_128(1, true, "sha256-128"),
+  SHA256_128(1, 0, true, "sha256-128"),
   /**
    * XXH3-128 with seed 0, in its canonical big-endian form (high 64 bits first): five times cheaper
    * than SHA-256 in the JVM (thirty at JIT tier 1; {@code ContentHashBenchmark}), which matters
@@ -14,16 +14,18 @@ public enum HashAlgorithm {
    * would store a block as inherited from a parent because the hashes match compares the bytes
    * first.
    */
-  XXH3_128(2, false, "xxh3-128");
+  XXH3_128(2, 1, false, "xxh3-128");
 
   private static final HashAlgorithm[] BY_ID = {null, SHA256_128, XXH3_128};
 
   private final int id;
+  private final int sinceMinorVersion;
   private final boolean collisionResistant;
   private final String displayName;
 
-  HashAlgorithm(int id, boolean collisionResistant, String displayName) {
+  HashAlgorithm(int id, int sinceMinorVersion, boolean collisionResistant, String displayName) {
     this.id = id;
+    this.sinceMinorVersion = sinceMinorVersion;
     this.collisionResistant = collisionResistant;
     this.displayName = displayName;
   }
@@ -41,6 +43,13 @@ public enum HashAlgorithm {
   /** The id stored in the header. */
   public int id() {
     return id;
+  }
+
+  /**
+   * The first format 1.x minor version that may use it: a 1.0 header naming XXH3-128 is invalid.
+   */
+  public int sinceMinorVersion() {
+    return sinceMinorVersion;
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.cairn.format;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -15,7 +17,7 @@ import java.util.List;
  * <pre>
  *   0   8  magic 89 43 41 49 52 4E 0D 0A ("\x89CAIRN\r\n": catches text-mode mangling)
  *   8   2  major version (readers refuse other majors)
- *  10   2  minor version (additions readers may ignore)
+ *  10   2  minor version (new values of fields, and fields after the hint older readers skip)
  *  12   4  header length H, including the trailing CRC
  *  16  16  snapshot id
  *  32   8  creation time, milliseconds since the epoch
@@ -41,7 +43,11 @@ import java.util.List;
  * H-4   4  CRC32C of bytes [0, H-4)
  * </pre>
  *
- * <p>Immutable.
+ * <p>{@link #parse} refuses, with an {@link UnsupportedSnapshotException} naming the field and
+ * value, every value this reader does not implement (including encryption, which is not built yet),
+ * non-zero reserved bytes, malformed UTF-8, stream names that cannot be file names in a mount or
+ * that repeat, and bytes after the hint unless the minor version is newer than {@link
+ * #MINOR_VERSION}. Immutable.
  */
 public record Header(
     int minorVersion,
@@ -83,6 +89,7 @@ public record Header(
   private static final int FLAG_PARENT = 1;
   private static final int FLAG_ENCRYPTED = 2;
   private static final int FLAG_DICTIONARY = 4;
+  private static final int KNOWN_FLAGS = FLAG_PARENT | FLAG_ENCRYPTED | FLAG_DICTIONARY;
 
   public Header {
     streamNames = List.copyOf(streamNames);
@@ -161,50 +168,159 @@ public record Header(
       int dictLen = b.getInt();
       int dictCrc = b.getInt();
       int streams = Byte.toUnsignedInt(b.get());
-      b.position(64);
+      int reserved61 = Byte.toUnsignedInt(b.get()) | Short.toUnsignedInt(b.getShort()) << 8;
       SnapshotId parent = SnapshotId.read(b);
       int cipher = Byte.toUnsignedInt(b.get());
       int kdf = Byte.toUnsignedInt(b.get());
-      b.getShort();
+      int reserved82 = Short.toUnsignedInt(b.getShort());
       int iterations = b.getInt();
       byte[] salt = new byte[16];
       b.get(salt);
       byte[] check = new byte[16];
       b.get(check);
 
+      // In layout order, so that the message names the first field a header gets wrong.
       CodecType codec = CodecType.byId(codecId);
-      require(codec != null, source, "unknown codec id " + codecId);
-      require(
-          log2 >= MIN_BLOCK_LOG2 && log2 <= MAX_BLOCK_LOG2,
+      refuse(
+          codec == null,
           source,
-          "block size 2^" + log2 + " out of range");
+          "unsupported snapshot: codec id "
+              + codecId
+              + " (this cairn knows 0 none, 1 lz4, 2 zstd)");
+      refuse(
+          log2 < MIN_BLOCK_LOG2 || log2 > MAX_BLOCK_LOG2,
+          source,
+          "unsupported snapshot: block size 2^"
+              + log2
+              + " (this cairn reads 2^12 to 2^20, 4 KiB to 1 MiB)");
       HashAlgorithm contentHash = HashAlgorithm.byId(hash);
-      require(
-          contentHash != null,
+      refuse(
+          contentHash == null,
           source,
-          "unknown content hash algorithm " + hash + " (written by a newer Cairn?)");
-      require(
-          perPage > 0 && perPage <= MAX_ENTRIES_PER_PAGE,
+          "unsupported snapshot: unknown content hash algorithm "
+              + hash
+              + " (written by a newer cairn?)");
+      refuse(
+          minor < contentHash.sinceMinorVersion(),
           source,
-          "entries per page " + perPage + " out of range");
-      require(streams >= 1 && streams <= MAX_STREAMS, source, "stream count " + streams);
-      require(id != null && !id.isNone(), source, "zero snapshot id");
-      require(((flags & FLAG_PARENT) != 0) == !parent.isNone(), source, "parent flag mismatch");
-      require(((flags & FLAG_ENCRYPTED) != 0) == (cipher != 0), source, "cipher flag mismatch");
-      require(
-          ((flags & FLAG_DICTIONARY) != 0) == (dictLen != 0)
-              && dictLen >= 0
-              && dictLen <= MAX_DICTIONARY_LENGTH,
+          "invalid snapshot: content hash algorithm "
+              + hash
+              + " ("
+              + contentHash.displayName()
+              + ") needs format 1."
+              + contentHash.sinceMinorVersion()
+              + ", the header says 1."
+              + minor);
+      refuse(
+          perPage <= 0 || perPage > MAX_ENTRIES_PER_PAGE,
           source,
-          "dictionary length " + dictLen + " invalid");
-      require(cipher <= 1 && kdf <= 2, source, "unknown cipher " + cipher + "/kdf " + kdf);
+          "unsupported snapshot: "
+              + Integer.toUnsignedString(perPage)
+              + " index entries per page (this cairn reads 1 to "
+              + MAX_ENTRIES_PER_PAGE
+              + ")");
+      refuse(
+          (flags & ~KNOWN_FLAGS) != 0,
+          source,
+          "unsupported snapshot: unknown header flags 0x"
+              + Integer.toHexString(flags & ~KNOWN_FLAGS)
+              + " (written by a newer cairn?)");
+      boolean dictionaryFlag = (flags & FLAG_DICTIONARY) != 0;
+      refuse(
+          dictionaryFlag != (dictLen != 0),
+          source,
+          "invalid snapshot: the dictionary flag is "
+              + (dictionaryFlag ? "set" : "clear")
+              + " but the dictionary length is "
+              + Integer.toUnsignedString(dictLen));
+      refuse(
+          Integer.compareUnsigned(dictLen, MAX_DICTIONARY_LENGTH) > 0,
+          source,
+          "unsupported snapshot: dictionary length "
+              + Integer.toUnsignedString(dictLen)
+              + " (at most 4 MiB)");
+      refuse(
+          dictLen != 0 && codec != CodecType.ZSTD,
+          source,
+          "invalid snapshot: a compression dictionary with codec "
+              + codec.displayName()
+              + " (only zstd uses one)");
+      refuse(
+          streams < 1 || streams > MAX_STREAMS,
+          source,
+          "unsupported snapshot: stream count " + streams + " (this cairn reads 1 or 2)");
+      refuse(
+          reserved61 != 0,
+          source,
+          "unsupported snapshot: reserved header bytes 61-63 are not zero (written by a newer"
+              + " cairn?)");
+      refuse(id.isNone(), source, "invalid snapshot: the snapshot id is zero");
+      boolean parentFlag = (flags & FLAG_PARENT) != 0;
+      refuse(
+          parentFlag == parent.isNone(),
+          source,
+          parentFlag
+              ? "invalid snapshot: the parent flag is set but the parent id is zero"
+              : "invalid snapshot: parent id " + parent + " is set but the parent flag is not");
+      refuse(
+          cipher > Encryption.CIPHER_AES_256_GCM,
+          source,
+          "unsupported snapshot: unknown cipher " + cipher + " (written by a newer cairn?)");
+      refuse(
+          kdf > 2,
+          source,
+          "unsupported snapshot: unknown key derivation " + kdf + " (written by a newer cairn?)");
+      refuse(
+          reserved82 != 0,
+          source,
+          "unsupported snapshot: reserved header bytes 82-83 are not zero (written by a newer"
+              + " cairn?)");
+      boolean encryptedFlag = (flags & FLAG_ENCRYPTED) != 0;
+      refuse(
+          encryptedFlag && cipher == Encryption.CIPHER_NONE,
+          source,
+          "invalid snapshot: the encrypted flag is set but the cipher is 0 (none)");
+      refuse(
+          !encryptedFlag && cipher != Encryption.CIPHER_NONE,
+          source,
+          "invalid snapshot: cipher 1 (AES-256-GCM) but the encrypted flag is not set");
+      // Decryption is not built yet: reading the stored bytes as data would return ciphertext.
+      refuse(
+          encryptedFlag,
+          source,
+          "snapshot is encrypted (AES-256-GCM); this cairn cannot read encrypted snapshots yet");
+      refuse(
+          kdf != 0 || iterations != 0 || !isZero(salt) || !isZero(check),
+          source,
+          "invalid snapshot: key derivation fields (bytes 81-119) are set but the snapshot is not"
+              + " encrypted");
 
       String[] names = new String[streams];
       for (int i = 0; i < streams; i++) {
-        names[i] = readString(b, MAX_NAME_BYTES, source, "stream name");
-        require(isValidStreamName(names[i]), source, "invalid stream name '" + names[i] + "'");
+        String what = "stream name " + i;
+        names[i] = readString(b, MAX_NAME_BYTES, source, what);
+        refuse(
+            !isValidStreamName(names[i]),
+            source,
+            "invalid snapshot: " + what + " '" + names[i] + "' cannot be a file name in a mount");
       }
+      refuse(
+          streams == 2 && names[0].equals(names[1]),
+          source,
+          "invalid snapshot: both streams are named '" + names[0] + "'");
       String hint = readString(b, MAX_HINT_BYTES, source, "parent path hint");
+      refuse(
+          hint.indexOf('\0') >= 0, source, "invalid snapshot: the parent path hint contains a NUL");
+      // A later minor version may append fields here that older readers skip; up to this one there
+      // are none, so bytes there were not written by a Cairn writer.
+      refuse(
+          minor <= MINOR_VERSION && b.hasRemaining(),
+          source,
+          "invalid snapshot: "
+              + b.remaining()
+              + " bytes between the parent path hint and the header checksum, which format 1."
+              + minor
+              + " does not define");
       return new Header(
           minor,
           id,
@@ -219,9 +335,10 @@ public record Header(
           List.of(names),
           parent,
           hint,
-          cipher == 0 ? Encryption.NONE : new Encryption(cipher, kdf, iterations, salt, check));
+          Encryption.NONE);
     } catch (BufferUnderflowException e) {
-      throw new CorruptSnapshotException(source, "header fields run past its length");
+      throw new UnsupportedSnapshotException(
+          source, "invalid snapshot: header fields run past its length " + length);
     }
   }
 
@@ -289,17 +406,46 @@ public record Header(
   }
 
   private static String readString(ByteBuffer b, int max, String source, String what)
-      throws CorruptSnapshotException {
+      throws UnsupportedSnapshotException {
     int n = Short.toUnsignedInt(b.getShort());
-    require(n <= max && n <= b.remaining(), source, what + " length " + n + " out of range");
-    byte[] bytes = new byte[n];
-    b.get(bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
+    refuse(
+        n > max,
+        source,
+        "invalid snapshot: " + what + " is " + n + " bytes long (at most " + max + ")");
+    refuse(
+        n > b.remaining(),
+        source,
+        "invalid snapshot: " + what + " is " + n + " bytes long, which runs past the header");
+    ByteBuffer bytes = b.slice(b.position(), n);
+    b.position(b.position() + n);
+    try {
+      // Strict: a lenient decoder turns every malformed sequence into U+FFFD, so two different
+      // byte strings could become one name.
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(bytes)
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new UnsupportedSnapshotException(
+          source, "invalid snapshot: " + what + " is not valid UTF-8");
+    }
   }
 
-  static void require(boolean ok, String source, String what) throws CorruptSnapshotException {
-    if (!ok) {
-      throw new CorruptSnapshotException(source, "header: " + what);
+  private static boolean isZero(byte[] bytes) {
+    for (byte x : bytes) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void refuse(boolean refused, String source, String what)
+      throws UnsupportedSnapshotException {
+    if (refused) {
+      throw new UnsupportedSnapshotException(source, what);
     }
   }
 }

@@ -88,6 +88,9 @@ public final class IndexPage {
               + b.getInt(16)
               + " entries)");
     }
+    if ((b.getInt(4) >>> 8) != 0 || b.getInt(20) != 0) {
+      throw corrupt(source, streamName, firstBlock, "index page reserved bytes are not zero");
+    }
     IndexPage p =
         new IndexPage(
             b.limit(length).asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN), firstBlock, count);
@@ -97,6 +100,9 @@ public final class IndexPage {
       long block = firstBlock + i;
       if (kind == null) {
         throw corrupt(source, streamName, block, "unknown block kind " + b.get(at));
+      }
+      if ((b.getInt(at) >>> 8) != 0 || b.getInt(at + 20) != 0) {
+        throw corrupt(source, streamName, block, "index entry reserved bytes are not zero");
       }
       int stored = b.getInt(at + 4);
       long offset = b.getLong(at + 8);

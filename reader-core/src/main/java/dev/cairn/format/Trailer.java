@@ -36,6 +36,9 @@ public record Trailer(long footerOffset, int footerLength, int footerCrc, Snapsh
     if (b.getInt(44) != Crc32c.of(b, 0, 44)) {
       throw new CorruptSnapshotException(source, "trailer checksum mismatch");
     }
+    if (b.getInt(40) != 0) {
+      throw new CorruptSnapshotException(source, "trailer reserved bytes are not zero");
+    }
     long offset = b.getLong(8);
     int length = b.getInt(16);
     if (length < 8 || offset < 0 || offset + length != fileSize - LENGTH) {

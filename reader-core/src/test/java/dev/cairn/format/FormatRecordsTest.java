@@ -39,6 +39,10 @@ class FormatRecordsTest {
     byte[] check = new byte[16];
     Arrays.fill(salt, (byte) 0xAA);
     Arrays.fill(check, (byte) 0xBB);
+    return fullHeader(new Encryption(Encryption.CIPHER_AES_256_GCM, 2, 600_000, salt, check));
+  }
+
+  static Header fullHeader(Encryption encryption) {
     return new Header(
         3,
         ID,
@@ -53,7 +57,7 @@ class FormatRecordsTest {
         List.of("disk.img", "notes"),
         PARENT,
         "../p.cairn",
-        new Encryption(Encryption.CIPHER_AES_256_GCM, 2, 600_000, salt, check));
+        encryption);
   }
 
   static Header plainHeader() {
@@ -114,8 +118,18 @@ class FormatRecordsTest {
     assertEquals("../p.cairn", new String(e, 139, 10, StandardCharsets.UTF_8));
     assertEquals(Crc32c.of(ByteBuffer.wrap(e), 0, length - 4), b.getInt(length - 4));
 
-    assertEquals(h, Header.parse(ByteBuffer.wrap(e), SRC));
     assertEquals(length, Header.peekLength(ByteBuffer.wrap(e), SRC));
+    // Decryption is not built yet: the encrypted header is refused, the plain one round-trips.
+    UnsupportedSnapshotException u =
+        assertThrows(
+            UnsupportedSnapshotException.class, () -> Header.parse(ByteBuffer.wrap(e), SRC));
+    assertEquals(
+        SRC
+            + ": snapshot is encrypted (AES-256-GCM); this cairn cannot read encrypted snapshots"
+            + " yet",
+        u.getMessage());
+    Header plain = fullHeader(Encryption.NONE);
+    assertEquals(plain, Header.parse(plain.encode(), SRC));
   }
 
   @Test
@@ -198,16 +212,23 @@ class FormatRecordsTest {
     return Arguments.of(what, patch);
   }
 
-  /** Each check behind the checksum, reached by patching a valid header and resealing it. */
+  /**
+   * Each check behind the checksum, reached by patching a valid header and resealing it (exact
+   * messages, on whole snapshots: {@code CraftedHeaderTest}).
+   */
   @ParameterizedTest(name = "{0}")
   @MethodSource("headerLies")
   void headerChecksBehindTheChecksum(String what, Consumer<byte[]> patch) {
     byte[] e = plainHeader().encode().array(); // name "a" at 120..122, hint length at 123
     patch.accept(e);
     resealHeader(e);
-    CorruptSnapshotException ex =
-        assertThrows(CorruptSnapshotException.class, () -> Header.parse(ByteBuffer.wrap(e), SRC));
-    assertTrue(ex.getMessage().startsWith(SRC + ": corrupt snapshot: header"), ex.getMessage());
+    UnsupportedSnapshotException ex =
+        assertThrows(
+            UnsupportedSnapshotException.class, () -> Header.parse(ByteBuffer.wrap(e), SRC));
+    assertTrue(
+        ex.getMessage().startsWith(SRC + ": unsupported snapshot: ")
+            || ex.getMessage().startsWith(SRC + ": invalid snapshot: "),
+        ex.getMessage());
   }
 
   @Test

@@ -1,10 +1,10 @@
 package dev.cairn.format;
 
 import dev.cairn.testing.ArrayBlockFeed;
+import dev.cairn.testing.FuzzSeedContent;
 import dev.cairn.testing.MemoryChannel;
 import dev.cairn.testing.Snapshots;
 import dev.cairn.testing.TestData;
-import dev.cairn.testing.TestData.Kind;
 import dev.cairn.write.BlockFeed;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
@@ -36,8 +36,8 @@ class FuzzSeeds {
   @Test
   @EnabledIfSystemProperty(named = "cairn.fuzzseeds.write", matches = "true")
   void write() throws IOException {
-    byte[] text = TestData.text(3 * 4096 + 500, 1);
-    byte[] mixed = TestData.generate(Kind.MIXED, 6 * 4096 + 77, 4096, 2);
+    byte[] text = FuzzSeedContent.TEXT;
+    byte[] mixed = FuzzSeedContent.MIXED;
     WriterOptions base =
         WriterOptions.defaults().withBlockSizeLog2(12).withEntriesPerPage(2).withThreads(1);
 
@@ -47,8 +47,7 @@ class FuzzSeeds {
     Snapshots.Written zstd =
         Snapshots.write(base.withCodec(CodecType.ZSTD, 3), List.of("model.bin"), mixed);
     Snapshots.Written none =
-        Snapshots.write(
-            base.withCodec(CodecType.NONE, 0), List.of("raw"), Arrays.copyOf(text, 5000));
+        Snapshots.write(base.withCodec(CodecType.NONE, 0), List.of("raw"), FuzzSeedContent.RAW);
     Snapshots.Written empty =
         Snapshots.write(base, List.of("empty", "also empty"), new byte[0], new byte[0]);
     Snapshots.Written onePage = Snapshots.write(base.withEntriesPerPage(1024), List.of("x"), mixed);
@@ -68,6 +67,7 @@ class FuzzSeeds {
     put(open, "zstd-dictionary", withDict);
     put(open, "thin-with-parent-blocks", thin);
     put(open, "truncated", Arrays.copyOf(lz4.file(), lz4.file().length - 20));
+    put(open, "lz4-damaged-block", damagedRawBlock(lz4));
 
     Path header = dir("dev/cairn/format/FormatFuzzTestInputs/headerParse");
     put(header, "lz4-header", Arrays.copyOf(lz4.file(), lz4.headerLength()));
@@ -99,6 +99,23 @@ class FuzzSeeds {
         pageSeed(lz4, 0, lz4.footer().streams().get(0).pageOffsets().length - 1));
     put(page, "lz4-secondary-page1", pageSeed(lz4, 1, 1));
     put(page, "one-page-of-7", pageSeed(onePage, 0, 0));
+  }
+
+  /**
+   * The first raw block of stream 0 with one stored byte flipped and its CRC left as it was: only
+   * the CRC check stands between that byte and a reader (raw blocks are not decompressed).
+   */
+  static byte[] damagedRawBlock(Snapshots.Written w) {
+    byte[] f = w.file().clone();
+    int perPage = w.header().entriesPerPage();
+    for (long b = 0; b < w.footer().streams().get(0).blockCount(); b++) {
+      BlockEntry e = w.page(0, (int) (b / perPage)).entry((int) (b % perPage));
+      if (e.kind() == BlockKind.RAW) {
+        f[(int) e.offset() + e.storedLength() / 2] ^= 0x01;
+        return f;
+      }
+    }
+    throw new AssertionError("no raw block in stream 0");
   }
 
   /** A thin snapshot: every other block is inherited from a (missing) parent. */

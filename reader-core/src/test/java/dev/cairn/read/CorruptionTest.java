@@ -21,6 +21,7 @@ import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.Trailer;
+import dev.cairn.format.UnsupportedSnapshotException;
 import dev.cairn.format.UnsupportedVersionException;
 import dev.cairn.store.FileByteSource;
 import dev.cairn.testing.Fixture;
@@ -654,8 +655,10 @@ class CorruptionTest {
     byte[] evil = {'d', 'i', '/', '\n', 0x1b, '[', '2', 'J'};
     System.arraycopy(evil, 0, f, 122, evil.length);
     Snapshots.resealHeader(f);
-    CorruptSnapshotException e = expectOpenFails(CorruptSnapshotException.class, f);
-    assertTrue(e.getMessage().contains("invalid stream name 'di/\\x0a\\x1b[2J'"), e.getMessage());
+    UnsupportedSnapshotException e = expectOpenFails(UnsupportedSnapshotException.class, f);
+    assertTrue(
+        e.getMessage().contains("stream name 0 'di/\\x0a\\x1b[2J' cannot be a file name"),
+        e.getMessage());
     assertFalse(e.getMessage().contains("\u001b"), "no escape character reaches a terminal");
   }
 
