@@ -207,6 +207,7 @@ cleanup() {
     unmount_system "$active_sys" || true
   fi
   for s in ${ALL_SYSTEMS//,/ }; do unmount_stale "$(mnt_of "$s")" "$(http_mnt_of "$s")"; done
+  unmount_stale "$mnt_root/warm-up"
   if [ -n "$nginx_pid" ]; then kill -TERM "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
   rm -rf "$work" "$logs/cairn.jar"
   [ "$keep" = 1 ] || rm -rf "$srv"
@@ -312,6 +313,20 @@ if [[ " ${needed[*]} " == *" zstd.qcow2 "* ]]; then
   qemu-img info "$base/$(basename "${artifact[zstd.qcow2]}")" >"$logs/qemu-img-info.log" 2>&1 ||
     die "qemu-img info over HTTP failed (is qemu-block-extra, qemu's curl driver, installed?): $(tail -2 "$logs/qemu-img-info.log" | tr '\n' ' ')"
 fi
+
+# The first mount with a new jar trains the serving process's class-data archive in the background
+# (a user pays that once per install): one untimed mount of a local snapshot gets it done first.
+for k in "${needed[@]}"; do
+  [[ "$k" == *.cairn ]] || continue
+  warm="$mnt_root/warm-up"
+  mkdir -p "$warm"
+  run warm-up timeout 180 "${cairn_cmd[@]}" mount "${artifact[$k]}" "$warm" || die "cairn mount ${artifact[$k]} failed (see $logs/warm-up.log)"
+  head -c 4096 "$warm/$name" >/dev/null || true
+  cairn_unmount "$warm" "$(cairn_stats_pid "$warm" || true)" "warm-up:" || die "unmounting $warm failed"
+  deadline=$((SECONDS + 120))
+  while pgrep -f -- "$logs/cairn.jar.*--cds-" >/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.5; done
+  break
+done
 
 # --- counting what the server sent -----------------------------------------------------------------
 log_mark() { stat -c %s "$access"; }
