@@ -137,7 +137,7 @@ web="$out/remote-nginx" # nginx's own files (config, logs, pid, temporaries)
 work="$out/remote-work" # the mounts' fresh cache directories
 mnt_root="$out/remote-mnt"
 access="$web/access.log"
-rm -rf "$logs" "$web" "$work"
+rm -rf "$logs" "$web" "$work" "$srv" # everything is packed afresh: a stale file would be listed too
 mkdir -p "$logs" "$srv/sqfs" "$web/tmp" "$work" "$mnt_root"
 : >"$logs/results.tsv"
 : >"$logs/errors.txt"
