@@ -20,6 +20,14 @@
 # tools do (mksquashfs right after mksquashfs 1.1-1.4 s, right after cairn 2.5-3.1 s). So every run
 # starts settled (--settle seconds after the drop), as on a machine that has been idle for a moment.
 #
+# Thin pack (unless --no-thin): a copy of the image with 4 MiB rewritten in 16 places (256 KiB of
+# seeded random bytes each, at 4 KiB-aligned, non-overlapping offsets from a seeded generator) is
+# packed against the image's own snapshot: `cairn pack new.img -o v2.cairn --parent base.cairn`
+# (base.cairn packed beforehand, untimed), timed like the rows above; shown with the bytes written
+# and the parent and stored block counts from `cairn info --json`. squashfs has no thin image; the
+# peer is the binary delta a fleet would otherwise ship, `xdelta3 -e -s IMAGE new.img`, which reads
+# both raw images in full and gives a patch rather than something to mount.
+#
 # Pass criterion: cairn size / squashfs size <= 1.03 on every row.
 # Exit: 0 all rows pass, 3 some size ratio above the limit, 1 a tool failed, 2 usage.
 set -euo pipefail
@@ -34,7 +42,8 @@ LIMIT=1.03
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--settle S] [--keep] [--no-check] [IMAGE]
+usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--settle S] [--no-thin | --thin-only]
+                [--keep] [--no-check] [IMAGE]
   Pack IMAGE (default: testimages/build/rootfs.img, built by testimages/make-rootfs.sh if absent)
   with cairn and mksquashfs and print sizes, times and ratios. Outputs go to scripts/bench/out/.
   --json        print only the JSON result on stdout (the table goes to stderr)
@@ -42,13 +51,17 @@ usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--settle S] 
   --codecs LIST comma-separated subset of lz4,zstd3,zstd15 (default all)
   --settle S    seconds to wait after dropping the page cache before each run (default 2; 0 runs
                 back to back, see "Settling" above)
+  --no-thin     skip the thin pack (a copy with 4 MiB rewritten in 16 places, packed with
+                --parent against the image's snapshot, against xdelta3 -e -s)
+  --thin-only   run only the thin pack
   --keep        keep the packed outputs (default: delete each after measuring it)
   --no-check    skip checking that cairn verify passes and cairn cat returns the image's bytes
+                (and, for the thin pack, that cairn cat and xdelta3 -d give the copy's bytes)
   CAIRN_NO_BUILD=1 in the environment runs the jar already built instead of rebuilding it.
 EOF
 }
 
-json_only=0 repeat=1 keep=0 check=1 codecs="lz4,zstd3,zstd15" image="" settle=2
+json_only=0 repeat=1 keep=0 check=1 codecs="lz4,zstd3,zstd15" image="" settle=2 thin=1
 while [ $# -gt 0 ]; do
   case "$1" in
     -h | --help) usage; exit 0 ;;
@@ -59,6 +72,8 @@ while [ $# -gt 0 ]; do
     --settle=*) settle="${1#*=}" ;;
     --codecs) codecs="${2:-}"; shift ;;
     --codecs=*) codecs="${1#*=}" ;;
+    --no-thin) thin=0 ;;
+    --thin-only) thin=2 ;;
     --keep) keep=1 ;;
     --no-check) check=0 ;;
     -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -73,6 +88,11 @@ done
 say() { if [ "$json_only" = 1 ]; then echo "$@" >&2; else echo "$@"; fi; }
 
 [ "$(id -u)" = 0 ] || die "run as root (dropping the page cache needs it)"
+if [ "$thin" != 0 ] && ! command -v xdelta3 >/dev/null; then
+  echo "installing xdelta3" >&2
+  { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q xdelta3 >&2; } ||
+    die "could not install xdelta3"
+fi
 if ! command -v mksquashfs >/dev/null; then
   echo "installing squashfs-tools" >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q squashfs-tools >&2 ||
@@ -140,6 +160,7 @@ squash_args() {
   esac
 }
 IFS=, read -r -a codec_list <<<"$codecs"
+[ "$thin" != 2 ] || codec_list=()
 for c in "${codec_list[@]}"; do cairn_args "$c" >/dev/null || { echo "unknown codec $c" >&2; exit 2; }; done
 
 image_sha=""
@@ -182,14 +203,72 @@ for c in "${codec_list[@]}"; do
   i=$((i + 1))
 done
 
+# --- thin pack ------------------------------------------------------------------------------------
+thin_json="null"
+if [ "$thin" != 0 ]; then
+  base_c="$work/base.cairn" new="$work/new.img" thin_c="$out/v2.cairn" delta="$out/v2.vcdiff"
+  say "thin pack: $(basename "$new") = the image with 4 MiB rewritten in 16 places; base.cairn = cairn pack IMAGE (untimed)"
+  "$CAIRN" pack "$image" -o "$base_c" >"$work/base.log" 2>&1 || { cat "$work/base.log" >&2; die "cairn pack $image -o $base_c failed"; }
+  cp --reflink=auto "$image" "$new"
+  # 16 pieces of 256 KiB of seeded random bytes at seeded, 4 KiB-aligned, non-overlapping offsets.
+  python3 - "$new" <<'PY' || die "rewriting $new failed"
+import os, random, sys
+rng = random.Random(20260401)
+path, piece, taken = sys.argv[1], 256 * 1024, []
+size = os.path.getsize(path)
+fd = os.open(path, os.O_WRONLY)
+while len(taken) < 16:
+    off = rng.randrange(0, (size - piece) // 4096 + 1) * 4096
+    if any(off < t + piece and t < off + piece for t in taken):
+        continue
+    taken.append(off)
+    os.pwrite(fd, rng.randbytes(piece), off)
+os.fsync(fd)
+os.close(fd)
+PY
+  printf -v qn '%q' "$new"
+  printf -v qb '%q' "$base_c"
+  printf -v qi '%q' "$image"
+  jobs=(
+    "cairn-thin|rm -f $(printf %q "$thin_c") && $(printf %q "$CAIRN") pack $qn -o $(printf %q "$thin_c") --parent $qb"
+    "xdelta3|xdelta3 -e -f -s $qi $qn $(printf %q "$delta")"
+  )
+  for ((r = 0; r < repeat; r++)); do
+    order=(0 1)
+    if ((r % 2)); then order=(1 0); fi
+    for j in "${order[@]}"; do
+      say "  run $((r + 1))/$repeat: ${jobs[j]#*|}"
+      timed "${jobs[j]%%|*}" bash -c "${jobs[j]#*|}"
+    done
+  done
+  if [ "$check" = 1 ]; then
+    want=$(sha256sum "$new" | cut -d' ' -f1)
+    [ "$("$CAIRN" cat "$thin_c" | sha256sum | cut -d' ' -f1)" = "$want" ] || die "cairn cat $thin_c does not return $new's bytes"
+    [ "$(xdelta3 -d -c -s "$image" "$delta" | sha256sum | cut -d' ' -f1)" = "$want" ] || die "xdelta3 -d of $delta does not return $new's bytes"
+  fi
+  # bytes written, parent blocks, stored blocks (compressed + raw), all blocks of the primary stream
+  read -r thin_bytes parent_blocks stored_blocks all_blocks < <("$CAIRN" info "$thin_c" --json |
+    python3 -c 'import json, sys; i = json.load(sys.stdin); s = i["streams"][0]
+print(i["file_bytes"], s["parent_blocks"], s["compressed_blocks"] + s["raw_blocks"], s["blocks"])') ||
+    die "cairn info --json $thin_c failed"
+  delta_bytes=$(stat -c %s "$delta")
+  tt=$(median "$work/cairn-thin.times")
+  tx=$(median "$work/xdelta3.times")
+  [ "$keep" = 1 ] || rm -f "$thin_c" "$delta"
+  read -r bratio tratio < <(awk -v a="$thin_bytes" -v b="$delta_bytes" -v x="$tt" -v y="$tx" 'BEGIN { printf "%.3f %.3f\n", a / b, x / y }')
+  thin_json="{\"changed_bytes\":4194304,\"pieces\":16,\"cairn_bytes\":$thin_bytes,\"parent_blocks\":$parent_blocks,\"stored_blocks\":$stored_blocks,\"blocks\":$all_blocks,\"cairn_seconds\":$tt,\"xdelta3_bytes\":$delta_bytes,\"xdelta3_seconds\":$tx,\"bytes_ratio\":$bratio,\"seconds_ratio\":$tratio}"
+fi
+
 # --- report ---------------------------------------------------------------------------------------
 table="$out/pack-results.txt"
 json="$out/pack-results.json"
 fail=0
 rows_json=""
 {
-  printf '%-25s %12s %12s %8s %4s %8s %8s %11s %10s %8s\n' \
-    "row" "cairn bytes" "squashfs" "size c/s" "ok" "cairn s" "sqfs s" "cairn MiB/s" "sqfs MiB/s" "thr c/s"
+  if [ ${#codec_list[@]} -gt 0 ]; then
+    printf '%-25s %12s %12s %8s %4s %8s %8s %11s %10s %8s\n' \
+      "row" "cairn bytes" "squashfs" "size c/s" "ok" "cairn s" "sqfs s" "cairn MiB/s" "sqfs MiB/s" "thr c/s"
+  fi
   for c in "${codec_list[@]}"; do
     tc=$(median "$work/cairn-$c.times")
     for b in 128 64; do
@@ -206,12 +285,19 @@ rows_json=""
       rows_json+="${rows_json:+,}{\"codec\":\"$c\",\"squashfs_block\":$((b * 1024)),\"cairn_bytes\":${size[cairn-$c]},\"squashfs_bytes\":${size[$s]},\"size_ratio\":$ratio,\"size_ok\":$([ "$ok" = yes ] && echo true || echo false),\"cairn_seconds\":$tc,\"squashfs_seconds\":$ts,\"cairn_mib_s\":$mc,\"squashfs_mib_s\":$ms,\"throughput_ratio\":$thr}"
     done
   done
+  if [ "$thin" != 0 ]; then
+    [ ${#codec_list[@]} -eq 0 ] || echo
+    echo "thin pack of the image with 4 MiB rewritten in 16 places (--parent base.cairn) against xdelta3 -e -s IMAGE"
+    printf '%-25s %12s %12s %8s %8s %8s %8s\n' "" "cairn bytes" "xdelta3" "size c/x" "cairn s" "xdelta s" "time c/x"
+    printf '%-25s %12s %12s %8s %8s %8s %8s\n' "thin pack" "$thin_bytes" "$delta_bytes" "$bratio" "$tt" "$tx" "$tratio"
+    echo "cairn: $parent_blocks parent blocks referenced, $stored_blocks stored, of $all_blocks ($(awk -v b="$thin_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB written)"
+  fi
 } >"$table"
-printf '{"bench":"pack","image":"%s","image_bytes":%s,"processors":%s,"caches":"%s","settle_seconds":%s,"cairn_startup_seconds":%s,"repeat":%s,"size_limit":%s,"pass":%s,"rows":[%s]}\n' \
-  "$image" "$image_bytes" "$nproc" "$caches" "$settle" "$startup" "$repeat" "$LIMIT" "$([ "$fail" = 0 ] && echo true || echo false)" "$rows_json" >"$json"
+printf '{"bench":"pack","image":"%s","image_bytes":%s,"processors":%s,"caches":"%s","settle_seconds":%s,"cairn_startup_seconds":%s,"repeat":%s,"size_limit":%s,"pass":%s,"rows":[%s],"thin":%s}\n' \
+  "$image" "$image_bytes" "$nproc" "$caches" "$settle" "$startup" "$repeat" "$LIMIT" "$([ "$fail" = 0 ] && echo true || echo false)" "$rows_json" "$thin_json" >"$json"
 
 say ""
 if [ "$json_only" = 1 ]; then cat "$table" >&2; else cat "$table"; fi
-say "(size c/s = cairn bytes / squashfs bytes, must be <= $LIMIT; thr c/s = cairn MiB/s / mksquashfs MiB/s, above 1 means cairn is faster)"
+[ ${#codec_list[@]} -eq 0 ] || say "(size c/s = cairn bytes / squashfs bytes, must be <= $LIMIT; thr c/s = cairn MiB/s / mksquashfs MiB/s, above 1 means cairn is faster)"
 cat "$json"
 [ "$fail" = 0 ] || { echo "$(basename "$0"): size ratio above $LIMIT on some row" >&2; exit 3; }
