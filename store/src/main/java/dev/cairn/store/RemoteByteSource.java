@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.LongAdder;
  * (system property {@code cairn.remote.timeout}, seconds, default 10) fails that attempt, and a
  * failed attempt that may succeed later (connection refused or reset, timeouts, a body cut short,
  * {@code 5xx}, {@code 429}) is repeated up to {@value #ATTEMPTS} times in all, with pauses of 0.2,
- * 0.4 and 0.8 s, before the read fails.
+ * 0.4 and 0.8 s, before the read fails. For a second after that, reads of the same chunk fail at
+ * once with the same message.
  *
  * <p><b>Thread safety:</b> safe for concurrent use. Concurrent readers of the same chunk wait for
  * one fetch instead of each fetching it; a fetch holds no lock, so a stalled one delays only the
@@ -47,6 +48,9 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private static final int CHUNKS = 16;
   private static final int MAX_CHUNKS_PER_READ = 4;
   static final int ATTEMPTS = 4;
+
+  /** How long a chunk whose fetch gave up fails again without a request: one second. */
+  private static final long GAVE_UP_NANOS = 1_000_000_000L;
 
   /**
    * Chunks fetched ahead of a sequential reader; {@code -Dcairn.remote.readAhead=0} turns it off.
@@ -79,6 +83,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private final LongAdder diskChunks = new LongAdder();
   private final AtomicLong lastAccess = new AtomicLong(Long.MIN_VALUE / 2);
   private final AtomicLong aheadUpTo = new AtomicLong(-1);
+  private volatile GaveUp gaveUp;
   private volatile boolean closed;
 
   /**
@@ -322,8 +327,19 @@ public abstract sealed class RemoteByteSource implements ByteSource
       diskChunks.increment();
       return data;
     }
+    GaveUp g = gaveUp;
+    if (g != null && g.index() == index && System.nanoTime() - g.atNanos() < GAVE_UP_NANOS) {
+      // The kernel answers a failed read-ahead request by asking again at once for the one page
+      // the reader wanted: without this, that page would wait through four more attempts.
+      throw new IOException(g.failure().getMessage(), g.failure());
+    }
     ByteBuffer b = ByteBuffer.allocate(length);
-    counted(start, b);
+    try {
+      counted(start, b);
+    } catch (IOException e) {
+      gaveUp = new GaveUp(index, System.nanoTime(), e);
+      throw e;
+    }
     data = b.array();
     if (disk != null) {
       disk.put(index, data);
@@ -371,6 +387,9 @@ public abstract sealed class RemoteByteSource implements ByteSource
 
   /** One cached chunk of the object. */
   private record Chunk(long index, byte[] data) {}
+
+  /** The latest chunk whose fetch gave up, when, and why. */
+  private record GaveUp(long index, long atNanos, IOException failure) {}
 
   @Override
   public final String describe() {

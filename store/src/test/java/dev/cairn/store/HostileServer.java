@@ -53,6 +53,7 @@ public final class HostileServer implements AutoCloseable {
   private final byte[] content;
   private final int port;
   private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger honestFirst = new AtomicInteger();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile Mode mode = Mode.HONEST;
   private ServerSocket listener;
@@ -82,6 +83,15 @@ public final class HostileServer implements AutoCloseable {
     } else if (m != Mode.REFUSE && listener == null) {
       listen();
     }
+  }
+
+  /**
+   * Like {@link #mode(Mode)}, but the next {@code honest} requests are still answered correctly
+   * (for example the size probe of a client that opens the object).
+   */
+  public synchronized void mode(Mode m, int honest) throws IOException {
+    honestFirst.set(honest);
+    mode(m);
   }
 
   /** Requests received so far (a refused connection is none). */
@@ -151,7 +161,7 @@ public final class HostileServer implements AutoCloseable {
         range = RANGE.matcher(l.substring(6).strip());
       }
     }
-    Mode m = mode;
+    Mode m = honestFirst.getAndUpdate(n -> Math.max(0, n - 1)) > 0 ? Mode.HONEST : mode;
     if (isHead) {
       send(out, "200 OK", "Content-Length: " + content.length + "\r\nETag: \"hostile-1\"\r\n");
       return true;
