@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -35,8 +36,8 @@ import java.util.concurrent.atomic.LongAdder;
  * (system property {@code cairn.remote.timeout}, seconds, default 10) fails that attempt, and a
  * failed attempt that may succeed later (connection refused or reset, timeouts, a body cut short,
  * {@code 5xx}, {@code 429}) is repeated up to {@value #ATTEMPTS} times in all, with pauses of 0.2,
- * 0.4 and 0.8 s, before the read fails. For a second after that, reads of the same chunk fail at
- * once with the same message.
+ * 0.4 and 0.8 s, before the read fails. When giving up took at least one timeout, reads of the same
+ * chunk in the next second fail at once with the same message.
  *
  * <p><b>Thread safety:</b> safe for concurrent use. Concurrent readers of the same chunk wait for
  * one fetch instead of each fetching it; a fetch holds no lock, so a stalled one delays only the
@@ -49,7 +50,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private static final int MAX_CHUNKS_PER_READ = 4;
   static final int ATTEMPTS = 4;
 
-  /** How long a chunk whose fetch gave up fails again without a request: one second. */
+  /** How long a chunk whose fetch gave up after a timeout fails again without a request. */
   private static final long GAVE_UP_NANOS = 1_000_000_000L;
 
   /**
@@ -329,15 +330,19 @@ public abstract sealed class RemoteByteSource implements ByteSource
     }
     GaveUp g = gaveUp;
     if (g != null && g.index() == index && System.nanoTime() - g.atNanos() < GAVE_UP_NANOS) {
-      // The kernel answers a failed read-ahead request by asking again at once for the one page
-      // the reader wanted: without this, that page would wait through four more attempts.
+      // The kernel answers a failed read request by asking again at once for the one page the
+      // reader wanted: without this, that page would wait through four more timeouts.
       throw new IOException(g.failure().getMessage(), g.failure());
     }
     ByteBuffer b = ByteBuffer.allocate(length);
+    long t0 = System.nanoTime();
     try {
       counted(start, b);
     } catch (IOException e) {
-      gaveUp = new GaveUp(index, System.nanoTime(), e);
+      long now = System.nanoTime();
+      if (now - t0 >= TimeUnit.SECONDS.toNanos(timeout())) {
+        gaveUp = new GaveUp(index, now, e);
+      }
       throw e;
     }
     data = b.array();
@@ -388,7 +393,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
   /** One cached chunk of the object. */
   private record Chunk(long index, byte[] data) {}
 
-  /** The latest chunk whose fetch gave up, when, and why. */
+  /** The latest chunk whose fetch gave up after a timeout, when, and why. */
   private record GaveUp(long index, long atNanos, IOException failure) {}
 
   @Override
