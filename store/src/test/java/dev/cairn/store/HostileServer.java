@@ -55,6 +55,8 @@ public final class HostileServer implements AutoCloseable {
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger honestFirst = new AtomicInteger();
   private final CountDownLatch closed = new CountDownLatch(1);
+  private final java.util.Set<Socket> connections =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private volatile Mode mode = Mode.HONEST;
   private ServerSocket listener;
 
@@ -74,12 +76,19 @@ public final class HostileServer implements AutoCloseable {
     return server;
   }
 
-  /** Switches how later requests are answered (and, for {@link Mode#REFUSE}, stops listening). */
+  /**
+   * Switches how later requests are answered (and, for {@link Mode#REFUSE}, stops listening and
+   * closes every open connection).
+   */
   public synchronized void mode(Mode m) throws IOException {
     mode = m;
     if (m == Mode.REFUSE && listener != null) {
       listener.close();
       listener = null;
+      // kept-alive connections too, or a client's pool would still be answered
+      for (Socket c : connections) {
+        c.close();
+      }
     } else if (m != Mode.REFUSE && listener == null) {
       listen();
     }
@@ -133,6 +142,7 @@ public final class HostileServer implements AutoCloseable {
   }
 
   private void serve(Socket c) {
+    connections.add(c);
     try (c) {
       InputStream in = new BufferedInputStream(c.getInputStream());
       OutputStream out = c.getOutputStream();
@@ -148,6 +158,8 @@ public final class HostileServer implements AutoCloseable {
       }
     } catch (IOException | InterruptedException e) {
       // the client went away, or the test is over
+    } finally {
+      connections.remove(c);
     }
   }
 
@@ -240,6 +252,9 @@ public final class HostileServer implements AutoCloseable {
   @Override
   public synchronized void close() throws IOException {
     closed.countDown();
+    for (Socket c : connections) {
+      c.close();
+    }
     if (listener != null) {
       listener.close();
       listener = null;

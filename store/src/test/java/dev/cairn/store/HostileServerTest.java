@@ -239,22 +239,24 @@ class HostileServerTest {
     try (S3ByteSource s = S3ByteSource.open(URI.create("s3://bucket/object.bin"), settings)) {
       assertEquals(content.length, s.size());
       assertArrayEquals(expected(3 << 20, 100), read(s, 3 << 20, 100).array());
+      // chunks three apart: a sequential reader's read-ahead would fetch the next chunk early,
+      // under the mode in force then
       server.mode(Mode.STALL);
       IOException e = failsInTime(() -> read(s, 6 << 20, 100));
       assertEquals(
           "s3://bucket/object.bin: no data for 1 s (gave up after 4 attempts)", e.getMessage());
       server.mode(Mode.TRUNCATE);
-      e = failsInTime(() -> read(s, 7 << 20, 100));
+      e = failsInTime(() -> read(s, 9 << 20, 100));
       assertEquals(
           "s3://bucket/object.bin: the server closed the connection 524288 bytes short of the"
               + " 1048576 requested (gave up after 4 attempts)",
           e.getMessage());
       server.mode(Mode.REFUSE);
-      e = failsInTime(() -> read(s, 8 << 20, 100));
+      e = failsInTime(() -> read(s, 12 << 20, 100));
       assertEquals(
           "s3://bucket/object.bin: connection refused (gave up after 4 attempts)", e.getMessage());
       server.mode(Mode.HONEST);
-      assertArrayEquals(expected(9 << 20, 100), read(s, 9 << 20, 100).array());
+      assertArrayEquals(expected(15 << 20, 100), read(s, 15 << 20, 100).array());
     }
   }
 
