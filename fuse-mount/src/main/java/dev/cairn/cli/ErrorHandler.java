@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.format.CairnException;
+import dev.cairn.store.NoCredentialsException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -70,6 +71,7 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
       return c.isUsageError() ? USAGE : FAILURE;
     }
     if (ex instanceof NoSuchFileException
+        || ex instanceof NoCredentialsException
         || ex instanceof AccessDeniedException
         || ex instanceof FileNotFoundException) {
       return USAGE;

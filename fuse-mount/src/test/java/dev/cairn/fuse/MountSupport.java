@@ -113,9 +113,16 @@ final class MountSupport {
   /** Like {@link #cairn(String...)}, with {@code env} added to the environment. */
   static Run cairn(java.util.Map<String, String> env, String... args)
       throws IOException, InterruptedException {
+    return cairn(List.of(), env, args);
+  }
+
+  /** Like {@link #cairn(java.util.Map, String...)}, with JVM options such as {@code -Dcairn.…}. */
+  static Run cairn(List<String> jvmOptions, java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+    cmd.addAll(jvmOptions);
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.addAll(Arrays.asList(args));

@@ -244,7 +244,7 @@ class StreamsMountIT {
                       l.contains(" WARN ")
                           && l.contains(url)
                           && l.contains("block ")
-                          && l.contains("ConnectException")
+                          && l.contains(url + ": connection refused")
                           && l.contains("gave up after 4 attempts")),
           log);
 

@@ -3,12 +3,16 @@ package dev.cairn.read;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
  * Decompressed blocks, shared by every snapshot in a chain, bounded by bytes (Caffeine's W-TinyLFU
- * policy). A miss is loaded once even when many threads ask for the same block at the same time.
+ * policy). A miss is loaded once even when many threads ask for the same block at the same time,
+ * and with no lock held: a load that waits on a stalled server holds up only the readers of its own
+ * block (a load inside Caffeine's compute would lock its hash bin, and so other blocks' misses).
  *
  * <p>Cached buffers are read-only and never recycled, so a reader copying out of a buffer that is
  * being evicted still sees the right bytes.
@@ -17,6 +21,8 @@ import java.util.function.Function;
  */
 public final class BlockCache {
   private final Cache<Long, ByteBuffer> cache;
+  private final ConcurrentHashMap<Long, CompletableFuture<ByteBuffer>> loading =
+      new ConcurrentHashMap<>();
   private final AtomicInteger owners = new AtomicInteger();
   private final long capacity;
   private final boolean prefetch;
@@ -78,7 +84,33 @@ public final class BlockCache {
    * as {@link UncheckedBlockException} carrying the original {@link java.io.IOException}.
    */
   ByteBuffer get(long key, Function<Long, ByteBuffer> loader) {
-    return cache.get(key, loader);
+    ByteBuffer b = cache.getIfPresent(key);
+    if (b != null) {
+      return b;
+    }
+    CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
+    CompletableFuture<ByteBuffer> running = loading.putIfAbsent(key, mine);
+    if (running != null) {
+      try {
+        return running.join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+    try {
+      b = cache.getIfPresent(key);
+      if (b == null) {
+        b = loader.apply(key);
+        cache.put(key, b);
+      }
+      mine.complete(b);
+      return b;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      loading.remove(key, mine);
+    }
   }
 
   /** Bytes currently held. */

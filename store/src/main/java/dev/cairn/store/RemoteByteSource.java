@@ -3,13 +3,19 @@ package dev.cairn.store;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -26,14 +32,26 @@ import java.util.concurrent.atomic.LongAdder;
  * and every later process reading the same object version gets it without a request. Larger reads
  * go out as one ranged request each. Subclasses only fetch exact ranges.
  *
+ * <p>Every request is bounded: no connection, no response or no body byte for {@link #timeout()}
+ * (system property {@code cairn.remote.timeout}, seconds, default 10) fails that attempt, and a
+ * failed attempt that may succeed later (connection refused or reset, timeouts, a body cut short,
+ * {@code 5xx}, {@code 429}) is repeated up to {@value #ATTEMPTS} times in all, with pauses of 0.2,
+ * 0.4 and 0.8 s, before the read fails. When giving up took at least one timeout, reads of the same
+ * chunk in the next second fail at once with the same message.
+ *
  * <p><b>Thread safety:</b> safe for concurrent use. Concurrent readers of the same chunk wait for
- * one fetch instead of each fetching it.
+ * one fetch instead of each fetching it; a fetch holds no lock, so a stalled one delays only the
+ * readers of its own chunk.
  */
 public abstract sealed class RemoteByteSource implements ByteSource
     permits HttpByteSource, S3ByteSource {
   static final int CHUNK = 1 << 20;
   private static final int CHUNKS = 16;
   private static final int MAX_CHUNKS_PER_READ = 4;
+  static final int ATTEMPTS = 4;
+
+  /** How long a chunk whose fetch gave up after a timeout fails again without a request. */
+  private static final long GAVE_UP_NANOS = 1_000_000_000L;
 
   /**
    * Chunks fetched ahead of a sequential reader; {@code -Dcairn.remote.readAhead=0} turns it off.
@@ -58,13 +76,15 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private final String name;
   private final long size;
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
-  private final Object[] slotLocks = new Object[CHUNKS];
+  private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loading =
+      new ConcurrentHashMap<>();
   private final DiskChunkCache disk;
   private final LongAdder requests = new LongAdder();
   private final LongAdder fetchedBytes = new LongAdder();
   private final LongAdder diskChunks = new LongAdder();
   private final AtomicLong lastAccess = new AtomicLong(Long.MIN_VALUE / 2);
   private final AtomicLong aheadUpTo = new AtomicLong(-1);
+  private volatile GaveUp gaveUp;
   private volatile boolean closed;
 
   /**
@@ -74,9 +94,47 @@ public abstract sealed class RemoteByteSource implements ByteSource
     this.name = name;
     this.size = size;
     this.disk = DiskChunkCache.forObject(name, size, validator);
-    for (int i = 0; i < CHUNKS; i++) {
-      slotLocks[i] = new Object();
+  }
+
+  /**
+   * How long a request may go without progress (connecting, waiting for the response, between two
+   * body bytes) before the attempt fails: {@code -Dcairn.remote.timeout=SECONDS}, default 10. Read
+   * per request so that tests can shorten it.
+   */
+  static int timeout() {
+    return Math.max(1, Integer.getInteger("cairn.remote.timeout", 10));
+  }
+
+  /** One attempt at a request; throws {@link TransientException} for what a retry may fix. */
+  @FunctionalInterface
+  interface Attempt<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs {@code attempt} up to {@value #ATTEMPTS} times while it fails with a {@link
+   * TransientException}, pausing between tries; the last failure is reported with "(gave up after 4
+   * attempts)". Other failures end it at once.
+   */
+  static <T> T withRetries(Attempt<T> attempt) throws IOException {
+    TransientException failure = null;
+    for (int i = 0; i < ATTEMPTS; i++) {
+      if (i > 0) {
+        try {
+          Thread.sleep(100L << i);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException(failure.getMessage() + " (interrupted)");
+        }
+      }
+      try {
+        return attempt.run();
+      } catch (TransientException e) {
+        failure = e;
+      }
     }
+    throw new IOException(
+        failure.getMessage() + " (gave up after " + ATTEMPTS + " attempts)", failure);
   }
 
   /**
@@ -157,30 +215,65 @@ public abstract sealed class RemoteByteSource implements ByteSource
 
   private void counted(long position, ByteBuffer dst) throws IOException {
     int length = dst.remaining();
-    requests.increment();
-    fetch(position, dst);
+    int start = dst.position();
+    withRetries(
+        () -> {
+          requests.increment();
+          dst.position(start);
+          fetch(position, dst);
+          return null;
+        });
     fetchedBytes.add(length);
   }
 
   /**
    * Reads exactly {@code dst.remaining()} bytes of the object at {@code position} (within its size)
-   * with one ranged request, retrying transient failures; never takes bytes from another place.
+   * with one ranged request, one attempt, bounded by {@link #timeout()}; never takes bytes from
+   * another place.
+   *
+   * @throws TransientException if another attempt may succeed
    */
   abstract void fetch(long position, ByteBuffer dst) throws IOException;
 
   /**
-   * Reads a response body into {@code dst} until it is full; a body that ends early is an error
-   * naming how many bytes were missing.
+   * Reads a blocking response body into {@code dst} until it is full. Whoever made {@code body}
+   * bounds each of its reads by {@link #timeout()} (a socket read timeout); a read that times out
+   * or a body that ends early fails the attempt.
    */
   final void readBody(InputStream body, ByteBuffer dst) throws IOException {
-    byte[] buf = new byte[Math.min(dst.remaining(), 64 << 10)];
+    int requested = dst.remaining();
+    byte[] buf = new byte[Math.min(requested, 64 << 10)];
     while (dst.hasRemaining()) {
-      int n = body.read(buf, 0, Math.min(buf.length, dst.remaining()));
+      int n;
+      try {
+        n = body.read(buf, 0, Math.min(buf.length, dst.remaining()));
+      } catch (SocketTimeoutException e) {
+        throw stalled(name, e);
+      } catch (IOException e) {
+        throw closedShort(name, dst.remaining(), requested, e);
+      }
       if (n < 0) {
-        throw new EOFException(name + ": response ended " + dst.remaining() + " bytes short");
+        throw closedShort(name, dst.remaining(), requested, null);
       }
       dst.put(buf, 0, n);
     }
+  }
+
+  /** A body that stopped arriving for {@link #timeout()}. */
+  static TransientException stalled(String name, Throwable cause) {
+    return new TransientException(name + ": no data for " + timeout() + " s", cause);
+  }
+
+  /** A body that ended {@code missing} bytes before the {@code requested} ones. */
+  static TransientException closedShort(String name, int missing, int requested, Throwable cause) {
+    return new TransientException(
+        name
+            + ": the server closed the connection "
+            + missing
+            + " bytes short of the "
+            + requested
+            + " requested",
+        cause);
   }
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
@@ -197,33 +290,84 @@ public abstract sealed class RemoteByteSource implements ByteSource
     return load(index);
   }
 
-  /** Chunk {@code index} from memory, the disk cache or the network, in that order. */
+  /**
+   * Chunk {@code index} from memory, the disk cache or the network, in that order. The first reader
+   * of a missing chunk loads it with no lock held; readers of the same chunk meanwhile wait for
+   * that load (and share its failure), readers of other chunks do not wait at all.
+   */
   private byte[] load(long index) throws IOException {
     int slot = (int) (index % CHUNKS);
     Chunk c = chunks.get(slot);
     if (c != null && c.index() == index) {
       return c.data();
     }
-    synchronized (slotLocks[slot]) {
+    CompletableFuture<byte[]> mine = new CompletableFuture<>();
+    CompletableFuture<byte[]> running = loading.putIfAbsent(index, mine);
+    if (running != null) {
+      return await(running);
+    }
+    try {
       c = chunks.get(slot);
-      if (c != null && c.index() == index) {
-        return c.data();
-      }
-      long start = index * CHUNK;
-      int length = (int) Math.min(CHUNK, size - start);
-      byte[] data = disk == null ? null : disk.get(index, length);
-      if (data != null) {
-        diskChunks.increment();
-      } else {
-        ByteBuffer b = ByteBuffer.allocate(length);
-        counted(start, b);
-        data = b.array();
-        if (disk != null) {
-          disk.put(index, data);
-        }
-      }
+      byte[] data = c != null && c.index() == index ? c.data() : loadMissing(index);
       chunks.set(slot, new Chunk(index, data));
+      mine.complete(data);
       return data;
+    } catch (IOException | RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      loading.remove(index, mine);
+    }
+  }
+
+  private byte[] loadMissing(long index) throws IOException {
+    long start = index * CHUNK;
+    int length = (int) Math.min(CHUNK, size - start);
+    byte[] data = disk == null ? null : disk.get(index, length);
+    if (data != null) {
+      diskChunks.increment();
+      return data;
+    }
+    GaveUp g = gaveUp;
+    if (g != null && g.index() == index && System.nanoTime() - g.atNanos() < GAVE_UP_NANOS) {
+      // The kernel answers a failed read request by asking again at once for the one page the
+      // reader wanted: without this, that page would wait through four more timeouts.
+      throw new IOException(g.failure().getMessage(), g.failure());
+    }
+    ByteBuffer b = ByteBuffer.allocate(length);
+    long t0 = System.nanoTime();
+    try {
+      counted(start, b);
+    } catch (IOException e) {
+      long now = System.nanoTime();
+      if (now - t0 >= TimeUnit.SECONDS.toNanos(timeout())) {
+        gaveUp = new GaveUp(index, now, e);
+      }
+      throw e;
+    }
+    data = b.array();
+    if (disk != null) {
+      disk.put(index, data);
+    }
+    return data;
+  }
+
+  /** The outcome of another thread's load of the same chunk. */
+  private static byte[] await(CompletableFuture<byte[]> load) throws IOException {
+    try {
+      return load.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw new IOException(io.getMessage(), io);
+      }
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw (Error) cause;
     }
   }
 
@@ -248,6 +392,9 @@ public abstract sealed class RemoteByteSource implements ByteSource
 
   /** One cached chunk of the object. */
   private record Chunk(long index, byte[] data) {}
+
+  /** The latest chunk whose fetch gave up after a timeout, when, and why. */
+  private record GaveUp(long index, long atNanos, IOException failure) {}
 
   @Override
   public final String describe() {

@@ -2,8 +2,11 @@ package dev.cairn.store;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -11,8 +14,10 @@ import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -28,9 +33,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * S3-compatible servers (MinIO, Ceph, S3Proxy): an endpoint from the environment switches to
  * path-style addressing, which those servers expect.
  *
- * <p>The AWS SDK retries transient failures (throttling, {@code 5xx}, connection errors) with
- * backoff; a response whose {@code Content-Range} does not match the request is an error, so bytes
- * are never taken from the wrong place.
+ * <p>Requests are bounded and retried as {@link RemoteByteSource} describes, the same way as for
+ * HTTP: the SDK's own retries are off, its socket timeout bounds every read of a response, and a
+ * transient failure (throttling, {@code 5xx}, connection errors, a stalled or short body) is
+ * repeated by {@link RemoteByteSource#withRetries}. A response whose {@code Content-Range} does not
+ * match the request is an error, so bytes are never taken from the wrong place.
  *
  * <p><b>Thread safety:</b> safe for concurrent use (one {@link S3Client}, shared).
  */
@@ -107,18 +114,25 @@ public final class S3ByteSource extends RemoteByteSource {
       throw new IllegalArgumentException(uri + ": an S3 URL is s3://BUCKET/KEY");
     }
     String name = "s3://" + bucket + "/" + key;
+    try {
+      settings.credentials().resolveCredentials();
+    } catch (SdkClientException e) {
+      // the SDK's message lists every provider it tried (well over a thousand characters)
+      throw new NoCredentialsException(
+          name
+              + ": no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or"
+              + " AWS_PROFILE)",
+          e);
+    }
     S3Client client = client(settings);
     boolean opened = false;
     try {
-      HeadObjectResponse head = client.headObject(b -> b.bucket(bucket).key(key));
+      HeadObjectResponse head =
+          withRetries(() -> attempt(name, () -> client.headObject(b -> b.bucket(bucket).key(key))));
       S3ByteSource source =
           new S3ByteSource(name, head.contentLength(), head.eTag(), client, bucket, key);
       opened = true;
       return source;
-    } catch (S3Exception e) {
-      throw failure(name, e);
-    } catch (SdkClientException e) {
-      throw unreachable(name, e);
     } finally {
       if (!opened) {
         client.close();
@@ -127,12 +141,17 @@ public final class S3ByteSource extends RemoteByteSource {
   }
 
   private static S3Client client(Settings settings) {
+    Duration timeout = Duration.ofSeconds(timeout());
     S3ClientBuilder b =
         S3Client.builder()
             .httpClientBuilder(
-                UrlConnectionHttpClient.builder()
-                    .connectionTimeout(Duration.ofSeconds(10))
-                    .socketTimeout(Duration.ofSeconds(30)))
+                UrlConnectionHttpClient.builder().connectionTimeout(timeout).socketTimeout(timeout))
+            .overrideConfiguration(
+                o ->
+                    o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        // the socket timeout bounds each wait; this bounds a server that sends
+                        // its headers a byte at a time
+                        .apiCallAttemptTimeout(timeout.multipliedBy(3)))
             .region(Region.of(settings.region()))
             .credentialsProvider(settings.credentials());
     if (settings.endpoint() != null) {
@@ -144,27 +163,52 @@ public final class S3ByteSource extends RemoteByteSource {
   @Override
   void fetch(long position, ByteBuffer dst) throws IOException {
     long last = position + dst.remaining() - 1;
+    String name = describe();
     try (ResponseInputStream<GetObjectResponse> in =
-        client.getObject(b -> b.bucket(bucket).key(key).range("bytes=" + position + "-" + last))) {
+        attempt(
+            name,
+            () ->
+                client.getObject(
+                    b -> b.bucket(bucket).key(key).range("bytes=" + position + "-" + last)))) {
       String range = in.response().contentRange();
       String expected = "bytes " + position + "-" + last + "/";
       if (range == null || !range.startsWith(expected)) {
+        in.abort();
         throw new IOException(
-            describe() + ": asked for bytes " + position + "-" + last + ", S3 sent " + range);
+            name + ": asked for bytes " + position + "-" + last + ", S3 sent " + range);
       }
-      readBody(in, dst);
+      try {
+        readBody(in, dst);
+      } catch (IOException e) {
+        // a connection left mid-body must not go back to the pool
+        in.abort();
+        throw e;
+      }
+    }
+  }
+
+  /** One call to S3, its failures told in a few words naming the object. */
+  private static <T> T attempt(String name, java.util.function.Supplier<T> call)
+      throws IOException {
+    try {
+      return call.get();
     } catch (S3Exception e) {
-      throw failure(describe(), e);
+      throw failure(name, e);
     } catch (AbortedException e) {
-      throw new InterruptedIOException(describe() + ": interrupted");
+      throw new InterruptedIOException(name + ": interrupted");
+    } catch (ApiCallAttemptTimeoutException e) {
+      throw new TransientException(name + ": no response within " + 3 * timeout() + " s", e);
     } catch (SdkClientException e) {
-      throw unreachable(describe(), e);
+      throw unreachable(name, e);
     }
   }
 
   private static IOException failure(String name, S3Exception e) {
     int status = e.statusCode();
     String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    if (status == 429 || status >= 500) {
+      return new TransientException(name + ": S3 " + status + (code == null ? "" : " " + code), e);
+    }
     if (status == 404) {
       return new NoSuchFileException(name, null, "S3 404" + (code == null ? "" : " " + code));
     }
@@ -180,7 +224,26 @@ public final class S3ByteSource extends RemoteByteSource {
   }
 
   private static IOException unreachable(String name, SdkClientException e) {
-    return new IOException(name + ": cannot reach S3: " + e.getMessage(), e);
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof UnknownHostException u) {
+        return new IOException(name + ": unknown host " + u.getMessage(), e);
+      }
+      if (c instanceof ConnectException) {
+        String why = c.getMessage();
+        return new TransientException(
+            name + ": " + (why == null || why.contains("refused") ? "connection refused" : why), e);
+      }
+      if (c instanceof SocketTimeoutException t) {
+        boolean connecting = t.getMessage() != null && t.getMessage().contains("connect");
+        return new TransientException(
+            name
+                + (connecting ? ": no connection within " : ": no response within ")
+                + timeout()
+                + " s",
+            e);
+      }
+    }
+    return new TransientException(name + ": cannot reach S3: " + e.getMessage(), e);
   }
 
   @Override
