@@ -1,7 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.format.CairnException;
-import dev.cairn.store.NoCredentialsException;
+import dev.cairn.source.NoCredentialsException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;

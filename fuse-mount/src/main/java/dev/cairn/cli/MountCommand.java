@@ -1,13 +1,13 @@
 package dev.cairn.cli;
 
+import dev.cairn.delta.PrivateFiles;
 import dev.cairn.format.Header;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.RuntimeDir;
 import dev.cairn.overlay.OverlayImage;
-import dev.cairn.store.PrivateFiles;
-import dev.cairn.store.RemoteByteSource;
+import dev.cairn.source.RemoteByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -186,7 +186,7 @@ final class MountCommand implements Callable<Integer> {
     if (withOverlay) {
       throw new UsageException(arg + ": --overlay needs a local base snapshot; download it first");
     }
-    try (dev.cairn.store.ByteSource source = Snapshots.openSource(arg)) {
+    try (dev.cairn.source.ByteSource source = Snapshots.openSource(arg)) {
       dev.cairn.read.Snapshot.readHeader(source);
     }
     return arg;

@@ -15,7 +15,7 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.RemoteByteSource;
+import dev.cairn.source.RemoteByteSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -303,7 +303,7 @@ final class MountServer {
   private List<Map<String, Object>> remoteCounters() {
     List<Map<String, Object>> out = new java.util.ArrayList<>();
     for (Snapshot m : chain.members()) {
-      if (m.source() instanceof dev.cairn.store.RemoteByteSource r) {
+      if (m.source() instanceof dev.cairn.source.RemoteByteSource r) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("snapshot", r.describe());
         e.putAll(r.counters());

@@ -5,7 +5,7 @@ import dev.cairn.format.CodecType;
 import dev.cairn.format.Header;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
-import dev.cairn.store.RemoteByteSource;
+import dev.cairn.source.RemoteByteSource;
 import dev.cairn.write.Pack;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;

@@ -1,6 +1,6 @@
 package dev.cairn.cli;
 
-import dev.cairn.store.Sizes;
+import dev.cairn.io.Sizes;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

@@ -1,12 +1,12 @@
 package dev.cairn.fuse;
 
 import com.kenai.jffi.MemoryIO;
+import dev.cairn.delta.DirectoryLock;
 import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.overlay.OverlayConfig;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.DirectoryLock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -13,7 +13,7 @@ import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -342,7 +342,7 @@ class PackCliIT {
   private static long dataOffsetOfBlock(Path snap, long block) throws IOException {
     try (var s =
         dev.cairn.read.Snapshot.open(
-            dev.cairn.store.FileByteSource.open(snap),
+            dev.cairn.source.FileByteSource.open(snap),
             dev.cairn.read.BlockCache.withCapacity(1 << 20),
             new dev.cairn.read.ReadStats())) {
       var e = s.stream(0).entry(block);
@@ -376,8 +376,8 @@ class PackCliIT {
     Chain c = baseAndChild(www, "zstd", 5 << 20, (byte) 7);
     Path base = c.base();
     Path v2File = c.v2File();
-    try (dev.cairn.store.Nginx nginx =
-        dev.cairn.store.Nginx.serve(www, Files.createDirectories(dir.resolve("nginx")))) {
+    try (dev.cairn.fixture.Nginx nginx =
+        dev.cairn.fixture.Nginx.serve(www, Files.createDirectories(dir.resolve("nginx")))) {
       assertReadsChain(
           java.util.Map.of(), nginx.url("base.cairn"), nginx.url("child.cairn"), c, 5242000);
 
@@ -409,8 +409,8 @@ class PackCliIT {
   @Test
   void snapshotsAndThinChainsAreReadFromS3() throws Exception {
     Chain c = baseAndChild(dir, "lz4", 3 << 20, (byte) 9);
-    try (dev.cairn.store.S3Proxy s3 =
-        dev.cairn.store.S3Proxy.start(Files.createDirectories(dir.resolve("s3")))) {
+    try (dev.cairn.fixture.S3Proxy s3 =
+        dev.cairn.fixture.S3Proxy.start(Files.createDirectories(dir.resolve("s3")))) {
       s3.put("fleet", "images/base.cairn", c.base());
       s3.put("fleet", "images/child.cairn", c.child());
       java.util.Map<String, String> env = s3.environment();

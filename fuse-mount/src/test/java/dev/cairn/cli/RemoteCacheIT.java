@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.store.Nginx;
+import dev.cairn.fixture.Nginx;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;

@@ -16,7 +16,7 @@ import dev.cairn.format.BlockKind;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.store.HostileServer;
-import dev.cairn.store.HostileServer.Mode;
+import dev.cairn.fixture.HostileServer;
+import dev.cairn.fixture.HostileServer.Mode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -164,8 +164,8 @@ class StreamsMountIT {
 
   @Test
   void aSnapshotServedOverHttpMountsByteExact() throws Exception {
-    try (dev.cairn.store.Nginx nginx =
-        dev.cairn.store.Nginx.serve(dir, Files.createDirectories(dir.resolve("nginx")))) {
+    try (dev.cairn.fixture.Nginx nginx =
+        dev.cairn.fixture.Nginx.serve(dir, Files.createDirectories(dir.resolve("nginx")))) {
       String url = nginx.url(snap.getFileName().toString());
       assertMountServesBothStreams(Map.of(), url);
       MountSupport.Run refused =
@@ -176,8 +176,8 @@ class StreamsMountIT {
 
   @Test
   void aSnapshotInS3MountsByteExact() throws Exception {
-    try (dev.cairn.store.S3Proxy s3 =
-        dev.cairn.store.S3Proxy.start(Files.createDirectories(dir.resolve("s3")))) {
+    try (dev.cairn.fixture.S3Proxy s3 =
+        dev.cairn.fixture.S3Proxy.start(Files.createDirectories(dir.resolve("s3")))) {
       s3.put("models", "v1/" + snap.getFileName(), snap);
       String url = "s3://models/v1/" + snap.getFileName();
       // the serving process gets the endpoint and credentials from the environment it inherits
@@ -221,7 +221,7 @@ class StreamsMountIT {
   @Test
   void aServerThatGoesAwayFailsReadsWithEioAndTheMountRecovers() throws Exception {
     Path prefix = Files.createDirectories(dir.resolve("nginx"));
-    dev.cairn.store.Nginx nginx = dev.cairn.store.Nginx.serve(dir, prefix);
+    dev.cairn.fixture.Nginx nginx = dev.cairn.fixture.Nginx.serve(dir, prefix);
     int port = nginx.port();
     String url = nginx.url(snap.getFileName().toString());
     try {
@@ -248,7 +248,7 @@ class StreamsMountIT {
                           && l.contains("gave up after 4 attempts")),
           log);
 
-      nginx = dev.cairn.store.Nginx.serve(dir, prefix, port);
+      nginx = dev.cairn.fixture.Nginx.serve(dir, prefix, port);
       try (FileChannel ch = FileChannel.open(mnt.resolve("weights.npy"))) {
         ByteBuffer b = ByteBuffer.allocate(65536);
         while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {

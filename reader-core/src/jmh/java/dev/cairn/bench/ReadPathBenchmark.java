@@ -5,7 +5,7 @@ import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import dev.cairn.write.Pack;
 import dev.cairn.write.WriterOptions;
 import java.io.IOException;

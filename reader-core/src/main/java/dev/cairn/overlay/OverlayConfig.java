@@ -1,9 +1,9 @@
 package dev.cairn.overlay;
 
+import dev.cairn.delta.CorruptStoreException;
+import dev.cairn.delta.PrivateFiles;
 import dev.cairn.format.SnapshotId;
-import dev.cairn.store.AtomicOutputFile;
-import dev.cairn.store.CorruptStoreException;
-import dev.cairn.store.PrivateFiles;
+import dev.cairn.io.AtomicOutputFile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

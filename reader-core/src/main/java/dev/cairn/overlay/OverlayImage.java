@@ -1,12 +1,12 @@
 package dev.cairn.overlay;
 
+import dev.cairn.delta.DeltaStore;
+import dev.cairn.delta.DirectoryLock;
+import dev.cairn.delta.PrivateFiles;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.DeltaStore;
-import dev.cairn.store.DirectoryLock;
-import dev.cairn.store.PrivateFiles;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -244,7 +244,7 @@ public final class OverlayImage implements Closeable {
    * Repairs whatever a crash left behind. The overlay releases the base through {@code opener} when
    * it is closed.
    *
-   * @throws dev.cairn.store.OverlayInUseException if another process (or open) holds it
+   * @throws dev.cairn.delta.OverlayInUseException if another process (or open) holds it
    * @throws MissingParentException if the base cannot be found, naming its id and the paths tried
    */
   public static OverlayImage open(Path dir, SnapshotOpener opener) throws IOException {

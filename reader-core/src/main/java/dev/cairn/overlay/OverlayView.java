@@ -1,8 +1,8 @@
 package dev.cairn.overlay;
 
+import dev.cairn.delta.DeltaStore;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.DeltaStore;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -12,7 +12,7 @@ import dev.cairn.format.IndexPage;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.Trailer;
-import dev.cairn.store.ByteSource;
+import dev.cairn.source.ByteSource;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.cairn.write;
 
 import dev.cairn.format.BlockEntry;
+import dev.cairn.io.AtomicOutputFile;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.overlay.OverlayView;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.AtomicOutputFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;

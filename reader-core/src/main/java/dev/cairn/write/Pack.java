@@ -1,8 +1,8 @@
 package dev.cairn.write;
 
+import dev.cairn.io.AtomicOutputFile;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.AtomicOutputFile;
 import java.io.IOException;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;

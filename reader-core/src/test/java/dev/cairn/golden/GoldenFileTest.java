@@ -13,7 +13,7 @@ import dev.cairn.format.Header;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import dev.cairn.read.Verifier;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.Snapshots;
 import dev.cairn.testing.TestData;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import dev.cairn.format.CodecType;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.Snapshots;
 import dev.cairn.testing.TestData;
 import dev.cairn.write.WriterOptions;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.delta.OverlayInUseException;
+import dev.cairn.fixture.ChildJvm;
 import dev.cairn.read.Snapshot;
-import dev.cairn.store.ChildJvm;
-import dev.cairn.store.OverlayInUseException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;

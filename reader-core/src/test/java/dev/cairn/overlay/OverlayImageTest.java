@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.delta.OverlayInUseException;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.read.Snapshot;
-import dev.cairn.store.OverlayInUseException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryNotEmptyException;

@@ -3,11 +3,11 @@ package dev.cairn.overlay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.cairn.store.ChunkCompressor;
-import dev.cairn.store.CorruptStoreException;
-import dev.cairn.store.DeltaAllocator;
-import dev.cairn.store.LongLongMap;
-import dev.cairn.store.Manifest;
+import dev.cairn.delta.ChunkCompressor;
+import dev.cairn.delta.CorruptStoreException;
+import dev.cairn.delta.DeltaAllocator;
+import dev.cairn.delta.LongLongMap;
+import dev.cairn.delta.Manifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -23,7 +23,7 @@ import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.Trailer;
 import dev.cairn.format.UnsupportedSnapshotException;
 import dev.cairn.format.UnsupportedVersionException;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.Fixture;
 import dev.cairn.testing.MemoryByteSource;
 import dev.cairn.testing.Snapshots;

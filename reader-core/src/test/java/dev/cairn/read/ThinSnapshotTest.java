@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.format.MissingParentException;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.Resealer;
 import dev.cairn.testing.TestData;
 import dev.cairn.write.Pack;

@@ -1,6 +1,6 @@
 package dev.cairn.testing;
 
-import dev.cairn.store.ByteSource;
+import dev.cairn.source.ByteSource;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;

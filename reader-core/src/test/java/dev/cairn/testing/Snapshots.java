@@ -12,7 +12,7 @@ import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.ByteSource;
+import dev.cairn.source.ByteSource;
 import dev.cairn.write.SnapshotWriter;
 import dev.cairn.write.WriterOptions;
 import java.io.IOException;

@@ -13,7 +13,7 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import dev.cairn.codec.DictionaryTrainer;
 import dev.cairn.format.CodecType;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.Verifier;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.MemoryChannel;
 import dev.cairn.testing.Snapshots;
 import dev.cairn.testing.TestData;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cairn.format.CodecType;
 import dev.cairn.read.Snapshot;
-import dev.cairn.store.FileByteSource;
+import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.Snapshots;
 import dev.cairn.testing.TestData;
 import dev.cairn.testing.TestData.Kind;

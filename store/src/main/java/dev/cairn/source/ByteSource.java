@@ -1,0 +1,79 @@
+package dev.cairn.source;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * A read-only, positional source of bytes: a local file, a memory map, an HTTP object or an S3
+ * object. It knows nothing about what the bytes mean.
+ *
+ * <p>The contract is deliberately small, in the spirit of Lucene's {@code IndexInput}: a fixed size
+ * and {@link #readFully(long, ByteBuffer) positional reads} that either fill the buffer or fail.
+ * There is no file pointer, so there is nothing to share or clone between threads.
+ *
+ * <p><b>Thread safety:</b> implementations must be safe for concurrent use by any number of
+ * threads; concurrent reads never observe each other. {@link #close()} may be called while reads
+ * are in flight; those reads then fail with an {@link IOException}.
+ */
+public interface ByteSource extends Closeable {
+
+  /**
+   * Opens a local file the fastest way this platform allows: memory-mapped under a file lease
+   * ({@link MappedByteSource}), or with positional reads ({@link FileByteSource}) where no lease
+   * can be taken (see {@link MappedByteSource#tryOpen}), on a 32-bit JVM, or when the system
+   * property {@code cairn.mmap} is {@code false}.
+   */
+  static ByteSource openLocal(Path path) throws IOException {
+    boolean mmap =
+        !"false".equals(System.getProperty("cairn.mmap"))
+            && !"32".equals(System.getProperty("sun.arch.data.model"));
+    if (mmap) {
+      ByteSource mapped = MappedByteSource.tryOpen(path);
+      if (mapped != null) {
+        return mapped;
+      }
+    }
+    return FileByteSource.open(path);
+  }
+
+  /** The number of bytes in this source, fixed for its lifetime. */
+  long size() throws IOException;
+
+  /**
+   * Reads exactly {@code dst.remaining()} bytes starting at {@code position} into {@code dst},
+   * advancing its position to its limit.
+   *
+   * @throws java.io.EOFException if the range extends past {@link #size()}; nothing useful is left
+   *     in {@code dst} in that case
+   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws IOException if the underlying storage fails or the source is closed
+   */
+  void readFully(long position, ByteBuffer dst) throws IOException;
+
+  /**
+   * A read-only view of the {@code length} bytes at {@code position} without copying them, or null
+   * if this source cannot offer one for that range now (the caller then uses {@link #readFully}). A
+   * view must be handed back with {@link #release} when the caller is done with it, in a {@code
+   * finally} block, and not touched after that: until then the source keeps the memory behind it
+   * valid, even across {@link #close()}. A source that offers views checks the range like {@link
+   * #readFully}.
+   *
+   * @throws java.io.EOFException if the range extends past {@link #size()}
+   * @throws IllegalArgumentException if {@code position} is negative
+   * @throws IOException if the source is closed
+   */
+  default ByteBuffer view(long position, int length) throws IOException {
+    return null;
+  }
+
+  /** Ends the use of a view {@link #view} returned; once for every view that was not null. */
+  default void release(ByteBuffer view) {}
+
+  /**
+   * A short human-readable name of where the bytes come from (a path or a URL), used in error
+   * messages.
+   */
+  String describe();
+}

@@ -1,0 +1,97 @@
+package dev.cairn.source;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A {@link ByteSource} over a local file, using positional {@link FileChannel} reads ({@code
+ * pread}), which never move a shared file pointer.
+ *
+ * <p><b>Thread safety:</b> safe for concurrent use. Interrupting a thread blocked in a read closes
+ * a {@link FileChannel}; to keep one interrupted caller from breaking every other reader, reads go
+ * through a channel that is reopened if that happens.
+ */
+public final class FileByteSource implements ByteSource {
+  private final Path path;
+  private final String name;
+  private final long size;
+  private volatile FileChannel channel;
+  private volatile boolean closed;
+
+  private FileByteSource(Path path, String name, FileChannel channel) throws IOException {
+    this.path = path;
+    this.name = name;
+    this.channel = channel;
+    this.size = channel.size();
+  }
+
+  /** Opens {@code path} for reading. The file's size is taken once, at open. */
+  public static FileByteSource open(Path path) throws IOException {
+    return open(path, path.toString());
+  }
+
+  /** Opens {@code path} for reading, calling it {@code name} in messages. */
+  static FileByteSource open(Path path, String name) throws IOException {
+    return new FileByteSource(path, name, FileChannel.open(path, StandardOpenOption.READ));
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public void readFully(long position, ByteBuffer dst) throws IOException {
+    if (position < 0) {
+      throw new IllegalArgumentException("negative position " + position);
+    }
+    if (position + dst.remaining() > size || position + dst.remaining() < 0) {
+      throw new EOFException(
+          name + ": read of " + dst.remaining() + " bytes at " + position + " past end " + size);
+    }
+    long pos = position;
+    while (dst.hasRemaining()) {
+      int n;
+      try {
+        n = channel().read(dst, pos);
+      } catch (java.nio.channels.ClosedByInterruptException e) {
+        reopen();
+        throw e;
+      }
+      if (n < 0) {
+        // Not an EOFException: the range was checked, so the file changed, it is not damaged.
+        throw new SourceChangedException(
+            name, "file shrank below " + size + " bytes while open (changed by another process)");
+      }
+      pos += n;
+    }
+  }
+
+  private FileChannel channel() throws IOException {
+    if (closed) {
+      throw new java.nio.channels.ClosedChannelException();
+    }
+    return channel;
+  }
+
+  private synchronized void reopen() throws IOException {
+    if (!closed && !channel.isOpen()) {
+      channel = FileChannel.open(path, StandardOpenOption.READ);
+    }
+  }
+
+  @Override
+  public String describe() {
+    return name;
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    closed = true;
+    channel.close();
+  }
+}

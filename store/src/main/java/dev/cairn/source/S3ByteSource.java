@@ -1,0 +1,254 @@
+package dev.cairn.source;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.time.Duration;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.AbortedException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * A {@link ByteSource} over an S3 object, {@code s3://BUCKET/KEY}: each fetch is one ranged {@code
+ * GetObject}; the size comes from a {@code HeadObject} when it is opened. Works with AWS and with
+ * S3-compatible servers (MinIO, Ceph, S3Proxy): an endpoint from the environment switches to
+ * path-style addressing, which those servers expect.
+ *
+ * <p>Requests are bounded and retried as {@link RemoteByteSource} describes, the same way as for
+ * HTTP: the SDK's own retries are off, its socket timeout bounds every read of a response, and a
+ * transient failure (throttling, {@code 5xx}, connection errors, a stalled or short body) is
+ * repeated by {@link RemoteByteSource#withRetries}. A response whose {@code Content-Range} does not
+ * match the request is an error, so bytes are never taken from the wrong place.
+ *
+ * <p><b>Thread safety:</b> safe for concurrent use (one {@link S3Client}, shared).
+ */
+public final class S3ByteSource extends RemoteByteSource {
+  private final S3Client client;
+  private final String bucket;
+  private final String key;
+
+  private S3ByteSource(
+      String name, long size, String etag, S3Client client, String bucket, String key) {
+    super(name, size, etag);
+    this.client = client;
+    this.bucket = bucket;
+    this.key = key;
+  }
+
+  /** Whether {@code spec} names an S3 object. */
+  public static boolean isUrl(String spec) {
+    return spec.startsWith("s3://");
+  }
+
+  /**
+   * Where and as whom to reach S3.
+   *
+   * @param endpoint a non-AWS server ({@code AWS_ENDPOINT_URL_S3} or {@code AWS_ENDPOINT_URL}), or
+   *     null for AWS itself
+   * @param region the signing region ({@code AWS_REGION}, {@code AWS_DEFAULT_REGION}, else
+   *     us-east-1)
+   * @param credentials the SDK's usual chain unless a test passes its own
+   */
+  public record Settings(URI endpoint, String region, AwsCredentialsProvider credentials) {
+    /** From the usual AWS environment variables, as the CLI contract says. */
+    public static Settings fromEnvironment() {
+      return from(System.getenv());
+    }
+
+    static Settings from(Map<String, String> env) {
+      String endpoint = firstSet(env, "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL");
+      String region = firstSet(env, "AWS_REGION", "AWS_DEFAULT_REGION");
+      return new Settings(
+          endpoint == null ? null : URI.create(endpoint),
+          region == null ? "us-east-1" : region,
+          DefaultCredentialsProvider.builder().build());
+    }
+
+    private static String firstSet(Map<String, String> env, String... names) {
+      for (String n : names) {
+        String v = env.get(n);
+        if (v != null && !v.isBlank()) {
+          return v.trim();
+        }
+      }
+      return null;
+    }
+  }
+
+  /** Opens {@code uri} with {@link Settings#fromEnvironment()}. */
+  public static S3ByteSource open(URI uri) throws IOException {
+    return open(uri, Settings.fromEnvironment());
+  }
+
+  /**
+   * Opens the object {@code s3://BUCKET/KEY}.
+   *
+   * @throws NoSuchFileException if the bucket or the key does not exist
+   * @throws IllegalArgumentException if the URL has no bucket or no key
+   * @throws IOException if S3 cannot be reached or refuses access
+   */
+  public static S3ByteSource open(URI uri, Settings settings) throws IOException {
+    String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
+    String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+    String key = URLDecoder.decode(rawPath.replaceFirst("^/", ""), StandardCharsets.UTF_8);
+    if (bucket == null || bucket.isEmpty() || key.isEmpty()) {
+      throw new IllegalArgumentException(uri + ": an S3 URL is s3://BUCKET/KEY");
+    }
+    String name = "s3://" + bucket + "/" + key;
+    try {
+      settings.credentials().resolveCredentials();
+    } catch (SdkClientException e) {
+      // the SDK's message lists every provider it tried (well over a thousand characters)
+      throw new NoCredentialsException(
+          name
+              + ": no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or"
+              + " AWS_PROFILE)",
+          e);
+    }
+    S3Client client = client(settings);
+    boolean opened = false;
+    try {
+      HeadObjectResponse head =
+          withRetries(() -> attempt(name, () -> client.headObject(b -> b.bucket(bucket).key(key))));
+      S3ByteSource source =
+          new S3ByteSource(name, head.contentLength(), head.eTag(), client, bucket, key);
+      opened = true;
+      return source;
+    } finally {
+      if (!opened) {
+        client.close();
+      }
+    }
+  }
+
+  private static S3Client client(Settings settings) {
+    Duration timeout = Duration.ofSeconds(timeout());
+    S3ClientBuilder b =
+        S3Client.builder()
+            .httpClientBuilder(
+                UrlConnectionHttpClient.builder().connectionTimeout(timeout).socketTimeout(timeout))
+            .overrideConfiguration(
+                o ->
+                    o.retryStrategy(AwsRetryStrategy.doNotRetry())
+                        // the socket timeout bounds each wait; this bounds a server that sends
+                        // its headers a byte at a time
+                        .apiCallAttemptTimeout(timeout.multipliedBy(3)))
+            .region(Region.of(settings.region()))
+            .credentialsProvider(settings.credentials());
+    if (settings.endpoint() != null) {
+      b.endpointOverride(settings.endpoint()).forcePathStyle(true);
+    }
+    return b.build();
+  }
+
+  @Override
+  void fetch(long position, ByteBuffer dst) throws IOException {
+    long last = position + dst.remaining() - 1;
+    String name = describe();
+    try (ResponseInputStream<GetObjectResponse> in =
+        attempt(
+            name,
+            () ->
+                client.getObject(
+                    b -> b.bucket(bucket).key(key).range("bytes=" + position + "-" + last)))) {
+      String range = in.response().contentRange();
+      String expected = "bytes " + position + "-" + last + "/";
+      if (range == null || !range.startsWith(expected)) {
+        in.abort();
+        throw new IOException(
+            name + ": asked for bytes " + position + "-" + last + ", S3 sent " + range);
+      }
+      try {
+        readBody(in, dst);
+      } catch (IOException e) {
+        // a connection left mid-body must not go back to the pool
+        in.abort();
+        throw e;
+      }
+    }
+  }
+
+  /** One call to S3, its failures told in a few words naming the object. */
+  private static <T> T attempt(String name, java.util.function.Supplier<T> call)
+      throws IOException {
+    try {
+      return call.get();
+    } catch (S3Exception e) {
+      throw failure(name, e);
+    } catch (AbortedException e) {
+      throw new InterruptedIOException(name + ": interrupted");
+    } catch (ApiCallAttemptTimeoutException e) {
+      throw new TransientException(name + ": no response within " + 3 * timeout() + " s", e);
+    } catch (SdkClientException e) {
+      throw unreachable(name, e);
+    }
+  }
+
+  private static IOException failure(String name, S3Exception e) {
+    int status = e.statusCode();
+    String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+    if (status == 429 || status >= 500) {
+      return new TransientException(name + ": S3 " + status + (code == null ? "" : " " + code), e);
+    }
+    if (status == 404) {
+      return new NoSuchFileException(name, null, "S3 404" + (code == null ? "" : " " + code));
+    }
+    if (status == 403) {
+      return new IOException(
+          name
+              + ": S3 refused access (403"
+              + (code == null ? "" : " " + code)
+              + "); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION",
+          e);
+    }
+    return new IOException(name + ": S3 " + status + (code == null ? "" : " " + code), e);
+  }
+
+  private static IOException unreachable(String name, SdkClientException e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof UnknownHostException u) {
+        return new IOException(name + ": unknown host " + u.getMessage(), e);
+      }
+      if (c instanceof ConnectException) {
+        String why = c.getMessage();
+        return new TransientException(
+            name + ": " + (why == null || why.contains("refused") ? "connection refused" : why), e);
+      }
+      if (c instanceof SocketTimeoutException t) {
+        boolean connecting = t.getMessage() != null && t.getMessage().contains("connect");
+        return new TransientException(
+            name
+                + (connecting ? ": no connection within " : ": no response within ")
+                + timeout()
+                + " s",
+            e);
+      }
+    }
+    return new TransientException(name + ": cannot reach S3: " + e.getMessage(), e);
+  }
+
+  @Override
+  public void close() {
+    super.close();
+    client.close();
+  }
+}
