@@ -6,22 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.fixture.FolderTree;
 import dev.cairn.fixture.Nginx;
-import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,38 +44,6 @@ class RemoteCacheIT {
     return out;
   }
 
-  /** Every entry under {@code root}, not following links: file hashes, link targets, folders. */
-  private static Map<String, String> tree(Path root) throws IOException {
-    Map<String, String> m = new TreeMap<>();
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        String what;
-        if (Files.isSymbolicLink(p)) {
-          what = "link to " + Files.readSymbolicLink(p);
-        } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          what = "folder " + Files.getOwner(p, LinkOption.NOFOLLOW_LINKS).getName();
-        } else {
-          what = "file, SHA-256 " + sha256(Files.readAllBytes(p));
-        }
-        m.put(root.relativize(p).toString(), what);
-      }
-    }
-    return m;
-  }
-
-  private static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String mode(Path p) throws IOException {
-    return PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-  }
-
   @Test
   void aFolderOfDocumentsUsedAsTheCacheKeepsEveryDocument() throws Exception {
     Path www = Files.createDirectories(dir.resolve("www"));
@@ -99,7 +61,7 @@ class RemoteCacheIT {
     Path oldTemp = Files.write(keyLike.resolve(".tmp-2-dead"), bytes(100, 5));
     Files.setLastModifiedTime(oldTemp, FileTime.from(Instant.now().minusSeconds(3600)));
     Files.createSymbolicLink(docs.resolve("link.txt"), outside);
-    Map<String, String> before = tree(docs);
+    Map<String, String> before = FolderTree.of(docs);
     Map<String, String> env = Map.of("CAIRN_CACHE_DIR", docs.toString(), "CAIRN_CACHE_LIMIT", "4M");
 
     try (Nginx nginx = Nginx.serve(www, Files.createDirectories(dir.resolve("nginx")))) {
@@ -110,7 +72,7 @@ class RemoteCacheIT {
       }
     }
 
-    Map<String, String> after = tree(docs);
+    Map<String, String> after = FolderTree.of(docs);
     for (Map.Entry<String, String> e : before.entrySet()) {
       assertEquals(e.getValue(), after.get(e.getKey()), e.getKey());
     }
@@ -124,9 +86,9 @@ class RemoteCacheIT {
     try (Stream<Path> s = Files.walk(versioned)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         if (Files.isDirectory(p)) {
-          assertEquals("rwx------", mode(p), p.toString());
+          assertEquals("rwx------", FolderTree.mode(p), p.toString());
         } else {
-          assertEquals("rw-------", mode(p), p.toString());
+          assertEquals("rw-------", FolderTree.mode(p), p.toString());
           cached += Files.size(p);
           files++;
         }
@@ -136,7 +98,9 @@ class RemoteCacheIT {
     assertTrue(cached <= 4 * MIB, "cache holds " + cached + " bytes");
     assertEquals(
         before.size() + 1,
-        tree(docs).keySet().stream().filter(k -> !k.startsWith("cairn-chunks-v1/")).count());
+        FolderTree.of(docs).keySet().stream()
+            .filter(k -> !k.startsWith("cairn-chunks-v1/"))
+            .count());
   }
 
   @Test
@@ -169,7 +133,7 @@ class RemoteCacheIT {
         }
       }
       Files.setAttribute(shared, "unix:mode", 01777);
-      Map<String, String> before = tree(shared);
+      Map<String, String> before = FolderTree.of(shared);
 
       PackCliIT.Run cat = cairn(Map.of("CAIRN_CACHE_DIR", shared.toString()), "cat", url);
       assertEquals(0, cat.exit(), cat.err());
@@ -180,7 +144,7 @@ class RemoteCacheIT {
               + " is owned by another user (nobody); remote chunks will not be cached (set"
               + " CAIRN_CACHE_DIR to a folder of your own)\n",
           cat.err());
-      assertEquals(before, tree(shared), "nothing written there");
+      assertEquals(before, FolderTree.of(shared), "nothing written there");
 
       // the control: the same folder, had it been this user's own, would have served them
       try (Stream<Path> s = Files.walk(shared)) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.fixture.HostileServer;
 import dev.cairn.fixture.HostileServer.Mode;
@@ -216,16 +215,8 @@ class HostileServerIT {
     assertTrue(millis >= 0, "the stalled read failed (EIO)");
     // the documented bound: four attempts of TIMEOUT s and the pauses between them
     assertTrue(millis < 4 * TIMEOUT * 1000 + 1400 + 3000, "EIO after " + millis + " ms");
-    JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
-    String log = Files.readString(Path.of(st.get("mount").get("log_file").asText()));
-    assertTrue(
-        log.lines()
-            .anyMatch(
-                l ->
-                    l.contains(" WARN ")
-                        && l.contains(
-                            url + ": no data for " + TIMEOUT + " s (gave up after 4 attempts)")),
-        log);
+    MountSupport.assertWarned(
+        mnt, url + ": no data for " + TIMEOUT + " s (gave up after 4 attempts)");
 
     server.mode(Mode.HONEST);
     Thread.sleep(1100); // a chunk whose fetch just gave up fails at once for a second

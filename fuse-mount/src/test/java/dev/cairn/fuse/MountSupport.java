@@ -309,6 +309,25 @@ final class MountSupport {
     }
   }
 
+  /**
+   * Asserts that the log of the mount at {@code mnt} (named in its stats.json) has a WARN line
+   * containing every one of {@code fragments}.
+   */
+  static void assertWarned(Path mnt, String... fragments) throws IOException {
+    String stats = Files.readString(mnt.resolve(".cairn/stats.json"));
+    String logFile =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(stats)
+            .get("mount")
+            .get("log_file")
+            .asText();
+    String log = Files.readString(Path.of(logFile));
+    assertTrue(
+        log.lines()
+            .anyMatch(l -> l.contains(" WARN ") && Arrays.stream(fragments).allMatch(l::contains)),
+        "a WARN line with " + Arrays.toString(fragments) + " in " + log);
+  }
+
   static String sha256(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       MessageDigest md = MessageDigest.getInstance("SHA-256");

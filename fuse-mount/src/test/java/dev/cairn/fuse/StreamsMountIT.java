@@ -236,17 +236,8 @@ class StreamsMountIT {
       assertTrue(MountTable.find(mnt.toRealPath()).isPresent(), "mount stays up");
       JsonNode st = JSON.readTree(Files.readAllBytes(mnt.resolve(".cairn/stats.json")));
       assertTrue(st.get("errors").asLong() >= 1, st.toString());
-      String log = Files.readString(Path.of(st.get("mount").get("log_file").asText()));
-      assertTrue(
-          log.lines()
-              .anyMatch(
-                  l ->
-                      l.contains(" WARN ")
-                          && l.contains(url)
-                          && l.contains("block ")
-                          && l.contains(url + ": connection refused")
-                          && l.contains("gave up after 4 attempts")),
-          log);
+      MountSupport.assertWarned(
+          mnt, url, "block ", url + ": connection refused", "gave up after 4 attempts");
 
       nginx = dev.cairn.fixture.Nginx.serve(dir, prefix, port);
       try (FileChannel ch = FileChannel.open(mnt.resolve("weights.npy"))) {

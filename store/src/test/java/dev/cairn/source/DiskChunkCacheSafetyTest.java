@@ -7,24 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.fixture.FolderTree;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -82,38 +77,6 @@ class DiskChunkCacheSafetyTest {
     return p;
   }
 
-  /** Every entry under {@code root}, not following links: file bytes, link targets, folders. */
-  private static Map<String, String> tree(Path root) throws IOException {
-    Map<String, String> m = new TreeMap<>();
-    try (Stream<Path> s = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        String what;
-        if (Files.isSymbolicLink(p)) {
-          what = "link to " + Files.readSymbolicLink(p);
-        } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          what = "folder";
-        } else {
-          what = "file, SHA-256 " + sha256(Files.readAllBytes(p));
-        }
-        m.put(root.relativize(p).toString(), what);
-      }
-    }
-    return m;
-  }
-
-  private static String sha256(byte[] b) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String mode(Path p) throws IOException {
-    return PosixFilePermissions.toString(
-        Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
-  }
-
   @Test
   void aFolderOfDocumentsKeepsEveryDocumentWhenTheCacheOverflows() throws IOException {
     Path docs = Files.createDirectories(dir.resolve("docs"));
@@ -128,7 +91,7 @@ class DiskChunkCacheSafetyTest {
     Path oldTemp = Files.write(keyLike.resolve(".tmp-1-dead"), bytes(100, 5));
     Files.setLastModifiedTime(oldTemp, FileTime.from(Instant.now().minusSeconds(3600)));
     Files.createSymbolicLink(docs.resolve("link.txt"), outside);
-    Map<String, String> before = tree(docs);
+    Map<String, String> before = FolderTree.of(docs);
 
     useCache(docs, "4M");
     DiskChunkCache c = DiskChunkCache.forObject("http://h/16MiB.cairn", 16L * MIB, "\"e\"");
@@ -136,7 +99,7 @@ class DiskChunkCacheSafetyTest {
       c.put(i, bytes(MIB, 100 + i));
     }
 
-    Map<String, String> after = tree(docs);
+    Map<String, String> after = FolderTree.of(docs);
     for (Map.Entry<String, String> e : before.entrySet()) {
       assertEquals(e.getValue(), after.get(e.getKey()), e.getKey());
     }
@@ -161,10 +124,10 @@ class DiskChunkCacheSafetyTest {
       key = s.filter(Files::isDirectory).findFirst().orElseThrow();
     }
     for (Path p : new Path[] {dir.resolve("new"), root, versioned, key}) {
-      assertEquals("rwx------", mode(p), p.toString());
+      assertEquals("rwx------", FolderTree.mode(p), p.toString());
     }
-    assertEquals("rw-------", mode(key.resolve("0")));
-    assertEquals("rw-------", mode(versioned.resolve("CACHEDIR.TAG")));
+    assertEquals("rw-------", FolderTree.mode(key.resolve("0")));
+    assertEquals("rw-------", FolderTree.mode(versioned.resolve("CACHEDIR.TAG")));
     assertTrue(
         Files.readString(versioned.resolve("CACHEDIR.TAG"))
             .startsWith("Signature: 8a477f597d28d172789f06886806bc55\n"));
@@ -385,10 +348,10 @@ class DiskChunkCacheSafetyTest {
     Path mine = Files.createDirectory(cache.resolve(DiskChunkCache.VERSIONED));
     Path key = Files.createDirectory(mine.resolve("0123456789abcdef0123456789abcdef"));
     Files.write(key.resolve("0"), bytes(5 * MIB, 1));
-    Map<String, String> before = tree(cache);
+    Map<String, String> before = FolderTree.of(cache);
     useCache(cache, "1M");
     assertNull(DiskChunkCache.forObject("http://h/a", 10, null));
-    assertEquals(before, tree(cache));
+    assertEquals(before, FolderTree.of(cache));
     assertEquals(
         "cairn: warning: cache folder "
             + mine
