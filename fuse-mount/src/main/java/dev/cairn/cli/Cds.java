@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.config.Tuning;
 import dev.cairn.fuse.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
@@ -41,7 +42,7 @@ final class Cds {
     if (classPath == null
         || classPath.contains(File.pathSeparator)
         || !classPath.endsWith(".jar")
-        || "0".equals(System.getenv("CAIRN_CDS"))) {
+        || !Tuning.current().cds()) {
       return new Cds(null);
     }
     Path jar = Path.of(classPath).toAbsolutePath();
