@@ -1,7 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.config.Tuning;
-import dev.cairn.fuse.RuntimeDir;
+import dev.cairn.mount.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

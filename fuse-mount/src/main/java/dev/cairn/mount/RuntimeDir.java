@@ -1,4 +1,4 @@
-package dev.cairn.fuse;
+package dev.cairn.mount;
 
 import dev.cairn.config.Tuning;
 import java.io.IOException;
