@@ -109,12 +109,8 @@ public record Tuning(
 
   /** As {@link Integer#getInteger(String, int)}: decimal, hex or octal; else the default. */
   private static int integer(UnaryOperator<String> property, String name, int dflt) {
-    String v = property.apply(name);
-    try {
-      return v == null ? dflt : Integer.decode(v);
-    } catch (NumberFormatException e) {
-      return dflt;
-    }
+    long v = longValue(property, name, dflt);
+    return v == (int) v ? (int) v : dflt;
   }
 
   private static long longValue(UnaryOperator<String> property, String name, long dflt) {

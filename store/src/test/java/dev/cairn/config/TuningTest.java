@@ -89,6 +89,7 @@ class TuningTest {
         of(
             Map.of(
                 "cairn.fuse.threads", "two",
+                "cairn.fuse.maxPages", "4294967296",
                 "cairn.log.repeatSeconds", "",
                 "cairn.splitSpans", "FALSE",
                 "cairn.prefetch", "yes",
@@ -98,6 +99,7 @@ class TuningTest {
                 "user.home", "/h"),
             Map.of());
     assertEquals(2, t.fuseThreads());
+    assertEquals(256, t.fuseMaxPages(), "a value beyond an int keeps the default");
     assertEquals(Duration.ofSeconds(10), t.logRepeat());
     assertEquals(true, t.splitSpans(), "only the exact word false turns span splitting off");
     assertEquals(false, t.prefetch(), "only the exact word true turns prefetch on");
