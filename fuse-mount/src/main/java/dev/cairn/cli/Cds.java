@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
-import dev.cairn.fuse.RuntimeDir;
+import dev.cairn.config.Tuning;
+import dev.cairn.mount.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -41,7 +42,7 @@ final class Cds {
     if (classPath == null
         || classPath.contains(File.pathSeparator)
         || !classPath.endsWith(".jar")
-        || "0".equals(System.getenv("CAIRN_CDS"))) {
+        || !Tuning.current().cds()) {
       return new Cds(null);
     }
     Path jar = Path.of(classPath).toAbsolutePath();

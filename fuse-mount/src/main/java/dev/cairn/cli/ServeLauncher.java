@@ -1,10 +1,11 @@
 package dev.cairn.cli;
 
+import dev.cairn.config.Tuning;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.Fusermount;
-import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
-import dev.cairn.fuse.RuntimeDir;
+import dev.cairn.mount.MountState;
+import dev.cairn.mount.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -339,14 +340,11 @@ final class ServeLauncher {
     o.add("-Dorg.slf4j.simpleLogger.log.dev.cairn=" + (debug ? "debug" : "info"));
     // tuning switches given to the CLI (-Dcairn.…, used by the benchmarks) reach the server too
     System.getProperties().stringPropertyNames().stream()
-        .filter(k -> k.startsWith("cairn."))
+        .filter(k -> k.startsWith(Tuning.PROPERTY_PREFIX))
         .sorted()
         .forEach(k -> o.add("-D" + k + "=" + System.getProperty(k)));
     // extra JVM flags for the serving process, last so that they win (diagnostics, experiments)
-    String extra = System.getenv("CAIRN_SERVER_JAVA_OPTS");
-    if (extra != null && !extra.isBlank()) {
-      o.addAll(List.of(extra.strip().split("\\s+")));
-    }
+    o.addAll(Tuning.current().serverJavaOpts());
     return o;
   }
 

@@ -1,9 +1,9 @@
 package dev.cairn.cli;
 
 import dev.cairn.fuse.Fusermount;
-import dev.cairn.fuse.MountState;
 import dev.cairn.fuse.MountTable;
-import dev.cairn.fuse.RuntimeDir;
+import dev.cairn.mount.MountState;
+import dev.cairn.mount.RuntimeDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

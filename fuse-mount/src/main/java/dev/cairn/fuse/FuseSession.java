@@ -1,5 +1,6 @@
 package dev.cairn.fuse;
 
+import dev.cairn.config.Tuning;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,9 +19,8 @@ import org.slf4j.LoggerFactory;
  * ({@link FuseLoop}, in the foreground), with requests of up to 1 MiB ({@link InitReplyPatch}) and
  * a wide kernel read-ahead window ({@link ReadAhead}), until the file system is unmounted.
  *
- * <p>Tuning switches, chosen by measurement ({@code scripts/bench/read.sh}): system properties
- * {@code cairn.fuse.threads} (default 2), {@code cairn.fuse.maxPages} (4 KiB pages per request,
- * 32–256, default 256) and {@code cairn.fuse.readAheadKib} (default 4096).
+ * <p>Threads, request size and read-ahead window come from {@link Tuning} (defaults chosen by
+ * measurement, {@code scripts/bench/read.sh}), read once when the session is built.
  *
  * <p>jnr-fuse's own {@code mount()} is not used: in non-blocking mode it reports success after 2 s
  * whether or not the mount worked, and in both modes it registers a shutdown hook that runs a lazy
@@ -51,9 +51,10 @@ public final class FuseSession {
   public FuseSession(CairnFs fs, Path mountPoint, String options, boolean debug) {
     this.fs = fs;
     this.mountPoint = mountPoint;
-    this.threads = Integer.getInteger("cairn.fuse.threads", 2);
-    this.maxPages = Integer.getInteger("cairn.fuse.maxPages", 256);
-    this.readAheadKib = Integer.getInteger("cairn.fuse.readAheadKib", 4096);
+    Tuning tuning = Tuning.current();
+    this.threads = tuning.fuseThreads();
+    this.maxPages = tuning.fuseMaxPages();
+    this.readAheadKib = tuning.fuseReadAheadKib();
     List<String> a = new ArrayList<>(List.of("cairn", "-f"));
     if (debug) {
       a.add("-d");
@@ -78,8 +79,7 @@ public final class FuseSession {
         new Thread(
             () -> {
               try {
-                result.complete(
-                    fs.runFuse(argv, threads, Integer.getInteger("cairn.fuse.maxPages", 256)));
+                result.complete(fs.runFuse(argv, threads, maxPages));
               } catch (Throwable t) {
                 result.completeExceptionally(t);
               }

@@ -1,8 +1,8 @@
 /**
  * The FUSE mount of a snapshot (jnr-fuse 0.5.8 over libfuse 2.9): read-only, or with a writable
- * overlay. Owns the jnr-fuse adapter, the request loop, mount options and the files that record a
- * mount's state; must not know the snapshot format's bytes (it reads through {@code StreamReader}
- * and {@code OverlayImage}) nor parse command lines (that is {@code dev.cairn.cli}).
+ * overlay. Owns the jnr-fuse adapter, the request loop and mount options; must not know the
+ * snapshot format's bytes (it reads through {@code StreamReader} and {@code OverlayImage}) nor
+ * parse command lines (that is {@code dev.cairn.cli}).
  *
  * <h2>What a mount shows</h2>
  *
@@ -18,31 +18,9 @@
  *
  * <h2>Lifecycle</h2>
  *
- * <ol>
- *   <li>{@code cairn mount SNAP MNT} checks the snapshot's header, the mount point (existing, empty
- *       directory, nothing mounted) and FUSE ({@link dev.cairn.fuse.FuseAvailability}), then starts
- *       the serving process: the same jar, detached ({@code setsid}, stdin from /dev/null, output
- *       to the log, working directory /).
- *   <li>The serving process repeats the checks, opens the snapshot while another thread loads
- *       libfuse, and runs libfuse's request loop on two threads of its own ({@link
- *       dev.cairn.fuse.FuseSession}, {@link dev.cairn.fuse.FuseLoop}). Ready means: the {@code
- *       init} callback ran and {@code /proc/self/mountinfo} shows the mount. Then it writes the
- *       state file ({@link dev.cairn.fuse.MountState}) and the ready file; {@code cairn mount}
- *       prints {@code mounted ... (log: ...)} and exits 0. A failing serving process writes {@code
- *       error CODE} instead, after its one {@code cairn: ...} line in the log, which {@code cairn
- *       mount} repeats.
- *   <li>{@code cairn umount MNT} runs {@code fusermount -u} (refusing a busy mount), then waits for
- *       the serving process, and the fusermount watchdog, to exit.
- *   <li>SIGTERM / SIGINT: a shutdown hook unmounts (lazily) and waits for the FUSE loop. {@code
- *       kill -9}: {@code auto_unmount}'s fusermount watchdog removes the mount.
- * </ol>
- *
- * <h2>Files</h2>
- *
- * Under {@link dev.cairn.fuse.RuntimeDir} ({@code /var/tmp/cairn} for root, {@code
- * $CAIRN_RUNTIME_DIR} to override), named after a hash of the mount point: {@code mount-HASH.state}
- * (while mounted), {@code mount-HASH.ready} (handshake), {@code mount-HASH.log}; {@code
- * cds/serve-HASH.jsa}, the class-data-sharing archive serving JVMs start from.
+ * Starting, recording and stopping a mount is {@code dev.cairn.mount}'s; this package gives it the
+ * request loop ({@link dev.cairn.fuse.FuseSession}), the kernel's mount table ({@link
+ * dev.cairn.fuse.MountTable}) and {@code fusermount} ({@link dev.cairn.fuse.Fusermount}).
  *
  * <h2>Mount options</h2>
  *

@@ -54,21 +54,14 @@ public final class Lz4Codec implements Codec {
   @Override
   public Decompressor newDecompressor(byte[] dictionary) {
     LZ4SafeDecompressor d = FACTORY.safeDecompressor();
-    return new Decompressor() {
+    return new ExactLengthDecompressor("lz4") {
       @Override
-      public void decompress(ByteBuffer src, ByteBuffer dst) throws MalformedBlockException {
-        int want = dst.remaining();
-        int n;
+      int decode(ByteBuffer src, ByteBuffer dst, int want) throws MalformedBlockException {
         try {
-          n = d.decompress(src, src.position(), src.remaining(), dst, dst.position(), want);
+          return d.decompress(src, src.position(), src.remaining(), dst, dst.position(), want);
         } catch (LZ4Exception e) {
-          throw new MalformedBlockException("lz4: " + e.getMessage(), e);
+          throw malformed(e);
         }
-        if (n != want) {
-          throw new MalformedBlockException(
-              "lz4: decompressed to " + n + " bytes, expected " + want, null);
-        }
-        dst.position(dst.limit());
       }
 
       @Override

@@ -84,34 +84,24 @@ public final class ZstdCodec implements Codec {
     if (dict != null) {
       ctx.loadDict(dict);
     }
-    return new Decompressor() {
+    return new ExactLengthDecompressor("zstd") {
       @Override
-      public void decompress(ByteBuffer src, ByteBuffer dst) throws MalformedBlockException {
-        int want = dst.remaining();
-        int n;
+      int decode(ByteBuffer src, ByteBuffer dst, int want) throws MalformedBlockException {
         try {
           if (src.isDirect() && dst.isDirect()) {
-            n =
-                ctx.decompressDirectByteBuffer(
-                    dst, dst.position(), want, src, src.position(), src.remaining());
-          } else {
-            n =
-                ctx.decompressByteArray(
-                    dst.array(),
-                    dst.arrayOffset() + dst.position(),
-                    want,
-                    src.array(),
-                    src.arrayOffset() + src.position(),
-                    src.remaining());
+            return ctx.decompressDirectByteBuffer(
+                dst, dst.position(), want, src, src.position(), src.remaining());
           }
+          return ctx.decompressByteArray(
+              dst.array(),
+              dst.arrayOffset() + dst.position(),
+              want,
+              src.array(),
+              src.arrayOffset() + src.position(),
+              src.remaining());
         } catch (ZstdException e) {
-          throw new MalformedBlockException("zstd: " + e.getMessage(), e);
+          throw malformed(e);
         }
-        if (n != want) {
-          throw new MalformedBlockException(
-              "zstd: decompressed to " + n + " bytes, expected " + want, null);
-        }
-        dst.position(dst.limit());
       }
 
       @Override

@@ -1,5 +1,6 @@
 package dev.cairn.format;
 
+import dev.cairn.io.Crc;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -150,7 +151,7 @@ public record Header(
       throw new CorruptSnapshotException(source, "file ends inside the header");
     }
     int stored = b.getInt(length - 4);
-    if (stored != Crc32c.of(b, 0, length - 4)) {
+    if (stored != Crc.of(b, 0, length - 4)) {
       throw new CorruptSnapshotException(source, "header checksum mismatch");
     }
     try {
@@ -401,7 +402,7 @@ public record Header(
     }
     b.putShort((short) hint.length);
     b.put(hint);
-    b.putInt(Crc32c.of(b, 0, length - 4));
+    b.putInt(Crc.of(b, 0, length - 4));
     return b.flip();
   }
 

@@ -1,5 +1,6 @@
 package dev.cairn.format;
 
+import dev.cairn.io.Crc;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -70,7 +71,7 @@ public final class IndexPage {
     if (b.getInt(0) != MAGIC) {
       throw corrupt(source, streamName, firstBlock, "index page magic missing");
     }
-    if (b.getInt(length - 4) != Crc32c.of(b, 0, length - 4)) {
+    if (b.getInt(length - 4) != Crc.of(b, 0, length - 4)) {
       throw corrupt(source, streamName, firstBlock, "index page checksum mismatch");
     }
     if (Byte.toUnsignedInt(b.get(4)) != stream
@@ -133,7 +134,7 @@ public final class IndexPage {
     for (int i = 0; i < count; i++) {
       entries[i].write(b);
     }
-    b.putInt(Crc32c.of(b, 0, length - 4));
+    b.putInt(Crc.of(b, 0, length - 4));
     return b.flip();
   }
 

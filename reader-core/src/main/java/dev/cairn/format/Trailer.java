@@ -1,5 +1,6 @@
 package dev.cairn.format;
 
+import dev.cairn.io.Crc;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -33,7 +34,7 @@ public record Trailer(long footerOffset, int footerLength, int footerCrc, Snapsh
       throw new CorruptSnapshotException(
           source, "no trailer at the end of the file (truncated or still being written?)");
     }
-    if (b.getInt(44) != Crc32c.of(b, 0, 44)) {
+    if (b.getInt(44) != Crc.of(b, 0, 44)) {
       throw new CorruptSnapshotException(source, "trailer checksum mismatch");
     }
     if (b.getInt(40) != 0) {
@@ -59,7 +60,7 @@ public record Trailer(long footerOffset, int footerLength, int footerCrc, Snapsh
     b.putLong(MAGIC).putLong(footerOffset).putInt(footerLength).putInt(footerCrc);
     snapshotId.write(b);
     b.putInt(0);
-    b.putInt(Crc32c.of(b, 0, 44));
+    b.putInt(Crc.of(b, 0, 44));
     return b.flip();
   }
 }

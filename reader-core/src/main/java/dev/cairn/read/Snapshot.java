@@ -5,13 +5,13 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.cairn.codec.Codec;
 import dev.cairn.format.CairnException;
 import dev.cairn.format.CorruptSnapshotException;
-import dev.cairn.format.Crc32c;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.Trailer;
+import dev.cairn.io.Crc;
 import dev.cairn.source.ByteSource;
 import java.io.Closeable;
 import java.io.EOFException;
@@ -134,7 +134,7 @@ public final class Snapshot implements Closeable {
     byte[] dictionary = null;
     if (header.dictionaryLength() > 0) {
       ByteBuffer d = read(source, headerLength, header.dictionaryLength());
-      if (Crc32c.ofRemaining(d) != header.dictionaryCrc()) {
+      if (Crc.ofRemaining(d) != header.dictionaryCrc()) {
         throw new CorruptSnapshotException(name, "compression dictionary checksum mismatch");
       }
       dictionary = new byte[d.remaining()];
@@ -166,7 +166,7 @@ public final class Snapshot implements Closeable {
       throw new CorruptSnapshotException(name, "footer position out of range");
     }
     ByteBuffer fb = read(source, trailer.footerOffset(), trailer.footerLength());
-    if (Crc32c.ofRemaining(fb) != trailer.footerCrc()) {
+    if (Crc.ofRemaining(fb) != trailer.footerCrc()) {
       throw new CorruptSnapshotException(name, "footer checksum mismatch");
     }
     Footer footer = Footer.parse(fb, header, dataStart, trailer.footerOffset(), name);

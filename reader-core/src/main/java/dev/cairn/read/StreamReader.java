@@ -4,9 +4,9 @@ import dev.cairn.codec.MalformedBlockException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CorruptSnapshotException;
-import dev.cairn.format.Crc32c;
 import dev.cairn.format.Footer;
 import dev.cairn.format.IndexPage;
+import dev.cairn.io.Crc;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -280,7 +280,7 @@ public final class StreamReader {
         throw corrupt(block, "stored bytes lie past the end of the file", e);
       }
       stats.storedBytesFetched.add(stored);
-      if (Crc32c.ofRemaining(in) != page.storedCrc(i)) {
+      if (Crc.ofRemaining(in) != page.storedCrc(i)) {
         throw corrupt(block, "checksum mismatch in stored bytes (CRC32C)", null);
       }
       if (page.kind(i) == BlockKind.RAW) {

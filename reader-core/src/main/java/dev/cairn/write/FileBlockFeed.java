@@ -1,6 +1,7 @@
 package dev.cairn.write;
 
 import com.sun.nio.file.ExtendedOpenOption;
+import dev.cairn.config.Tuning;
 import dev.cairn.format.BlockEntry;
 import java.io.Closeable;
 import java.io.EOFException;
@@ -80,7 +81,7 @@ public final class FileBlockFeed implements BlockFeed, Closeable {
     FileChannel direct = null;
     int align = 1;
     try {
-      if (!Boolean.getBoolean("cairn.pack.buffered")) {
+      if (!Tuning.current().packBuffered()) {
         align = Math.toIntExact(Files.getFileStore(path).getBlockSize());
         direct = FileChannel.open(path, StandardOpenOption.READ, ExtendedOpenOption.DIRECT);
       }

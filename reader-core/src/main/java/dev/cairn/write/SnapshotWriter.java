@@ -6,13 +6,13 @@ import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.ContentHasher;
-import dev.cairn.format.Crc32c;
 import dev.cairn.format.Encryption;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.format.Trailer;
+import dev.cairn.io.Crc;
 import dev.cairn.read.StreamReader;
 import java.io.Closeable;
 import java.io.IOException;
@@ -134,7 +134,7 @@ public final class SnapshotWriter implements Closeable {
             options.contentHash(),
             options.entriesPerPage(),
             dictionary == null ? 0 : dictionary.length,
-            dictionary == null ? 0 : Crc32c.ofRemaining(ByteBuffer.wrap(dictionary)),
+            dictionary == null ? 0 : Crc.ofRemaining(ByteBuffer.wrap(dictionary)),
             streamNames,
             options.parentId(),
             options.parentPathHint(),
@@ -282,7 +282,7 @@ public final class SnapshotWriter implements Closeable {
     Footer footer = new Footer(layouts);
     ByteBuffer fb = footer.encode();
     long footerOffset = position;
-    int footerCrc = Crc32c.ofRemaining(fb);
+    int footerCrc = Crc.ofRemaining(fb);
     int footerLength = fb.remaining();
     write(fb);
     write(new Trailer(footerOffset, footerLength, footerCrc, header.snapshotId()).encode());
@@ -337,7 +337,7 @@ public final class SnapshotWriter implements Closeable {
         out.put(in);
       }
       int stored = out.position() - at;
-      int crc = Crc32c.ofRemaining(out.duplicate().limit(at + stored).position(at));
+      int crc = Crc.ofRemaining(out.duplicate().limit(at + stored).position(at));
       batch.entries[i] = new BlockEntry(kind, stored, 0, crc, hash);
     }
     batch.outLength = out.position();

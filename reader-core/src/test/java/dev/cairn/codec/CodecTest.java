@@ -134,6 +134,27 @@ class CodecTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = CodecType.class,
+      names = {"LZ4", "ZSTD"})
+  void aBlockOfTheWrongLengthIsNamedWithBothLengths(CodecType type) {
+    Codec c = Codec.of(type);
+    ByteBuffer stored = ByteBuffer.allocateDirect(c.maxCompressedLength(4096));
+    try (Compressor comp = c.newCompressor(type.defaultLevel(), null)) {
+      comp.compress(ByteBuffer.allocateDirect(4096).put(TestData.text(4096, 5)).flip(), stored);
+    }
+    stored.flip();
+    ByteBuffer dst = ByteBuffer.allocateDirect(5000).position(7).limit(7 + 4097);
+    try (Decompressor dec = c.newDecompressor(null)) {
+      MalformedBlockException e =
+          assertThrows(MalformedBlockException.class, () -> dec.decompress(stored, dst));
+      String name = type.name().toLowerCase(java.util.Locale.ROOT);
+      assertEquals(name + ": decompressed to 4096 bytes, expected 4097", e.getMessage());
+      assertEquals(7, dst.position(), "a refused block leaves the destination where it was");
+    }
+  }
+
   @Test
   void noneCodecRefusesToOverflow() {
     try (Compressor c = Codec.of(CodecType.NONE).newCompressor(0, null)) {

@@ -11,7 +11,7 @@ import dev.cairn.format.BlockKind;
 import dev.cairn.format.CairnException;
 import dev.cairn.format.ContentHasher;
 import dev.cairn.format.CorruptSnapshotException;
-import dev.cairn.format.Crc32c;
+import dev.cairn.io.Crc;
 import dev.cairn.testing.FuzzSeedContent;
 import dev.cairn.testing.MemoryByteSource;
 import dev.cairn.testing.Resealer;
@@ -151,7 +151,7 @@ class SnapshotFuzzTest {
 
   private static boolean crcHolds(BlockEntry e, byte[] file) {
     return e.offset() + e.storedLength() <= file.length
-        && Crc32c.of(ByteBuffer.wrap(file), (int) e.offset(), (int) e.offset() + e.storedLength())
+        && Crc.of(ByteBuffer.wrap(file), (int) e.offset(), (int) e.offset() + e.storedLength())
             == e.storedCrc();
   }
 

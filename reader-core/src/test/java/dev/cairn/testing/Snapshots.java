@@ -3,11 +3,11 @@ package dev.cairn.testing;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.cairn.format.Crc32c;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.Trailer;
+import dev.cairn.io.Crc;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -211,7 +211,7 @@ public final class Snapshots {
   }
 
   public static int crc(byte[] f, int from, int to) {
-    return Crc32c.of(ByteBuffer.wrap(f), from, to);
+    return Crc.of(ByteBuffer.wrap(f), from, to);
   }
 
   /** Recomputes the trailer's own checksum (after its fields were patched). */

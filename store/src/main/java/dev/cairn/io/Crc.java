@@ -14,6 +14,11 @@ public final class Crc {
     return (int) crc.getValue();
   }
 
+  /** CRC32C of the remaining bytes of {@code buf}; its position is not changed. */
+  public static int ofRemaining(ByteBuffer buf) {
+    return of(buf, buf.position(), buf.limit());
+  }
+
   /**
    * CRC32C of two ranges of {@code buf} taken one after the other: a frame's length field and its
    * body, skipping the checksum field that sits between them.

@@ -1,4 +1,4 @@
-package dev.cairn.fuse;
+package dev.cairn.mount;
 
 import java.io.IOException;
 import java.io.Reader;

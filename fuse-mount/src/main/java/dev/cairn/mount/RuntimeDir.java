@@ -1,5 +1,6 @@
-package dev.cairn.fuse;
+package dev.cairn.mount;
 
+import dev.cairn.config.Tuning;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Where mounts keep their state file, ready file and log: {@code $CAIRN_RUNTIME_DIR} if set, {@code
@@ -27,9 +29,9 @@ public final class RuntimeDir {
   }
 
   static Path choose(Map<String, String> env, long uid) {
-    String override = env.get("CAIRN_RUNTIME_DIR");
-    if (override != null && !override.isBlank()) {
-      return Path.of(override).toAbsolutePath();
+    Optional<Path> override = Tuning.from(name -> null, env::get).runtimeDir();
+    if (override.isPresent()) {
+      return override.get();
     }
     if (uid == 0) {
       return Path.of("/var/tmp/cairn");

@@ -1,4 +1,4 @@
-package dev.cairn.fuse;
+package dev.cairn.mount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

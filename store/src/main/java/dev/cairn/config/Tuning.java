@@ -1,0 +1,172 @@
+package dev.cairn.config;
+
+import dev.cairn.io.Sizes;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Every tuning switch Cairn reads, parsed once into typed values. Experiments and benchmarks set
+ * them; none is needed in normal use. A value that does not parse keeps the default, as each switch
+ * always has: a typo in an experiment must not stop a mount. The CLI hands every {@code -Dcairn.…}
+ * property on to the serving process ({@link #PROPERTY_PREFIX}), and the environment is inherited,
+ * so both processes see the same record.
+ *
+ * <p>Read it where a long-lived object is built (a mount, a source, a pack), never per request.
+ * Immutable and thread-safe.
+ *
+ * @param fuseThreads {@code cairn.fuse.threads}, default 2: Java threads serving FUSE requests
+ * @param fuseMaxPages {@code cairn.fuse.maxPages}, default 256: 4 KiB pages per FUSE request
+ *     (32–256, so up to 1 MiB)
+ * @param fuseReadAheadKib {@code cairn.fuse.readAheadKib}, default 4096: the kernel's read-ahead
+ *     window on the mount, in KiB
+ * @param logRepeat {@code cairn.log.repeatSeconds}, default 10: how long a repeated read failure is
+ *     summarised instead of logged again
+ * @param logLinesPerSecond {@code cairn.log.linesPerSecond}, default 10: failure lines logged per
+ *     second at most
+ * @param packBuffered {@code cairn.pack.buffered}, default false: pack reads its input through the
+ *     page cache instead of with {@code O_DIRECT}
+ * @param splitSpans {@code cairn.splitSpans}, default true ({@code false} turns it off): large
+ *     reads are split across threads
+ * @param prefetch {@code cairn.prefetch}, default false ({@code true} turns it on): sequential
+ *     read-ahead into the block cache
+ * @param mmap {@code cairn.mmap}, default true ({@code false} turns it off): local snapshots are
+ *     memory-mapped rather than read with {@code pread}
+ * @param remoteReadAhead {@code cairn.remote.readAhead}, default 4: chunks fetched ahead of a
+ *     sequential remote reader (0 off)
+ * @param remoteTimeout {@code cairn.remote.timeout}, default 10 s (at least 1): connect and read
+ *     timeout of one remote request
+ * @param cacheDir {@code cairn.cacheDir} or {@code CAIRN_CACHE_DIR}, default {@code
+ *     $XDG_CACHE_HOME/cairn/remote} or {@code ~/.cache/cairn/remote}: the disk cache of remote
+ *     chunks; empty when set to {@code none} or {@code off}
+ * @param cacheLimit {@code cairn.cacheLimit} or {@code CAIRN_CACHE_LIMIT}, default 8G: the most the
+ *     disk chunk cache holds
+ * @param runtimeDir {@code CAIRN_RUNTIME_DIR}, default empty (a per-user folder): where mounts keep
+ *     their state, ready and log files
+ * @param cds {@code CAIRN_CDS}, default true ({@code 0} turns it off): the serving process uses a
+ *     class-data-sharing archive
+ * @param serverJavaOpts {@code CAIRN_SERVER_JAVA_OPTS}, default none: extra JVM flags for the
+ *     serving process, after Cairn's own
+ */
+public record Tuning(
+    int fuseThreads,
+    int fuseMaxPages,
+    int fuseReadAheadKib,
+    Duration logRepeat,
+    int logLinesPerSecond,
+    boolean packBuffered,
+    boolean splitSpans,
+    boolean prefetch,
+    boolean mmap,
+    int remoteReadAhead,
+    Duration remoteTimeout,
+    Optional<Path> cacheDir,
+    long cacheLimit,
+    Optional<Path> runtimeDir,
+    boolean cds,
+    List<String> serverJavaOpts) {
+
+  /** System properties starting with this are Cairn's, and reach the serving process too. */
+  public static final String PROPERTY_PREFIX = "cairn.";
+
+  private static final long DEFAULT_CACHE_LIMIT = 8L << 30;
+
+  public Tuning {
+    serverJavaOpts = List.copyOf(serverJavaOpts);
+  }
+
+  /** The switches as this process's system properties and environment set them now. */
+  public static Tuning current() {
+    return from(System::getProperty, System::getenv);
+  }
+
+  /**
+   * The switches as {@code property} (system property name to value) and {@code env} (environment
+   * variable to value) give them; either returns null for an unset name.
+   */
+  public static Tuning from(UnaryOperator<String> property, UnaryOperator<String> env) {
+    return new Tuning(
+        integer(property, "cairn.fuse.threads", 2),
+        integer(property, "cairn.fuse.maxPages", 256),
+        integer(property, "cairn.fuse.readAheadKib", 4096),
+        Duration.ofSeconds(longValue(property, "cairn.log.repeatSeconds", 10)),
+        integer(property, "cairn.log.linesPerSecond", 10),
+        "true".equalsIgnoreCase(property.apply("cairn.pack.buffered")),
+        !"false".equals(property.apply("cairn.splitSpans")),
+        "true".equals(property.apply("cairn.prefetch")),
+        !"false".equals(property.apply("cairn.mmap")),
+        Math.max(0, integer(property, "cairn.remote.readAhead", 4)),
+        Duration.ofSeconds(Math.max(1, integer(property, "cairn.remote.timeout", 10))),
+        cacheDir(property, env),
+        cacheLimit(setting(property, env, "cairn.cacheLimit", "CAIRN_CACHE_LIMIT")),
+        runtimeDir(env.apply("CAIRN_RUNTIME_DIR")),
+        !"0".equals(env.apply("CAIRN_CDS")),
+        words(env.apply("CAIRN_SERVER_JAVA_OPTS")));
+  }
+
+  /** As {@link Integer#getInteger(String, int)}: decimal, hex or octal; else the default. */
+  private static int integer(UnaryOperator<String> property, String name, int dflt) {
+    long v = longValue(property, name, dflt);
+    return v == (int) v ? (int) v : dflt;
+  }
+
+  private static long longValue(UnaryOperator<String> property, String name, long dflt) {
+    String v = property.apply(name);
+    try {
+      return v == null ? dflt : Long.decode(v);
+    } catch (NumberFormatException e) {
+      return dflt;
+    }
+  }
+
+  /** The system property if set and not blank, else the environment variable; trimmed, or null. */
+  private static String setting(
+      UnaryOperator<String> property, UnaryOperator<String> env, String name, String envName) {
+    String v = property.apply(name);
+    if (v == null || v.isBlank()) {
+      v = env.apply(envName);
+    }
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  private static Optional<Path> cacheDir(
+      UnaryOperator<String> property, UnaryOperator<String> env) {
+    String dir = setting(property, env, "cairn.cacheDir", "CAIRN_CACHE_DIR");
+    if ("none".equals(dir) || "off".equals(dir)) {
+      return Optional.empty();
+    }
+    if (dir != null) {
+      return Optional.of(Path.of(dir));
+    }
+    String xdg = env.apply("XDG_CACHE_HOME");
+    Path base =
+        xdg != null && !xdg.isBlank()
+            ? Path.of(xdg)
+            : Path.of(Objects.requireNonNullElse(property.apply("user.home"), ""), ".cache");
+    return Optional.of(base.resolve("cairn").resolve("remote"));
+  }
+
+  private static long cacheLimit(String value) {
+    if (value == null) {
+      return DEFAULT_CACHE_LIMIT;
+    }
+    try {
+      return Sizes.parse(value);
+    } catch (IllegalArgumentException e) {
+      return DEFAULT_CACHE_LIMIT; // a bad limit keeps the default rather than failing every read
+    }
+  }
+
+  private static Optional<Path> runtimeDir(String value) {
+    return value == null || value.isBlank()
+        ? Optional.empty()
+        : Optional.of(Path.of(value).toAbsolutePath());
+  }
+
+  private static List<String> words(String value) {
+    return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
+  }
+}
