@@ -44,6 +44,14 @@ class PrefetcherTest {
     return counter.applyAsLong(s.stats().snapshot());
   }
 
+  /** Read-ahead runs on a pool: give it up to 5 s to load its first block. */
+  private static void awaitPrefetch(Snapshot s) throws InterruptedException {
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (stat(s, ReadStatsSnapshot::prefetchBlocks) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+  }
+
   @Test
   void sequentialReadsWarmTheCacheAheadAndReturnTheRightBytes() throws Exception {
     try (Snapshot s = open(true)) {
@@ -56,10 +64,7 @@ class PrefetcherTest {
         buf.flip().get(got, (int) off, n);
       }
       assertArrayEquals(data, got);
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (stat(s, ReadStatsSnapshot::prefetchBlocks) == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      awaitPrefetch(s);
       assertTrue(stat(s, ReadStatsSnapshot::prefetchBlocks) > 0, "read-ahead loaded blocks");
       assertTrue(
           stat(s, ReadStatsSnapshot::prefetchHits) > 0, "foreground reads used read-ahead blocks");
@@ -86,10 +91,7 @@ class PrefetcherTest {
         }
       }
       assertArrayEquals(data, got);
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (stat(s, ReadStatsSnapshot::prefetchBlocks) == 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
+      awaitPrefetch(s);
       assertTrue(stat(s, ReadStatsSnapshot::prefetchBlocks) > 0, "read-ahead loaded blocks");
     }
   }
