@@ -164,16 +164,17 @@ final class MountServer {
         overlay,
         access,
         () -> {
-          Map<String, Object> counters = new LinkedHashMap<>(stats.snapshot());
+          Map<String, Object> sections = new LinkedHashMap<>();
           if (overlay != null) {
-            counters.put("overlay", overlay.stats());
+            sections.put("overlay", overlay.stats());
           }
           List<Map<String, Object>> remote = remoteCounters();
           if (!remote.isEmpty()) {
-            counters.put("remote", remote);
+            sections.put("remote", remote);
           }
           return StatsReport.render(
-              StatsReport.build(counters, cache.weightedSize(), info, streams, Instant.now()));
+              StatsReport.build(
+                  stats.snapshot(), sections, cache.weightedSize(), info, streams, Instant.now()));
         });
     String name = snapSpec.substring(snapSpec.lastIndexOf('/') + 1);
     String options =

@@ -106,6 +106,10 @@ public final class CairnFs extends FuseStubFS {
   private static final class Contents {
     final Snapshot snapshot;
     final Map<String, StreamReader> files;
+
+    /** Where each file's bytes come from: its stream, or the overlay for a writable primary. */
+    final Map<String, Positional> sources;
+
     final long timeSeconds;
     final long timeNanos;
     final long totalBytes;
@@ -126,6 +130,14 @@ public final class CairnFs extends FuseStubFS {
         total += r.size();
       }
       this.files = Map.copyOf(m);
+      Map<String, Positional> src = new LinkedHashMap<>();
+      for (Map.Entry<String, StreamReader> e : m.entrySet()) {
+        src.put(e.getKey(), e.getValue()::read);
+      }
+      if (overlay != null) {
+        src.put(primaryPath, overlay::read);
+      }
+      this.sources = Map.copyOf(src);
       this.totalBytes = total;
       long created = snapshot.header().createdMillis();
       this.timeSeconds = Math.floorDiv(created, 1000L);
@@ -363,11 +375,8 @@ public final class CairnFs extends FuseStubFS {
       return -ErrorCodes.ENOENT();
     }
     StreamReader r = c.files.get(path);
-    if (r != null && isWritable(c, path)) {
-      return readOverlay(c, buf, size, offset);
-    }
     if (r != null) {
-      return readStream(c, r, buf, size, offset);
+      return readFile(c, path, r, buf, size, offset);
     }
     if (STATS_PATH.equals(path)) {
       byte[] content = statsHandles.get(fi.fh.get());
@@ -384,64 +393,60 @@ public final class CairnFs extends FuseStubFS {
     return "/".equals(path) || META_PATH.equals(path) ? -ErrorCodes.EISDIR() : -ErrorCodes.ENOENT();
   }
 
+  /** A positional reader: {@link StreamReader#read} or {@link OverlayImage#read}. */
+  @FunctionalInterface
+  private interface Positional {
+    int read(long offset, ByteBuffer dst) throws IOException;
+  }
+
   /**
-   * Reads through {@link StreamReader} straight into the kernel's reply buffer. All or nothing: a
-   * short read of a page-cached FUSE file would be taken as end of file, so a damaged block fails
-   * the whole request with EIO (the kernel then retries the pages the caller wanted one by one).
+   * Reads a stream (or, when writable, the overlay) straight into the kernel's reply buffer. All or
+   * nothing: a short read of a page-cached FUSE file would be taken as end of file, so a damaged
+   * block fails the whole request with EIO (the kernel then retries the pages the caller wanted one
+   * by one).
    */
-  private int readStream(Contents c, StreamReader r, Pointer buf, long size, long offset) {
+  private int readFile(
+      Contents c, String path, StreamReader r, Pointer buf, long size, long offset) {
     if (offset < 0) {
       return -ErrorCodes.EINVAL();
     }
-    if (offset >= r.size() || size <= 0) {
+    boolean overlay = isWritable(c, path);
+    long end = overlay ? c.overlay.size() : r.size();
+    if (offset >= end || size <= 0) {
       return 0;
     }
-    int n = (int) Math.min(Math.min(size, Integer.MAX_VALUE), r.size() - offset);
+    int n = (int) Math.min(Math.min(size, Integer.MAX_VALUE), end - offset);
     try {
-      ByteBuffer dst = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), n);
-      int total = 0;
-      while (total < n) {
-        int got = r.read(offset + total, dst);
-        if (got <= 0) {
-          break;
-        }
-        total += got;
-      }
-      return total;
+      return fill(
+          c.sources.get(path),
+          offset,
+          MemoryIO.getInstance().newDirectByteBuffer(buf.address(), n));
     } catch (IOException | RuntimeException | OutOfMemoryError e) {
+      if (overlay) {
+        return overlayError(c, "read", offset, n, e);
+      }
       c.snapshot.stats().recordError();
       logReadError(c, r, offset, n, e);
       return -ErrorCodes.EIO();
     }
   }
 
-  private static boolean isWritable(Contents c, String path) {
-    return c.overlay != null && path.equals(c.primaryPath);
+  /** Fills {@code dst} from {@code source} at {@code offset}, stopping early only at its end. */
+  private static int fill(Positional source, long offset, ByteBuffer dst) throws IOException {
+    int n = dst.remaining();
+    int total = 0;
+    while (total < n) {
+      int got = source.read(offset + total, dst);
+      if (got <= 0) {
+        break;
+      }
+      total += got;
+    }
+    return total;
   }
 
-  private int readOverlay(Contents c, Pointer buf, long size, long offset) {
-    if (offset < 0) {
-      return -ErrorCodes.EINVAL();
-    }
-    long end = c.overlay.size();
-    if (offset >= end || size <= 0) {
-      return 0;
-    }
-    int n = (int) Math.min(Math.min(size, Integer.MAX_VALUE), end - offset);
-    try {
-      ByteBuffer dst = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), n);
-      int total = 0;
-      while (total < n) {
-        int got = c.overlay.read(offset + total, dst);
-        if (got <= 0) {
-          break;
-        }
-        total += got;
-      }
-      return total;
-    } catch (IOException | RuntimeException | OutOfMemoryError e) {
-      return overlayError(c, "read", offset, n, e);
-    }
+  private static boolean isWritable(Contents c, String path) {
+    return c.overlay != null && path.equals(c.primaryPath);
   }
 
   @Override

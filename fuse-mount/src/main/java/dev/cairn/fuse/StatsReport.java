@@ -3,7 +3,7 @@ package dev.cairn.fuse;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.cairn.read.ReadStats;
+import dev.cairn.read.ReadStatsSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Renders {@code .cairn/stats.json}: the reader's live counters followed by what the mount is.
- * Pretty-printed, one trailing newline, stable key order. Stateless and thread-safe.
+ * Renders {@code .cairn/stats.json}: the reader's live counters (typed, from a {@link
+ * ReadStatsSnapshot}), other layers' counters, then what the mount is. Pretty-printed, one trailing
+ * newline, stable key order. Stateless and thread-safe.
  */
 public final class StatsReport {
   private static final ObjectMapper MAPPER =
@@ -27,21 +28,39 @@ public final class StatsReport {
   public record StreamEntry(String name, long size) {}
 
   /**
+   * The report's content, without other layers' counters.
+   *
+   * @see #build(ReadStatsSnapshot, Map, long, MountInfo, List, Instant)
+   */
+  public static Map<String, Object> build(
+      ReadStatsSnapshot counters,
+      long cacheBytes,
+      MountInfo info,
+      List<StreamEntry> streams,
+      Instant now) {
+    return build(counters, Map.of(), cacheBytes, info, streams, now);
+  }
+
+  /**
    * The report's content.
    *
-   * @param counters {@link ReadStats#snapshot()}
+   * @param counters the read path's counters
+   * @param sections other layers' counters (e.g. {@code overlay}, {@code remote}), in order, after
+   *     the read counters
    * @param cacheBytes bytes currently held by the block cache
    * @param info the mount
    * @param streams the files the mount shows
    * @param now the current instant (for uptime)
    */
   public static Map<String, Object> build(
-      Map<String, Object> counters,
+      ReadStatsSnapshot counters,
+      Map<String, ?> sections,
       long cacheBytes,
       MountInfo info,
       List<StreamEntry> streams,
       Instant now) {
-    Map<String, Object> m = new LinkedHashMap<>(counters);
+    Map<String, Object> m = counters(counters);
+    m.putAll(sections);
     m.put("cache_bytes", cacheBytes);
     Map<String, Object> mount = new LinkedHashMap<>();
     mount.put("snapshot", info.snapshot());
@@ -65,6 +84,26 @@ public final class StatsReport {
             .toList();
     mount.put("streams", files);
     m.put("mount", mount);
+    return m;
+  }
+
+  /** The read counters under their stats.json keys, in their stable order. */
+  private static Map<String, Object> counters(ReadStatsSnapshot s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("reads", s.reads());
+    m.put("bytes_read", s.bytesRead());
+    m.put("blocks_decompressed", s.blocksDecompressed());
+    m.put("stored_bytes_fetched", s.storedBytesFetched());
+    m.put("zero_blocks", s.zeroBlocks());
+    m.put("cache_hits", s.cacheHits());
+    m.put("cache_misses", s.cacheMisses());
+    m.put("cache_hit_ratio", s.cacheHitRatio());
+    m.put("decompress_ms", s.decompressMillis());
+    m.put("prefetch_blocks", s.prefetchBlocks());
+    m.put("prefetch_bytes", s.prefetchBytes());
+    m.put("prefetch_hits", s.prefetchHits());
+    m.put("prefetch_unused_bytes", s.prefetchUnusedBytes());
+    m.put("errors", s.errors());
     return m;
   }
 

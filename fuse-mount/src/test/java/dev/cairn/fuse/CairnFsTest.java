@@ -314,7 +314,7 @@ class CairnFsTest {
     fs.open("/disk.img", fi);
     assertEquals(null, read("/disk.img", bad * BLOCK + 10, 100, fi));
     assertEquals(null, read("/disk.img", (bad - 1) * BLOCK, 2 * BLOCK, fi), "spans the bad block");
-    assertEquals(2, stats.errors());
+    assertEquals(2, stats.snapshot().errors());
     byte[] ok = read("/disk.img", (bad - 1) * BLOCK, BLOCK, fi);
     assertArrayEquals(
         java.util.Arrays.copyOfRange(primary, (int) (bad - 1) * BLOCK, (int) bad * BLOCK), ok);
@@ -322,7 +322,7 @@ class CairnFsTest {
     assertArrayEquals(
         java.util.Arrays.copyOfRange(primary, (int) (bad + 1) * BLOCK, (int) (bad + 2) * BLOCK),
         ok);
-    assertEquals(2, stats.errors());
+    assertEquals(2, stats.snapshot().errors());
   }
 
   @Test

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.read.ReadStats;
+import dev.cairn.read.ReadStatsSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,13 +60,79 @@ class StatsReportTest {
     assertEquals("reads", n.fieldNames().next(), "counters first");
   }
 
+  /** The typed counters keep the keys, order and derived values stats.json readers rely on. */
+  @Test
+  void countersKeepTheirKeysOrderAndDerivedValues() throws Exception {
+    ReadStatsSnapshot s = new ReadStatsSnapshot(1, 2, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9);
+    MountInfo info = new MountInfo("/a", "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
+    JsonNode n =
+        new ObjectMapper()
+            .readTree(
+                StatsReport.render(
+                    StatsReport.build(
+                        s,
+                        Map.of("overlay", Map.of("writes", 3)),
+                        77,
+                        info,
+                        List.of(),
+                        Instant.EPOCH)));
+    List<String> keys = new ArrayList<>();
+    n.fieldNames().forEachRemaining(keys::add);
+    assertEquals(
+        List.of(
+            "reads",
+            "bytes_read",
+            "blocks_decompressed",
+            "stored_bytes_fetched",
+            "zero_blocks",
+            "cache_hits",
+            "cache_misses",
+            "cache_hit_ratio",
+            "decompress_ms",
+            "prefetch_blocks",
+            "prefetch_bytes",
+            "prefetch_hits",
+            "prefetch_unused_bytes",
+            "errors",
+            "overlay",
+            "cache_bytes",
+            "mount"),
+        keys);
+    assertEquals(1, n.get("reads").asLong());
+    assertEquals(2, n.get("bytes_read").asLong());
+    assertEquals(3, n.get("blocks_decompressed").asLong());
+    assertEquals(4, n.get("stored_bytes_fetched").asLong());
+    assertEquals(5, n.get("zero_blocks").asLong());
+    assertEquals(6, n.get("cache_hits").asLong());
+    assertEquals(2, n.get("cache_misses").asLong());
+    assertEquals(0.75, n.get("cache_hit_ratio").asDouble(), 1e-12);
+    assertEquals(7, n.get("decompress_ms").asLong());
+    assertEquals(4, n.get("prefetch_blocks").asLong());
+    assertEquals(4096, n.get("prefetch_bytes").asLong());
+    assertEquals(1, n.get("prefetch_hits").asLong());
+    assertEquals(3072, n.get("prefetch_unused_bytes").asLong());
+    assertEquals(9, n.get("errors").asLong());
+    assertEquals(3, n.get("overlay").get("writes").asLong());
+    assertEquals(77, n.get("cache_bytes").asLong());
+    assertTrue(n.get("cache_hit_ratio").isDouble());
+    assertEquals(
+        0.0,
+        new ObjectMapper()
+            .readTree(
+                StatsReport.render(
+                    StatsReport.build(ReadStatsSnapshot.EMPTY, 0, info, List.of(), Instant.EPOCH)))
+            .get("cache_hit_ratio")
+            .asDouble());
+  }
+
   @Test
   void foregroundMountHasNullLog() throws Exception {
     MountInfo info = new MountInfo("/a", "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
     JsonNode n =
         new ObjectMapper()
             .readTree(
-                StatsReport.render(StatsReport.build(Map.of(), 0, info, List.of(), Instant.EPOCH)));
+                StatsReport.render(
+                    StatsReport.build(ReadStatsSnapshot.EMPTY, 0, info, List.of(), Instant.EPOCH)));
     assertTrue(n.get("mount").get("log_file").isNull());
   }
 }

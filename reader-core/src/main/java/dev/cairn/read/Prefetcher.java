@@ -9,11 +9,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Warms the {@link BlockCache} ahead of sequential readers of one stream. FUSE delivers a
- * sequential read as requests of at most 128 KiB that arrive concurrently and slightly out of
- * order, so a request counts as sequential when it starts near where a recent one ended; each
- * sequential hit doubles that reader's read-ahead window (up to {@link #MAX_WINDOW}), and a miss
- * starts a new track with the smallest window, so random access never triggers read-ahead. Several
- * sequential readers are tracked at once (a loop device and a copy of the same file).
+ * sequential read as requests (up to 1 MiB with the mount's {@code max_read}, less from other
+ * callers) that arrive concurrently and slightly out of order, so a request counts as sequential
+ * when it starts within two of its own lengths of where a recent one ended. Each sequential hit
+ * doubles that reader's read-ahead window (up to {@link #MAX_WINDOW}), and a miss starts a new
+ * track with a window of at least one request, so random access never triggers read-ahead and the
+ * first read-ahead covers at least the next request. Several sequential readers are tracked at once
+ * (a loop device and a copy of the same file).
  *
  * <p>Loads run on a small shared pool with a bounded queue; when it is full the read-ahead is
  * dropped, so a foreground read never waits for the prefetcher and memory stays bounded by the
@@ -27,10 +29,11 @@ final class Prefetcher {
   private static final int TRACKS = 4;
 
   /**
-   * How far from a track's end a request may start and still count as sequential: a couple of 128
-   * KiB FUSE requests overtaking each other.
+   * How far from a track's end a request may start and still count as sequential, in lengths of
+   * that request: a couple of requests overtaking each other. Scaling with the request keeps 4 KiB
+   * random reads from matching and still tolerates reordered 1 MiB ones.
    */
-  private static final long SLACK = 256 << 10;
+  private static final int SLACK_REQUESTS = 2;
 
   /** Sequential requests in a row before reading ahead, so scattered reads never trigger it. */
   private static final int HITS_BEFORE_READ_AHEAD = 3;
@@ -90,13 +93,13 @@ final class Prefetcher {
     long from;
     long to;
     synchronized (this) {
-      int t = find(offset);
+      int t = find(offset, (long) SLACK_REQUESTS * length);
       clock++;
       if (t < 0) {
         t = leastRecent();
         trackEnd[t] = end;
         trackAhead[t] = end;
-        trackWindow[t] = MIN_WINDOW;
+        trackWindow[t] = Math.max(MIN_WINDOW, length);
         trackUsed[t] = clock;
         trackHits[t] = 0;
         return;
@@ -121,9 +124,9 @@ final class Prefetcher {
     }
   }
 
-  private int find(long offset) {
+  private int find(long offset, long slack) {
     for (int t = 0; t < TRACKS; t++) {
-      if (trackEnd[t] >= 0 && offset >= trackEnd[t] - SLACK && offset <= trackEnd[t] + SLACK) {
+      if (trackEnd[t] >= 0 && offset >= trackEnd[t] - slack && offset <= trackEnd[t] + slack) {
         return t;
       }
     }

@@ -1,71 +1,88 @@
 package dev.cairn.read;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Live counters of a reader, shown in a mount's {@code .cairn/stats.json}. Thread-safe: every field
- * is a {@link LongAdder}, cheap to bump from many threads at once.
+ * The live read counters of a mount or a tool run: a {@link ReadStatsCounter} over {@link
+ * LongAdder}s, shared by every snapshot of a chain. Thread-safe: cheap to bump from many threads at
+ * once; a {@link #snapshot()} taken while reads run is consistent per counter, not across them.
  */
-public final class ReadStats {
-  final LongAdder reads = new LongAdder();
-  final LongAdder bytesRead = new LongAdder();
-  final LongAdder blocksDecompressed = new LongAdder();
-  final LongAdder storedBytesFetched = new LongAdder();
-  final LongAdder cacheHits = new LongAdder();
-  final LongAdder cacheMisses = new LongAdder();
-  final LongAdder zeroBlocks = new LongAdder();
-  final LongAdder errors = new LongAdder();
-  final LongAdder decompressNanos = new LongAdder();
-  final LongAdder prefetchBlocks = new LongAdder();
-  final LongAdder prefetchBytes = new LongAdder();
-  final LongAdder prefetchHits = new LongAdder();
+public final class ReadStats implements ReadStatsCounter {
+  private final LongAdder reads = new LongAdder();
+  private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder blocksDecompressed = new LongAdder();
+  private final LongAdder storedBytesFetched = new LongAdder();
+  private final LongAdder zeroBlocks = new LongAdder();
+  private final LongAdder cacheHits = new LongAdder();
+  private final LongAdder cacheMisses = new LongAdder();
+  private final LongAdder decompressNanos = new LongAdder();
+  private final LongAdder prefetchBlocks = new LongAdder();
+  private final LongAdder prefetchBytes = new LongAdder();
+  private final LongAdder prefetchHits = new LongAdder();
+  private final LongAdder errors = new LongAdder();
 
-  /** Counts one failed read (the caller reports and maps it). */
+  @Override
+  public void recordRead(int bytes) {
+    reads.increment();
+    bytesRead.add(bytes);
+  }
+
+  @Override
+  public void recordZeroBlock() {
+    zeroBlocks.increment();
+  }
+
+  @Override
+  public void recordCacheHit() {
+    cacheHits.increment();
+  }
+
+  @Override
+  public void recordCacheMiss() {
+    cacheMisses.increment();
+  }
+
+  @Override
+  public void recordPrefetchHit() {
+    prefetchHits.increment();
+  }
+
+  @Override
+  public void recordFetch(int storedBytes) {
+    storedBytesFetched.add(storedBytes);
+  }
+
+  @Override
+  public void recordDecompress(long nanos) {
+    decompressNanos.add(nanos);
+    blocksDecompressed.increment();
+  }
+
+  @Override
+  public void recordPrefetch(int bytes) {
+    prefetchBlocks.increment();
+    prefetchBytes.add(bytes);
+  }
+
+  @Override
   public void recordError() {
     errors.increment();
   }
 
-  public long errors() {
-    return errors.sum();
-  }
-
-  public long reads() {
-    return reads.sum();
-  }
-
-  public long bytesRead() {
-    return bytesRead.sum();
-  }
-
-  public long blocksDecompressed() {
-    return blocksDecompressed.sum();
-  }
-
-  /** A consistent-enough copy of every counter, in a stable order, for reporting. */
-  public Map<String, Object> snapshot() {
-    long hits = cacheHits.sum();
-    long misses = cacheMisses.sum();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("reads", reads.sum());
-    m.put("bytes_read", bytesRead.sum());
-    m.put("blocks_decompressed", blocksDecompressed.sum());
-    m.put("stored_bytes_fetched", storedBytesFetched.sum());
-    m.put("zero_blocks", zeroBlocks.sum());
-    m.put("cache_hits", hits);
-    m.put("cache_misses", misses);
-    m.put("cache_hit_ratio", hits + misses == 0 ? 0.0 : (double) hits / (hits + misses));
-    m.put("decompress_ms", decompressNanos.sum() / 1_000_000);
-    long prefetched = prefetchBlocks.sum();
-    long used = prefetchHits.sum();
-    m.put("prefetch_blocks", prefetched);
-    m.put("prefetch_bytes", prefetchBytes.sum());
-    m.put("prefetch_hits", used);
-    m.put(
-        "prefetch_unused_bytes",
-        prefetched == 0 ? 0 : prefetchBytes.sum() / prefetched * Math.max(0, prefetched - used));
-    m.put("errors", errors.sum());
-    return m;
+  @Override
+  public ReadStatsSnapshot snapshot() {
+    return new ReadStatsSnapshot(
+        reads.sum(),
+        bytesRead.sum(),
+        blocksDecompressed.sum(),
+        storedBytesFetched.sum(),
+        zeroBlocks.sum(),
+        cacheHits.sum(),
+        cacheMisses.sum(),
+        decompressNanos.sum(),
+        prefetchBlocks.sum(),
+        prefetchBytes.sum(),
+        prefetchHits.sum(),
+        errors.sum());
   }
 }

@@ -1,13 +1,10 @@
 package dev.cairn.read;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.cairn.codec.Codec;
 import dev.cairn.format.CairnException;
 import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
-import dev.cairn.format.IndexPage;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.Trailer;
@@ -36,16 +33,12 @@ public final class Snapshot implements Closeable {
   private final ByteSource source;
   private final Header header;
   private final Footer footer;
-  private final byte[] dictionary;
   private final long dataStart;
   private final long dataEnd;
-  private final int maxStored;
   private final Snapshot parent;
   private final BlockCache blockCache;
-  private final int cacheOwner;
-  private final ReadStats stats;
-  private final Scratch.Pool scratch;
-  private final LoadingCache<Long, IndexPage> pages;
+  private final ReadStatsCounter stats;
+  private final BlockDecoder decoder;
   private final List<StreamReader> streams;
 
   private Snapshot(
@@ -57,37 +50,46 @@ public final class Snapshot implements Closeable {
       long dataEnd,
       Snapshot parent,
       BlockCache blockCache,
-      ReadStats stats)
+      ReadStatsCounter stats)
       throws CairnException {
     this.source = source;
     this.header = header;
     this.footer = footer;
-    this.dictionary = dictionary;
     this.dataStart = dataStart;
     this.dataEnd = dataEnd;
     this.parent = parent;
     this.blockCache = blockCache;
-    this.cacheOwner = blockCache.newOwner();
     this.stats = stats;
+    int cacheOwner = blockCache.newOwner();
     Codec codec = Codec.of(header.codec());
-    this.maxStored = Math.max(codec.maxCompressedLength(header.blockSize()), header.blockSize());
-    this.scratch =
-        new Scratch.Pool(
-            () -> new Scratch(maxStored, header.blockSize(), codec.newDecompressor(dictionary)),
-            2 * Runtime.getRuntime().availableProcessors() + 8);
-    this.pages =
-        Caffeine.newBuilder()
-            .maximumWeight(64L << 20)
-            .weigher((Long k, IndexPage p) -> p.weight())
-            .executor(Runnable::run)
-            .build(this::loadPage);
+    int blockSize = header.blockSize();
+    int maxStored = Math.max(codec.maxCompressedLength(blockSize), blockSize);
+    this.decoder = new BlockDecoder(source, codec, dictionary, blockSize, maxStored, stats);
+    IndexPages pages = new IndexPages(source, header, footer, dataStart, dataEnd, maxStored);
     List<StreamReader> list = new ArrayList<>();
     for (int i = 0; i < header.streamNames().size(); i++) {
-      StreamReader parentStream = null;
-      if (parent != null && i < parent.streams.size()) {
-        parentStream = parent.streams.get(i);
-      }
-      list.add(new StreamReader(this, i, footer.streams().get(i), parentStream));
+      Footer.StreamLayout layout = footer.streams().get(i);
+      BlockIndex index =
+          new BlockIndex(
+              pages,
+              i,
+              layout.size(),
+              layout.blockCount(),
+              header.blockSizeLog2(),
+              header.entriesPerPage());
+      StreamReader parentStream =
+          parent != null && i < parent.streams.size() ? parent.streams.get(i) : null;
+      list.add(
+          new StreamReader(
+              this,
+              i,
+              header.streamNames().get(i),
+              index,
+              decoder,
+              blockCache,
+              cacheOwner,
+              stats,
+              parentStream));
     }
     this.streams = List.copyOf(list);
   }
@@ -96,7 +98,7 @@ public final class Snapshot implements Closeable {
    * Opens a snapshot that has no parent, or whose parent blocks will not be read (reading one then
    * fails). Takes ownership of {@code source}: it is closed if opening fails.
    */
-  public static Snapshot open(ByteSource source, BlockCache cache, ReadStats stats)
+  public static Snapshot open(ByteSource source, BlockCache cache, ReadStatsCounter stats)
       throws IOException {
     return open(source, null, cache, stats);
   }
@@ -106,7 +108,8 @@ public final class Snapshot implements Closeable {
    * its inherited blocks. The parent must be the one the header names and have the same block size.
    * Takes ownership of {@code source}: it is closed if opening fails.
    */
-  public static Snapshot open(ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats)
+  public static Snapshot open(
+      ByteSource source, Snapshot parent, BlockCache cache, ReadStatsCounter stats)
       throws IOException {
     boolean ok = false;
     try {
@@ -121,7 +124,8 @@ public final class Snapshot implements Closeable {
   }
 
   private static Snapshot load(
-      ByteSource source, Snapshot parent, BlockCache cache, ReadStats stats) throws IOException {
+      ByteSource source, Snapshot parent, BlockCache cache, ReadStatsCounter stats)
+      throws IOException {
     String name = source.describe();
     long size = source.size();
     HeaderAt at = locateHeader(source);
@@ -256,7 +260,7 @@ public final class Snapshot implements Closeable {
     return Optional.ofNullable(parent);
   }
 
-  public ReadStats stats() {
+  public ReadStatsCounter stats() {
     return stats;
   }
 
@@ -282,57 +286,9 @@ public final class Snapshot implements Closeable {
     return dataEnd;
   }
 
-  int maxStored() {
-    return maxStored;
-  }
-
-  int cacheOwner() {
-    return cacheOwner;
-  }
-
-  Scratch takeScratch() {
-    return scratch.take();
-  }
-
-  void giveScratch(Scratch s) {
-    scratch.give(s);
-  }
-
-  IndexPage page(int stream, long pageNo) throws IOException {
-    try {
-      return pages.get(((long) stream << 40) | pageNo);
-    } catch (UncheckedBlockException e) {
-      throw e.getCause();
-    }
-  }
-
-  private IndexPage loadPage(Long key) {
-    int stream = (int) (key >>> 40);
-    long pageNo = key & ((1L << 40) - 1);
-    Footer.StreamLayout layout = footer.streams().get(stream);
-    long first = pageNo * header.entriesPerPage();
-    int count = (int) Math.min(header.entriesPerPage(), layout.blockCount() - first);
-    long offset = layout.pageOffsets()[(int) pageNo];
-    String streamName = header.streamNames().get(stream);
-    try {
-      ByteBuffer b = ByteBuffer.allocate(IndexPage.encodedLength(count));
-      try {
-        source.readFully(offset, b);
-      } catch (EOFException e) {
-        throw new CorruptSnapshotException(
-            source.describe(), streamName, first, "index page lies past the end of the file", e);
-      }
-      b.flip();
-      return IndexPage.parse(
-          b, stream, first, count, dataStart, dataEnd, maxStored, source.describe(), streamName);
-    } catch (IOException e) {
-      throw new UncheckedBlockException(e);
-    }
-  }
-
   @Override
   public void close() throws IOException {
-    scratch.close();
+    decoder.close();
     source.close();
   }
 }

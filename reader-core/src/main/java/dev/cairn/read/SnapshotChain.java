@@ -29,8 +29,8 @@ import java.util.Set;
  * moved, replaced or unrelated file is an error naming the expected id and the paths tried, never a
  * silent source of wrong bytes. Chains may be of any depth; a cycle is refused.
  *
- * <p>All snapshots in the chain share one {@link BlockCache} and one {@link ReadStats}. Thread-safe
- * for reading; {@link #close()} closes every member.
+ * <p>All snapshots in the chain share one {@link BlockCache} and one {@link ReadStatsCounter}.
+ * Thread-safe for reading; {@link #close()} closes every member.
  */
 public final class SnapshotChain implements Closeable {
   private final List<Snapshot> members; // top first
@@ -46,7 +46,8 @@ public final class SnapshotChain implements Closeable {
    *     directory)
    */
   public static SnapshotChain open(
-      Path path, List<Path> searchDirs, BlockCache cache, ReadStats stats) throws IOException {
+      Path path, List<Path> searchDirs, BlockCache cache, ReadStatsCounter stats)
+      throws IOException {
     return open(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs), cache, stats);
   }
 
@@ -55,7 +56,7 @@ public final class SnapshotChain implements Closeable {
    * hint resolved against the child's URL (then the hint's file name next to the child), its id
    * checked as for local files.
    */
-  public static SnapshotChain openUrl(URI uri, BlockCache cache, ReadStats stats)
+  public static SnapshotChain openUrl(URI uri, BlockCache cache, ReadStatsCounter stats)
       throws IOException {
     return open(uri, new Urls(), cache, stats);
   }
@@ -77,7 +78,7 @@ public final class SnapshotChain implements Closeable {
    * checked, and kept for the snapshot opened from it bottom-up.
    */
   private static <L> SnapshotChain open(
-      L top, Locations<L> where, BlockCache cache, ReadStats stats) throws IOException {
+      L top, Locations<L> where, BlockCache cache, ReadStatsCounter stats) throws IOException {
     List<ByteSource> sources = new ArrayList<>(); // top first
     List<Snapshot> opened = new ArrayList<>(); // bottom first
     try {

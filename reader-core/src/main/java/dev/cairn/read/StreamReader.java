@@ -1,24 +1,25 @@
 package dev.cairn.read;
 
-import dev.cairn.codec.MalformedBlockException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CorruptSnapshotException;
-import dev.cairn.format.Footer;
 import dev.cairn.format.IndexPage;
-import dev.cairn.io.Crc;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Reads the logical bytes of one stream of a {@link Snapshot}: any offset, any length. Every block
- * read from storage is checked against its CRC32C before it is decompressed; damaged blocks raise
- * {@link CorruptSnapshotException} naming the stream and block, and are never returned as data.
- * Inherited blocks are read from the parent's stream, zero blocks are filled in.
+ * Reads the logical bytes of one stream of a {@link Snapshot}: any offset, any length. A read
+ * travels one line: {@link BlockIndex} locates each block, the shared {@link BlockCache} serves it
+ * or a miss is loaded once through the {@link BlockDecoder} (byte source, CRC32C, decompression);
+ * inherited blocks are read from the parent's stream, zero blocks are filled in. Damaged blocks
+ * raise {@link CorruptSnapshotException} naming the stream and block, and are never returned as
+ * data.
  *
  * <p>A block wanted whole is decompressed straight into the caller's buffer; a partial block goes
- * through the shared {@link BlockCache}, so small random reads decompress each block once.
+ * through the cache, so small random reads decompress each block once.
+ *
+ * <p>Every collaborator is given at construction; the reader never asks its {@link Snapshot} for
+ * anything (it only hands it out through {@link #snapshot()}).
  *
  * <p>Thread-safe.
  */
@@ -28,30 +29,45 @@ public final class StreamReader {
   private final Snapshot snapshot;
   private final int index;
   private final String name;
+  private final BlockIndex blocks;
+  private final BlockDecoder decoder;
+  private final BlockCache cache;
+  private final int cacheOwner;
+  private final ReadStatsCounter stats;
+  private final StreamReader parent;
+  private final Prefetcher prefetcher;
   private final long size;
-  private final long blockCount;
   private final int blockSize;
   private final int blockLog2;
-  private final int perPage;
-  private final StreamReader parent;
-  private final ReadStats stats;
-  private final Prefetcher prefetcher;
 
-  StreamReader(Snapshot snapshot, int index, Footer.StreamLayout layout, StreamReader parent) {
+  /**
+   * @param snapshot the snapshot this stream belongs to (only handed out, never called)
+   * @param cacheOwner the snapshot's owner id in {@code cache}, so chain members' keys differ
+   * @param parent the parent snapshot's stream of the same index, or null
+   */
+  StreamReader(
+      Snapshot snapshot,
+      int index,
+      String name,
+      BlockIndex blocks,
+      BlockDecoder decoder,
+      BlockCache cache,
+      int cacheOwner,
+      ReadStatsCounter stats,
+      StreamReader parent) {
     this.snapshot = snapshot;
     this.index = index;
-    this.name = snapshot.header().streamNames().get(index);
-    this.size = layout.size();
-    this.blockCount = layout.blockCount();
-    this.blockSize = snapshot.header().blockSize();
-    this.blockLog2 = snapshot.header().blockSizeLog2();
-    this.perPage = snapshot.header().entriesPerPage();
+    this.name = name;
+    this.blocks = blocks;
+    this.decoder = decoder;
+    this.cache = cache;
+    this.cacheOwner = cacheOwner;
+    this.stats = stats;
     this.parent = parent;
-    this.stats = snapshot.stats();
-    this.prefetcher =
-        snapshot.blockCache().prefetch()
-            ? new Prefetcher(this, snapshot.blockCache().capacity())
-            : null;
+    this.size = blocks.size();
+    this.blockSize = blocks.blockSize();
+    this.blockLog2 = blocks.blockLog2();
+    this.prefetcher = cache.prefetch() ? new Prefetcher(this, cache.capacity()) : null;
   }
 
   /** The file name this stream is exposed under. */
@@ -70,7 +86,7 @@ public final class StreamReader {
   }
 
   public long blockCount() {
-    return blockCount;
+    return blocks.blockCount();
   }
 
   public int blockSize() {
@@ -83,14 +99,13 @@ public final class StreamReader {
 
   /** The logical length of block {@code block}: the block size, or less for the last block. */
   public int blockLength(long block) {
-    long start = block << blockLog2;
-    return (int) Math.min(blockSize, size - start);
+    return blocks.blockLength(block);
   }
 
   /** The index entry of a block. */
   public BlockEntry entry(long block) throws IOException {
     checkBlock(block);
-    return snapshot.page(index, block / perPage).entry((int) (block % perPage));
+    return blocks.entry(block);
   }
 
   /**
@@ -132,8 +147,7 @@ public final class StreamReader {
       SpanSplitter.exit();
     }
     dst.position(start + total);
-    stats.reads.increment();
-    stats.bytesRead.add(total);
+    stats.recordRead(total);
     return total;
   }
 
@@ -146,9 +160,9 @@ public final class StreamReader {
     int done = from;
     while (done < to) {
       long pos = offset + done;
-      long block = pos >>> blockLog2;
-      int inBlock = (int) (pos & (blockSize - 1));
-      int n = Math.min(blockLength(block) - inBlock, to - done);
+      long block = blocks.blockOf(pos);
+      int inBlock = blocks.offsetInBlock(pos);
+      int n = Math.min(blocks.blockLength(block) - inBlock, to - done);
       ByteBuffer target = dst.duplicate();
       target.limit(start + done + n).position(start + done);
       readWithinBlock(block, inBlock, target);
@@ -161,12 +175,12 @@ public final class StreamReader {
    * range must lie inside the block.
    */
   void readWithinBlock(long block, int inBlock, ByteBuffer dst) throws IOException {
-    IndexPage page = snapshot.page(index, block / perPage);
-    int i = (int) (block % perPage);
+    IndexPage page = blocks.page(block);
+    int i = blocks.slot(block);
     BlockKind kind = page.kind(i);
     switch (kind) {
       case ZERO -> {
-        stats.zeroBlocks.increment();
+        stats.recordZeroBlock();
         while (dst.hasRemaining()) {
           int n = Math.min(dst.remaining(), ZEROS.capacity());
           dst.put(ZEROS.duplicate().limit(n));
@@ -174,8 +188,7 @@ public final class StreamReader {
       }
       case PARENT -> {
         if (parent == null || parent.blockLength(block) < inBlock + dst.remaining()) {
-          throw new CorruptSnapshotException(
-              snapshot.describe(),
+          throw decoder.corrupt(
               name,
               block,
               parent == null
@@ -186,23 +199,23 @@ public final class StreamReader {
         parent.readWithinBlock(block, inBlock, dst);
       }
       case COMPRESSED, RAW -> {
-        int length = blockLength(block);
-        long key = BlockCache.key(snapshot.cacheOwner(), index, block);
-        ByteBuffer cached = snapshot.blockCache().getIfPresent(key);
+        int length = blocks.blockLength(block);
+        long key = BlockCache.key(cacheOwner, index, block);
+        ByteBuffer cached = cache.getIfPresent(key);
         if (cached != null) {
-          stats.cacheHits.increment();
+          stats.recordCacheHit();
           if (prefetcher != null && prefetcher.consume(block)) {
-            stats.prefetchHits.increment();
+            stats.recordPrefetchHit();
           }
           dst.put(cached.duplicate().position(inBlock).limit(inBlock + dst.remaining()));
         } else if (inBlock == 0
             && dst.remaining() == length
             && dst.isDirect()
             && (prefetcher == null || !prefetcher.isInFlight(block))) {
-          stats.cacheMisses.increment();
-          load(page, i, block, dst);
+          stats.recordCacheMiss();
+          decoder.decode(page, i, name, block, dst);
         } else {
-          stats.cacheMisses.increment();
+          stats.recordCacheMiss();
           ByteBuffer whole = cachedBlock(page, i, block, key, length);
           dst.put(whole.duplicate().position(inBlock).limit(inBlock + dst.remaining()));
         }
@@ -215,8 +228,8 @@ public final class StreamReader {
    * prefetcher); inherited blocks are warmed in the parent. Returns true if it loaded something.
    */
   boolean warm(long block) throws IOException {
-    IndexPage page = snapshot.page(index, block / perPage);
-    int i = (int) (block % perPage);
+    IndexPage page = blocks.page(block);
+    int i = blocks.slot(block);
     BlockKind kind = page.kind(i);
     if (kind == BlockKind.PARENT && parent != null) {
       return parent.warm(block);
@@ -224,94 +237,34 @@ public final class StreamReader {
     if (!kind.hasData()) {
       return false;
     }
-    long key = BlockCache.key(snapshot.cacheOwner(), index, block);
-    if (snapshot.blockCache().getIfPresent(key) != null) {
+    long key = BlockCache.key(cacheOwner, index, block);
+    if (cache.getIfPresent(key) != null) {
       return false;
     }
-    cachedBlock(page, i, block, key, blockLength(block));
-    stats.prefetchBlocks.increment();
-    stats.prefetchBytes.add(blockLength(block));
+    int length = blocks.blockLength(block);
+    cachedBlock(page, i, block, key, length);
+    stats.recordPrefetch(length);
     return true;
   }
 
   private ByteBuffer cachedBlock(IndexPage page, int i, long block, long key, int length)
       throws IOException {
     try {
-      return snapshot
-          .blockCache()
-          .get(
-              key,
-              k -> {
-                // Cached blocks live on the heap: a byte[] costs the collector little, while a
-                // direct buffer per miss costs a native allocation, zeroing and a cleaner.
-                ByteBuffer b = ByteBuffer.allocate(length);
-                try {
-                  load(page, i, block, b);
-                } catch (IOException e) {
-                  throw new UncheckedBlockException(e);
-                }
-                return b.flip().asReadOnlyBuffer();
-              });
+      return cache.get(
+          key,
+          k -> {
+            // Cached blocks live on the heap: a byte[] costs the collector little, while a
+            // direct buffer per miss costs a native allocation, zeroing and a cleaner.
+            ByteBuffer b = ByteBuffer.allocate(length);
+            try {
+              decoder.decode(page, i, name, block, b);
+            } catch (IOException e) {
+              throw new UncheckedBlockException(e);
+            }
+            return b.flip().asReadOnlyBuffer();
+          });
     } catch (UncheckedBlockException e) {
       throw e.getCause();
-    }
-  }
-
-  /**
-   * Reads, checks and decompresses a block with data into exactly {@code dst.remaining()} bytes,
-   * which must be the block's logical length.
-   */
-  private void load(IndexPage page, int i, long block, ByteBuffer dst) throws IOException {
-    int stored = page.storedLength(i);
-    Scratch s = snapshot.takeScratch();
-    ByteBuffer view = null;
-    try {
-      ByteBuffer in;
-      try {
-        // In place when the source can (a memory map): no copy of the stored bytes.
-        view = snapshot.source().view(page.offset(i), stored);
-        in = view;
-        if (in == null) {
-          in = s.stored.clear().limit(stored);
-          snapshot.source().readFully(page.offset(i), in);
-          in.flip();
-        }
-      } catch (EOFException e) {
-        throw corrupt(block, "stored bytes lie past the end of the file", e);
-      }
-      stats.storedBytesFetched.add(stored);
-      if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-        throw corrupt(block, "checksum mismatch in stored bytes (CRC32C)", null);
-      }
-      if (page.kind(i) == BlockKind.RAW) {
-        if (stored != dst.remaining()) {
-          throw corrupt(
-              block, "raw block holds " + stored + " bytes, expected " + dst.remaining(), null);
-        }
-        dst.put(in);
-        return;
-      }
-      long t0 = System.nanoTime();
-      try {
-        if (dst.isDirect()) {
-          s.decompressor.decompress(in, dst);
-        } else {
-          // The native codecs want direct memory on both sides: decompress into the scratch
-          // block, then one copy to the heap.
-          ByteBuffer tmp = s.block.clear().limit(dst.remaining());
-          s.decompressor.decompress(in, tmp);
-          dst.put(tmp.flip());
-        }
-      } catch (MalformedBlockException e) {
-        throw corrupt(block, e.getMessage(), e);
-      }
-      stats.decompressNanos.add(System.nanoTime() - t0);
-      stats.blocksDecompressed.increment();
-    } finally {
-      if (view != null) {
-        snapshot.source().release(view);
-      }
-      snapshot.giveScratch(s);
     }
   }
 
@@ -329,12 +282,9 @@ public final class StreamReader {
   }
 
   private void checkBlock(long block) {
-    if (block < 0 || block >= blockCount) {
-      throw new IndexOutOfBoundsException("block " + block + " of " + blockCount + " in " + name);
+    if (block < 0 || block >= blocks.blockCount()) {
+      throw new IndexOutOfBoundsException(
+          "block " + block + " of " + blocks.blockCount() + " in " + name);
     }
-  }
-
-  private CorruptSnapshotException corrupt(long block, String what, Throwable cause) {
-    return new CorruptSnapshotException(snapshot.describe(), name, block, what, cause);
   }
 }

@@ -91,8 +91,8 @@ class ConcurrencyTest {
                 return null;
               });
       assertTrue(snap.blockCache().weightedSize() <= 4L * (bs + 96) + bs + 96);
-      assertEquals(bytes.get(), snap.stats().bytesRead());
-      assertEquals(THREADS * 400L, snap.stats().reads());
+      assertEquals(bytes.get(), snap.stats().snapshot().bytesRead());
+      assertEquals(THREADS * 400L, snap.stats().snapshot().reads());
     }
   }
 

@@ -363,12 +363,12 @@ class RoundTripTest {
       s.read(0, ByteBuffer.allocate(100));
       s.read(100, ByteBuffer.allocate(100)); // same block: cache hit
       s.read(4096, ByteBuffer.allocate(8192)); // two zero blocks
-      ReadStats st = snap.stats();
+      ReadStatsSnapshot st = snap.stats().snapshot();
       assertEquals(3, st.reads());
       assertEquals(8392, st.bytesRead());
       assertEquals(1, st.blocksDecompressed());
-      assertEquals(2L, st.snapshot().get("zero_blocks"));
-      assertEquals(1L, st.snapshot().get("cache_hits"));
+      assertEquals(2L, st.zeroBlocks());
+      assertEquals(1L, st.cacheHits());
       assertEquals(0, st.errors());
     }
   }

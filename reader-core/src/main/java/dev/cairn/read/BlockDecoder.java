@@ -1,0 +1,112 @@
+package dev.cairn.read;
+
+import dev.cairn.codec.Codec;
+import dev.cairn.codec.MalformedBlockException;
+import dev.cairn.format.BlockKind;
+import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.format.IndexPage;
+import dev.cairn.io.Crc;
+import dev.cairn.source.ByteSource;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Turns one stored block of a snapshot into its logical bytes: reads the stored bytes from the
+ * {@link ByteSource} (in place when the source is a memory map), checks their CRC32C, and
+ * decompresses them. Damage raises {@link CorruptSnapshotException} naming the snapshot, stream and
+ * block; damaged bytes are never returned as data.
+ *
+ * <p>Thread-safe: each call takes a {@link Scratch} (buffers and a decompressor) from a pool.
+ */
+final class BlockDecoder {
+  private final ByteSource source;
+  private final String describe;
+  private final ReadStatsCounter stats;
+  private final Scratch.Pool scratch;
+
+  BlockDecoder(
+      ByteSource source,
+      Codec codec,
+      byte[] dictionary,
+      int blockSize,
+      int maxStored,
+      ReadStatsCounter stats) {
+    this.source = source;
+    this.describe = source.describe();
+    this.stats = stats;
+    this.scratch =
+        new Scratch.Pool(
+            () -> new Scratch(maxStored, blockSize, codec.newDecompressor(dictionary)),
+            2 * Runtime.getRuntime().availableProcessors() + 8);
+  }
+
+  /**
+   * Reads, checks and decompresses the block in slot {@code i} of {@code page} (block {@code block}
+   * of stream {@code stream}, for messages) into exactly {@code dst.remaining()} bytes, which must
+   * be the block's logical length.
+   */
+  void decode(IndexPage page, int i, String stream, long block, ByteBuffer dst) throws IOException {
+    int stored = page.storedLength(i);
+    Scratch s = scratch.take();
+    ByteBuffer view = null;
+    try {
+      ByteBuffer in;
+      try {
+        view = source.view(page.offset(i), stored);
+        in = view;
+        if (in == null) {
+          in = s.stored.clear().limit(stored);
+          source.readFully(page.offset(i), in);
+          in.flip();
+        }
+      } catch (EOFException e) {
+        throw corrupt(stream, block, "stored bytes lie past the end of the file", e);
+      }
+      stats.recordFetch(stored);
+      if (Crc.ofRemaining(in) != page.storedCrc(i)) {
+        throw corrupt(stream, block, "checksum mismatch in stored bytes (CRC32C)", null);
+      }
+      if (page.kind(i) == BlockKind.RAW) {
+        if (stored != dst.remaining()) {
+          throw corrupt(
+              stream,
+              block,
+              "raw block holds " + stored + " bytes, expected " + dst.remaining(),
+              null);
+        }
+        dst.put(in);
+        return;
+      }
+      long t0 = System.nanoTime();
+      try {
+        if (dst.isDirect()) {
+          s.decompressor.decompress(in, dst);
+        } else {
+          // The native codecs want direct memory on both sides: decompress into the scratch
+          // block, then one copy to the heap.
+          ByteBuffer tmp = s.block.clear().limit(dst.remaining());
+          s.decompressor.decompress(in, tmp);
+          dst.put(tmp.flip());
+        }
+      } catch (MalformedBlockException e) {
+        throw corrupt(stream, block, e.getMessage(), e);
+      }
+      stats.recordDecompress(System.nanoTime() - t0);
+    } finally {
+      if (view != null) {
+        source.release(view);
+      }
+      scratch.give(s);
+    }
+  }
+
+  CorruptSnapshotException corrupt(String stream, long block, String what, Throwable cause) {
+    return new CorruptSnapshotException(describe, stream, block, what, cause);
+  }
+
+  /** Frees the pooled decompressors; the byte source belongs to the snapshot. */
+  void close() {
+    scratch.close();
+  }
+}
