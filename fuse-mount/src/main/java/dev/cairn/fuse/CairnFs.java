@@ -1,6 +1,7 @@
 package dev.cairn.fuse;
 
 import com.kenai.jffi.MemoryIO;
+import dev.cairn.config.Tuning;
 import dev.cairn.delta.DirectoryLock;
 import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.overlay.OverlayConfig;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -91,8 +91,8 @@ public final class CairnFs extends FuseStubFS {
   private final FailureLog failures =
       new FailureLog(
           System::nanoTime,
-          Duration.ofSeconds(Long.getLong("cairn.log.repeatSeconds", 10)),
-          Integer.getInteger("cairn.log.linesPerSecond", 10),
+          Tuning.current().logRepeat(),
+          Tuning.current().logLinesPerSecond(),
           LOG::warn);
   private final ConcurrentHashMap<Long, byte[]> statsHandles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);

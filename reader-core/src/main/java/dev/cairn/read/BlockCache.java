@@ -2,6 +2,7 @@ package dev.cairn.read;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.cairn.config.Tuning;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,7 +41,7 @@ public final class BlockCache {
 
   /** A cache holding at most about {@code capacityBytes} of decompressed data. */
   public static BlockCache withCapacity(long capacityBytes) {
-    return new BlockCache(capacityBytes, "true".equals(System.getProperty("cairn.prefetch")));
+    return new BlockCache(capacityBytes, Tuning.current().prefetch());
   }
 
   /**

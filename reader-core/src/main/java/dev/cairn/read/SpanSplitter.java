@@ -1,5 +1,6 @@
 package dev.cairn.read;
 
+import dev.cairn.config.Tuning;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ExecutionException;
@@ -31,7 +32,7 @@ final class SpanSplitter {
   static final int MIN_SPLIT_BYTES = 256 << 10;
 
   /** System property {@code cairn.splitSpans=false} reads every span on its own thread. */
-  static final boolean ENABLED = !"false".equals(System.getProperty("cairn.splitSpans"));
+  static final boolean ENABLED = Tuning.current().splitSpans();
 
   private static final ThreadPoolExecutor POOL = newPool();
   private static final AtomicInteger IN_FLIGHT = new AtomicInteger();
