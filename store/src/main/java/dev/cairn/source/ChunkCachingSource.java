@@ -1,11 +1,9 @@
 package dev.cairn.source;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,17 +114,8 @@ public final class ChunkCachingSource implements ByteSource {
 
   @Override
   public void readFully(long position, ByteBuffer dst) throws IOException {
-    if (closed) {
-      throw new ClosedChannelException();
-    }
-    if (position < 0) {
-      throw new IllegalArgumentException("negative position " + position);
-    }
     int length = dst.remaining();
-    if (position + length > size || position + length < 0) {
-      throw new EOFException(
-          describe() + ": read of " + length + " bytes at " + position + " past end " + size);
-    }
+    RangeCheck.check(closed, describe(), size, position, length);
     if (length == 0) {
       return;
     }

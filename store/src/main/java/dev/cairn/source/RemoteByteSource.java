@@ -1,10 +1,8 @@
 package dev.cairn.source;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 
 /**
  * A {@link ByteSource} over an object behind a network API that reads byte ranges: an HTTP(S)
@@ -77,17 +75,8 @@ public abstract sealed class RemoteByteSource implements ByteSource
    */
   @Override
   public final void readFully(long position, ByteBuffer dst) throws IOException {
-    if (closed) {
-      throw new ClosedChannelException();
-    }
-    if (position < 0) {
-      throw new IllegalArgumentException("negative position " + position);
-    }
     int length = dst.remaining();
-    if (position + length > size || position + length < 0) {
-      throw new EOFException(
-          name + ": read of " + length + " bytes at " + position + " past end " + size);
-    }
+    RangeCheck.check(closed, name, size, position, length);
     if (length == 0) {
       return;
     }

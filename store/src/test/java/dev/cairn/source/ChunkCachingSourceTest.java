@@ -162,27 +162,24 @@ class ChunkCachingSourceTest extends ByteSourceContract {
     }
   }
 
+  private static ChunkCachingSource diskCached(FaultySource inner) throws IOException {
+    return new ChunkCachingSource(
+        inner, DiskChunkCache.forObject("test://obj", inner.size(), "v1"), new RemoteCounters());
+  }
+
   /** A later source of the same object version takes its chunks from the disk cache. */
   @Test
   void aLaterSourceOfTheSameVersionReadsChunksFromTheDiskCache() throws IOException {
     System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
     byte[] content = randomBytes(MIB + 300, 6);
     FaultySource first = faulty(content);
-    try (ChunkCachingSource s =
-        new ChunkCachingSource(
-            first,
-            DiskChunkCache.forObject("test://obj", content.length, "v1"),
-            new RemoteCounters())) {
+    try (ChunkCachingSource s = diskCached(first)) {
       assertArrayEquals(slice(content, MIB + 10, 200), read(s, MIB + 10, 200));
       assertEquals(0L, s.counters().get("disk_cache_chunks"));
     }
     assertEquals(List.of(new Read(MIB, 300)), first.reads());
     FaultySource second = faulty(content);
-    try (ChunkCachingSource s =
-        new ChunkCachingSource(
-            second,
-            DiskChunkCache.forObject("test://obj", content.length, "v1"),
-            new RemoteCounters())) {
+    try (ChunkCachingSource s = diskCached(second)) {
       assertArrayEquals(slice(content, MIB + 10, 200), read(s, MIB + 10, 200));
       assertEquals(
           Map.of("requests", 0L, "bytes_fetched", 0L, "disk_cache_chunks", 1L), s.counters());
