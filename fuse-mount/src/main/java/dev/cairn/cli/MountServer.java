@@ -304,7 +304,7 @@ final class MountServer {
   private List<Map<String, Object>> remoteCounters() {
     List<Map<String, Object>> out = new java.util.ArrayList<>();
     for (Snapshot m : chain.members()) {
-      if (m.source() instanceof dev.cairn.source.RemoteByteSource r) {
+      if (m.source() instanceof dev.cairn.source.ChunkCachingSource r) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("snapshot", r.describe());
         e.putAll(r.counters());

@@ -4,6 +4,7 @@ import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.source.ByteSource;
+import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.FileByteSource;
 import dev.cairn.source.RemoteByteSource;
 import java.io.IOException;
@@ -45,7 +46,7 @@ final class Snapshots {
   static ByteSource openSource(String spec) throws IOException, UsageException {
     if (RemoteByteSource.isRemote(spec)) {
       try {
-        return RemoteByteSource.open(uri(spec));
+        return ChunkCachingSource.open(uri(spec));
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       }

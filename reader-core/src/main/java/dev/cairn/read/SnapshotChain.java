@@ -5,7 +5,7 @@ import dev.cairn.format.Header;
 import dev.cairn.format.MissingParentException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.source.ByteSource;
-import dev.cairn.source.RemoteByteSource;
+import dev.cairn.source.ChunkCachingSource;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -191,7 +191,7 @@ public final class SnapshotChain implements Closeable {
   private record Urls() implements Locations<URI> {
     @Override
     public ByteSource open(URI uri) throws IOException {
-      return RemoteByteSource.open(uri);
+      return ChunkCachingSource.open(uri);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.cairn.source;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -46,13 +45,8 @@ public final class FileByteSource implements ByteSource {
 
   @Override
   public void readFully(long position, ByteBuffer dst) throws IOException {
-    if (position < 0) {
-      throw new IllegalArgumentException("negative position " + position);
-    }
-    if (position + dst.remaining() > size || position + dst.remaining() < 0) {
-      throw new EOFException(
-          name + ": read of " + dst.remaining() + " bytes at " + position + " past end " + size);
-    }
+    // a closed channel fails the read below
+    RangeCheck.check(false, name, size, position, dst.remaining());
     long pos = position;
     while (dst.hasRemaining()) {
       int n;

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * Range}/{@code 206 Partial Content}), such as nginx or any object store's HTTP endpoint. Each
  * fetch is one ranged {@code GET}; the size comes from the first request.
  *
- * <p>Requests are bounded and retried as {@link RemoteByteSource} describes; the body is received
+ * <p>Requests are bounded and retried by the {@link RetryPolicy} S3 uses too; the body is received
  * asynchronously so that a server that stops sending mid-body fails the attempt after the timeout
  * (the JDK client's own request timeout ends at the response headers). A server that answers a
  * ranged request with the whole object ({@code 200}) is an error, since reading a snapshot through
@@ -65,11 +65,12 @@ public final class HttpByteSource extends RemoteByteSource {
   public static HttpByteSource open(URI uri) throws IOException {
     HttpClient client =
         HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(timeout()))
+            .connectTimeout(Duration.ofSeconds(RetryPolicy.timeout()))
             .followRedirects(HttpClient.Redirect.NORMAL)
             .build();
     String name = describe(uri);
-    HttpResponse<Void> r = withRetries(() -> get(client, uri, name, 0, ByteBuffer.allocate(1)));
+    HttpResponse<Void> r =
+        RetryPolicy.withRetries(() -> get(client, uri, name, 0, ByteBuffer.allocate(1)));
     if (r.statusCode() != 206) {
       // an empty object: there is no byte 0 to send (200 with nothing, or 416)
       return new HttpByteSource(uri, client, 0, null);
@@ -102,7 +103,7 @@ public final class HttpByteSource extends RemoteByteSource {
   private static HttpResponse<Void> get(
       HttpClient client, URI uri, String name, long first, ByteBuffer dst) throws IOException {
     long last = first + dst.remaining() - 1;
-    int seconds = timeout();
+    int seconds = RetryPolicy.timeout();
     HttpRequest request =
         HttpRequest.newBuilder(uri)
             .timeout(Duration.ofSeconds(seconds))
@@ -173,7 +174,7 @@ public final class HttpByteSource extends RemoteByteSource {
             call.cancel(true);
             throw progress == 0
                 ? new TransientException(name + ": no response within " + seconds + " s", null)
-                : stalled(name, null);
+                : TransientException.stalled(name, null);
           }
         }
       }
@@ -304,13 +305,15 @@ public final class HttpByteSource extends RemoteByteSource {
 
     @Override
     public synchronized void onError(Throwable t) {
-      done.completeExceptionally(wanted ? closedShort(name, dst.remaining(), requested, t) : t);
+      done.completeExceptionally(
+          wanted ? TransientException.closedShort(name, dst.remaining(), requested, t) : t);
     }
 
     @Override
     public synchronized void onComplete() {
       if (wanted && dst.hasRemaining()) {
-        done.completeExceptionally(closedShort(name, dst.remaining(), requested, null));
+        done.completeExceptionally(
+            TransientException.closedShort(name, dst.remaining(), requested, null));
       } else {
         done.complete(null);
       }

@@ -1,10 +1,8 @@
 package dev.cairn.source;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -258,16 +256,7 @@ public final class MappedByteSource implements ByteSource {
   }
 
   private void check(long position, int length) throws IOException {
-    if (closed) {
-      throw new ClosedChannelException();
-    }
-    if (position < 0) {
-      throw new IllegalArgumentException("negative position " + position);
-    }
-    if (position + length > size || position + length < 0) {
-      throw new EOFException(
-          path + ": read of " + length + " bytes at " + position + " past end " + size);
-    }
+    RangeCheck.check(closed, path.toString(), size, position, length);
   }
 
   @Override

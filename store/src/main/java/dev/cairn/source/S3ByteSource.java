@@ -1,6 +1,7 @@
 package dev.cairn.source;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -33,11 +34,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
  * S3-compatible servers (MinIO, Ceph, S3Proxy): an endpoint from the environment switches to
  * path-style addressing, which those servers expect.
  *
- * <p>Requests are bounded and retried as {@link RemoteByteSource} describes, the same way as for
- * HTTP: the SDK's own retries are off, its socket timeout bounds every read of a response, and a
- * transient failure (throttling, {@code 5xx}, connection errors, a stalled or short body) is
- * repeated by {@link RemoteByteSource#withRetries}. A response whose {@code Content-Range} does not
- * match the request is an error, so bytes are never taken from the wrong place.
+ * <p>Requests are bounded and retried by the {@link RetryPolicy} HTTP uses too: the SDK's own
+ * retries are off, its socket timeout bounds every read of a response, and a transient failure
+ * (throttling, {@code 5xx}, connection errors, a stalled or short body) is repeated by {@link
+ * RetryPolicy#withRetries}. A response whose {@code Content-Range} does not match the request is an
+ * error, so bytes are never taken from the wrong place.
  *
  * <p><b>Thread safety:</b> safe for concurrent use (one {@link S3Client}, shared).
  */
@@ -128,7 +129,8 @@ public final class S3ByteSource extends RemoteByteSource {
     boolean opened = false;
     try {
       HeadObjectResponse head =
-          withRetries(() -> attempt(name, () -> client.headObject(b -> b.bucket(bucket).key(key))));
+          RetryPolicy.withRetries(
+              () -> attempt(name, () -> client.headObject(b -> b.bucket(bucket).key(key))));
       S3ByteSource source =
           new S3ByteSource(name, head.contentLength(), head.eTag(), client, bucket, key);
       opened = true;
@@ -141,7 +143,7 @@ public final class S3ByteSource extends RemoteByteSource {
   }
 
   private static S3Client client(Settings settings) {
-    Duration timeout = Duration.ofSeconds(timeout());
+    Duration timeout = Duration.ofSeconds(RetryPolicy.timeout());
     S3ClientBuilder b =
         S3Client.builder()
             .httpClientBuilder(
@@ -178,12 +180,35 @@ public final class S3ByteSource extends RemoteByteSource {
             name + ": asked for bytes " + position + "-" + last + ", S3 sent " + range);
       }
       try {
-        readBody(in, dst);
+        readBody(in, dst, name);
       } catch (IOException e) {
         // a connection left mid-body must not go back to the pool
         in.abort();
         throw e;
       }
+    }
+  }
+
+  /**
+   * Reads a blocking response body into {@code dst} until it is full. The client's socket timeout
+   * bounds each read; a read that times out or a body that ends early fails the attempt.
+   */
+  private static void readBody(InputStream body, ByteBuffer dst, String name) throws IOException {
+    int requested = dst.remaining();
+    byte[] buf = new byte[Math.min(requested, 64 << 10)];
+    while (dst.hasRemaining()) {
+      int n;
+      try {
+        n = body.read(buf, 0, Math.min(buf.length, dst.remaining()));
+      } catch (SocketTimeoutException e) {
+        throw TransientException.stalled(name, e);
+      } catch (IOException e) {
+        throw TransientException.closedShort(name, dst.remaining(), requested, e);
+      }
+      if (n < 0) {
+        throw TransientException.closedShort(name, dst.remaining(), requested, null);
+      }
+      dst.put(buf, 0, n);
     }
   }
 
@@ -197,7 +222,8 @@ public final class S3ByteSource extends RemoteByteSource {
     } catch (AbortedException e) {
       throw new InterruptedIOException(name + ": interrupted");
     } catch (ApiCallAttemptTimeoutException e) {
-      throw new TransientException(name + ": no response within " + 3 * timeout() + " s", e);
+      throw new TransientException(
+          name + ": no response within " + 3 * RetryPolicy.timeout() + " s", e);
     } catch (SdkClientException e) {
       throw unreachable(name, e);
     }
@@ -238,7 +264,7 @@ public final class S3ByteSource extends RemoteByteSource {
         return new TransientException(
             name
                 + (connecting ? ": no connection within " : ": no response within ")
-                + timeout()
+                + RetryPolicy.timeout()
                 + " s",
             e);
       }

@@ -5,7 +5,7 @@ import java.io.IOException;
 /**
  * A failed attempt at a remote request that another attempt may fix (connection refused or reset,
  * no response or no data in time, a body cut short, a server error); {@link
- * RemoteByteSource#withRetries} repeats the request. Its message is complete and names the object.
+ * RetryPolicy#withRetries} repeats the request. Its message is complete and names the object.
  *
  * <p>Immutable.
  */
@@ -14,5 +14,22 @@ final class TransientException extends IOException {
 
   TransientException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /** A body that stopped arriving for {@link RetryPolicy#timeout()}. */
+  static TransientException stalled(String name, Throwable cause) {
+    return new TransientException(name + ": no data for " + RetryPolicy.timeout() + " s", cause);
+  }
+
+  /** A body that ended {@code missing} bytes before the {@code requested} ones. */
+  static TransientException closedShort(String name, int missing, int requested, Throwable cause) {
+    return new TransientException(
+        name
+            + ": the server closed the connection "
+            + missing
+            + " bytes short of the "
+            + requested
+            + " requested",
+        cause);
   }
 }

@@ -1,8 +1,10 @@
 /**
  * Read-only byte sources: the positional, thread-safe {@code ByteSource} contract and its
  * implementations (local file, memory-mapped file guarded by a file lease, HTTP ranges, S3 ranged
- * GETs), the remote sources' shared retry and chunking logic, and the local disk cache of remote
- * chunks with its ownership rules. Must not know the snapshot format: callers ask for (position,
- * length) and get bytes, or an exception that says why not.
+ * GETs, which only fetch, through the one {@code RetryPolicy}), and {@code ChunkCachingSource}, the
+ * decorator that serves remote reads from whole chunks cached in memory and in the local disk cache
+ * ({@code DiskChunkCache}: chunk files in {@code ChunkFile}'s format, in a folder {@code CacheRoot}
+ * manages under its ownership rules) and reads ahead. Must not know the snapshot format: callers
+ * ask for (position, length) and get bytes, or an exception that says why not.
  */
 package dev.cairn.source;

@@ -105,7 +105,7 @@ class DiskChunkCacheSafetyTest {
     }
     assertEquals("not the cache's", Files.readString(outside));
     long cached;
-    try (Stream<Path> s = Files.walk(docs.resolve(DiskChunkCache.VERSIONED))) {
+    try (Stream<Path> s = Files.walk(docs.resolve(CacheRoot.VERSIONED))) {
       cached = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
     }
     assertTrue(cached <= 4 * MIB, "cache holds " + cached + " bytes");
@@ -118,7 +118,7 @@ class DiskChunkCacheSafetyTest {
     Path root = dir.resolve("new/cache");
     useCache(root, "1G");
     DiskChunkCache.forObject("http://h/a", 10, null).put(0, bytes(10, 1));
-    Path versioned = root.resolve(DiskChunkCache.VERSIONED);
+    Path versioned = root.resolve(CacheRoot.VERSIONED);
     Path key;
     try (Stream<Path> s = Files.list(versioned)) {
       key = s.filter(Files::isDirectory).findFirst().orElseThrow();
@@ -204,7 +204,7 @@ class DiskChunkCacheSafetyTest {
     useCache(good, "1G");
     DiskChunkCache.forObject("http://h/a", 3 * MIB, "\"v\"").put(0, bytes(MIB, 66));
     Path planted = foreign(Files.createDirectory(dir.resolve("planted")), 0755);
-    Files.move(good.resolve(DiskChunkCache.VERSIONED), planted.resolve(DiskChunkCache.VERSIONED));
+    Files.move(good.resolve(CacheRoot.VERSIONED), planted.resolve(CacheRoot.VERSIONED));
     try (Stream<Path> s = Files.walk(planted)) {
       for (Path p : (Iterable<Path>) s::iterator) {
         Files.setOwner(p, nobody());
@@ -217,7 +217,7 @@ class DiskChunkCacheSafetyTest {
     Files.setOwner(planted, Files.getOwner(dir));
     useCache(planted, "2G"); // new settings: decided afresh
     assertNull(DiskChunkCache.forObject("http://h/a", 3 * MIB, "\"v\""));
-    Files.setOwner(planted.resolve(DiskChunkCache.VERSIONED), Files.getOwner(dir));
+    Files.setOwner(planted.resolve(CacheRoot.VERSIONED), Files.getOwner(dir));
     useCache(planted, "3G");
     DiskChunkCache c = DiskChunkCache.forObject("http://h/a", 3 * MIB, "\"v\"");
     assertNull(c.get(0, MIB), "a key folder of another user is not entered");
@@ -233,7 +233,7 @@ class DiskChunkCacheSafetyTest {
     assertTrue(
         lines[1].startsWith(
             "cairn: warning: cache folder "
-                + planted.resolve(DiskChunkCache.VERSIONED)
+                + planted.resolve(CacheRoot.VERSIONED)
                 + " is owned by another user (nobody)"),
         lines[1]);
     assertTrue(lines[2].contains(" is owned by another user (nobody)"), lines[2]);
@@ -246,7 +246,7 @@ class DiskChunkCacheSafetyTest {
     DiskChunkCache b = DiskChunkCache.forObject("http://h/b", 3 * MIB, "\"v\"");
     a.put(0, bytes(MIB, 1));
     b.put(2, bytes(MIB, 2)); // makes b's folder
-    Path versioned = dir.resolve(DiskChunkCache.VERSIONED);
+    Path versioned = dir.resolve(CacheRoot.VERSIONED);
     Path chunk;
     try (Stream<Path> s = Files.walk(versioned)) {
       chunk = s.filter(p -> p.getFileName().toString().equals("0")).findFirst().orElseThrow();
@@ -275,7 +275,7 @@ class DiskChunkCacheSafetyTest {
     DiskChunkCache c = DiskChunkCache.forObject("http://h/a", 3 * MIB, "\"v\"");
     c.put(2, bytes(MIB, 2)); // makes the key folder
     Path key;
-    try (Stream<Path> s = Files.list(cache.resolve(DiskChunkCache.VERSIONED))) {
+    try (Stream<Path> s = Files.list(cache.resolve(CacheRoot.VERSIONED))) {
       key = s.filter(Files::isDirectory).findFirst().orElseThrow();
     }
     Files.createSymbolicLink(key.resolve("0"), target);
@@ -302,7 +302,7 @@ class DiskChunkCacheSafetyTest {
     assertNull(DiskChunkCache.forObject("http://h/a", 10, null));
     // the versioned folder a link
     Path cache = Files.createDirectory(dir.resolve("cache"));
-    Files.createSymbolicLink(cache.resolve(DiskChunkCache.VERSIONED), secret);
+    Files.createSymbolicLink(cache.resolve(CacheRoot.VERSIONED), secret);
     useCache(cache, "1G");
     assertNull(DiskChunkCache.forObject("http://h/a", 10, null));
     // a key folder a link
@@ -310,7 +310,7 @@ class DiskChunkCacheSafetyTest {
     useCache(cache2, "1G");
     DiskChunkCache.forObject("http://h/b", 10, null).put(0, bytes(10, 0));
     DiskChunkCache c = DiskChunkCache.forObject("http://h/a", 10, null);
-    Path versioned = cache2.resolve(DiskChunkCache.VERSIONED);
+    Path versioned = cache2.resolve(CacheRoot.VERSIONED);
     String keyName;
     try (Stream<Path> s = Files.list(versioned)) {
       keyName = s.filter(Files::isDirectory).findFirst().orElseThrow().getFileName().toString();
@@ -320,7 +320,7 @@ class DiskChunkCacheSafetyTest {
     useCache(probe, "1G");
     DiskChunkCache.forObject("http://h/a", 10, null).put(0, bytes(10, 0));
     String aKey;
-    try (Stream<Path> s = Files.list(probe.resolve(DiskChunkCache.VERSIONED))) {
+    try (Stream<Path> s = Files.list(probe.resolve(CacheRoot.VERSIONED))) {
       aKey = s.filter(Files::isDirectory).findFirst().orElseThrow().getFileName().toString();
     }
     assertFalse(aKey.equals(keyName));
@@ -338,14 +338,14 @@ class DiskChunkCacheSafetyTest {
             + " is a symbolic link; remote chunks will not be cached (set CAIRN_CACHE_DIR to a"
             + " folder of your own)",
         lines[0]);
-    assertTrue(lines[1].contains(DiskChunkCache.VERSIONED + " is a symbolic link"), lines[1]);
+    assertTrue(lines[1].contains(CacheRoot.VERSIONED + " is a symbolic link"), lines[1]);
     assertTrue(lines[2].contains(aKey + " is a symbolic link"), lines[2]);
   }
 
   @Test
   void aVersionedFolderWithoutItsTagIsNotTheCaches() throws IOException {
     Path cache = Files.createDirectory(dir.resolve("cache"));
-    Path mine = Files.createDirectory(cache.resolve(DiskChunkCache.VERSIONED));
+    Path mine = Files.createDirectory(cache.resolve(CacheRoot.VERSIONED));
     Path key = Files.createDirectory(mine.resolve("0123456789abcdef0123456789abcdef"));
     Files.write(key.resolve("0"), bytes(5 * MIB, 1));
     Map<String, String> before = FolderTree.of(cache);

@@ -99,7 +99,7 @@ class DiskChunkCacheTest {
     DiskChunkCache c = DiskChunkCache.forObject("http://h/x", 10, "v");
     Path objectDir =
         Files.createDirectories(
-            dir.resolve(DiskChunkCache.VERSIONED).resolve("0123456789abcdef0123456789abcdef"));
+            dir.resolve(CacheRoot.VERSIONED).resolve("0123456789abcdef0123456789abcdef"));
     Path stale = Files.write(objectDir.resolve(".tmp-7-dead"), new byte[100]);
     Files.setLastModifiedTime(
         stale, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600)));

@@ -70,8 +70,8 @@ class HostileServerTest {
     server.close();
   }
 
-  private RemoteByteSource openHttp() throws IOException {
-    return HttpByteSource.open(URI.create(server.url("object.bin")));
+  private ChunkCachingSource openHttp() throws IOException {
+    return ChunkCachingSource.of(HttpByteSource.open(URI.create(server.url("object.bin"))));
   }
 
   private static ByteBuffer read(ByteSource s, long position, int length) throws IOException {
@@ -95,7 +95,7 @@ class HostileServerTest {
 
   @Test
   void aServerThatStallsMidBodyFailsTheReadAfterFourAttemptsAndRecovers() throws Exception {
-    try (RemoteByteSource s = openHttp()) {
+    try (ChunkCachingSource s = openHttp()) {
       server.mode(Mode.STALL);
       int before = server.requests();
       IOException e = failsInTime(() -> read(s, 5 << 20, 4096));
@@ -125,7 +125,7 @@ class HostileServerTest {
 
   @Test
   void aTruncatedBodySaysHowManyBytesWereMissing() throws Exception {
-    try (RemoteByteSource s = openHttp()) {
+    try (ChunkCachingSource s = openHttp()) {
       server.mode(Mode.TRUNCATE);
       IOException e = failsInTime(() -> read(s, 2 << 20, 100));
       assertEquals(
@@ -138,7 +138,7 @@ class HostileServerTest {
 
   @Test
   void aWrongContentRangeOrAWholeObjectIsRefusedWithoutRetrying() throws Exception {
-    try (RemoteByteSource s = openHttp()) {
+    try (ChunkCachingSource s = openHttp()) {
       server.mode(Mode.WRONG_RANGE);
       int before = server.requests();
       IOException e = assertThrows(IOException.class, () -> read(s, 1 << 20, 10));
@@ -159,7 +159,7 @@ class HostileServerTest {
   /** Bytes that are wrong but well framed pass this layer; the snapshot's checksums catch them. */
   @Test
   void wrongBytesOfTheRightLengthAreDelivered() throws Exception {
-    try (RemoteByteSource s = openHttp()) {
+    try (ChunkCachingSource s = openHttp()) {
       server.mode(Mode.WRONG_BYTES);
       byte[] got = read(s, 0, 16).array();
       assertFalse(Arrays.equals(expected(0, 16), got));
@@ -169,7 +169,7 @@ class HostileServerTest {
 
   @Test
   void refusedConnectionsAndServerErrorsNameTheUrlAfterFourAttempts() throws Exception {
-    try (RemoteByteSource s = openHttp()) {
+    try (ChunkCachingSource s = openHttp()) {
       server.mode(Mode.UNAVAILABLE);
       int before = server.requests();
       IOException e = failsInTime(() -> read(s, 4 << 20, 10));
@@ -199,10 +199,10 @@ class HostileServerTest {
   @Test
   void aStalledFetchDoesNotHoldUpAChunkInTheSameSlot() throws Exception {
     System.setProperty("cairn.cacheDir", Files.createTempDirectory(shared, "cache").toString());
-    try (RemoteByteSource warm = openHttp()) {
+    try (ChunkCachingSource warm = openHttp()) {
       read(warm, 0, 4096);
     }
-    try (RemoteByteSource s = openHttp()) {
+    try (ChunkCachingSource s = openHttp()) {
       server.mode(Mode.STALL);
       CompletableFuture<ByteBuffer> stalled =
           CompletableFuture.supplyAsync(
@@ -237,7 +237,8 @@ class HostileServerTest {
             URI.create(server.endpoint()),
             "us-east-1",
             StaticCredentialsProvider.create(AwsBasicCredentials.create("id", "secret")));
-    try (S3ByteSource s = S3ByteSource.open(URI.create("s3://bucket/object.bin"), settings)) {
+    try (ChunkCachingSource s =
+        ChunkCachingSource.of(S3ByteSource.open(URI.create("s3://bucket/object.bin"), settings))) {
       assertEquals(content.length, s.size());
       assertArrayEquals(expected(3 << 20, 100), read(s, 3 << 20, 100).array());
       // chunks three apart: a sequential reader's read-ahead would fetch the next chunk early,

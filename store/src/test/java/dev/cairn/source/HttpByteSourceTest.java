@@ -41,7 +41,7 @@ class HttpByteSourceTest extends ByteSourceContract {
   protected ByteSource open(byte[] content) throws IOException {
     String name = "object-" + objects++ + ".bin";
     Files.write(root.resolve(name), content);
-    return HttpByteSource.open(URI.create(nginx.url(name)));
+    return ChunkCachingSource.of(HttpByteSource.open(URI.create(nginx.url(name))));
   }
 
   @Test
@@ -79,18 +79,18 @@ class HttpByteSourceTest extends ByteSourceContract {
       Files.write(file, v1);
       java.nio.file.attribute.FileTime mtime = Files.getLastModifiedTime(file);
       URI uri = URI.create(nginx.url("cached.bin"));
-      try (ByteSource s = HttpByteSource.open(uri)) {
+      try (ByteSource s = ChunkCachingSource.of(HttpByteSource.open(uri))) {
         assertArrayEquals(v1, readAll(s));
       }
       byte[] v2 = randomBytes(3 << 20, 32);
       Files.write(file, v2);
       Files.setLastModifiedTime(file, mtime);
-      try (ByteSource s = HttpByteSource.open(uri)) {
+      try (ByteSource s = ChunkCachingSource.of(HttpByteSource.open(uri))) {
         assertArrayEquals(v1, readAll(s), "same ETag: served from the disk cache");
       }
       Files.setLastModifiedTime(
           file, java.nio.file.attribute.FileTime.fromMillis(mtime.toMillis() + 5000));
-      try (ByteSource s = HttpByteSource.open(uri)) {
+      try (ByteSource s = ChunkCachingSource.of(HttpByteSource.open(uri))) {
         assertArrayEquals(v2, readAll(s), "new ETag: fetched again");
       }
     } finally {
@@ -117,7 +117,8 @@ class HttpByteSourceTest extends ByteSourceContract {
       byte[] content = randomBytes(10 << 20, 41);
       Path file = root.resolve("sequential.bin");
       Files.write(file, content);
-      try (RemoteByteSource s = HttpByteSource.open(URI.create(nginx.url("sequential.bin")))) {
+      try (ChunkCachingSource s =
+          ChunkCachingSource.of(HttpByteSource.open(URI.create(nginx.url("sequential.bin"))))) {
         assertArrayEquals(content, readAll(s));
         assertEquals(10, s.counters().get("requests"), s.counters().toString());
         assertEquals(10L << 20, s.counters().get("bytes_fetched"));

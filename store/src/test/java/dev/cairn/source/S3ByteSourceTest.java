@@ -43,8 +43,10 @@ class S3ByteSourceTest extends ByteSourceContract {
   protected ByteSource open(byte[] content) throws IOException {
     String key = "dir/object " + objects++ + ".bin";
     s3.put(BUCKET, key, content);
-    return S3ByteSource.open(
-        URI.create("s3://" + BUCKET + "/dir/object%20" + (objects - 1) + ".bin"), s3.settings());
+    return ChunkCachingSource.of(
+        S3ByteSource.open(
+            URI.create("s3://" + BUCKET + "/dir/object%20" + (objects - 1) + ".bin"),
+            s3.settings()));
   }
 
   @Test

@@ -1,0 +1,31 @@
+package dev.cairn.source;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+
+/**
+ * The checks {@link ByteSource#readFully} promises before any byte moves, for the remote source and
+ * the chunk cache in front of it. Stateless.
+ */
+final class RangeCheck {
+  private RangeCheck() {}
+
+  /**
+   * Fails as the contract says if the source is closed, {@code position} is negative, or the range
+   * of {@code length} bytes at {@code position} ends past {@code size}.
+   */
+  static void check(boolean closed, String name, long size, long position, int length)
+      throws IOException {
+    if (closed) {
+      throw new ClosedChannelException();
+    }
+    if (position < 0) {
+      throw new IllegalArgumentException("negative position " + position);
+    }
+    if (position + length > size || position + length < 0) {
+      throw new EOFException(
+          name + ": read of " + length + " bytes at " + position + " past end " + size);
+    }
+  }
+}
