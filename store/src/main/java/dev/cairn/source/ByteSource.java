@@ -1,5 +1,6 @@
 package dev.cairn.source;
 
+import dev.cairn.config.Tuning;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,8 +28,7 @@ public interface ByteSource extends Closeable {
    */
   static ByteSource openLocal(Path path) throws IOException {
     boolean mmap =
-        !"false".equals(System.getProperty("cairn.mmap"))
-            && !"32".equals(System.getProperty("sun.arch.data.model"));
+        Tuning.current().mmap() && !"32".equals(System.getProperty("sun.arch.data.model"));
     if (mmap) {
       ByteSource mapped = MappedByteSource.tryOpen(path);
       if (mapped != null) {

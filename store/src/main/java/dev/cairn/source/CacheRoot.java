@@ -1,6 +1,6 @@
 package dev.cairn.source;
 
-import dev.cairn.io.Sizes;
+import dev.cairn.config.Tuning;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -67,7 +67,6 @@ final class CacheRoot {
   private static final Pattern CHUNK_NAME = Pattern.compile("0|[1-9][0-9]{0,18}");
   private static final Pattern TEMP_NAME =
       Pattern.compile("\\.tmp-(0|[1-9][0-9]{0,18})-[0-9a-f]{1,16}");
-  private static final long DEFAULT_LIMIT = 8L << 30;
   private static final Object ROOTS_LOCK = new Object();
   private static Settings sharedSettings;
   private static CacheRoot shared;
@@ -95,31 +94,12 @@ final class CacheRoot {
    * unusable folder is decided (and warned about) once per process.
    */
   static CacheRoot configured() {
-    String dir = setting("cairn.cacheDir", "CAIRN_CACHE_DIR");
-    if ("none".equals(dir) || "off".equals(dir)) {
+    Tuning tuning = Tuning.current();
+    if (tuning.cacheDir().isEmpty()) {
       return null;
     }
-    Path path;
-    if (dir != null) {
-      path = Path.of(dir);
-    } else {
-      String xdg = System.getenv("XDG_CACHE_HOME");
-      path =
-          (xdg != null && !xdg.isBlank()
-                  ? Path.of(xdg)
-                  : Path.of(System.getProperty("user.home"), ".cache"))
-              .resolve("cairn")
-              .resolve("remote");
-    }
-    long limit = DEFAULT_LIMIT;
-    String l = setting("cairn.cacheLimit", "CAIRN_CACHE_LIMIT");
-    if (l != null) {
-      try {
-        limit = Sizes.parse(l);
-      } catch (IllegalArgumentException e) {
-        // a bad limit keeps the default rather than failing every read
-      }
-    }
+    Path path = tuning.cacheDir().get();
+    long limit = tuning.cacheLimit();
     Settings s = new Settings(path.toAbsolutePath().normalize(), limit);
     synchronized (ROOTS_LOCK) {
       if (!s.equals(sharedSettings)) {
@@ -216,14 +196,6 @@ final class CacheRoot {
       return false;
     }
     return Arrays.equals(got.array(), want);
-  }
-
-  private static String setting(String property, String env) {
-    String v = System.getProperty(property);
-    if (v == null || v.isBlank()) {
-      v = System.getenv(env);
-    }
-    return v == null || v.isBlank() ? null : v.trim();
   }
 
   /** Prints the one line that says caching is off, and why. */

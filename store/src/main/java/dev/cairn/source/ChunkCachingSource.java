@@ -1,5 +1,6 @@
 package dev.cairn.source;
 
+import dev.cairn.config.Tuning;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
@@ -43,8 +44,7 @@ public final class ChunkCachingSource implements ByteSource {
   private static final long GAVE_UP_NANOS = 1_000_000_000L;
 
   /** Chunks read ahead of a sequential reader. */
-  private static final int READ_AHEAD =
-      Math.max(0, Integer.getInteger("cairn.remote.readAhead", 4));
+  private static final int READ_AHEAD = Tuning.current().remoteReadAhead();
 
   /**
    * Reads chunks ahead of a sequential reader, shared by all cached sources: a mount's two serving

@@ -1,5 +1,6 @@
 package dev.cairn.source;
 
+import dev.cairn.config.Tuning;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 
@@ -22,7 +23,7 @@ final class RetryPolicy {
    * per request so that tests can shorten it.
    */
   static int timeout() {
-    return Math.max(1, Integer.getInteger("cairn.remote.timeout", 10));
+    return (int) Tuning.current().remoteTimeout().toSeconds();
   }
 
   /** One attempt at a request; throws {@link TransientException} for what a retry may fix. */
