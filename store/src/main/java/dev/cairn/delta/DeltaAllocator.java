@@ -215,7 +215,7 @@ public final class DeltaAllocator implements Closeable {
           .putShort((short) groupChunks)
           .putShort((short) 0);
       h.putInt(Crc.of(h, 0, 28)).flip();
-      Manifest.writeFully(ch, h, 0);
+      FileChannels.writeFully(ch, h, 0);
       ch.force(true);
       return new DeltaAllocator(
           file,
@@ -255,7 +255,7 @@ public final class DeltaAllocator implements Closeable {
         throw new CorruptStoreException(file, "spill file is truncated (" + size + " bytes)");
       }
       ByteBuffer h = newBuffer(HEADER_LENGTH);
-      Manifest.readFully(ch, h, 0, file);
+      FileChannels.readFully(ch, h, 0, file);
       h.flip();
       byte[] magic = new byte[8];
       h.get(magic);
@@ -356,7 +356,7 @@ public final class DeltaAllocator implements Closeable {
       return 0;
     }
     rec.clear().limit(RECORD_HEAD);
-    Manifest.readFully(ch, rec, pos, file);
+    FileChannels.readFully(ch, rec, pos, file);
     String problem = checkHead(rec, chunkSize, groupChunks, maxLen);
     if (problem != null) {
       return 0;
@@ -366,7 +366,7 @@ public final class DeltaAllocator implements Closeable {
       return 0;
     }
     rec.limit(len);
-    Manifest.readFully(ch, rec, pos + RECORD_HEAD, file);
+    FileChannels.readFully(ch, rec, pos + RECORD_HEAD, file);
     if (rec.getInt(8) != Crc.of(rec, 0, 8, 12, len)) {
       return 0;
     }
@@ -606,7 +606,7 @@ public final class DeltaAllocator implements Closeable {
     }
     try {
       if (bufs.length == 1) {
-        Manifest.writeFully(channel, bufs[0], at);
+        FileChannels.writeFully(channel, bufs[0], at);
       } else {
         // FileChannel has no positional gathering write; writes are serialised on this object
         // and every read is positional, so moving the channel's position is safe here.
@@ -774,7 +774,7 @@ public final class DeltaAllocator implements Closeable {
       throw new CorruptStoreException(path, "record at " + offset + " lies past the end");
     }
     rec.clear().limit(RECORD_HEAD);
-    Manifest.readFully(channel, rec, offset, path);
+    FileChannels.readFully(channel, rec, offset, path);
     String problem = checkHead(rec, chunkSize, groupChunks, maxRecordLength);
     if (problem != null) {
       throw new CorruptStoreException(path, "record at " + offset + ": " + problem);
@@ -784,7 +784,7 @@ public final class DeltaAllocator implements Closeable {
       throw new CorruptStoreException(path, "record at " + offset + " runs past the end");
     }
     rec.limit(len);
-    Manifest.readFully(channel, rec, offset + RECORD_HEAD, path);
+    FileChannels.readFully(channel, rec, offset + RECORD_HEAD, path);
     if (rec.getInt(8) != Crc.of(rec, 0, 8, 12, len)) {
       throw new CorruptStoreException(path, "record at " + offset + ": checksum mismatch (CRC32C)");
     }
