@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 
 /**
  * One open manifest log, {@code manifest.log.G}: the CRC-framed changes made since the snapshot of
@@ -167,17 +166,7 @@ final class ManifestLog implements Closeable {
   }
 
   private static void checkHeader(FileChannel ch, Path file, long generation) throws IOException {
-    ByteBuffer h = newBuffer(HEADER_LENGTH);
-    FileChannels.readFully(ch, h, 0, file);
-    h.flip();
-    byte[] magic = new byte[8];
-    h.get(magic);
-    if (!Arrays.equals(magic, MAGIC)) {
-      throw new CorruptStoreException(file, "not a Cairn manifest log (bad magic)");
-    }
-    if (h.getInt(24) != Crc.of(h, 0, 24)) {
-      throw new CorruptStoreException(file, "manifest log header checksum mismatch (CRC32C)");
-    }
+    ByteBuffer h = CheckedHeader.read(ch, file, HEADER_LENGTH, MAGIC, 24, "manifest log");
     int version = Short.toUnsignedInt(h.getShort(8));
     if (version != VERSION) {
       throw new CorruptStoreException(file, "unsupported manifest log version " + version);

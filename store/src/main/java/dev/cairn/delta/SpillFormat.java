@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -93,17 +92,7 @@ final class SpillFormat {
     if (size < HEADER_LENGTH) {
       throw new CorruptStoreException(file, "spill file is truncated (" + size + " bytes)");
     }
-    ByteBuffer h = newBuffer(HEADER_LENGTH);
-    FileChannels.readFully(ch, h, 0, file);
-    h.flip();
-    byte[] magic = new byte[8];
-    h.get(magic);
-    if (!Arrays.equals(magic, MAGIC)) {
-      throw new CorruptStoreException(file, "not a Cairn spill file (bad magic)");
-    }
-    if (h.getInt(28) != Crc.of(h, 0, 28)) {
-      throw new CorruptStoreException(file, "spill file header checksum mismatch (CRC32C)");
-    }
+    ByteBuffer h = CheckedHeader.read(ch, file, HEADER_LENGTH, MAGIC, 28, "spill file");
     int version = Short.toUnsignedInt(h.getShort(8));
     int compressorId = Short.toUnsignedInt(h.getShort(10));
     int chunkSize = h.getInt(12);
