@@ -1,8 +1,19 @@
 /**
- * The transactional chunk store behind a writable overlay: the delta allocator's append-only spill
- * file (chunks packed into compressed groups, recovered by scanning after a crash), the crash-safe
- * manifest (chunk → location, a snapshot plus a CRC-framed log replayed on open), the {@code
- * DeltaStore} that combines them, and the exclusive directory lock. Must not know the snapshot
- * format or what a chunk's bytes mean; chunk compression comes in as a {@code ChunkCompressor}.
+ * The transactional chunk store behind a writable overlay, and the exclusive directory lock. Two
+ * durable structures, each a small facade over classes with one job:
+ *
+ * <ul>
+ *   <li>the spill file: {@code DeltaAllocator} over {@code SpillFormat} (header and record codec),
+ *       {@code GroupWriter} (grouping, sealing, appending), {@code AdaptiveCompression}, {@code
+ *       RecoveryScan} (the intact end after a crash) and {@code RecordCache} (decoded records);
+ *   <li>the manifest (chunk → location): {@code Manifest} (the map API) over {@code
+ *       ManifestSnapshot} (snapshot codec), {@code ManifestLog} (log framing, replay, torn-tail
+ *       truncation), {@code LogRecordBuffer} (unsynced entries) and {@code ManifestFiles}
+ *       (generations and compaction).
+ * </ul>
+ *
+ * {@code DeltaStore} combines them. Each class that reads a file documents its layout byte by byte.
+ * Must not know the snapshot format or what a chunk's bytes mean; chunk compression comes in as a
+ * {@code ChunkCompressor}.
  */
 package dev.cairn.delta;

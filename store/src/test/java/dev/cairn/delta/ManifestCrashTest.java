@@ -60,13 +60,13 @@ class ManifestCrashTest {
       after = model.copy();
     }
     snapshot = Files.readAllBytes(source.resolve(Manifest.SNAPSHOT_FILE));
-    log = Files.readAllBytes(Manifest.logPath(source, 0));
+    log = Files.readAllBytes(ManifestLog.path(source, 0));
   }
 
   private Path dirWithLog(String name, byte[] logBytes) throws IOException {
     Path d = Files.createDirectory(tmp.resolve(name));
     Files.write(d.resolve(Manifest.SNAPSHOT_FILE), snapshot);
-    Files.write(Manifest.logPath(d, 0), logBytes);
+    Files.write(ManifestLog.path(d, 0), logBytes);
     return d;
   }
 
@@ -79,7 +79,7 @@ class ManifestCrashTest {
         assertEquals(cut - lastRecordStart, m.recovery().bytesDiscarded());
         assertEquals(3, m.recovery().recordsReplayed());
       }
-      assertEquals(lastRecordStart, Files.size(Manifest.logPath(d, 0)), "torn tail truncated");
+      assertEquals(lastRecordStart, Files.size(ManifestLog.path(d, 0)), "torn tail truncated");
       // The log is usable again: a new record after the cut is found on the next open.
       try (Manifest m = Manifest.open(d)) {
         m.put(1000, 1);
@@ -102,7 +102,7 @@ class ManifestCrashTest {
       try (Manifest m = Manifest.open(d)) {
         before.assertMatches(m, "garbled byte " + pos);
       }
-      assertEquals(lastRecordStart, Files.size(Manifest.logPath(d, 0)));
+      assertEquals(lastRecordStart, Files.size(ManifestLog.path(d, 0)));
     }
   }
 
@@ -199,13 +199,13 @@ class ManifestCrashTest {
     Path d = dirWithLog("leftovers", log);
     // A stale temp snapshot and a log of the next generation, as a crash between steps 2 and 3
     // leaves them: the snapshot still names generation 0, so they are ignored and deleted.
-    Files.write(d.resolve(Manifest.TEMP_FILE), snapshot);
-    Files.write(Manifest.logPath(d, 1), new byte[100]);
+    Files.write(d.resolve(ManifestFiles.TEMP_FILE), snapshot);
+    Files.write(ManifestLog.path(d, 1), new byte[100]);
     try (Manifest m = Manifest.open(d)) {
       after.assertMatches(m, "leftovers");
     }
     assertEquals(List.of("manifest", "manifest.log.0"), names(d));
-    assertArrayEquals(log, Files.readAllBytes(Manifest.logPath(d, 0)));
+    assertArrayEquals(log, Files.readAllBytes(ManifestLog.path(d, 0)));
   }
 
   private static List<String> names(Path d) throws IOException {

@@ -50,7 +50,7 @@ class ManifestFuzzTest {
         ends.add(m.logBytes());
       }
     }
-    Path logFile = Manifest.logPath(d, 0);
+    Path logFile = ManifestLog.path(d, 0);
     byte[] good = Files.readAllBytes(logFile);
     byte[] bad = mutate(good, r);
     Files.write(logFile, bad);
@@ -68,7 +68,7 @@ class ManifestFuzzTest {
   }
 
   private static byte[] mutate(byte[] good, Random r) {
-    int header = Manifest.LOG_HEADER_LENGTH;
+    int header = ManifestLog.HEADER_LENGTH;
     int span = good.length - header;
     switch (r.nextInt(6)) {
       case 0 -> {

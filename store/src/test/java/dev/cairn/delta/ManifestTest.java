@@ -90,10 +90,10 @@ class ManifestTest {
       }
       m.compact();
       assertEquals(1, m.generation());
-      assertEquals(Manifest.LOG_HEADER_LENGTH, m.logBytes());
-      assertEquals(Manifest.SNAPSHOT_HEADER_LENGTH + 16L * model.map.size() + 4, m.snapshotBytes());
-      assertFalse(Files.exists(Manifest.logPath(dir, 0)));
-      assertTrue(Files.exists(Manifest.logPath(dir, 1)));
+      assertEquals(ManifestLog.HEADER_LENGTH, m.logBytes());
+      assertEquals(ManifestSnapshot.HEADER_LENGTH + 16L * model.map.size() + 4, m.snapshotBytes());
+      assertFalse(Files.exists(ManifestLog.path(dir, 0)));
+      assertTrue(Files.exists(ManifestLog.path(dir, 1)));
       model.randomChange(m, r, 2000);
       m.sync();
       model.assertMatches(m, "live");
@@ -134,9 +134,9 @@ class ManifestTest {
     }
     try (Manifest m = Manifest.open(dir)) {
       model.assertMatches(m, "reopened");
-      long payload = 200_000L * Manifest.PUT_LENGTH;
+      long payload = 200_000L * ManifestLog.PUT_LENGTH;
       assertEquals(
-          (payload + Manifest.MAX_PAYLOAD - 1) / Manifest.MAX_PAYLOAD,
+          (payload + ManifestLog.MAX_PAYLOAD - 1) / ManifestLog.MAX_PAYLOAD,
           m.recovery().recordsReplayed());
       assertEquals(0, m.recovery().bytesDiscarded());
     }
@@ -166,11 +166,11 @@ class ManifestTest {
       m.put(2, 20);
       m.sync();
     }
-    Path log = Manifest.logPath(dir, 0);
+    Path log = ManifestLog.path(dir, 0);
     byte[] intact = Files.readAllBytes(log);
     byte[] torn = java.util.Arrays.copyOf(intact, intact.length - 3);
     Files.write(log, torn);
-    Files.write(dir.resolve(Manifest.TEMP_FILE), new byte[] {1, 2, 3});
+    Files.write(dir.resolve(ManifestFiles.TEMP_FILE), new byte[] {1, 2, 3});
     try (Manifest m = Manifest.openReadOnly(dir)) {
       assertEquals(10, m.get(1, -1));
       assertFalse(m.contains(2));
@@ -179,7 +179,7 @@ class ManifestTest {
       assertThrows(IllegalStateException.class, m::sync);
     }
     assertArrayEquals(torn, Files.readAllBytes(log));
-    assertTrue(Files.exists(dir.resolve(Manifest.TEMP_FILE)));
+    assertTrue(Files.exists(dir.resolve(ManifestFiles.TEMP_FILE)));
   }
 
   @Test
@@ -195,7 +195,7 @@ class ManifestTest {
     crc.update(rec.array(), 0, 4);
     crc.update(rec.array(), 8, 17);
     rec.putInt(4, (int) crc.getValue());
-    Files.write(Manifest.logPath(dir, 0), rec.array(), StandardOpenOption.APPEND);
+    Files.write(ManifestLog.path(dir, 0), rec.array(), StandardOpenOption.APPEND);
     CorruptStoreException e = assertThrows(CorruptStoreException.class, () -> Manifest.open(dir));
     assertTrue(e.getMessage().contains("valid checksum but invalid contents"), e.getMessage());
     assertTrue(e.getMessage().contains("unknown entry type 9"), e.getMessage());
@@ -209,7 +209,7 @@ class ManifestTest {
       m.put(2, 2);
       m.sync(); // into log 1
     }
-    Path log = Manifest.logPath(dir, 1);
+    Path log = ManifestLog.path(dir, 1);
     byte[] b = Files.readAllBytes(log);
     b[17] ^= 1;
     Files.write(log, b);

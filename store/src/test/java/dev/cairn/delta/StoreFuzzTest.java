@@ -1,13 +1,8 @@
-package dev.cairn.overlay;
+package dev.cairn.delta;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.cairn.delta.ChunkCompressor;
-import dev.cairn.delta.CorruptStoreException;
-import dev.cairn.delta.DeltaAllocator;
-import dev.cairn.delta.LongLongMap;
-import dev.cairn.delta.Manifest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -21,11 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * Jazzer fuzz targets for the overlay's on-disk parsers: the manifest log, the manifest snapshot
- * and the spill file. The property: opening either succeeds, and then opening again finds the same
- * state and changes nothing more (repair is idempotent), or throws {@link CorruptStoreException};
- * anything else (an unchecked exception, an error, a hang) is a finding. Torn tails must never be
- * reported as corruption, which the parameterized fuzz tests in the store module check exactly.
+ * Jazzer fuzz targets for the delta store's on-disk parsers: the manifest log, the manifest
+ * snapshot and the spill file. The property: opening either succeeds, and then opening again finds
+ * the same state and changes nothing more (repair is idempotent), or throws {@link
+ * CorruptStoreException}; anything else (an unchecked exception, an error, a hang) is a finding.
+ * Torn tails must never be reported as corruption, which the parameterized fuzz tests next to this
+ * one check exactly.
  *
  * <p>The targets are structure-aware: the fuzzer's bytes are a script applied to a valid file the
  * target generates (byte 0 picks the file, byte 1 the kind of damage, the rest says where and
@@ -33,20 +29,19 @@ import java.util.stream.Stream;
  * and real fuzzing explores damage to valid files instead of rejected noise:
  *
  * <pre>
- * JAZZER_FUZZ=1 mvn -pl store,reader-core test -Dtest=StoreFuzzTest#manifestLog
+ * JAZZER_FUZZ=1 mvn -pl store test -Dtest=StoreFuzzTest#manifestLog
  * </pre>
  */
 class StoreFuzzTest {
-  /** The manifest log header's length (see {@link Manifest}). */
-  private static final int LOG_HEADER = 32;
-
   @FuzzTest(maxDuration = "2m")
   void manifestLog(byte[] script) throws IOException {
     Path dir = Files.createTempDirectory("fuzz-manifest");
     try {
       ManifestFiles f = manifestFiles(script.length > 0 ? script[0] : 0, false);
       Files.write(dir.resolve(Manifest.SNAPSHOT_FILE), f.snapshot);
-      Files.write(dir.resolve("manifest.log." + f.generation), damage(f.log, LOG_HEADER, script));
+      Files.write(
+          dir.resolve("manifest.log." + f.generation),
+          damage(f.log, ManifestLog.HEADER_LENGTH, script));
       checkManifestOpens(dir);
     } finally {
       delete(dir);
@@ -72,7 +67,7 @@ class StoreFuzzTest {
     try {
       Path file = dir.resolve("spill.0");
       int seed = script.length > 0 ? script[0] : 0;
-      ChunkCompressor c = (seed & 1) == 0 ? Lz4ChunkCompressor.INSTANCE : ChunkCompressor.NONE;
+      ChunkCompressor c = (seed & 1) == 0 ? DeflateCompressor.INSTANCE : ChunkCompressor.NONE;
       Files.write(file, damage(spillFile(seed, c), DeltaAllocator.HEADER_LENGTH, script));
       long end;
       try (DeltaAllocator a = DeltaAllocator.open(file, c, 0, false)) {

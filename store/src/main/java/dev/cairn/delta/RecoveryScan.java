@@ -1,0 +1,65 @@
+package dev.cairn.delta;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * Finds where the intact records of a spill file end after a crash: checks the records from a
+ * durable offset on, one by one, and (unless read-only) truncates the file at the first torn one
+ * (runs past the end, bad magic, length or checksum). A crash while appending leaves at most such a
+ * tail, and since nothing durable refers past the offset the scan starts from, cutting there never
+ * loses referenced data.
+ *
+ * <p><b>Thread safety:</b> stateless; it runs before the allocator is published.
+ */
+final class RecoveryScan {
+  /** Where the intact records end, and what the scan saw and cut off. */
+  record Result(long end, DeltaAllocator.Recovery recovery) {}
+
+  private RecoveryScan() {}
+
+  /**
+   * Scans {@code file} (of {@code size} bytes, with the given shape) from {@code from} on.
+   *
+   * @throws CorruptStoreException if the file is shorter than {@code from} (durable data is
+   *     missing)
+   */
+  static Result scan(
+      FileChannel ch,
+      Path file,
+      long from,
+      long size,
+      int chunkSize,
+      int groupChunks,
+      int maxRecordLength,
+      boolean readOnly)
+      throws IOException {
+    if (from > size) {
+      throw new CorruptStoreException(
+          file,
+          "spill file ends at "
+              + size
+              + " but data up to "
+              + from
+              + " was recorded as durable; the file was truncated or replaced");
+    }
+    ByteBuffer rec = SpillFormat.newBuffer(maxRecordLength);
+    long pos = from;
+    long records = 0;
+    long slots = 0;
+    while (pos < size
+        && SpillFormat.readRecord(ch, file, pos, size, rec, chunkSize, groupChunks, maxRecordLength)
+            == null) {
+      records++;
+      slots += SpillFormat.chunkCount(rec);
+      pos += SpillFormat.recordLength(rec);
+    }
+    if (pos < size && !readOnly) {
+      ch.truncate(pos);
+      ch.force(true);
+    }
+    return new Result(pos, new DeltaAllocator.Recovery(records, slots, size - pos));
+  }
+}
