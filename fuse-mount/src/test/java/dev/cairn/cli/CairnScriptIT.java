@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -45,7 +46,9 @@ class CairnScriptIT {
     }
     Process p = pb.start();
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "scripts/cairn finished");
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    // ISO-8859-1 maps every byte to one char: stdout may be a snapshot's bytes (cat)
+    return new Result(
+        p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1), Files.readString(err));
   }
 
   /**
@@ -90,6 +93,23 @@ class CairnScriptIT {
       "cairn: the parent hashes with SHA-256; packing in a JVM with C2\n";
 
   /**
+   * scripts/cairn pack DIR/disk.img -o OUT --parent DIR/tiny-lz4.cairn --debug, DIR a golden one.
+   */
+  private Result packAgainst(String golden, Path out) throws IOException, InterruptedException {
+    Path d = GOLDEN.resolve(golden);
+    return run(
+        PackCliIT.JAR,
+        false,
+        "pack",
+        d.resolve("disk.img").toString(),
+        "-o",
+        out.toString(),
+        "--parent",
+        d.resolve("tiny-lz4.cairn").toString(),
+        "--debug");
+  }
+
+  /**
    * The wrapper runs every pack at JIT tier 1 without reading the parent's header; a pack against a
    * format-1.0 parent (SHA-256 content hashes, which only C2 runs at the CPU's speed) runs itself
    * again with both tiers, and writes the same snapshot.
@@ -97,17 +117,7 @@ class CairnScriptIT {
   @Test
   void packAgainstSha256ParentRerunsWithBothTiers() throws Exception {
     Path out = dir.resolve("child.cairn");
-    Result r =
-        run(
-            PackCliIT.JAR,
-            false,
-            "pack",
-            GOLDEN.resolve("v1/disk.img").toString(),
-            "-o",
-            out.toString(),
-            "--parent",
-            GOLDEN.resolve("v1/tiny-lz4.cairn").toString(),
-            "--debug");
+    Result r = packAgainst("v1", out);
     assertEquals(0, r.exit(), r.err());
     assertTrue(r.err().startsWith(FULL_JIT), r.err());
     assertTrue(r.out().startsWith("packed "), r.out());
@@ -120,17 +130,7 @@ class CairnScriptIT {
   /** A parent with XXH3 content hashes keeps the pack in the tier-1 JVM the wrapper started. */
   @Test
   void packAgainstXxh3ParentStaysAtTierOne() throws Exception {
-    Result r =
-        run(
-            PackCliIT.JAR,
-            false,
-            "pack",
-            GOLDEN.resolve("v1.1/disk.img").toString(),
-            "-o",
-            dir.resolve("child.cairn").toString(),
-            "--parent",
-            GOLDEN.resolve("v1.1/tiny-lz4.cairn").toString(),
-            "--debug");
+    Result r = packAgainst("v1.1", dir.resolve("child.cairn"));
     assertEquals(0, r.exit(), r.err());
     assertFalse(r.err().contains(FULL_JIT), r.err());
     assertTrue(r.out().startsWith("packed "), r.out());
