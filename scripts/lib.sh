@@ -1,8 +1,41 @@
-# Shared helpers for scripts/*. Sourced, not executed.
+# The one shell library of scripts/, scripts/bench/ and testimages/. Sourced, not executed:
+#   . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib.sh"   (path relative to the script)
+#
+# Holds: messages (die, bad, log, need_arg, need_root), Debian packages (ensure_packages and the
+# sets the build, the tests and the demo need), the benchmarks' command line (parse_args,
+# command_line, quick_default, need_positive, need_size), mount and process state (is_mounted,
+# alive, wait_gone, unmount_stale, run_bg, first_read), the page cache (drop_caches), timing (now,
+# secs), the results and problem logs (record, problem, fail, run), the private copy of the cairn
+# jar (private_jar, cairn), a cairn mount's serving pid and unmounting it (cairn_stats_pid,
+# cairn_unmount), the default benchmark image (pick_image), the report (report), the header's commit line
+# (commit_line) and the test images' reproducible environment and content (image_env,
+# random_bytes, perl_base_dir and the lists of Essential files).
+#
+# Variables the helpers read, set by the sourcing script: root, out, logs (record, problem, fail,
+# run, cairn_unmount), image and size_mb (pick_image), quick (quick_default), value_opts and
+# flag_opts (parse_args), child (run_bg); log_fd (default 2: the file descriptor that log and die
+# write to) and warm_note (what drop_caches says when it cannot drop the page cache).
+# shellcheck shell=bash disable=SC2154,SC2034  # the variables come from, and go to, the sourcing script
 
+log_fd=2
+warm_note="runs read warm"
+cairn_root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+
+# --- messages --------------------------------------------------------------------------------------
+# die MESSAGE: a failure (exit 1). log MESSAGE: progress. Both write to fd $log_fd.
+die() { echo "$(basename "$0"): $*" >&"$log_fd"; exit 1; }
+log() { echo "$@" >&"$log_fd"; }
+# bad MESSAGE: a usage error (exit 2).
+bad() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# need_arg OPTION VALUE...: exit 2 unless the option has a non-empty value.
+need_arg() { if [ $# -lt 2 ] || [ -z "$2" ]; then bad "$1 needs a value"; fi; }
+# need_root WHY: exit 1 unless running as root.
+need_root() { [ "$(id -u)" = 0 ] || die "run as root ($1)"; }
+
+# --- packages --------------------------------------------------------------------------------------
 # Installs Debian packages that are missing (apt-get update only when something is missing).
 ensure_packages() {
-  local missing=()
+  local missing=() p
   for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
@@ -11,7 +44,8 @@ ensure_packages() {
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo"
     $sudo apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 ||
+      die "could not install ${missing[*]}"
   fi
 }
 
@@ -25,4 +59,236 @@ ensure_build_tools() {
 # ext4 tools, and numpy (the tensor test reads a mounted .npy with it).
 ensure_runtime_packages() {
   ensure_packages fuse libfuse2 e2fsprogs util-linux python3-numpy
+}
+
+# --- the benchmarks' command line ------------------------------------------------------------------
+# parse_args "$@": parses a command line by two tables the script sets first:
+#   value_opts  entries "--name=var": --name VALUE and --name=VALUE set var (a value is required)
+#   flag_opts   entries "--name var=value ...": --name sets each var to its value
+# -h/--help prints usage (the script's function) and exits 0; an unknown option, or a second
+# positional argument, prints usage to stderr and exits 2; the positional argument goes to image.
+parse_args() {
+  local spec w words
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      -h | --help) usage; exit 0 ;;
+      --*=*)
+        for spec in "${value_opts[@]}"; do
+          if [ "${spec%%=*}" = "${1%%=*}" ]; then set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue 2; fi
+        done
+        echo "$(basename "$0"): unknown option ${1%%=*}" >&2; usage >&2; exit 2 ;;
+      -*)
+        for spec in "${value_opts[@]}"; do
+          if [ "${spec%%=*}" = "$1" ]; then need_arg "$@"; printf -v "${spec#*=}" '%s' "$2"; shift 2; continue 2; fi
+        done
+        for spec in "${flag_opts[@]}"; do
+          read -r -a words <<<"$spec"
+          if [ "${words[0]}" = "$1" ]; then
+            for w in "${words[@]:1}"; do printf -v "${w%%=*}" '%s' "${w#*=}"; done
+            shift; continue 2
+          fi
+        done
+        echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
+      *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1"; shift ;;
+    esac
+  done
+}
+# command_line "$@": sets cmdline to the script's command line as typed (quoted where needed).
+command_line() {
+  local a
+  cmdline="scripts/bench/$(basename "$0")"
+  for a in "$@"; do
+    if [[ "$a" =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then cmdline+=" $a"; else cmdline+=" $(printf %q "$a")"; fi
+  done
+}
+# quick_default VAR QUICK_VALUE VALUE: sets VAR, when empty, to QUICK_VALUE under --quick, else VALUE.
+quick_default() {
+  [ -z "${!1}" ] || return 0
+  if [ "$quick" = 1 ]; then printf -v "$1" '%s' "$2"; else printf -v "$1" '%s' "$3"; fi
+}
+# need_positive OPTION VALUE: exit 2 unless VALUE is a positive integer.
+need_positive() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || bad "$1 needs a positive integer"; }
+# need_size: exit 2 unless $size_mb (--size) is an integer >= 64.
+need_size() { if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size needs an integer >= 64"; fi; }
+
+# --- mounts and processes --------------------------------------------------------------------------
+is_mounted() { findmnt -rn --mountpoint "$1" >/dev/null 2>&1; }
+# A process that exists and is no zombie (daemons re-parented to a non-reaping ancestor stay zombies).
+alive() {
+  [ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
+  local st
+  st=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+wait_gone() { # PID SECONDS
+  local deadline=$((SECONDS + $2))
+  while alive "$1"; do [ $SECONDS -lt $deadline ] || return 1; sleep 0.05; done
+}
+# unmount_stale MNT...: lazily unmounts what an interrupted run left mounted there.
+unmount_stale() {
+  local m
+  for m in "$@"; do
+    if is_mounted "$m"; then log "unmounting stale $m"; umount -l "$m" || true; fi
+  done
+}
+# run_bg CMD...: runs CMD in the background and waits for it, so that Ctrl-C or SIGTERM reach the
+# trap at once instead of after CMD ends (timeout(1) puts CMD in a process group of its own, out of
+# reach of the terminal's Ctrl-C; the trap stops $child, and timeout passes the signal on).
+run_bg() {
+  local rc=0
+  "$@" 3>&- &
+  child=$!
+  wait "$child" || rc=$?
+  child=""
+  return $rc
+}
+# first_read FILE: waits until 4096 bytes can be read from the start of FILE (120 s at most).
+first_read() {
+  local f="$1" deadline=$((SECONDS + 120))
+  until [ "$(head -c 4096 "$f" 2>/dev/null | wc -c)" = 4096 ]; do
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.005
+  done
+}
+
+# --- page cache, timing ----------------------------------------------------------------------------
+# drop_caches: sync and drop the page cache; where that is refused, say so once and set caches=warm.
+caches=cold
+drop_caches() {
+  sync
+  if [ "$caches" = cold ] && ! echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then
+    log "$(basename "$0"): cannot drop page caches here; $warm_note"
+    caches=warm
+  fi
+}
+now() { echo "$EPOCHREALTIME"; }
+# secs T0 T1 [DIGITS]: T1 - T0 in seconds, with DIGITS (default 2) decimals.
+secs() { awk -v a="$1" -v b="$2" -v f="%.${3:-2}f" 'BEGIN { printf f, b - a }'; }
+
+# --- results and problems --------------------------------------------------------------------------
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$logs/results.tsv"; }
+problem() { echo "$*" >>"$logs/errors.txt"; log "  PROBLEM: $*"; }
+# fail SYSTEM TEST REPEAT MESSAGE: records a failed run and says why.
+fail() {
+  record "$1" "$2" "$3" FAIL
+  echo "$1 $2 (repeat $3): $4" >>"$logs/errors.txt"
+  log "  FAILED: $1 $2: $4"
+}
+# run LOGNAME CMD...: logs the command line, runs it with output to $logs/LOGNAME.log.
+run() {
+  local l="$1"; shift
+  echo "+ $*" >>"$logs/$l.log"
+  "$@" >>"$logs/$l.log" 2>&1
+}
+
+# --- the cairn jar ---------------------------------------------------------------------------------
+# private_jar DIR: builds the jar now (the wrapper rebuilds when sources changed), then copies it to
+# DIR/cairn.jar, which cairn / "${cairn_cmd[@]}" run through scripts/cairn (so with its JVM flags):
+# others may rebuild the project meanwhile, and no timed run may pay for Maven or see its jar
+# replaced. Sets jar (the built jar) and cairn_cmd.
+private_jar() {
+  "$root/scripts/cairn" --version >/dev/null || die "scripts/cairn does not run"
+  jar="$root/fuse-mount/target/cairn.jar"
+  cp "$jar" "$1/cairn.jar"
+  cairn_cmd=(env "CAIRN_JAR=$1/cairn.jar" "$root/scripts/cairn")
+  # the copy gets its own class-data archive now, not during a timed run
+  "${cairn_cmd[@]}" --version >/dev/null 2>&1 || die "cairn.jar in $1 does not run"
+}
+cairn() { "${cairn_cmd[@]}" "$@"; }
+
+# cairn_stats_pid MNT: prints the serving pid that a cairn mount reports in MNT/.cairn/stats.json.
+cairn_stats_pid() {
+  python3 "$cairn_root/scripts/bench/report.py" stats-pid "$1/.cairn/stats.json" 2>/dev/null
+}
+# cairn_unmount MNT PID WHO: cairn umount MNT (120 s at most), waits up to 30 s for the serving
+# process PID (if known) to exit, kills it if it does not, lazily unmounts what is left. Problems go
+# to $logs/errors.txt, WHO naming the mount; fails when anything was not clean.
+cairn_unmount() {
+  local mnt="$1" pid="$2" who="$3" rc=0
+  if is_mounted "$mnt"; then
+    timeout 120 "${cairn_cmd[@]}" umount "$mnt" >>"$logs/umount.log" 2>&1 || { rc=1; echo "cairn umount $mnt failed or timed out" >>"$logs/errors.txt"; }
+  fi
+  if [ -n "$pid" ] && ! wait_gone "$pid" 30; then
+    echo "$who serving process $pid still alive 30 s after umount; killed" >>"$logs/errors.txt"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null || true
+    rc=1
+  fi
+  if is_mounted "$mnt"; then umount -l "$mnt" 2>/dev/null || true; rc=1; fi
+  return $rc
+}
+
+# --- benchmark images and reports ------------------------------------------------------------------
+# pick_image: when $image is empty, the default rootfs image of $size_mb MiB (built when absent);
+# checks that it exists (exit 2) and sets image to its absolute path and image_bytes to its size.
+pick_image() {
+  if [ -z "$image" ]; then
+    if [ "$size_mb" = 1024 ]; then image="$root/testimages/build/rootfs.img"; else image="$out/rootfs-${size_mb}M.img"; fi
+    if [ ! -f "$image" ]; then
+      log "building $image ($size_mb MiB) with testimages/make-rootfs.sh"
+      "$root/testimages/make-rootfs.sh" "$image" "$size_mb" >&2 || die "make-rootfs.sh failed"
+    fi
+  fi
+  [ -f "$image" ] || bad "$image: no such file"
+  image="$(readlink -f "$image")"
+  image_bytes=$(stat -c %s "$image")
+}
+
+# report BENCH ARG...: scripts/bench/report.py BENCH $logs $out ARG...; sets table and json (the
+# files it writes) and status (its exit code); dies when it wrote no table.
+report() {
+  table="$out/$1-results.txt" json="$out/$1-results.json"
+  rm -f "$table" "$json"
+  status=0
+  python3 "$cairn_root/scripts/bench/report.py" "$1" "$logs" "$out" "${@:2}" || status=$?
+  [ -s "$table" ] || die "report failed (see $logs)"
+}
+
+# commit_line: the header's "commit: …" line (HEAD, and whether the Java modules have uncommitted changes).
+commit_line() {
+  echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- store reader-core fuse-mount 2>/dev/null || echo ' (+ uncommitted changes to the Java modules)')"
+}
+
+# --- test images -----------------------------------------------------------------------------------
+# image_env: what makes the test-image generators reproducible, and where they write. Sorting,
+# scandir order in mke2fs -d and perl's output must not depend on the caller's locale; every
+# timestamp we control is one fixed instant (overridable, but then images differ).
+image_env() {
+  export LC_ALL=C
+  : "${SOURCE_DATE_EPOCH:=1700000000}"
+  export SOURCE_DATE_EPOCH
+  TESTIMAGES_DIR="$cairn_root/testimages"
+  BUILD_DIR="$TESTIMAGES_DIR/build"
+}
+
+# random_bytes SEED N: N pseudo-random bytes on stdout, identical on every machine.
+# Perl >= 5.20 uses its own drand48 regardless of platform, so srand(SEED) fixes the stream;
+# this avoids depending on python (not Essential on Debian) or openssl's enc output format.
+random_bytes() {
+  perl -e '
+    my ($seed, $n) = @ARGV; srand($seed); binmode STDOUT;
+    while ($n > 0) {
+      my $k = $n > 65536 ? 65536 : $n;
+      print substr(pack("L<*", map { int(rand(4294967296)) } 1 .. (($k + 3) >> 2)), 0, $k);
+      $n -= $k;
+    }' "$1" "$2"
+}
+
+# The Essential packages whose copyright files we use as real prose. Essential packages are on
+# every Debian system, and minimal images keep /usr/share/doc/*/copyright even when they drop docs.
+ESSENTIAL_DOC_PKGS=(base-files bash coreutils dash debianutils diffutils findutils grep gzip
+  hostname libc-bin login ncurses-bin perl-base sed tar util-linux)
+
+# License texts shipped by base-files (real, stable prose). GPL/LGPL/GFDL are symlinks there.
+LICENSE_FILES=(Apache-2.0 Artistic BSD CC0-1.0 GFDL-1.3 GPL-2 GPL-3 LGPL-2.1 LGPL-3 MPL-1.1 MPL-2.0)
+
+# Binaries from coreutils, gzip and dash: Essential, and their bookworm versions have not changed
+# since release (bash and libc get point updates, so they are left out of reproducible images).
+STABLE_BINARIES=(/usr/bin/ls /usr/bin/cat /usr/bin/sort /usr/bin/sha256sum /usr/bin/gzip /usr/bin/dash)
+
+# The directory holding perl-base's modules (.pm text plus a few .so), e.g. /usr/lib/x86_64-linux-gnu/perl-base.
+perl_base_dir() {
+  local d
+  for d in /usr/lib/*/perl-base; do [ -d "$d" ] && { echo "$d"; return 0; }; done
+  die "perl-base module directory not found under /usr/lib/*/perl-base"
 }

@@ -4,7 +4,7 @@
 # loop-mount the image (directly or through a Cairn mount) and run `sha256sum -c` from the root.
 #
 # Reproducibility: every input we do not generate comes from Essential bookworm packages whose
-# content has not changed across point releases (see lib.sh); everything mke2fs would otherwise
+# content has not changed across point releases (see scripts/lib.sh); everything mke2fs would otherwise
 # take from the clock, the RNG, the locale or /etc/mke2fs.conf is pinned below.
 # Verified on Debian bookworm (e2fsprogs 1.47.0-2+b2): two consecutive runs give the same
 # sha256sum of the image and of the manifest.
@@ -20,20 +20,19 @@ EOF
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 [ $# -le 2 ] || { usage >&2; exit 2; }
 
-# shellcheck source=testimages/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../scripts/lib.sh"
+image_env
 
 OUT="${1:-$BUILD_DIR/test-ext4.img}"
 SIZE_MB="${2:-24}"
-[[ "$SIZE_MB" =~ ^[0-9]+$ ]] && [ "$SIZE_MB" -ge 20 ] || die "SIZE_MB must be an integer >= 20 (the tree needs ~16 MiB)"
+if ! { [[ "$SIZE_MB" =~ ^[0-9]+$ ]] && [ "$SIZE_MB" -ge 20 ]; }; then die "SIZE_MB must be an integer >= 20 (the tree needs ~16 MiB)"; fi
 # Fixed identities: the UUID also seeds metadata_csum, the hash seed orders htree directories.
 FS_UUID=6361726e-0000-4000-8000-000000000001
 HASH_SEED=6361726e-0000-4000-8000-000000000002
 
-need_root
-ensure_cmd mkfs.ext4 e2fsprogs
-ensure_cmd debugfs e2fsprogs
-ensure_cmd perl perl-base
+need_root "file owners in the image and loop mounts need it"
+ensure_packages e2fsprogs perl-base
 
 mkdir -p "$BUILD_DIR" "$(dirname "$OUT")"
 OUT="$(readlink -f "$OUT")"

@@ -19,15 +19,16 @@ usage: $(basename "$0") OUT [SIZE_MB]
 EOF
 }
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
-[ $# -ge 1 ] && [ $# -le 2 ] || { usage >&2; exit 2; }
+if ! { [ $# -ge 1 ] && [ $# -le 2 ]; }; then usage >&2; exit 2; fi
 
-# shellcheck source=testimages/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../scripts/lib.sh"
+image_env
 
 OUT="$1"
 SIZE_MB="${2:-40}"
-[[ "$SIZE_MB" =~ ^[0-9]+$ ]] && [ "$SIZE_MB" -ge 1 ] || die "SIZE_MB must be a positive integer"
-ensure_cmd perl perl-base
+if ! { [[ "$SIZE_MB" =~ ^[0-9]+$ ]] && [ "$SIZE_MB" -ge 1 ]; }; then die "SIZE_MB must be a positive integer"; fi
+ensure_packages perl-base
 
 mkdir -p "$(dirname "$OUT")"
 tmp="$(mktemp -d "$(dirname "$OUT")/.make-mixed.XXXXXX")"
@@ -67,7 +68,7 @@ sub from_pool {
     $n -= $k;
   }
 }
-# Same generator as lib.sh random_bytes: perl's own drand48, fixed seed.
+# Same generator as scripts/lib.sh random_bytes: perl's own drand48, fixed seed.
 sub random {
   my ($seed, $n) = @_;
   srand($seed);

@@ -21,14 +21,15 @@ EOF
 case "${1:-}" in -h | --help) usage; exit 0 ;; esac
 [ $# -le 2 ] || { usage >&2; exit 2; }
 
-# shellcheck source=testimages/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../scripts/lib.sh"
+image_env
 
 OUT="${1:-$BUILD_DIR/rootfs.img}"
 SIZE_MB="${2:-1024}"
 FILL_PCT="${ROOTFS_FILL_PCT:-85}"
-[[ "$SIZE_MB" =~ ^[0-9]+$ ]] && [ "$SIZE_MB" -ge 64 ] || die "SIZE_MB must be an integer >= 64"
-[[ "$FILL_PCT" =~ ^[0-9]+$ ]] && [ "$FILL_PCT" -ge 10 ] && [ "$FILL_PCT" -le 95 ] || die "ROOTFS_FILL_PCT must be 10..95"
+if ! { [[ "$SIZE_MB" =~ ^[0-9]+$ ]] && [ "$SIZE_MB" -ge 64 ]; }; then die "SIZE_MB must be an integer >= 64"; fi
+if ! { [[ "$FILL_PCT" =~ ^[0-9]+$ ]] && [ "$FILL_PCT" -ge 10 ] && [ "$FILL_PCT" -le 95 ]; }; then die "ROOTFS_FILL_PCT must be 10..95"; fi
 
 # What a root filesystem is made of. /usr/local and /opt are left out: they hold whatever a
 # machine's owner added, not the distribution.
@@ -36,10 +37,8 @@ ROOTFS_TREES=(/etc /usr/bin /usr/sbin /usr/lib /usr/libexec /usr/include /usr/sh
 # Secrets have no place in a benchmark image, even a local one.
 EXCLUDE_RE='^(etc/(shadow|gshadow|sudoers)|etc/ssh/ssh_host_|etc/ssl/private/)'
 
-need_root
-ensure_cmd mkfs.ext4 e2fsprogs
-ensure_cmd dumpe2fs e2fsprogs
-ensure_cmd perl perl-base
+need_root "file owners in the image and loop mounts need it"
+ensure_packages e2fsprogs perl-base
 
 mkdir -p "$BUILD_DIR" "$(dirname "$OUT")"
 OUT="$(readlink -f "$OUT")"

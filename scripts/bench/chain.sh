@@ -20,10 +20,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$here/out"
-# shellcheck source=SCRIPTDIR/../lib.sh
+# shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
-# shellcheck source=SCRIPTDIR/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 LIMIT=0.8
 
 usage() {
@@ -55,46 +53,25 @@ Exit: 0 target met, 3 target missed, 1 a tool, mount or check failed, 2 usage. N
 EOF
 }
 
-cmdline="scripts/bench/$(basename "$0")"
-for a in "$@"; do cmdline+=" $(printf %q "$a")"; done
-
+command_line "$@"
 json_only=0 quick=0 size_mb="" depth=10 change_mb="" repeat="" codec="" cache_size=""
 keep=0 reuse=0 check=1 check_all=0 image=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --json) json_only=1 ;;
-    --quick) quick=1 ;;
-    --size | --depth | --change-mb | --repeat | --codec | --cache-size)
-      need_arg "$@"
-      case "$1" in
-        --size) size_mb="$2" ;; --depth) depth="$2" ;; --change-mb) change_mb="$2" ;;
-        --repeat) repeat="$2" ;; --codec) codec="$2" ;; --cache-size) cache_size="$2" ;;
-      esac
-      shift ;;
-    --size=* | --depth=* | --change-mb=* | --repeat=* | --codec=* | --cache-size=*)
-      set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
-    --keep) keep=1 ;;
-    --reuse) reuse=1 keep=1 ;;
-    --no-check) check=0 ;;
-    --check-all) check_all=1 ;;
-    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
-  esac
-  shift
-done
-[ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=256 || size_mb=1024; }
-[ -n "$change_mb" ] || { [ "$quick" = 1 ] && change_mb=2 || change_mb=4; }
-[ -n "$repeat" ] || { [ "$quick" = 1 ] && repeat=1 || repeat=3; }
-if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size needs an integer >= 64"; fi
-[[ "$depth" =~ ^[1-9][0-9]*$ ]] || bad "--depth needs a positive integer"
-[[ "$change_mb" =~ ^[1-9][0-9]*$ ]] || bad "--change-mb needs a positive integer"
-[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || bad "--repeat needs a positive integer"
+value_opts=(--size=size_mb --depth=depth --change-mb=change_mb --repeat=repeat --codec=codec --cache-size=cache_size)
+flag_opts=("--json json_only=1" "--quick quick=1" "--keep keep=1" "--reuse reuse=1 keep=1" "--no-check check=0"
+  "--check-all check_all=1")
+parse_args "$@"
+quick_default size_mb 256 1024
+quick_default change_mb 2 4
+quick_default repeat 1 3
+need_size
+need_positive --depth "$depth"
+need_positive --change-mb "$change_mb"
+need_positive --repeat "$repeat"
 case "$codec" in "" | lz4 | zstd | none) ;; *) bad "--codec must be lz4, zstd or none" ;; esac
 [ -z "$cache_size" ] || [[ "$cache_size" =~ ^[0-9]+[KMGkmg]?$ ]] || bad "--cache-size: e.g. 256M"
 [ "$check_all" = 0 ] || [ "$check" = 1 ] || bad "--check-all and --no-check contradict each other"
 
-[ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
+need_root "mounting and dropping the page cache need it"
 ensure_packages fuse libfuse2 python3
 
 # --- the image -------------------------------------------------------------------------------------
@@ -170,20 +147,7 @@ if [ "$built" = 0 ]; then
     p=$((n - 1))
     mv "$work/v$p.img" "$work/v$n.img"
     # A few MiB of random bytes in pieces of 4-256 KiB at random 4 KiB-aligned offsets (seed n).
-    python3 - "$work/v$n.img" $((change_mb * 1048576)) "$n" <<'PY' || die "changing v$n.img failed"
-import os, random, sys
-path, total, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rng = random.Random(seed)
-size = os.path.getsize(path)
-fd = os.open(path, os.O_WRONLY)
-while total > 0:
-    n = min(total, rng.randrange(1, 65) * 4096)
-    off = rng.randrange(0, (size - n) // 4096 + 1) * 4096
-    os.pwrite(fd, rng.randbytes(n), off)
-    total -= n
-os.fsync(fd)
-os.close(fd)
-PY
+    python3 "$here/report.py" scatter "$work/v$n.img" $((change_mb * 1048576)) "$n" || die "changing v$n.img failed"
     log "cairn pack $work/v$n.img -o $work/v$n.cairn --parent $work/v$p.cairn${codec:+ --codec $codec}"
     t1=$(now)
     run pack cairn pack "$work/v$n.img" -o "$work/v$n.cairn" --parent "$work/v$p.cairn" "${codec_args[@]}" ||
@@ -259,78 +223,8 @@ if [ "$check" = 1 ]; then
 fi
 
 # --- report ----------------------------------------------------------------------------------------
-set +e
-python3 - "$logs" "$image" "$image_bytes" "$depth" "$change_mb" "$repeat" "$caches" "$cmdline" "$LIMIT" \
-  "$any_fail" <<'PY' >"$logs/report.out"
-import json, os, statistics, sys
-
-logs, image, image_bytes, depth, change_mb, repeat, caches, cmdline, limit, any_fail = sys.argv[1:]
-image_bytes, depth, repeat, limit = int(image_bytes), int(depth), int(repeat), float(limit)
-raw = {}
-for line in open(os.path.join(logs, "results.tsv")):
-    s, t, r, v = line.rstrip("\n").split("\t")
-    raw.setdefault(s, {}).setdefault(t, []).append(v)
-
-def vals(s):
-    return raw.get(s, {}).get("seq_mib_s", [])
-def med(s):
-    v = vals(s)
-    if not v or "FAIL" in v:
-        return None
-    return statistics.median(float(x) for x in v)
-flat, chain = med("flat"), med("chain")
-ratio = None if flat is None or chain is None or not flat else chain / flat
-target = {"target": "seq chain/flat >= %.1f" % limit, "value": ratio, "limit": limit,
-          "pass": ratio is not None and ratio >= limit}
-size = lambda s: int(raw[s]["bytes"][0]) if s in raw and "bytes" in raw[s] else None
-thin = [size("v%d" % n) for n in range(1, depth + 1)]
-errors = [l.rstrip("\n") for l in open(os.path.join(logs, "errors.txt")) if l.strip()]
-checks = {s: raw[s]["sha256_ok"][0] == "yes" for s in raw if "sha256_ok" in raw[s]}
-
-lines = [open(os.path.join(logs, "header.txt")).read().rstrip("\n")]
-lines.append("page cache: %s (dropped before every mount and every read); fresh mount per read" % caches)
-lines.append("")
-lines.append("%-30s %s %10s" % ("cold seq read dd bs=1M", "".join("%9s" % ("run %d" % (i + 1)) for i in range(repeat)), "median"))
-for s, label in (("flat", "flat (standalone)"), ("chain", "chain (v%d, %d deep)" % (depth, depth))):
-    lines.append("%-30s %s %10s" % (label + ", MiB/s", "".join("%9s" % v for v in vals(s)),
-                                    "-" if med(s) is None else "%.1f" % med(s)))
-lines.append("%-30s %s %10s" % ("chain / flat", " " * 9 * repeat, "-" if ratio is None else "%.2f" % ratio))
-lines.append("")
-mib = lambda b: "-" if b is None else "%.1f MiB" % (b / 1048576)
-lines.append("sizes: v0 %s; thin v1..v%d %s (sum %s); flat %s; image %s" % (
-    mib(size("v0")), depth, ", ".join("%.1f" % (b / 1048576) if b else "-" for b in thin) + " MiB",
-    mib(sum(b for b in thin if b)), mib(size("flat")), mib(image_bytes)))
-if checks:
-    lines.append("sha256 checks: " + ", ".join("%s %s" % (k, "ok" if v else "WRONG") for k, v in sorted(checks.items())))
-lines.append("")
-lines.append("target (issue 5)")
-lines.append("  %-30s %8s  %s" % (target["target"], "-" if ratio is None else "%.2f" % ratio,
-                                  "pass" if target["pass"] else "MISSED"))
-if errors:
-    lines.append("")
-    lines.append("problems:")
-    lines.extend("  " + e for e in errors)
-failed = any_fail == "1"
-obj = {
-    "bench": "chain", "command": cmdline,
-    "header": open(os.path.join(logs, "header.txt")).read().splitlines(),
-    "image": image, "image_bytes": image_bytes, "depth": depth, "change_mib_per_version": int(change_mb),
-    "rounds": repeat, "caches": caches,
-    "seq_mib_s": {"flat": [None if v == "FAIL" else float(v) for v in vals("flat")],
-                  "chain": [None if v == "FAIL" else float(v) for v in vals("chain")]},
-    "median_mib_s": {"flat": flat, "chain": chain}, "ratio": None if ratio is None else round(ratio, 3),
-    "sizes": {"v0": size("v0"), "thin": thin, "flat": size("flat")},
-    "checks": checks, "target": target, "errors": errors,
-    "pass": target["pass"] and not failed,
-}
-print("\n".join(lines))
-print("@@JSON@@")
-print(json.dumps(obj))
-sys.exit(1 if failed else (0 if target["pass"] else 3))
-PY
-status=$?
-set -e
-split_report chain
+report chain "$image" "$image_bytes" "$depth" "$change_mb" "$repeat" "$caches" \
+  "$cmdline" "$LIMIT" "$any_fail"
 if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; cat "$json"; fi
 log "results: $table, $json; logs: $logs"
 exit "$status"

@@ -37,16 +37,18 @@ root="$(cd "$here/../.." && pwd)"
 out="$here/out"
 CAIRN="$root/scripts/cairn"
 LIMIT=1.03
-# shellcheck source=SCRIPTDIR/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+# shellcheck source=scripts/lib.sh
+. "$root/scripts/lib.sh"
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--settle S] [--no-thin | --thin-only]
-                [--keep] [--no-check] [IMAGE]
-  Pack IMAGE (default: testimages/build/rootfs.img, built by testimages/make-rootfs.sh if absent)
-  with cairn and mksquashfs and print sizes, times and ratios. Outputs go to scripts/bench/out/.
+usage: $(basename "$0") [-h] [--json] [--size MB] [--repeat N] [--codecs LIST] [--settle S]
+                [--no-thin | --thin-only] [--keep] [--no-check] [IMAGE]
+  Pack IMAGE with cairn and mksquashfs and print sizes, times and ratios. IMAGE defaults to
+  testimages/build/rootfs.img (built by testimages/make-rootfs.sh when absent; with --size other
+  than 1024, scripts/bench/out/rootfs-<MB>M.img). Outputs go to scripts/bench/out/.
   --json        print only the JSON result on stdout (the table goes to stderr)
+  --size MB     size of the generated rootfs image (default 1024)
   --repeat N    time every run N times and report the median (default 1)
   --codecs LIST comma-separated subset of lz4,zstd3,zstd15 (default all)
   --settle S    seconds to wait after dropping the page cache before each run (default 2; 0 runs
@@ -61,52 +63,22 @@ usage: $(basename "$0") [-h] [--json] [--repeat N] [--codecs LIST] [--settle S] 
 EOF
 }
 
-json_only=0 repeat=1 keep=0 check=1 codecs="lz4,zstd3,zstd15" image="" settle=2 thin=1
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --json) json_only=1 ;;
-    --repeat) repeat="${2:-}"; shift ;;
-    --repeat=*) repeat="${1#*=}" ;;
-    --settle) settle="${2:-}"; shift ;;
-    --settle=*) settle="${1#*=}" ;;
-    --codecs) codecs="${2:-}"; shift ;;
-    --codecs=*) codecs="${1#*=}" ;;
-    --no-thin) thin=0 ;;
-    --thin-only) thin=2 ;;
-    --keep) keep=1 ;;
-    --no-check) check=0 ;;
-    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
-  esac
-  shift
-done
-[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || { echo "--repeat needs a positive integer" >&2; exit 2; }
-[[ "$settle" =~ ^[0-9]+$ ]] || { echo "--settle needs a whole number of seconds" >&2; exit 2; }
+json_only=0 repeat=1 keep=0 check=1 codecs="lz4,zstd3,zstd15" image="" settle=2 thin=1 size_mb=1024
+value_opts=(--repeat=repeat --settle=settle --codecs=codecs --size=size_mb)
+flag_opts=("--json json_only=1" "--no-thin thin=0" "--thin-only thin=2" "--keep keep=1" "--no-check check=0")
+parse_args "$@"
+need_positive --repeat "$repeat"
+[[ "$settle" =~ ^[0-9]+$ ]] || bad "--settle needs a whole number of seconds"
+need_size
 
 # The human-readable report goes to stdout, or to stderr when stdout is reserved for JSON.
 say() { if [ "$json_only" = 1 ]; then echo "$@" >&2; else echo "$@"; fi; }
 
-[ "$(id -u)" = 0 ] || die "run as root (dropping the page cache needs it)"
-if [ "$thin" != 0 ] && ! command -v xdelta3 >/dev/null; then
-  echo "installing xdelta3" >&2
-  { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q xdelta3 >&2; } ||
-    die "could not install xdelta3"
-fi
-if ! command -v mksquashfs >/dev/null; then
-  echo "installing squashfs-tools" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q squashfs-tools >&2 ||
-    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q squashfs-tools >&2; } ||
-    die "could not install squashfs-tools"
-fi
-
-if [ -z "$image" ]; then
-  image="$root/testimages/build/rootfs.img"
-  [ -f "$image" ] || "$root/testimages/make-rootfs.sh" "$image" >&2 || die "make-rootfs.sh failed"
-fi
-[ -f "$image" ] || { echo "$(basename "$0"): $image: no such file" >&2; exit 2; }
-image="$(readlink -f "$image")"
-image_bytes=$(stat -c %s "$image")
+need_root "dropping the page cache needs it"
+ensure_packages squashfs-tools python3
+[ "$thin" = 0 ] || ensure_packages xdelta3
+mkdir -p "$out"
+pick_image
 
 # Build the jar now (the wrapper builds when sources changed), then forbid rebuilds so that no
 # timed run pays for Maven even if someone edits the sources meanwhile.
@@ -120,7 +92,6 @@ t0=$EPOCHREALTIME
 "$CAIRN" --version >/dev/null
 startup=$(secs "$t0" "$EPOCHREALTIME" 3)
 
-mkdir -p "$out"
 work="$(mktemp -d "$out/.run.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
@@ -211,21 +182,7 @@ if [ "$thin" != 0 ]; then
   "$CAIRN" pack "$image" -o "$base_c" >"$work/base.log" 2>&1 || { cat "$work/base.log" >&2; die "cairn pack $image -o $base_c failed"; }
   cp --reflink=auto "$image" "$new"
   # 16 pieces of 256 KiB of seeded random bytes at seeded, 4 KiB-aligned, non-overlapping offsets.
-  python3 - "$new" <<'PY' || die "rewriting $new failed"
-import os, random, sys
-rng = random.Random(20260401)
-path, piece, taken = sys.argv[1], 256 * 1024, []
-size = os.path.getsize(path)
-fd = os.open(path, os.O_WRONLY)
-while len(taken) < 16:
-    off = rng.randrange(0, (size - piece) // 4096 + 1) * 4096
-    if any(off < t + piece and t < off + piece for t in taken):
-        continue
-    taken.append(off)
-    os.pwrite(fd, rng.randbytes(piece), off)
-os.fsync(fd)
-os.close(fd)
-PY
+  python3 "$here/report.py" rewrite16 "$new" || die "rewriting $new failed"
   printf -v qn '%q' "$new"
   printf -v qb '%q' "$base_c"
   printf -v qi '%q' "$image"
@@ -248,8 +205,7 @@ PY
   fi
   # bytes written, parent blocks, stored blocks (compressed + raw), all blocks of the primary stream
   read -r thin_bytes parent_blocks stored_blocks all_blocks < <("$CAIRN" info "$thin_c" --json |
-    python3 -c 'import json, sys; i = json.load(sys.stdin); s = i["streams"][0]
-print(i["file_bytes"], s["parent_blocks"], s["compressed_blocks"] + s["raw_blocks"], s["blocks"])') ||
+    python3 "$here/report.py" thin-info) ||
     die "cairn info --json $thin_c failed"
   delta_bytes=$(stat -c %s "$delta")
   tt=$(median "$work/cairn-thin.times")

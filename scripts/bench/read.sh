@@ -33,10 +33,8 @@ here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$here/out"
 CAIRN="$root/scripts/cairn"
-# shellcheck source=SCRIPTDIR/../lib.sh
+# shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
-# shellcheck source=SCRIPTDIR/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 ALL_SYSTEMS="cairn-lz4,squashfuse-lz4,squashfuse_ll-lz4,cairn-zstd,squashfuse-zstd,squashfuse_ll-zstd,qsd-qcow2-zstd"
 ALL_TESTS="seq,rand1,rand4"
@@ -71,42 +69,19 @@ Exit: 0 targets met, 3 a target missed, 1 a tool or mount failed, 2 usage. Needs
 EOF
 }
 
-cmdline="scripts/bench/$(basename "$0")"
-for a in "$@"; do
-  if [[ "$a" =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then cmdline+=" $a"; else cmdline+=" $(printf %q "$a")"; fi
-done
-
+command_line "$@"
 json_only=0 quick=0 size_mb="" runtime="" repeat=1 systems="$ALL_SYSTEMS" tests="$ALL_TESTS"
 cache_size="" zstd_level="" keep=0 reuse=0 check=1 image=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --json) json_only=1 ;;
-    --quick) quick=1 ;;
-    --size | --runtime | --repeat | --systems | --tests | --cache-size | --zstd-level)
-      need_arg "$@"
-      case "$1" in
-        --size) size_mb="$2" ;; --runtime) runtime="$2" ;; --repeat) repeat="$2" ;;
-        --systems) systems="$2" ;; --tests) tests="$2" ;; --cache-size) cache_size="$2" ;;
-        --zstd-level) zstd_level="$2" ;;
-      esac
-      shift ;;
-    --size=* | --runtime=* | --repeat=* | --systems=* | --tests=* | --cache-size=* | --zstd-level=*)
-      set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
-    --keep) keep=1 ;;
-    --reuse) reuse=1 keep=1 ;;
-    --no-check) check=0 ;;
-    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
-  esac
-  shift
-done
-[ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=128 || size_mb=1024; }
+value_opts=(--size=size_mb --runtime=runtime --repeat=repeat --systems=systems --tests=tests
+  --cache-size=cache_size --zstd-level=zstd_level)
+flag_opts=("--json json_only=1" "--quick quick=1" "--keep keep=1" "--reuse reuse=1 keep=1" "--no-check check=0")
+parse_args "$@"
+quick_default size_mb 128 1024
 [ -n "$cache_size" ] || [ "$quick" = 0 ] || cache_size=32M
-[ -n "$runtime" ] || { [ "$quick" = 1 ] && runtime=5 || runtime=15; }
-if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size needs an integer >= 64"; fi
-[[ "$runtime" =~ ^[1-9][0-9]*$ ]] || bad "--runtime needs a positive integer"
-[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || bad "--repeat needs a positive integer"
+quick_default runtime 5 15
+need_size
+need_positive --runtime "$runtime"
+need_positive --repeat "$repeat"
 [ -z "$zstd_level" ] || [[ "$zstd_level" =~ ^[0-9]+$ ]] || bad "--zstd-level needs an integer"
 [ -z "$cache_size" ] || [[ "$cache_size" =~ ^[0-9]+[KMGkmg]?$ ]] || bad "--cache-size: e.g. 256M"
 IFS=, read -r -a sys_list <<<"$systems"
@@ -119,7 +94,7 @@ if [ ${#sys_list[@]} -eq 0 ] || [ ${#test_list[@]} -eq 0 ]; then bad "nothing to
 # stderr is redirected to a log file still reports on the terminal.
 exec 3>&2
 log_fd=3
-[ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
+need_root "mounting and dropping the page cache need it"
 
 ensure_packages squashfs-tools squashfuse qemu-utils qemu-system-common fio fuse libfuse2
 command -v python3 >/dev/null 2>&1 || ensure_packages python3
@@ -147,18 +122,6 @@ packed=()          # packed images to delete at the end (unless --keep)
 active_sys=""      # the system mounted right now ("" when none)
 active_pid=""      # its serving process
 child=""           # the command that run_bg is waiting for
-
-# run_bg CMD...: runs CMD in the background and waits for it, so that Ctrl-C or SIGTERM reach the
-# trap at once instead of after CMD ends (timeout(1) puts CMD in a process group of its own, out of
-# reach of the terminal's Ctrl-C; the trap stops it, and timeout passes the signal on).
-run_bg() {
-  local rc=0
-  "$@" 3>&- &
-  child=$!
-  wait "$child" || rc=$?
-  child=""
-  return $rc
-}
 
 mnt_of() { # system -> mount point directory (qsd: a regular file inside it)
   case "$1" in
@@ -309,32 +272,8 @@ cairn_pid() {
     pid=$(pgrep -f -- "--mount-point=$mnt( |\$)" | head -1) || true
   echo "$pid"
 }
-# Waits until 4096 bytes can be read from the start of FILE (120 s at most).
-first_read() {
-  local f="$1" deadline=$((SECONDS + 120))
-  until [ "$(head -c 4096 "$f" 2>/dev/null | wc -c)" = 4096 ]; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.005
-  done
-}
-# IOPS from fio's JSON output (which may be preceded by warnings).
-fio_iops() {
-  python3 - "$1" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-job = json.loads(text[text.index("{"):])["jobs"][0]
-if job.get("error"):
-    sys.exit(1)
-print("%.0f" % job["read"]["iops"])
-PY
-}
+fio_iops() { python3 "$here/report.py" fio-iops "$1" read; }
 vm_hwm_kib() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true; }
-
-fail() { # system test repeat message
-  record "$1" "$2" "$3" FAIL
-  echo "$1 $2 (repeat $3): $4" >>"$logs/errors.txt"
-  log "  FAILED: $1 $2: $4"
-}
 
 # run_one SYSTEM TEST REPEAT: fresh mount, first-byte latency, the test, peak RSS, unmount.
 run_one() {
@@ -456,152 +395,8 @@ sizes=""
 for k in $(needed_artifacts); do
   if [ -f "${artifact[$k]}" ]; then sizes+="$k=$(stat -c %s "${artifact[$k]}") "; fi
 done
-set +e
-python3 - "$logs" "$image" "$image_bytes" "$runtime" "$repeat" "$caches" "${cache_size:-256M}" "$quick" \
-  "$cmdline" "$sizes" "$zstd_level" <<'PY' >"$logs/report.out"
-import json, os, statistics, sys
-
-logs, image, image_bytes, runtime, repeat, caches, cache_size, quick, cmdline, sizes, zlevel = sys.argv[1:]
-image_bytes = int(image_bytes)
-def parse_size(s):
-    m = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-    return int(s[:-1]) * m[s[-1].upper()] if s[-1].upper() in m else int(s)
-cache_bytes = parse_size(cache_size)
-
-systems = ["cairn-lz4", "squashfuse-lz4", "squashfuse_ll-lz4",
-           "cairn-zstd", "squashfuse-zstd", "squashfuse_ll-zstd", "qsd-qcow2-zstd"]
-raw = {}
-for line in open(os.path.join(logs, "results.tsv")):
-    sysname, test, rep, val = line.rstrip("\n").split("\t")
-    raw.setdefault(sysname, {}).setdefault(test, []).append(val)
-systems = [s for s in systems if s in raw]
-
-def summary(sysname, test):
-    vals = raw.get(sysname, {}).get(test)
-    if not vals:
-        return None
-    if test == "check":
-        return vals[0] == "ok"
-    nums = [float(v) for v in vals if v != "FAIL"]
-    if not nums or len(nums) < len(vals):
-        return None  # any failed repeat makes the figure unusable
-    return max(nums) if test == "peak_rss_kib" else statistics.median(nums)
-
-tests = [("first_byte_ms", "first byte, ms", "{:.0f}"), ("seq_mib_s", "seq dd 1M, MiB/s", "{:.0f}"),
-         ("rand1_iops", "rand 4K 1 job, IOPS", "{:.0f}"), ("rand4_iops", "rand 4K 4 jobs, IOPS", "{:.0f}"),
-         ("peak_rss_kib", "peak RSS, MiB", None)]
-res = {s: {t: summary(s, t) for t, _, _ in tests} for s in systems}
-for s in systems:
-    res[s]["check"] = summary(s, "check")
-
-def fmt(t, v, f):
-    if v is None:
-        return "-"
-    if t == "peak_rss_kib":
-        return "{:.0f}".format(v / 1024)
-    return f.format(v)
-
-pairs = [("cairn-lz4", "squashfuse-lz4"), ("cairn-lz4", "squashfuse_ll-lz4"),
-         ("cairn-zstd", "squashfuse-zstd"), ("cairn-zstd", "squashfuse_ll-zstd"),
-         ("cairn-zstd", "qsd-qcow2-zstd")]
-pairs = [p for p in pairs if p[0] in res and p[1] in res]
-short = {"squashfuse-lz4": "sqfuse", "squashfuse_ll-lz4": "sqfuse_ll", "squashfuse-zstd": "sqfuse",
-         "squashfuse_ll-zstd": "sqfuse_ll", "qsd-qcow2-zstd": "qsd"}
-def ratio(a, b, t):
-    va, vb = res[a].get(t), res[b].get(t)
-    if va is None or vb is None or vb == 0:
-        return None
-    return va / vb
-ratios = {"%s/%s" % p: {t: ratio(p[0], p[1], t) for t, _, _ in tests} for p in pairs}
-
-sizes_d = {}
-for kv in sizes.split():
-    k, v = kv.split("=")
-    sizes_d[k] = int(v)
-size_names = {"lz4.cairn": "cairn lz4", "lz4.sqfs": "squashfs lz4", "zstd.cairn": "cairn zstd",
-              "zstd.sqfs": "squashfs zstd", "zstd.qcow2": "qcow2 zstd"}
-
-targets = []
-def target(label, a, b, t, limit):
-    # a target of a test left out with --tests (nothing recorded for either side) is not judged
-    if a in res and b in res and (raw[a].get(t) or raw[b].get(t)):
-        v = ratio(a, b, t)
-        targets.append({"target": label, "value": v, "limit": limit, "pass": v is not None and v >= limit})
-target("seq lz4 cairn/squashfuse >= 1.3", "cairn-lz4", "squashfuse-lz4", "seq_mib_s", 1.3)
-target("seq zstd cairn/squashfuse >= 1.3", "cairn-zstd", "squashfuse-zstd", "seq_mib_s", 1.3)
-target("rand 4 jobs zstd cairn/squashfuse_ll >= 1.5", "cairn-zstd", "squashfuse_ll-zstd", "rand4_iops", 1.5)
-target("rand 1 job zstd cairn/squashfuse_ll >= 1.0", "cairn-zstd", "squashfuse_ll-zstd", "rand1_iops", 1.0)
-rss_limit_mib = cache_bytes / 1048576 + 200
-for c in ("cairn-lz4", "cairn-zstd"):
-    if c in res:
-        v = res[c]["peak_rss_kib"]
-        targets.append({"target": "%s peak RSS <= cache + 200 MiB (%.0f MiB)" % (c, rss_limit_mib),
-                        "value": None if v is None else v / 1024, "limit": rss_limit_mib,
-                        "pass": v is not None and v / 1024 <= rss_limit_mib})
-
-errors = [l.rstrip("\n") for l in open(os.path.join(logs, "errors.txt")) if l.strip()]
-failed = any(raw[s][t].count("FAIL") for s in raw for t in raw[s]) or any(r is False for r in
-                                                                          (res[s]["check"] for s in systems))
-
-lines = []
-lines.append(open(os.path.join(logs, "header.txt")).read().rstrip("\n"))
-lines.append("page cache: %s (dropped before every mount and every test); fresh mount per test; "
-             "cairn --cache-size %s; zstd level: %s" % (caches, cache_size, zlevel or "each tool's default"))
-lines.append("")
-w = max(12, max(len(s) for s in systems) + 1)
-lines.append("%-22s" % "test" + "".join("%*s" % (w, s) for s in systems))
-for t, label, f in tests:
-    lines.append("%-22s" % label + "".join("%*s" % (w, fmt(t, res[s][t], f)) for s in systems))
-if any(res[s]["check"] is not None for s in systems):
-    lines.append("%-22s" % "sha256 = image" + "".join(
-        "%*s" % (w, {True: "yes", False: "NO", None: "-"}[res[s]["check"]]) for s in systems))
-lines.append("")
-if pairs:
-    cols = ["%s c/%s" % (a.split("-")[1], short[b]) for a, b in pairs]
-    w2 = max(len(c) for c in cols) + 2
-    lines.append("Cairn ÷ peer (first byte and RSS: below 1 is better for Cairn; others: above 1)")
-    lines.append("%-22s" % "test" + "".join("%*s" % (w2, c) for c in cols))
-    for t, label, _ in tests:
-        lines.append("%-22s" % label + "".join(
-            "%*s" % (w2, "-" if ratios["%s/%s" % p][t] is None else "%.2f" % ratios["%s/%s" % p][t]) for p in pairs))
-    lines.append("")
-lines.append("compressed sizes (image %d bytes)" % image_bytes)
-for k in ("lz4.cairn", "lz4.sqfs", "zstd.cairn", "zstd.sqfs", "zstd.qcow2"):
-    if k in sizes_d:
-        lines.append("  %-14s %12d bytes  %5.1f%% of image" % (size_names[k], sizes_d[k], 100.0 * sizes_d[k] / image_bytes))
-lines.append("")
-if targets:
-    lines.append("targets (issue 4)")
-    for tg in targets:
-        v = "-" if tg["value"] is None else "%.2f" % tg["value"]
-        lines.append("  %-58s %8s  %s" % (tg["target"], v, "pass" if tg["pass"] else "MISSED"))
-if errors:
-    lines.append("")
-    lines.append("problems:")
-    lines.extend("  " + e for e in errors)
-
-obj = {
-    "bench": "read", "command": cmdline, "image": image, "image_bytes": image_bytes,
-    "quick": quick == "1", "fio_runtime_s": int(runtime), "repeat": int(repeat), "caches": caches,
-    "cairn_cache_size": cache_bytes, "zstd_level": int(zlevel) if zlevel else None,
-    "header": open(os.path.join(logs, "header.txt")).read().splitlines(),
-    "sizes": {size_names[k].replace(" ", "-"): v for k, v in sizes_d.items()},
-    "systems": {s: {"first_byte_ms": res[s]["first_byte_ms"], "seq_mib_s": res[s]["seq_mib_s"],
-                    "rand1_iops": res[s]["rand1_iops"], "rand4_iops": res[s]["rand4_iops"],
-                    "peak_rss_mib": None if res[s]["peak_rss_kib"] is None else round(res[s]["peak_rss_kib"] / 1024, 1),
-                    "sha256_ok": res[s]["check"]} for s in systems},
-    "ratios": {k: {t: (None if v is None else round(v, 3)) for t, v in d.items()} for k, d in ratios.items()},
-    "targets": targets, "errors": errors,
-    "pass": bool(targets) and all(t["pass"] for t in targets) and not failed,
-}
-print("\n".join(lines))
-print("@@JSON@@")
-print(json.dumps(obj))
-sys.exit(1 if failed else (0 if all(t["pass"] for t in targets) else 3))
-PY
-status=$?
-set -e
-split_report read
+report read "$image" "$image_bytes" "$runtime" "$repeat" "$caches" "${cache_size:-256M}" "$quick" \
+  "$cmdline" "$sizes" "$zstd_level"
 if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; fi
 log "results: $table, $json; logs: $logs"
 [ "$any_fail" = 0 ] || status=1

@@ -37,10 +37,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$here/out"
-# shellcheck source=SCRIPTDIR/../lib.sh
+# shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
-# shellcheck source=SCRIPTDIR/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 ALL_SYSTEMS="cairn-lz4,cairn-lz4-nora,squashfuse-lz4,squashfuse-lz4-cache,cairn-zstd,cairn-zstd-nora,squashfuse-zstd,squashfuse-zstd-cache,qsd-qcow2-zstd"
 ALL_TESTS="seq,rand4m"
@@ -72,37 +70,15 @@ Exit: 0 every run worked, 1 a tool, mount or check failed, 2 usage. Needs root.
 EOF
 }
 
-cmdline="scripts/bench/$(basename "$0")"
-for a in "$@"; do
-  if [[ "$a" =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then cmdline+=" $a"; else cmdline+=" $(printf %q "$a")"; fi
-done
-
+command_line "$@"
 json_only=0 quick=0 size_mb="" repeat=1 systems="$ALL_SYSTEMS" tests="$ALL_TESTS" zstd_level=""
 keep=0 check=1 image=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --json) json_only=1 ;;
-    --quick) quick=1 ;;
-    --size | --repeat | --systems | --tests | --zstd-level)
-      need_arg "$@"
-      case "$1" in
-        --size) size_mb="$2" ;; --repeat) repeat="$2" ;; --systems) systems="$2" ;;
-        --tests) tests="$2" ;; --zstd-level) zstd_level="$2" ;;
-      esac
-      shift ;;
-    --size=* | --repeat=* | --systems=* | --tests=* | --zstd-level=*)
-      set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
-    --keep) keep=1 ;;
-    --no-check) check=0 ;;
-    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
-  esac
-  shift
-done
-[ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=128 || size_mb=1024; }
-if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size needs an integer >= 64"; fi
-[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || bad "--repeat needs a positive integer"
+value_opts=(--size=size_mb --repeat=repeat --systems=systems --tests=tests --zstd-level=zstd_level)
+flag_opts=("--json json_only=1" "--quick quick=1" "--keep keep=1" "--no-check check=0")
+parse_args "$@"
+quick_default size_mb 128 1024
+need_size
+need_positive --repeat "$repeat"
 [ -z "$zstd_level" ] || [[ "$zstd_level" =~ ^[0-9]+$ ]] || bad "--zstd-level needs an integer"
 IFS=, read -r -a sys_list <<<"$systems"
 IFS=, read -r -a test_list <<<"$tests"
@@ -114,7 +90,7 @@ if [ ${#sys_list[@]} -eq 0 ] || [ ${#test_list[@]} -eq 0 ]; then bad "nothing to
 # stderr is redirected to a log file still reports on the terminal.
 exec 3>&2
 log_fd=3
-[ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
+need_root "mounting and dropping the page cache need it"
 
 # qemu-block-extra holds qemu's curl block driver (driver=http); httpdirfs mounts an HTTP directory.
 ensure_packages nginx squashfs-tools squashfuse qemu-utils qemu-system-common qemu-block-extra \
@@ -145,17 +121,6 @@ active_sys="" active_pids=() nginx_pid="" child=""
 
 # A private copy of the jar (see private_jar in lib.sh), kept with the logs.
 private_jar "$logs"
-
-# run_bg CMD...: runs CMD in the background and waits for it, so that Ctrl-C or SIGTERM reach the
-# trap at once instead of after CMD ends.
-run_bg() {
-  local rc=0
-  "$@" 3>&- &
-  child=$!
-  wait "$child" || rc=$?
-  child=""
-  return $rc
-}
 
 mnt_of() { # system -> its mount point (qsd: a regular file; squashfuse: the squashfuse mount)
   case "$1" in
@@ -273,7 +238,7 @@ done
 # One nginx, configured like Debian's stock nginx.conf (a worker per core, sendfile, tcp_nopush) and
 # private to this run, in the way store's test fixture Nginx.java runs it. autoindex gives httpdirfs
 # the directory listing it needs.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$here/report.py" free-port)
 cat >"$web/nginx.conf" <<EOF
 user root;
 worker_processes auto;
@@ -394,39 +359,11 @@ mount_system() {
   esac
   [ ${#active_pids[@]} -gt 0 ] || echo "$sys: serving process not found" >>"$logs/errors.txt"
 }
-# first_read FILE: waits until 4096 bytes can be read from the start of FILE (120 s at most).
-first_read() {
-  local f="$1" deadline=$((SECONDS + 120))
-  until [ "$(head -c 4096 "$f" 2>/dev/null | wc -c)" = 4096 ]; do
-    [ $SECONDS -lt $deadline ] || return 1
-    sleep 0.005
-  done
-}
-fail() { # system test repeat message
-  record "$1" "$2" "$3" FAIL
-  echo "$1 $2 (repeat $3): $4" >>"$logs/errors.txt"
-  log "  FAILED: $1 $2: $4"
-}
 # The offset of repeat R's 4 MiB read: 4 KiB-aligned, in [4 MiB, size - 8 MiB], from a generator
 # seeded with R; draws whose 4 MiB of the image hold an all-zero 64 KiB piece are passed over, since
 # every system stores zeros as holes and would fetch nothing there (the first draw of --quick's
 # image fell into free space).
-rand_offset() {
-  python3 - "$((SEED + $1))" "$image" <<'PY'
-import os, random, sys
-rng = random.Random(int(sys.argv[1]))
-zero = bytes(65536)
-with open(sys.argv[2], "rb") as f:
-    pages = os.fstat(f.fileno()).st_size // 4096
-    for _ in range(10000):
-        off = rng.randrange(1024, pages - 2048) * 4096
-        f.seek(off)
-        data = f.read(4 << 20)
-        if all(data[i:i + 65536] != zero for i in range(0, len(data), 65536)):
-            break
-print(off)
-PY
-}
+rand_offset() { python3 "$here/report.py" rand-offset "$((SEED + $1))" "$image"; }
 # watched_dd ARGS...: dd ARGS (stderr to $logs/dd.err), stopped by a watchdog when for STALL_S
 # seconds neither dd's read count nor the access log moves; returns 124 then. qemu's curl driver
 # (7.2) now and then stops answering a read for good, and one stuck peer must not stop the run.
@@ -567,112 +504,7 @@ done
 # --- report ----------------------------------------------------------------------------------------
 sizes=""
 for k in "${needed[@]}"; do sizes+="$k=$(stat -c %s "${artifact[$k]}") "; done
-set +e
-python3 - "$logs" "$image" "$image_bytes" "$repeat" "$caches" "$quick" "$cmdline" "$sizes" \
-  "$zstd_level" "$systems" <<'PY' >"$logs/report.out"
-import json, os, statistics, sys
-
-logs, image, image_bytes, repeat, caches, quick, cmdline, sizes, zlevel, systems = sys.argv[1:]
-image_bytes = int(image_bytes)
-systems = systems.split(",")
-raw = {}
-for line in open(os.path.join(logs, "results.tsv")):
-    s, t, r, v = line.rstrip("\n").split("\t")
-    raw.setdefault(s, {}).setdefault(t, []).append(v)
-
-def summary(s, t):
-    vals = raw.get(s, {}).get(t)
-    if not vals or "FAIL" in vals:
-        return None  # any failed repeat makes the figure unusable
-    return statistics.median(float(v) for v in vals)
-
-# (key, label, format, scale, lower is better)
-rows = [("first_byte_ms", "first byte, ms", "{:.0f}", 1, True),
-        ("first_byte_fetch", "fetched to 1st byte, KiB", "{:.0f}", 1024, True),
-        ("seq_mib_s", "seq dd 1M, MiB/s", "{:.0f}", 1, False),
-        ("seq_fetch", "fetched by seq, MiB", "{:.1f}", 1048576, True),
-        ("rand4m_fetch", "4 MiB read: fetched, KiB", "{:.0f}", 1024, True),
-        ("rand4m_requests", "4 MiB read: requests", "{:.0f}", 1, True),
-        ("rand4m_ms", "4 MiB read: ms", "{:.0f}", 1, True)]
-res = {s: {k: summary(s, k) for k, _, _, _, _ in rows + [("rand4m_body", "", "", 1, True)]} for s in systems}
-def fmt(k, f, scale):
-    def g(v):
-        return "-" if v is None else f.format(v / scale)
-    return g
-
-peers = {"cairn-lz4": ["squashfuse-lz4", "squashfuse-lz4-cache", "cairn-lz4-nora"],
-         "cairn-zstd": ["squashfuse-zstd", "squashfuse-zstd-cache", "qsd-qcow2-zstd", "cairn-zstd-nora"]}
-short = {"squashfuse-lz4": "sqfuse", "squashfuse-lz4-cache": "sqfuse-c", "cairn-lz4-nora": "no-RA",
-         "squashfuse-zstd": "sqfuse", "squashfuse-zstd-cache": "sqfuse-c", "qsd-qcow2-zstd": "qsd",
-         "cairn-zstd-nora": "no-RA"}
-pairs = [(a, b) for a, bs in peers.items() for b in bs if a in systems and b in systems]
-def ratio(a, b, k):
-    va, vb = res[a][k], res[b][k]
-    return None if va is None or vb is None or vb == 0 else va / vb
-ratios = {"%s/%s" % p: {k: ratio(p[0], p[1], k) for k, _, _, _, _ in rows} for p in pairs}
-
-sizes_d = dict((kv.split("=")[0], int(kv.split("=")[1])) for kv in sizes.split())
-size_names = {"lz4.cairn": "cairn lz4", "zstd.cairn": "cairn zstd", "lz4.sqfs": "squashfs lz4",
-              "zstd.sqfs": "squashfs zstd", "zstd.qcow2": "qcow2 zstd"}
-errors = [l.rstrip("\n") for l in open(os.path.join(logs, "errors.txt")) if l.strip()]
-stalls = [l.rstrip("\n") for l in open(os.path.join(logs, "stalls.txt")) if l.strip()]
-failed = any("FAIL" in v for s in raw for v in raw[s].values())
-
-header = open(os.path.join(logs, "header.txt")).read().rstrip("\n")
-lines = [header,
-         "page cache: %s (dropped before every mount and every test); fresh mount and empty disk caches "
-         "per test; zstd level: %s" % (caches, zlevel or "each tool's default"),
-         "fetched = nginx's $bytes_sent (headers included); squashfuse-*: squashfuse inside httpdirfs "
-         "(-cache: httpdirfs --cache); *-nora: -Dcairn.remote.readAhead=0", ""]
-w = max(12, max(len(s) for s in systems) + 1)
-lines.append("%-26s" % "test" + "".join("%*s" % (w, s) for s in systems))
-for k, label, f, scale, _ in rows:
-    g = fmt(k, f, scale)
-    lines.append("%-26s" % label + "".join("%*s" % (w, g(res[s][k])) for s in systems))
-lines.append("")
-if pairs:
-    cols = ["%s c/%s" % (a.split("-")[1], short[b]) for a, b in pairs]
-    w2 = max(len(c) for c in cols) + 2
-    lines.append("Cairn ÷ peer (seq MiB/s: above 1 is better for Cairn; the others: below 1)")
-    lines.append("%-26s" % "test" + "".join("%*s" % (w2, c) for c in cols))
-    for k, label, _, _, _ in rows:
-        lines.append("%-26s" % label + "".join(
-            "%*s" % (w2, "-" if ratios["%s/%s" % p][k] is None else "%.2f" % ratios["%s/%s" % p][k]) for p in pairs))
-    lines.append("")
-lines.append("served sizes (image %d bytes)" % image_bytes)
-for k in ("lz4.cairn", "lz4.sqfs", "zstd.cairn", "zstd.sqfs", "zstd.qcow2"):
-    if k in sizes_d:
-        lines.append("  %-14s %12d bytes  %5.1f%% of image" % (size_names[k], sizes_d[k], 100.0 * sizes_d[k] / image_bytes))
-if stalls:
-    lines.append("")
-    lines.append("stalled reads, each run again once on a fresh mount:")
-    lines.extend("  " + e for e in stalls)
-if errors:
-    lines.append("")
-    lines.append("problems:")
-    lines.extend("  " + e for e in errors)
-
-obj = {
-    "bench": "remote", "command": cmdline, "image": image, "image_bytes": image_bytes,
-    "quick": quick == "1", "repeat": int(repeat), "caches": caches,
-    "zstd_level": int(zlevel) if zlevel else None, "header": header.splitlines(),
-    "sizes": {size_names[k].replace(" ", "-"): v for k, v in sizes_d.items()},
-    "systems": {s: {"first_byte_ms": res[s]["first_byte_ms"], "first_byte_fetch_bytes": res[s]["first_byte_fetch"],
-                    "seq_mib_s": res[s]["seq_mib_s"], "seq_fetch_bytes": res[s]["seq_fetch"],
-                    "rand4m_fetch_bytes": res[s]["rand4m_fetch"], "rand4m_body_bytes": res[s]["rand4m_body"],
-                    "rand4m_requests": res[s]["rand4m_requests"], "rand4m_ms": res[s]["rand4m_ms"],
-                    "runs": raw.get(s, {})} for s in systems},
-    "ratios": {k: {t: (None if v is None else round(v, 3)) for t, v in d.items()} for k, d in ratios.items()},
-    "stalls": stalls, "errors": errors, "pass": not failed and not errors,
-}
-print("\n".join(lines))
-print("@@JSON@@")
-print(json.dumps(obj))
-sys.exit(1 if failed else 0)
-PY
-status=$?
-set -e
-split_report remote
+report remote "$image" "$image_bytes" "$repeat" "$caches" "$quick" "$cmdline" "$sizes" "$zstd_level" "$systems"
 if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; fi
 log "results: $table, $json; logs: $logs"
 [ "$any_fail" = 0 ] || status=1

@@ -37,10 +37,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="$here/out"
-# shellcheck source=SCRIPTDIR/../lib.sh
+# shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
-# shellcheck source=SCRIPTDIR/lib.sh
-. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
 
 usage() {
   cat <<EOF
@@ -69,44 +67,23 @@ Exit: 0 targets met, 3 a target missed, 1 a tool, mount or check failed, 2 usage
 EOF
 }
 
-cmdline="scripts/bench/$(basename "$0")"
-for a in "$@"; do cmdline+=" $(printf %q "$a")"; done
-
+command_line "$@"
 json_only=0 quick=0 size_mb="" runtime="" region_mb="" change_mb=100 repeat=1 codec=zstd
 buffered=0 keep=0 check=1 image=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    -h | --help) usage; exit 0 ;;
-    --json) json_only=1 ;;
-    --quick) quick=1 ;;
-    --size | --runtime | --region | --change-mb | --repeat | --codec)
-      need_arg "$@"
-      case "$1" in
-        --size) size_mb="$2" ;; --runtime) runtime="$2" ;; --region) region_mb="$2" ;;
-        --change-mb) change_mb="$2" ;; --repeat) repeat="$2" ;; --codec) codec="$2" ;;
-      esac
-      shift ;;
-    --size=* | --runtime=* | --region=* | --change-mb=* | --repeat=* | --codec=*)
-      set -- "${1%%=*}" "${1#*=}" "${@:2}"; continue ;;
-    --buffered) buffered=1 ;;
-    --keep) keep=1 ;;
-    --no-check) check=0 ;;
-    -*) echo "$(basename "$0"): unknown option $1" >&2; usage >&2; exit 2 ;;
-    *) [ -z "$image" ] || { usage >&2; exit 2; }; image="$1" ;;
-  esac
-  shift
-done
-[ -n "$size_mb" ] || { [ "$quick" = 1 ] && size_mb=256 || size_mb=1024; }
-[ -n "$runtime" ] || { [ "$quick" = 1 ] && runtime=5 || runtime=20; }
-[ -n "$region_mb" ] || { [ "$quick" = 1 ] && region_mb=64 || region_mb=256; }
-if ! [[ "$size_mb" =~ ^[0-9]+$ ]] || [ "$size_mb" -lt 64 ]; then bad "--size needs an integer >= 64"; fi
-[[ "$runtime" =~ ^[1-9][0-9]*$ ]] || bad "--runtime needs a positive integer"
-[[ "$region_mb" =~ ^[1-9][0-9]*$ ]] || bad "--region needs a positive integer"
-[[ "$change_mb" =~ ^[1-9][0-9]*$ ]] || bad "--change-mb needs a positive integer"
-[[ "$repeat" =~ ^[1-9][0-9]*$ ]] || bad "--repeat needs a positive integer"
+value_opts=(--size=size_mb --runtime=runtime --region=region_mb --change-mb=change_mb --repeat=repeat --codec=codec)
+flag_opts=("--json json_only=1" "--quick quick=1" "--buffered buffered=1" "--keep keep=1" "--no-check check=0")
+parse_args "$@"
+quick_default size_mb 256 1024
+quick_default runtime 5 20
+quick_default region_mb 64 256
+need_size
+need_positive --runtime "$runtime"
+need_positive --region "$region_mb"
+need_positive --change-mb "$change_mb"
+need_positive --repeat "$repeat"
 case "$codec" in zstd | lz4) ;; *) bad "--codec must be zstd or lz4" ;; esac
 
-[ "$(id -u)" = 0 ] || die "run as root (mounting and dropping the page cache need it)"
+need_root "mounting and dropping the page cache need it"
 
 ensure_packages qemu-utils qemu-system-common fio fuse libfuse2 python3
 command -v qemu-storage-daemon >/dev/null || die "qemu-storage-daemon not found (Debian: qemu-system-common)"
@@ -230,14 +207,7 @@ fio_run() { # SYSTEM ROUND
     --direct="$direct" --ioengine=psync --end_fsync=1 --offset=0 --size="${region}M" \
     --time_based --runtime="$runtime" --numjobs=1 --refill_buffers --randseed=20260405 \
     --output-format=json --output="$jf" >>"$logs/fio.log" 2>&1 || return 1
-  python3 - "$jf" <<'PY'
-import json, sys
-text = open(sys.argv[1]).read()
-job = json.loads(text[text.index("{"):])["jobs"][0]
-if job.get("error"):
-    sys.exit(1)
-print("%.0f" % job["write"]["iops"])
-PY
+  python3 "$here/report.py" fio-iops "$jf" write
 }
 # One dd run; prints MiB/s (wall time of dd, which includes its fdatasync).
 dd_run() { # SYSTEM SOURCE SEEK_MIB
@@ -336,30 +306,8 @@ mount_cairn "$ov" || { tail -5 "$logs/mount.log" >&2; die "cairn mount --overlay
 # Writes the pieces into each file given (the mount first, timed; then the plain copy), fsyncs.
 exp_arg=""
 [ "$check" = 0 ] || exp_arg="$expected"
-if ws=$(python3 - "$rand" "$image_bytes" $((change * 1048576)) 262144 20260405 "$(file_of cairn)" "$exp_arg" \
-  2>>"$logs/change.log" <<'PY'
-import os, random, sys, time
-rand, size, total, piece, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-targets = [t for t in sys.argv[6:] if t]
-n = total // piece
-slot = (size // n) // 4096 * 4096           # one piece per slot: scattered, never overlapping
-assert slot >= piece, "image too small for the change set"
-rng = random.Random(seed)
-offs = [i * slot + rng.randrange(0, (slot - piece) // 4096 + 1) * 4096 for i in range(n)]
-rng.shuffle(offs)                            # written in random order
-data = open(rand, "rb").read(n * piece)
-times = []
-for t in targets:
-    fd = os.open(t, os.O_WRONLY)
-    t0 = time.monotonic()
-    for i, off in enumerate(offs):
-        os.pwrite(fd, data[i * piece:(i + 1) * piece], off)
-    os.fsync(fd)
-    times.append(time.monotonic() - t0)
-    os.close(fd)
-print("%.2f" % times[0])
-PY
-); then
+if ws=$(python3 "$here/report.py" change-set "$rand" "$image_bytes" $((change * 1048576)) 262144 20260405 \
+  "$(file_of cairn)" "$exp_arg" 2>>"$logs/change.log"); then
   record cairn change_write_mib_s 0 "$(awk -v s="$ws" -v n="$change" 'BEGIN { printf "%.1f", n / s }')"
 else
   problem "cairn: writing the change set through the overlay failed (see $logs/change.log)"
@@ -390,97 +338,8 @@ record qsd base_bytes 0 "$(stat -c %s "$base_q")"
 [ "$keep" = 1 ] || rm -f "$expected"
 
 # --- report ----------------------------------------------------------------------------------------
-set +e
-python3 - "$logs" "$image" "$image_bytes" "$runtime" "$region" "$change" "$repeat" "$caches" "$fio_mode" \
-  "$cmdline" "$codec" "$any_fail" <<'PY' >"$logs/report.out"
-import json, os, statistics, sys
-
-logs, image, image_bytes, runtime, region, change, repeat, caches, fio_mode, cmdline, codec, any_fail = sys.argv[1:]
-image_bytes, region, change = int(image_bytes), int(region), int(change)
-raw = {}
-for line in open(os.path.join(logs, "results.tsv")):
-    s, t, r, v = line.rstrip("\n").split("\t")
-    raw.setdefault(s, {}).setdefault(t, []).append(v)
-
-def med(s, t):
-    vals = raw.get(s, {}).get(t)
-    if not vals or "FAIL" in vals:
-        return None
-    return statistics.median(float(v) for v in vals)
-
-rows = [("fio", "fio 4K randwrite, IOPS" + ("" if fio_mode == "direct" else " (buffered)"), "{:.0f}"),
-        ("dd0", "dd 1M zeros, MiB/s", "{:.1f}"), ("ddr", "dd 1M random, MiB/s", "{:.1f}")]
-res = {t: {"cairn": med("cairn", t), "qsd": med("qsd", t)} for t, _, _ in rows}
-for t in res:
-    c, q = res[t]["cairn"], res[t]["qsd"]
-    res[t]["ratio"] = None if c is None or not q else c / q
-
-def mib(b):
-    return "-" if b is None else "%.1f MiB" % (b / 1048576)
-
-targets = []
-for t, label, _ in rows:
-    v = res[t]["ratio"]
-    targets.append({"target": "%s cairn/qsd >= 1.0" % label.split(",")[0], "value": v, "limit": 1.0,
-                    "pass": v is not None and v >= 1.0})
-cc = med("cairn", "change_commit_s")
-targets.append({"target": "commit of a %d MiB change set < 10 s" % change, "value": cc, "limit": 10.0,
-                "pass": cc is not None and cc < 10.0})
-
-errors = [l.rstrip("\n") for l in open(os.path.join(logs, "errors.txt")) if l.strip()]
-lines = [open(os.path.join(logs, "header.txt")).read().rstrip("\n")]
-lines.append("page cache: %s (dropped before every test and commit); fio: %s; base: cairn %s, qcow2 zstd; "
-             "medians over %s round(s)" % (caches, "O_DIRECT" if fio_mode == "direct" else
-                                           "buffered, O_DIRECT refused or --buffered", codec, repeat))
-lines.append("")
-lines.append("%-28s %10s %10s %11s" % ("test (regions of %d MiB)" % region, "cairn", "qsd", "cairn/qsd"))
-for t, label, f in rows:
-    c, q, r = res[t]["cairn"], res[t]["qsd"], res[t]["ratio"]
-    lines.append("%-28s %10s %10s %11s" % (label, "-" if c is None else f.format(c),
-                                           "-" if q is None else f.format(q), "-" if r is None else "%.2f" % r))
-lines.append("")
-bc, bq = med("cairn", "base_bytes"), med("qsd", "base_bytes")
-oc, oq = med("cairn", "overlay_bytes"), med("qsd", "overlay_bytes")
-lines.append("bases: base.cairn %s, base.qcow2 %s (image %s)" % (mib(bc), mib(bq), mib(image_bytes)))
-lines.append("overlays after the tests: cairn DIR %s, top.qcow2 %s" % (mib(oc), mib(oq)))
-ct, cb = med("cairn", "commit_s"), med("cairn", "child_bytes")
-lines.append("cairn commit of that overlay: %s s, child %s" % ("-" if ct is None else "%.2f" % ct, mib(cb)))
-cw, cob, ccb = med("cairn", "change_write_mib_s"), med("cairn", "change_overlay_bytes"), med("cairn", "change_child_bytes")
-lines.append("change set of %d MiB (256 KiB pieces, scattered): written at %s MiB/s, overlay %s; "
-             "commit %s s, child %s" % (change, "-" if cw is None else "%.1f" % cw, mib(cob),
-                                       "-" if cc is None else "%.2f" % cc, mib(ccb)))
-lines.append("")
-lines.append("targets (issue 5)")
-for tg in targets:
-    v = "-" if tg["value"] is None else "%.2f" % tg["value"]
-    lines.append("  %-48s %8s  %s" % (tg["target"], v, "pass" if tg["pass"] else "MISSED"))
-if errors:
-    lines.append("")
-    lines.append("problems:")
-    lines.extend("  " + e for e in errors)
-
-failed = any_fail == "1"
-obj = {
-    "bench": "write", "command": cmdline,
-    "header": open(os.path.join(logs, "header.txt")).read().splitlines(),
-    "image": image, "image_bytes": image_bytes, "region_mib": region, "fio_runtime_s": int(runtime),
-    "fio_mode": fio_mode, "rounds": int(repeat), "caches": caches, "cairn_codec": codec,
-    "results": {t: {k: (None if v is None else round(v, 3)) for k, v in d.items()} for t, d in res.items()},
-    "raw": raw,
-    "base_bytes": {"cairn": bc, "qcow2": bq}, "overlay_bytes": {"cairn": oc, "qcow2": oq},
-    "commit": {"seconds": ct, "child_bytes": cb},
-    "change_set": {"mib": change, "write_mib_s": cw, "overlay_bytes": cob, "commit_seconds": cc, "child_bytes": ccb},
-    "targets": targets, "errors": errors,
-    "pass": all(t["pass"] for t in targets) and not failed,
-}
-print("\n".join(lines))
-print("@@JSON@@")
-print(json.dumps(obj))
-sys.exit(1 if failed else (0 if all(t["pass"] for t in targets) else 3))
-PY
-status=$?
-set -e
-split_report write
+report write "$image" "$image_bytes" "$runtime" "$region" "$change" "$repeat" "$caches" "$fio_mode" \
+  "$cmdline" "$codec" "$any_fail"
 if [ "$json_only" = 1 ]; then cat "$table" >&2; cat "$json"; else cat "$table"; cat "$json"; fi
 log "results: $table, $json; logs: $logs"
 exit "$status"

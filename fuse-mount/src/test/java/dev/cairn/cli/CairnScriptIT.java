@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -24,6 +25,11 @@ class CairnScriptIT {
   record Result(int exit, String out, String err) {}
 
   private Result run(Path jar, String... args) throws IOException, InterruptedException {
+    return run(jar, true, args);
+  }
+
+  private Result run(Path jar, boolean cds, String... args)
+      throws IOException, InterruptedException {
     Path out = dir.resolve("out.txt");
     Path err = dir.resolve("err.txt");
     ProcessBuilder pb =
@@ -35,9 +41,14 @@ class CairnScriptIT {
     pb.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
     pb.environment().remove("CAIRN_JAVA_OPTS");
     pb.environment().remove("CAIRN_CDS");
+    if (!cds) {
+      pb.environment().put("CAIRN_CDS", "0");
+    }
     Process p = pb.start();
     assertTrue(p.waitFor(180, TimeUnit.SECONDS), "scripts/cairn finished");
-    return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    // ISO-8859-1 maps every byte to one char: stdout may be a snapshot's bytes (cat)
+    return new Result(
+        p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1), Files.readString(err));
   }
 
   /**
@@ -75,5 +86,53 @@ class CairnScriptIT {
       assertTrue(names.containsAll(List.of("cli-old4.jsa", "cli-old5.jsa")), names.toString());
     }
     assertEquals("mine", Files.readString(unrelated));
+  }
+
+  private static final Path GOLDEN = Path.of("../testimages/golden").toAbsolutePath().normalize();
+  private static final String FULL_JIT =
+      "cairn: the parent hashes with SHA-256; packing in a JVM with C2\n";
+
+  /**
+   * scripts/cairn pack DIR/disk.img -o OUT --parent DIR/tiny-lz4.cairn --debug, DIR a golden one.
+   */
+  private Result packAgainst(String golden, Path out) throws IOException, InterruptedException {
+    Path d = GOLDEN.resolve(golden);
+    return run(
+        PackCliIT.JAR,
+        false,
+        "pack",
+        d.resolve("disk.img").toString(),
+        "-o",
+        out.toString(),
+        "--parent",
+        d.resolve("tiny-lz4.cairn").toString(),
+        "--debug");
+  }
+
+  /**
+   * The wrapper runs every pack at JIT tier 1 without reading the parent's header; a pack against a
+   * format-1.0 parent (SHA-256 content hashes, which only C2 runs at the CPU's speed) runs itself
+   * again with both tiers, and writes the same snapshot.
+   */
+  @Test
+  void packAgainstSha256ParentRerunsWithBothTiers() throws Exception {
+    Path out = dir.resolve("child.cairn");
+    Result r = packAgainst("v1", out);
+    assertEquals(0, r.exit(), r.err());
+    assertTrue(r.err().startsWith(FULL_JIT), r.err());
+    assertTrue(r.out().startsWith("packed "), r.out());
+    Result cat = run(PackCliIT.JAR, false, "cat", out.toString());
+    assertEquals(0, cat.exit(), cat.err());
+    // run() leaves the command's stdout, the child's bytes, in out.txt
+    assertEquals(-1L, Files.mismatch(GOLDEN.resolve("v1/disk.img"), dir.resolve("out.txt")));
+  }
+
+  /** A parent with XXH3 content hashes keeps the pack in the tier-1 JVM the wrapper started. */
+  @Test
+  void packAgainstXxh3ParentStaysAtTierOne() throws Exception {
+    Result r = packAgainst("v1.1", dir.resolve("child.cairn"));
+    assertEquals(0, r.exit(), r.err());
+    assertFalse(r.err().contains(FULL_JIT), r.err());
+    assertTrue(r.out().startsWith("packed "), r.out());
   }
 }
