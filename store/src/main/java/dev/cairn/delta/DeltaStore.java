@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A durable, sparse, resizable array of fixed-size chunks in one directory: a {@link
@@ -81,20 +80,17 @@ public final class DeltaStore implements Closeable {
 
   private final Path dir;
   private final ChunkCompressor compressor;
-  private final boolean readOnly;
+  private final StoreGate gate;
   private final Manifest manifest;
   private final int chunkSize;
   private final int chunkShift;
-  private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
   private final Object mutex = new Object();
   private final Object fsyncLock = new Object();
   private volatile Failpoint failpoint = Failpoint.NONE;
 
-  // Replaced only under the write lock.
+  // Replaced only under the gate's exclusive lock.
   private DeltaAllocator allocator;
   private long slotsBase;
-  private boolean closed;
-  private boolean broken;
   private long compactions;
 
   // Guarded by mutex.
@@ -109,7 +105,7 @@ public final class DeltaStore implements Closeable {
       long slotsBase) {
     this.dir = dir;
     this.compressor = compressor;
-    this.readOnly = readOnly;
+    this.gate = new StoreGate("store in " + dir, readOnly);
     this.manifest = manifest;
     this.allocator = allocator;
     this.chunkSize = allocator.chunkSize();
@@ -221,16 +217,15 @@ public final class DeltaStore implements Closeable {
 
   /** Raises the logical size to {@code end} if it is smaller. */
   public void extendLogicalSize(long end) throws IOException {
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         if (end > manifest.attribute(ATTR_LOGICAL_SIZE)) {
           manifest.setAttribute(ATTR_LOGICAL_SIZE, end);
         }
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -243,9 +238,8 @@ public final class DeltaStore implements Closeable {
     if (size < 0) {
       throw new IllegalArgumentException("negative size " + size);
     }
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         long old = manifest.attribute(ATTR_LOGICAL_SIZE);
         manifest.setAttribute(ATTR_LOGICAL_SIZE, size);
@@ -254,7 +248,7 @@ public final class DeltaStore implements Closeable {
         }
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -306,9 +300,8 @@ public final class DeltaStore implements Closeable {
    * if the chunk is stored; returns false (leaving {@code dst} alone) if it is not.
    */
   public boolean read(long chunk, int from, ByteBuffer dst) throws IOException {
-    rw.readLock().lock();
+    gate.enterRead();
     try {
-      checkOpen();
       if (chunk >= chunkLimit(logicalSize())) {
         return false;
       }
@@ -322,7 +315,7 @@ public final class DeltaStore implements Closeable {
       allocator.read(loc, chunk, from, dst);
       return true;
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -334,14 +327,13 @@ public final class DeltaStore implements Closeable {
     if (chunk < 0) {
       throw new IllegalArgumentException("negative chunk " + chunk);
     }
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         manifest.put(chunk, allocator.write(chunk, src));
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -356,9 +348,8 @@ public final class DeltaStore implements Closeable {
       throw new IllegalArgumentException("negative chunk " + firstChunk);
     }
     long[] locations = new long[src.remaining() / chunkSize()];
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         allocator.writeRun(firstChunk, src, locations);
         for (int i = 0; i < locations.length; i++) {
@@ -366,31 +357,29 @@ public final class DeltaStore implements Closeable {
         }
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
   /** Drops chunk {@code chunk}, so it reads as absent. Durable after the next {@link #fsync()}. */
   public void remove(long chunk) throws IOException {
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         manifest.remove(chunk);
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
   /** Makes every change made before the call durable: spill data first, then the manifest. */
   public void fsync() throws IOException {
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       fsyncLocked();
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -411,7 +400,7 @@ public final class DeltaStore implements Closeable {
       } catch (IOException e) {
         // After a failed fdatasync the kernel may have dropped the dirty pages; a retry could
         // report success for data that is gone, so nothing more is promised until a reopen.
-        broken = true;
+        gate.markBroken();
         throw e;
       }
       manifest.commit(cut);
@@ -425,9 +414,9 @@ public final class DeltaStore implements Closeable {
    * @return false if it was skipped because a {@link View} is open
    */
   public boolean compact() throws IOException {
-    rw.writeLock().lock();
+    gate.enterExclusive();
     try {
-      checkWritable();
+      gate.checkWritable();
       synchronized (mutex) {
         if (pins > 0) {
           return false;
@@ -436,13 +425,13 @@ public final class DeltaStore implements Closeable {
       compactLocked();
       return true;
     } finally {
-      rw.writeLock().unlock();
+      gate.exitExclusive();
     }
   }
 
   /** Compacts if more than half the spill file is garbage and it is big enough to matter. */
   public boolean compactIfWorthwhile() throws IOException {
-    if (readOnly || allocator.end() < MIN_COMPACT_SPILL || garbageRatio() < 0.5) {
+    if (gate.isReadOnly() || allocator.end() < MIN_COMPACT_SPILL || garbageRatio() < 0.5) {
       return false;
     }
     return compact();
@@ -490,7 +479,7 @@ public final class DeltaStore implements Closeable {
       } catch (IOException e) {
         if (manifest.isBroken()) {
           // The rename may or may not be durable, so either spill file may be the live one.
-          broken = true;
+          gate.markBroken();
           switched = true;
         }
         throw e;
@@ -533,18 +522,17 @@ public final class DeltaStore implements Closeable {
    * call if it needs a consistency larger than one chunk.
    */
   public View view() throws IOException {
-    rw.readLock().lock();
+    gate.enterRead();
     try {
-      checkOpen();
       synchronized (mutex) {
-        if (!readOnly) {
+        if (!gate.isReadOnly()) {
           allocator.seal();
         }
         pins++;
         return new View(manifest.copy(), logicalSize(), allocator);
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -618,7 +606,7 @@ public final class DeltaStore implements Closeable {
 
   /** Counters for statistics, in a stable order. */
   public Map<String, Object> stats() {
-    rw.readLock().lock();
+    gate.enterShared();
     try {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("chunkSize", chunkSize);
@@ -634,7 +622,7 @@ public final class DeltaStore implements Closeable {
       m.put("compactions", compactions);
       return m;
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -680,37 +668,28 @@ public final class DeltaStore implements Closeable {
     manifest.failpoint(f);
   }
 
-  private void checkOpen() throws IOException {
-    if (closed) {
-      throw new IOException("store in " + dir + " is closed");
-    }
-  }
-
-  private void checkWritable() throws IOException {
-    checkOpen();
-    if (readOnly) {
-      throw new IllegalStateException("store in " + dir + " is open read-only");
-    }
-    if (broken) {
-      throw new IOException(
-          "store in " + dir + " failed to write and its state on disk is unknown; reopen it");
-    }
+  /**
+   * The store's lock and open/closed/writable state, for the owner to share: taking it exclusively
+   * keeps every read, write, fsync and compaction of the store out.
+   */
+  public StoreGate gate() {
+    return gate;
   }
 
   /** Makes everything durable (unless read-only or broken) and closes the files. */
   @Override
   public void close() throws IOException {
-    rw.writeLock().lock();
+    gate.enterExclusive();
     try {
-      if (closed) {
+      if (gate.isClosed()) {
         return;
       }
       try {
-        if (!readOnly && !broken) {
+        if (!gate.isReadOnly() && !gate.isBroken()) {
           fsyncLocked();
         }
       } finally {
-        closed = true;
+        gate.markClosed();
         try {
           allocator.close();
         } finally {
@@ -718,7 +697,7 @@ public final class DeltaStore implements Closeable {
         }
       }
     } finally {
-      rw.writeLock().unlock();
+      gate.exitExclusive();
     }
   }
 }
