@@ -102,13 +102,7 @@ final class OverlayDirectory implements Closeable {
       return d;
     } finally {
       if (!ok) {
-        try {
-          if (store != null) {
-            store.close();
-          }
-        } finally {
-          lock.close();
-        }
+        abandon(store, null, null, lock);
       }
     }
   }
@@ -158,17 +152,24 @@ final class OverlayDirectory implements Closeable {
       return d;
     } finally {
       if (!ok) {
-        try {
-          if (store != null) {
-            store.close();
-          }
-          if (base != null && owner != null) {
-            owner.release(base);
-          }
-        } finally {
-          lock.close();
-        }
+        abandon(store, base, owner, lock);
       }
+    }
+  }
+
+  /** Undoes a failed create or open: closes what was opened, lock last. Nulls are skipped. */
+  private static void abandon(
+      DeltaStore store, Snapshot base, SnapshotOpener owner, DirectoryLock lock)
+      throws IOException {
+    try {
+      if (store != null) {
+        store.close();
+      }
+      if (base != null && owner != null) {
+        owner.release(base);
+      }
+    } finally {
+      lock.close();
     }
   }
 

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A writable view of the primary stream of a base snapshot: reads and writes at any offset and
@@ -41,17 +40,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * Thread-safe: FUSE calls read, write and fsync from many threads at once. The store's {@link
  * StoreGate} is the one lock and the one open/closed/writable state of both: reads, writes and
  * fsyncs hold it shared and run together; {@link #truncate}, {@link #view()}, compaction and {@link
- * #close()} hold it exclusively. Striped chunk locks make each chunk's read-modify-write atomic, so
- * two partial writes into one chunk never lose each other's bytes.
+ * #close()} hold it exclusively. The {@link ChunkWriter} makes each chunk's read-modify-write
+ * atomic.
  */
 public final class OverlayImage implements Closeable {
   /** The chunk size new overlays get: one filesystem page (see the benchmark in the tests). */
   public static final int DEFAULT_CHUNK_SIZE = 4096;
-
-  private static final int STRIPES = 256;
-
-  /** The most whole chunks one {@link DeltaStore#writeRun} call takes (1 MiB of 4 KiB chunks). */
-  private static final int MAX_RUN_CHUNKS = 256;
 
   private final OverlayDirectory directory;
   private final DeltaStore store;
@@ -61,8 +55,7 @@ public final class OverlayImage implements Closeable {
   private final int chunkSize;
   private final int chunkShift;
   private final ChunkLayer layer;
-  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
-  private final ThreadLocal<ByteBuffer> scratch;
+  private final ChunkWriter writer;
 
   private final LongAdder reads = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
@@ -79,10 +72,7 @@ public final class OverlayImage implements Closeable {
     this.baseSize = baseStream.size();
     this.chunkSize = store.chunkSize();
     this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
-    this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(chunkSize));
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new ReentrantLock();
-    }
+    this.writer = new ChunkWriter(store, baseStream, baseSize);
     this.layer =
         new ChunkLayer() {
           @Override
@@ -195,94 +185,13 @@ public final class OverlayImage implements Closeable {
       // concurrent partial write into the same new chunk would otherwise start from zeros and
       // wipe out this one's bytes.
       store.extendLogicalSize(offset + len);
-      int start = src.position();
-      int limit = src.limit();
-      try {
-        int done = 0;
-        while (done < len) {
-          long pos = offset + done;
-          long chunk = pos >>> chunkShift;
-          int in = (int) (pos & (chunkSize - 1));
-          int n = Math.min(chunkSize - in, len - done);
-          if (in == 0 && len - done >= 2 * chunkSize) {
-            int count = Math.min((len - done) >>> chunkShift, MAX_RUN_CHUNKS);
-            writeRun(chunk, src.slice(start + done, count << chunkShift));
-            done += count << chunkShift;
-            continue;
-          }
-          ReentrantLock stripe = stripe(chunk);
-          stripe.lock();
-          try {
-            if (n == chunkSize) {
-              src.limit(start + done + n).position(start + done);
-              store.write(chunk, src);
-              src.limit(limit);
-            } else {
-              ByteBuffer buf = scratch.get();
-              buf.clear();
-              loadChunk(chunk, buf);
-              buf.put(in, src, start + done, n);
-              buf.clear();
-              store.write(chunk, buf);
-            }
-          } finally {
-            stripe.unlock();
-          }
-          done += n;
-        }
-      } finally {
-        src.limit(limit);
-      }
-      src.position(start + len);
+      writer.write(offset, src);
       writes.increment();
       bytesWritten.add(len);
       dirty.addAndGet(len);
     } finally {
       gate.exitShared();
     }
-  }
-
-  /**
-   * Stores whole chunks from {@code firstChunk} on in one go, holding the stripe locks of all of
-   * them (taken in stripe order, so two runs never deadlock).
-   */
-  private void writeRun(long firstChunk, ByteBuffer run) throws IOException {
-    int count = run.remaining() >>> chunkShift;
-    boolean[] held = new boolean[STRIPES];
-    for (int i = 0; i < count; i++) {
-      held[stripeIndex(firstChunk + i)] = true;
-    }
-    int locked = 0;
-    try {
-      for (; locked < STRIPES; locked++) {
-        if (held[locked]) {
-          stripes[locked].lock();
-        }
-      }
-      store.writeRun(firstChunk, run);
-    } finally {
-      for (int i = locked - 1; i >= 0; i--) {
-        if (held[i]) {
-          stripes[i].unlock();
-        }
-      }
-    }
-  }
-
-  /** Fills {@code buf} (a whole chunk) with the chunk's current bytes. */
-  private void loadChunk(long chunk, ByteBuffer buf) throws IOException {
-    if (!store.read(chunk, 0, buf)) {
-      LayeredRead.fillFromBase(baseStream, baseSize, chunk << chunkShift, buf, 0, chunkSize);
-    }
-    buf.clear();
-  }
-
-  private ReentrantLock stripe(long chunk) {
-    return stripes[stripeIndex(chunk)];
-  }
-
-  private static int stripeIndex(long chunk) {
-    return (int) (chunk ^ (chunk >>> 20)) & (STRIPES - 1);
   }
 
   /**

@@ -63,7 +63,13 @@ import java.util.Map;
  * later always reveals zeros.
  *
  * <p><b>Thread safety:</b> thread-safe. Reads, writes and fsyncs run concurrently; writes to one
- * chunk are atomic with respect to reads of it; compaction and close exclude everything else.
+ * chunk are atomic with respect to reads of it; compaction and close exclude everything else. The
+ * lock and the open/closed/writable state are the store's {@link StoreGate}, which the owner shares
+ * (see {@link #gate()}) instead of keeping its own.
+ *
+ * <p>Over 400 lines because one invariant runs through all of it: every change takes an allocator
+ * location and records it in the manifest under one mutex, and fsync, view and trim depend on that
+ * pairing; the compaction copy lives in {@link SpillCompaction}.
  */
 public final class DeltaStore implements Closeable {
   public static final int ATTR_LOGICAL_SIZE = 0;
@@ -440,69 +446,18 @@ public final class DeltaStore implements Closeable {
   private void compactLocked() throws IOException {
     fsyncLocked();
     DeltaAllocator old = allocator;
-    long next = old.generation() + 1;
-    Path nextPath = spillPath(dir, next);
-    Files.deleteIfExists(nextPath);
-    DeltaAllocator fresh =
-        DeltaAllocator.create(nextPath, chunkSize, old.chunksPerRecord(), next, compressor);
-    boolean switched = false;
+    allocator =
+        SpillCompaction.copyAndSwitch(dir, manifest, old, compressor, failpoint, gate::markBroken);
+    slotsBase = 0;
+    compactions++;
+    old.close();
+    failpoint.reached("store.switched");
     try {
-      LongLongMap live = manifest.copy();
-      LongLongMap moved = new LongLongMap(live.size());
-      old.scan(
-          (offset, count, ids, data) -> {
-            for (int s = 0; s < count; s++) {
-              long id = ids[s];
-              if (live.get(id, -1) == DeltaAllocator.location(offset, s)) {
-                moved.put(id, fresh.write(id, ByteBuffer.wrap(data, s * chunkSize, chunkSize)));
-              }
-            }
-          });
-      if (moved.size() != live.size()) {
-        throw new CorruptStoreException(
-            old.path(),
-            "compaction found "
-                + moved.size()
-                + " of "
-                + live.size()
-                + " live chunks; keeping the old spill file");
-      }
-      long end = fresh.flush();
-      Fsync.directory(dir);
-      failpoint.reached("store.spill-written");
-      long[] attrs = manifest.attributes();
-      attrs[ATTR_SPILL_GENERATION] = next;
-      attrs[ATTR_SPILL_END] = end;
-      attrs[ATTR_SPILL_SLOTS] = fresh.slots();
-      try {
-        manifest.replace(moved, attrs);
-      } catch (IOException e) {
-        if (manifest.isBroken()) {
-          // The rename may or may not be durable, so either spill file may be the live one.
-          gate.markBroken();
-          switched = true;
-        }
-        throw e;
-      }
-      switched = true;
-      allocator = fresh;
-      slotsBase = 0;
-      compactions++;
-      old.close();
-      failpoint.reached("store.switched");
-      try {
-        Files.deleteIfExists(old.path());
-      } catch (IOException e) {
-        // Harmless: the next open deletes spill files of other generations.
-      }
-      failpoint.reached("store.old-spill-deleted");
+      Files.deleteIfExists(old.path());
     } catch (IOException e) {
-      if (!switched) {
-        fresh.close();
-        Files.deleteIfExists(nextPath);
-      }
-      throw e;
+      // Harmless: the next open deletes spill files of other generations.
     }
+    failpoint.reached("store.old-spill-deleted");
   }
 
   /** The fraction of chunk slots in the spill file that no longer hold live data (0..1). */
