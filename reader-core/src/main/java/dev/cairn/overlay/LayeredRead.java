@@ -174,4 +174,34 @@ final class LayeredRead {
     }
     return Arrays.copyOf(out, n);
   }
+
+  /**
+   * Reads block {@code block} of {@code blockSize} bytes (up to {@code size}) through {@code
+   * reader} into {@code dst}, which needs that many bytes remaining; returns the block's length.
+   */
+  static int readBlock(
+      OverlayImage.Reader reader, long size, long block, int blockSize, ByteBuffer dst)
+      throws IOException {
+    long start = block * blockSize;
+    if (block < 0 || start >= size) {
+      throw new IndexOutOfBoundsException("block " + block + " lies past the end " + size);
+    }
+    int len = (int) Math.min(blockSize, size - start);
+    if (dst.remaining() < len) {
+      throw new IllegalArgumentException(
+          "block needs " + len + " bytes, dst has " + dst.remaining());
+    }
+    int limit = dst.limit();
+    dst.limit(dst.position() + len);
+    try {
+      while (dst.hasRemaining()) {
+        if (reader.read(start + len - dst.remaining(), dst) <= 0) {
+          throw new EOFException("block " + block + " ended early");
+        }
+      }
+    } finally {
+      dst.limit(limit);
+    }
+    return len;
+  }
 }

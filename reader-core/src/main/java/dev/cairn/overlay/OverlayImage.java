@@ -1,31 +1,20 @@
 package dev.cairn.overlay;
 
 import dev.cairn.delta.DeltaStore;
-import dev.cairn.delta.DirectoryLock;
-import dev.cairn.delta.PrivateFiles;
+import dev.cairn.delta.StoreGate;
 import dev.cairn.format.MissingParentException;
-import dev.cairn.format.SnapshotId;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import java.io.Closeable;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A writable view of the primary stream of a base snapshot: reads and writes at any offset and
@@ -34,16 +23,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * writes, so a page write never has to read-modify-write a larger unit; see the chunk-size
  * benchmark in the tests) in a {@link DeltaStore} (LZ4-compressed spill file plus crash-safe
  * manifest). A read assembles overlay chunks where they exist, base bytes elsewhere, and zeros past
- * the base's end when the image has grown.
- *
- * <h2>The overlay directory</h2>
- *
- * <ul>
- *   <li>{@code overlay.properties} — the base's id and paths, sizes ({@link OverlayConfig});
- *       written last when the overlay is created, so its presence marks a complete overlay;
- *   <li>{@code lock} — the {@link DirectoryLock}: one process at a time, the holder's PID inside;
- *   <li>{@code manifest}, {@code manifest.log.G}, {@code spill.S} — the {@link DeltaStore}.
- * </ul>
+ * the base's end when the image has grown. This class adds only that layering on the base (and
+ * growing the image over it) to the store; the directory, its lock and its base are an {@link
+ * OverlayDirectory}.
  *
  * <h2>Durability</h2>
  *
@@ -55,39 +37,25 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <h2>Concurrency</h2>
  *
- * Thread-safe: FUSE calls read, write and fsync from many threads at once. A read-write lock lets
- * them all run together and gives {@link #truncate}, {@link #view()} and {@link #close()} the image
- * to themselves; striped chunk locks make each chunk's read-modify-write atomic, so two partial
- * writes into one chunk never lose each other's bytes.
+ * Thread-safe: FUSE calls read, write and fsync from many threads at once. The store's {@link
+ * StoreGate} is the one lock and the one open/closed/writable state of both: reads, writes and
+ * fsyncs hold it shared and run together; {@link #truncate}, {@link #view()}, compaction and {@link
+ * #close()} hold it exclusively. The {@link ChunkWriter} makes each chunk's read-modify-write
+ * atomic.
  */
 public final class OverlayImage implements Closeable {
   /** The chunk size new overlays get: one filesystem page (see the benchmark in the tests). */
   public static final int DEFAULT_CHUNK_SIZE = 4096;
 
-  /** Chunks are compressed in groups of this many bytes: LZ4 needs some context to be useful. */
-  static final int GROUP_BYTES = 64 << 10;
-
-  private static final int STRIPES = 256;
-
-  /** The most whole chunks one {@link DeltaStore#writeRun} call takes (1 MiB of 4 KiB chunks). */
-  private static final int MAX_RUN_CHUNKS = 256;
-
-  private final Path dir;
-  private final OverlayConfig config;
-  private final DirectoryLock lock;
-  private final Snapshot base;
-  private final Path basePath;
-  private final SnapshotOpener opener;
+  private final OverlayDirectory directory;
+  private final DeltaStore store;
+  private final StoreGate gate;
   private final StreamReader baseStream;
   private final long baseSize;
-  private final DeltaStore store;
-  private final boolean readOnly;
   private final int chunkSize;
   private final int chunkShift;
   private final ChunkLayer layer;
-  private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
-  private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
-  private final ThreadLocal<ByteBuffer> scratch;
+  private final ChunkWriter writer;
 
   private final LongAdder reads = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
@@ -95,33 +63,16 @@ public final class OverlayImage implements Closeable {
   private final LongAdder bytesWritten = new LongAdder();
   private final LongAdder fsyncs = new LongAdder();
   private final AtomicLong dirty = new AtomicLong();
-  private volatile boolean closed;
 
-  private OverlayImage(
-      Path dir,
-      OverlayConfig config,
-      DirectoryLock lock,
-      Snapshot base,
-      Path basePath,
-      SnapshotOpener opener,
-      DeltaStore store,
-      boolean readOnly) {
-    this.dir = dir;
-    this.config = config;
-    this.lock = lock;
-    this.base = base;
-    this.basePath = basePath;
-    this.opener = opener;
-    this.baseStream = base.stream(0);
+  private OverlayImage(OverlayDirectory directory) {
+    this.directory = directory;
+    this.store = directory.store();
+    this.gate = store.gate();
+    this.baseStream = directory.base().stream(0);
     this.baseSize = baseStream.size();
-    this.store = store;
-    this.readOnly = readOnly;
     this.chunkSize = store.chunkSize();
     this.chunkShift = Integer.numberOfTrailingZeros(chunkSize);
-    this.scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(chunkSize));
-    for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new ReentrantLock();
-    }
+    this.writer = new ChunkWriter(store, baseStream, baseSize);
     this.layer =
         new ChunkLayer() {
           @Override
@@ -157,84 +108,7 @@ public final class OverlayImage implements Closeable {
   /** {@link #create(Path, Path, Snapshot)} with a chosen chunk size (a power of two, 512..1M). */
   public static OverlayImage create(Path dir, Path baseSnapshotPath, Snapshot base, int chunkSize)
       throws IOException {
-    Path abs = dir.toAbsolutePath().normalize();
-    PrivateFiles.createDirectory(abs); // 0700: the changes are as private as the mounting user
-    checkCreatable(abs);
-    DirectoryLock lock = DirectoryLock.acquire(abs);
-    DeltaStore store = null;
-    boolean ok = false;
-    try {
-      checkCreatable(abs); // again, now that no one else can be creating it
-      deleteStoreFiles(abs);
-      StreamReader primary = base.stream(0);
-      Path baseAbs = baseSnapshotPath.toAbsolutePath().normalize();
-      store =
-          DeltaStore.create(
-              abs,
-              chunkSize,
-              Math.max(1, GROUP_BYTES / chunkSize),
-              primary.size(),
-              Lz4ChunkCompressor.INSTANCE);
-      OverlayConfig config =
-          new OverlayConfig(
-              OverlayConfig.VERSION,
-              base.header().snapshotId(),
-              abs.relativize(baseAbs).toString(),
-              baseAbs.toString(),
-              primary.size(),
-              primary.name(),
-              chunkSize);
-      config.write(abs); // the commit point: from here on this is an overlay
-      OverlayImage image = new OverlayImage(abs, config, lock, base, baseAbs, null, store, false);
-      ok = true;
-      return image;
-    } finally {
-      if (!ok) {
-        try {
-          if (store != null) {
-            store.close();
-          }
-        } finally {
-          lock.close();
-        }
-      }
-    }
-  }
-
-  /**
-   * Refuses a directory that is an overlay or holds foreign files. What an interrupted {@link
-   * #create} leaves (a lock, store files, but no config) is allowed and cleared.
-   */
-  private static void checkCreatable(Path dir) throws IOException {
-    if (OverlayConfig.exists(dir)) {
-      throw new FileAlreadyExistsException(dir.toString(), null, "already a Cairn overlay");
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        if (!isStoreFile(p.getFileName().toString())) {
-          throw new DirectoryNotEmptyException(
-              dir + " (an overlay directory must be empty or an existing overlay)");
-        }
-      }
-    }
-  }
-
-  private static boolean isStoreFile(String name) {
-    return name.equals(DirectoryLock.FILE_NAME)
-        || name.startsWith("manifest")
-        || name.startsWith("spill.")
-        || name.startsWith("." + OverlayConfig.FILE_NAME + ".tmp-");
-  }
-
-  private static void deleteStoreFiles(Path dir) throws IOException {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        String name = p.getFileName().toString();
-        if (isStoreFile(name) && !name.equals(DirectoryLock.FILE_NAME)) {
-          Files.delete(p);
-        }
-      }
-    }
+    return new OverlayImage(OverlayDirectory.create(dir, baseSnapshotPath, base, chunkSize));
   }
 
   /**
@@ -248,7 +122,7 @@ public final class OverlayImage implements Closeable {
    * @throws MissingParentException if the base cannot be found, naming its id and the paths tried
    */
   public static OverlayImage open(Path dir, SnapshotOpener opener) throws IOException {
-    return open(dir, opener, null, false);
+    return new OverlayImage(OverlayDirectory.open(dir, opener, null, false));
   }
 
   /**
@@ -257,7 +131,9 @@ public final class OverlayImage implements Closeable {
    */
   public static OverlayImage open(Path dir, Path baseSnapshotPath, Snapshot base)
       throws IOException {
-    return open(dir, path -> base, baseSnapshotPath.toAbsolutePath().normalize(), false);
+    return new OverlayImage(
+        OverlayDirectory.open(
+            dir, path -> base, baseSnapshotPath.toAbsolutePath().normalize(), false));
   }
 
   /**
@@ -266,130 +142,7 @@ public final class OverlayImage implements Closeable {
    * it is refused while the overlay is mounted.
    */
   public static OverlayImage openReadOnly(Path dir, SnapshotOpener opener) throws IOException {
-    return open(dir, opener, null, true);
-  }
-
-  private static OverlayImage open(
-      Path dir, SnapshotOpener opener, Path givenBase, boolean readOnly) throws IOException {
-    Path abs = dir.toAbsolutePath().normalize();
-    OverlayConfig config = OverlayConfig.read(abs);
-    DirectoryLock lock = DirectoryLock.acquire(abs);
-    Snapshot base = null;
-    DeltaStore store = null;
-    SnapshotOpener owner = givenBase == null ? opener : null;
-    boolean ok = false;
-    try {
-      Path[] found = new Path[1];
-      if (givenBase != null) {
-        base = opener.open(givenBase);
-        found[0] = givenBase;
-        checkBase(abs, config, base, givenBase);
-      } else {
-        base = locateBase(abs, config, opener, found);
-      }
-      store =
-          readOnly
-              ? DeltaStore.openReadOnly(abs, Lz4ChunkCompressor.INSTANCE)
-              : DeltaStore.open(abs, Lz4ChunkCompressor.INSTANCE);
-      if (store.chunkSize() != config.chunkSize()) {
-        throw new IOException(
-            abs
-                + ": overlay store has "
-                + store.chunkSize()
-                + "-byte chunks, its config says "
-                + config.chunkSize());
-      }
-      OverlayImage image =
-          new OverlayImage(abs, config, lock, base, found[0], owner, store, readOnly);
-      ok = true;
-      return image;
-    } finally {
-      if (!ok) {
-        try {
-          if (store != null) {
-            store.close();
-          }
-          if (base != null && owner != null) {
-            owner.release(base);
-          }
-        } finally {
-          lock.close();
-        }
-      }
-    }
-  }
-
-  /**
-   * Tries the recorded relative path, then the absolute one; returns the first with the right id.
-   */
-  private static Snapshot locateBase(
-      Path dir, OverlayConfig config, SnapshotOpener opener, Path[] found) throws IOException {
-    Set<Path> candidates = new LinkedHashSet<>();
-    candidates.add(dir.resolve(config.baseRelativePath()).normalize());
-    candidates.add(Path.of(config.baseAbsolutePath()).normalize());
-    List<String> tried = new ArrayList<>();
-    for (Path c : candidates) {
-      if (!Files.isRegularFile(c)) {
-        tried.add(c + " (missing)");
-        continue;
-      }
-      Snapshot s;
-      try {
-        s = opener.open(c);
-      } catch (IOException e) {
-        tried.add(c + " (" + e.getMessage() + ")");
-        continue;
-      }
-      SnapshotId id = s.header().snapshotId();
-      if (!id.equals(config.baseId())) {
-        tried.add(c + " (a different snapshot, " + id + ")");
-        opener.release(s);
-        continue;
-      }
-      try {
-        checkBase(dir, config, s, c);
-      } catch (IOException | RuntimeException e) {
-        opener.release(s);
-        throw e;
-      }
-      found[0] = c;
-      return s;
-    }
-    throw new MissingParentException(
-        "overlay "
-            + dir
-            + ": base snapshot "
-            + config.baseId()
-            + " not found; tried "
-            + String.join(", ", tried));
-  }
-
-  private static void checkBase(Path dir, OverlayConfig config, Snapshot base, Path where)
-      throws IOException {
-    SnapshotId id = base.header().snapshotId();
-    if (!id.equals(config.baseId())) {
-      throw new MissingParentException(
-          "overlay "
-              + dir
-              + " was made on base snapshot "
-              + config.baseId()
-              + ", but "
-              + where
-              + " is a different snapshot, "
-              + id);
-    }
-    long size = base.stream(0).size();
-    if (size != config.baseSize()) {
-      throw new IOException(
-          "overlay "
-              + dir
-              + ": base "
-              + where
-              + " has a primary stream of "
-              + size
-              + " bytes, the overlay recorded "
-              + config.baseSize());
-    }
+    return new OverlayImage(OverlayDirectory.open(dir, opener, null, true));
   }
 
   /** The current logical size in bytes. */
@@ -402,15 +155,14 @@ public final class OverlayImage implements Closeable {
    * count (0 at or past the end) and advances {@code dst} by it.
    */
   public int read(long offset, ByteBuffer dst) throws IOException {
-    rw.readLock().lock();
+    gate.enterRead();
     try {
-      checkOpen();
       int n = LayeredRead.read(layer, baseStream, baseSize, size(), chunkShift, offset, dst);
       reads.increment();
       bytesRead.add(n);
       return n;
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -427,101 +179,19 @@ public final class OverlayImage implements Closeable {
     if (len == 0) {
       return;
     }
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       // The size grows before any chunk is written: chunks past the size read as absent, so a
       // concurrent partial write into the same new chunk would otherwise start from zeros and
       // wipe out this one's bytes.
       store.extendLogicalSize(offset + len);
-      int start = src.position();
-      int limit = src.limit();
-      try {
-        int done = 0;
-        while (done < len) {
-          long pos = offset + done;
-          long chunk = pos >>> chunkShift;
-          int in = (int) (pos & (chunkSize - 1));
-          int n = Math.min(chunkSize - in, len - done);
-          if (in == 0 && len - done >= 2 * chunkSize) {
-            int count = Math.min((len - done) >>> chunkShift, MAX_RUN_CHUNKS);
-            writeRun(chunk, src.slice(start + done, count << chunkShift));
-            done += count << chunkShift;
-            continue;
-          }
-          ReentrantLock stripe = stripe(chunk);
-          stripe.lock();
-          try {
-            if (n == chunkSize) {
-              src.limit(start + done + n).position(start + done);
-              store.write(chunk, src);
-              src.limit(limit);
-            } else {
-              ByteBuffer buf = scratch.get();
-              buf.clear();
-              loadChunk(chunk, buf);
-              buf.put(in, src, start + done, n);
-              buf.clear();
-              store.write(chunk, buf);
-            }
-          } finally {
-            stripe.unlock();
-          }
-          done += n;
-        }
-      } finally {
-        src.limit(limit);
-      }
-      src.position(start + len);
+      writer.write(offset, src);
       writes.increment();
       bytesWritten.add(len);
       dirty.addAndGet(len);
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
-  }
-
-  /**
-   * Stores whole chunks from {@code firstChunk} on in one go, holding the stripe locks of all of
-   * them (taken in stripe order, so two runs never deadlock).
-   */
-  private void writeRun(long firstChunk, ByteBuffer run) throws IOException {
-    int count = run.remaining() >>> chunkShift;
-    boolean[] held = new boolean[STRIPES];
-    for (int i = 0; i < count; i++) {
-      held[stripeIndex(firstChunk + i)] = true;
-    }
-    int locked = 0;
-    try {
-      for (; locked < STRIPES; locked++) {
-        if (held[locked]) {
-          stripes[locked].lock();
-        }
-      }
-      store.writeRun(firstChunk, run);
-    } finally {
-      for (int i = locked - 1; i >= 0; i--) {
-        if (held[i]) {
-          stripes[i].unlock();
-        }
-      }
-    }
-  }
-
-  /** Fills {@code buf} (a whole chunk) with the chunk's current bytes. */
-  private void loadChunk(long chunk, ByteBuffer buf) throws IOException {
-    if (!store.read(chunk, 0, buf)) {
-      LayeredRead.fillFromBase(baseStream, baseSize, chunk << chunkShift, buf, 0, chunkSize);
-    }
-    buf.clear();
-  }
-
-  private ReentrantLock stripe(long chunk) {
-    return stripes[stripeIndex(chunk)];
-  }
-
-  private static int stripeIndex(long chunk) {
-    return (int) (chunk ^ (chunk >>> 20)) & (STRIPES - 1);
   }
 
   /**
@@ -531,13 +201,13 @@ public final class OverlayImage implements Closeable {
    * @throws IOException if {@code newSize} is below the base's size
    */
   public void truncate(long newSize) throws IOException {
-    rw.writeLock().lock();
+    gate.enterExclusive();
     try {
-      checkWritable();
+      gate.checkWritable();
       if (newSize < baseSize) {
         throw new IOException(
             "overlay "
-                + dir
+                + directory.path()
                 + ": cannot shrink below the base snapshot's size of "
                 + baseSize
                 + " bytes (asked for "
@@ -546,22 +216,16 @@ public final class OverlayImage implements Closeable {
       }
       store.setLogicalSize(newSize);
     } finally {
-      rw.writeLock().unlock();
+      gate.exitExclusive();
     }
   }
 
   /** Makes everything written before the call durable: data first, then the manifest. */
   public void fsync() throws IOException {
-    rw.readLock().lock();
-    try {
-      checkWritable();
-      long pending = dirty.get();
-      store.fsync();
-      dirty.addAndGet(-pending);
-      fsyncs.increment();
-    } finally {
-      rw.readLock().unlock();
-    }
+    long pending = dirty.get();
+    store.fsync();
+    dirty.addAndGet(-pending);
+    fsyncs.increment();
   }
 
   /**
@@ -570,15 +234,7 @@ public final class OverlayImage implements Closeable {
    * disk. Cheap when there is nothing to do; meant to be called after every fsync.
    */
   public boolean compactIfWorthwhile() throws IOException {
-    if (readOnly || store.garbageRatio() < 0.5) {
-      return false; // a racy first look, so the common case takes no exclusive lock
-    }
-    rw.writeLock().lock();
-    try {
-      return store.compactIfWorthwhile();
-    } finally {
-      rw.writeLock().unlock();
-    }
+    return store.compactIfWorthwhile();
   }
 
   /**
@@ -588,13 +244,7 @@ public final class OverlayImage implements Closeable {
    * @return false if skipped because a view is open
    */
   public boolean compact() throws IOException {
-    rw.writeLock().lock();
-    try {
-      checkWritable();
-      return store.compact();
-    } finally {
-      rw.writeLock().unlock();
-    }
+    return store.compact();
   }
 
   /**
@@ -602,12 +252,12 @@ public final class OverlayImage implements Closeable {
    * overlay stays usable; see {@link OverlayView}. Waits for writes in flight to finish.
    */
   public OverlayView view() throws IOException {
-    rw.writeLock().lock();
+    gate.enterExclusive();
     try {
-      checkOpen();
-      return new OverlayView(store.view(), baseStream, baseSize, config.baseId());
+      gate.checkOpen();
+      return new OverlayView(store.view(), baseStream, baseSize, directory.config().baseId());
     } finally {
-      rw.writeLock().unlock();
+      gate.exitExclusive();
     }
   }
 
@@ -617,12 +267,11 @@ public final class OverlayImage implements Closeable {
    * state; use a {@link #view()} to read a consistent set of blocks while writes go on.
    */
   public boolean isBlockChanged(long block, int blockSize) throws IOException {
-    rw.readLock().lock();
+    gate.enterRead();
     try {
-      checkOpen();
       return LayeredRead.isBlockChanged(layer, baseSize, size(), chunkShift, block, blockSize);
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -631,7 +280,7 @@ public final class OverlayImage implements Closeable {
    * which needs that many bytes remaining; returns the block's length.
    */
   public int readBlock(long block, int blockSize, ByteBuffer dst) throws IOException {
-    return readBlock(this::read, size(), block, blockSize, dst);
+    return LayeredRead.readBlock(this::read, size(), block, blockSize, dst);
   }
 
   /** A positional read, for {@link #readBlock}. */
@@ -640,49 +289,24 @@ public final class OverlayImage implements Closeable {
     int read(long offset, ByteBuffer dst) throws IOException;
   }
 
-  static int readBlock(Reader reader, long size, long block, int blockSize, ByteBuffer dst)
-      throws IOException {
-    long start = block * blockSize;
-    if (block < 0 || start >= size) {
-      throw new IndexOutOfBoundsException("block " + block + " lies past the end " + size);
-    }
-    int len = (int) Math.min(blockSize, size - start);
-    if (dst.remaining() < len) {
-      throw new IllegalArgumentException(
-          "block needs " + len + " bytes, dst has " + dst.remaining());
-    }
-    int limit = dst.limit();
-    dst.limit(dst.position() + len);
-    try {
-      while (dst.hasRemaining()) {
-        if (reader.read(start + len - dst.remaining(), dst) <= 0) {
-          throw new EOFException("block " + block + " ended early");
-        }
-      }
-    } finally {
-      dst.limit(limit);
-    }
-    return len;
-  }
-
   /** The overlay directory (absolute). */
   public Path directory() {
-    return dir;
+    return directory.path();
   }
 
   /** What the directory records about the base. */
   public OverlayConfig config() {
-    return config;
+    return directory.config();
   }
 
   /** The base snapshot. */
   public Snapshot base() {
-    return base;
+    return directory.base();
   }
 
   /** Where the base was found (absolute). */
   public Path basePath() {
-    return basePath;
+    return directory.basePath();
   }
 
   /** The base's primary stream size. */
@@ -695,7 +319,7 @@ public final class OverlayImage implements Closeable {
   }
 
   public boolean isReadOnly() {
-    return readOnly;
+    return gate.isReadOnly();
   }
 
   /** True if opening repaired a torn tail left by a crash. */
@@ -728,22 +352,9 @@ public final class OverlayImage implements Closeable {
     for (Map.Entry<String, Object> e : store.stats().entrySet()) {
       m.putIfAbsent(e.getKey(), e.getValue());
     }
-    m.put("baseId", config.baseId().toString());
-    m.put("basePath", basePath.toString());
+    m.put("baseId", directory.config().baseId().toString());
+    m.put("basePath", directory.basePath().toString());
     return m;
-  }
-
-  private void checkOpen() throws IOException {
-    if (closed) {
-      throw new IOException("overlay " + dir + " is closed");
-    }
-  }
-
-  private void checkWritable() throws IOException {
-    checkOpen();
-    if (readOnly) {
-      throw new IllegalStateException("overlay " + dir + " is open read-only");
-    }
   }
 
   /**
@@ -752,31 +363,24 @@ public final class OverlayImage implements Closeable {
    */
   @Override
   public void close() throws IOException {
-    rw.writeLock().lock();
+    gate.enterExclusive();
     try {
-      if (closed) {
+      if (gate.isClosed()) {
         return;
       }
-      closed = true;
       try {
         try {
-          if (!readOnly) {
+          if (!gate.isReadOnly()) {
             store.compactIfWorthwhile();
           }
         } finally {
           store.close();
         }
       } finally {
-        try {
-          if (opener != null) {
-            opener.release(base);
-          }
-        } finally {
-          lock.close();
-        }
+        directory.close();
       }
     } finally {
-      rw.writeLock().unlock();
+      gate.exitExclusive();
     }
   }
 }

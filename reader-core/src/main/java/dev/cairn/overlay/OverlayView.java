@@ -91,7 +91,7 @@ public final class OverlayView implements Closeable {
    * that many bytes remaining; returns the block's length.
    */
   public int readBlock(long block, int blockSize, ByteBuffer dst) throws IOException {
-    return OverlayImage.readBlock(this::read, size(), block, blockSize, dst);
+    return LayeredRead.readBlock(this::read, size(), block, blockSize, dst);
   }
 
   /** Releases the view (the overlay may compact again). Idempotent. */

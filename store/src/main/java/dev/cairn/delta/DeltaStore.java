@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A durable, sparse, resizable array of fixed-size chunks in one directory: a {@link
@@ -64,7 +63,13 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * later always reveals zeros.
  *
  * <p><b>Thread safety:</b> thread-safe. Reads, writes and fsyncs run concurrently; writes to one
- * chunk are atomic with respect to reads of it; compaction and close exclude everything else.
+ * chunk are atomic with respect to reads of it; compaction and close exclude everything else. The
+ * lock and the open/closed/writable state are the store's {@link StoreGate}, which the owner shares
+ * (see {@link #gate()}) instead of keeping its own.
+ *
+ * <p>Over 400 lines because one invariant runs through all of it: every change takes an allocator
+ * location and records it in the manifest under one mutex, and fsync, view and trim depend on that
+ * pairing; the compaction copy lives in {@link SpillCompaction}.
  */
 public final class DeltaStore implements Closeable {
   public static final int ATTR_LOGICAL_SIZE = 0;
@@ -81,20 +86,17 @@ public final class DeltaStore implements Closeable {
 
   private final Path dir;
   private final ChunkCompressor compressor;
-  private final boolean readOnly;
+  private final StoreGate gate;
   private final Manifest manifest;
   private final int chunkSize;
   private final int chunkShift;
-  private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
   private final Object mutex = new Object();
   private final Object fsyncLock = new Object();
   private volatile Failpoint failpoint = Failpoint.NONE;
 
-  // Replaced only under the write lock.
+  // Replaced only under the gate's exclusive lock.
   private DeltaAllocator allocator;
   private long slotsBase;
-  private boolean closed;
-  private boolean broken;
   private long compactions;
 
   // Guarded by mutex.
@@ -109,7 +111,7 @@ public final class DeltaStore implements Closeable {
       long slotsBase) {
     this.dir = dir;
     this.compressor = compressor;
-    this.readOnly = readOnly;
+    this.gate = new StoreGate("store in " + dir, readOnly);
     this.manifest = manifest;
     this.allocator = allocator;
     this.chunkSize = allocator.chunkSize();
@@ -221,16 +223,15 @@ public final class DeltaStore implements Closeable {
 
   /** Raises the logical size to {@code end} if it is smaller. */
   public void extendLogicalSize(long end) throws IOException {
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         if (end > manifest.attribute(ATTR_LOGICAL_SIZE)) {
           manifest.setAttribute(ATTR_LOGICAL_SIZE, end);
         }
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -243,9 +244,8 @@ public final class DeltaStore implements Closeable {
     if (size < 0) {
       throw new IllegalArgumentException("negative size " + size);
     }
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         long old = manifest.attribute(ATTR_LOGICAL_SIZE);
         manifest.setAttribute(ATTR_LOGICAL_SIZE, size);
@@ -254,7 +254,7 @@ public final class DeltaStore implements Closeable {
         }
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -306,9 +306,8 @@ public final class DeltaStore implements Closeable {
    * if the chunk is stored; returns false (leaving {@code dst} alone) if it is not.
    */
   public boolean read(long chunk, int from, ByteBuffer dst) throws IOException {
-    rw.readLock().lock();
+    gate.enterRead();
     try {
-      checkOpen();
       if (chunk >= chunkLimit(logicalSize())) {
         return false;
       }
@@ -322,7 +321,7 @@ public final class DeltaStore implements Closeable {
       allocator.read(loc, chunk, from, dst);
       return true;
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -334,14 +333,13 @@ public final class DeltaStore implements Closeable {
     if (chunk < 0) {
       throw new IllegalArgumentException("negative chunk " + chunk);
     }
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         manifest.put(chunk, allocator.write(chunk, src));
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -356,9 +354,8 @@ public final class DeltaStore implements Closeable {
       throw new IllegalArgumentException("negative chunk " + firstChunk);
     }
     long[] locations = new long[src.remaining() / chunkSize()];
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         allocator.writeRun(firstChunk, src, locations);
         for (int i = 0; i < locations.length; i++) {
@@ -366,31 +363,29 @@ public final class DeltaStore implements Closeable {
         }
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
   /** Drops chunk {@code chunk}, so it reads as absent. Durable after the next {@link #fsync()}. */
   public void remove(long chunk) throws IOException {
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       synchronized (mutex) {
         manifest.remove(chunk);
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
   /** Makes every change made before the call durable: spill data first, then the manifest. */
   public void fsync() throws IOException {
-    rw.readLock().lock();
+    gate.enterWrite();
     try {
-      checkWritable();
       fsyncLocked();
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -411,7 +406,7 @@ public final class DeltaStore implements Closeable {
       } catch (IOException e) {
         // After a failed fdatasync the kernel may have dropped the dirty pages; a retry could
         // report success for data that is gone, so nothing more is promised until a reopen.
-        broken = true;
+        gate.markBroken();
         throw e;
       }
       manifest.commit(cut);
@@ -425,9 +420,9 @@ public final class DeltaStore implements Closeable {
    * @return false if it was skipped because a {@link View} is open
    */
   public boolean compact() throws IOException {
-    rw.writeLock().lock();
+    gate.enterExclusive();
     try {
-      checkWritable();
+      gate.checkWritable();
       synchronized (mutex) {
         if (pins > 0) {
           return false;
@@ -436,13 +431,13 @@ public final class DeltaStore implements Closeable {
       compactLocked();
       return true;
     } finally {
-      rw.writeLock().unlock();
+      gate.exitExclusive();
     }
   }
 
   /** Compacts if more than half the spill file is garbage and it is big enough to matter. */
   public boolean compactIfWorthwhile() throws IOException {
-    if (readOnly || allocator.end() < MIN_COMPACT_SPILL || garbageRatio() < 0.5) {
+    if (gate.isReadOnly() || allocator.end() < MIN_COMPACT_SPILL || garbageRatio() < 0.5) {
       return false;
     }
     return compact();
@@ -451,69 +446,18 @@ public final class DeltaStore implements Closeable {
   private void compactLocked() throws IOException {
     fsyncLocked();
     DeltaAllocator old = allocator;
-    long next = old.generation() + 1;
-    Path nextPath = spillPath(dir, next);
-    Files.deleteIfExists(nextPath);
-    DeltaAllocator fresh =
-        DeltaAllocator.create(nextPath, chunkSize, old.chunksPerRecord(), next, compressor);
-    boolean switched = false;
+    allocator =
+        SpillCompaction.copyAndSwitch(dir, manifest, old, compressor, failpoint, gate::markBroken);
+    slotsBase = 0;
+    compactions++;
+    old.close();
+    failpoint.reached("store.switched");
     try {
-      LongLongMap live = manifest.copy();
-      LongLongMap moved = new LongLongMap(live.size());
-      old.scan(
-          (offset, count, ids, data) -> {
-            for (int s = 0; s < count; s++) {
-              long id = ids[s];
-              if (live.get(id, -1) == DeltaAllocator.location(offset, s)) {
-                moved.put(id, fresh.write(id, ByteBuffer.wrap(data, s * chunkSize, chunkSize)));
-              }
-            }
-          });
-      if (moved.size() != live.size()) {
-        throw new CorruptStoreException(
-            old.path(),
-            "compaction found "
-                + moved.size()
-                + " of "
-                + live.size()
-                + " live chunks; keeping the old spill file");
-      }
-      long end = fresh.flush();
-      Fsync.directory(dir);
-      failpoint.reached("store.spill-written");
-      long[] attrs = manifest.attributes();
-      attrs[ATTR_SPILL_GENERATION] = next;
-      attrs[ATTR_SPILL_END] = end;
-      attrs[ATTR_SPILL_SLOTS] = fresh.slots();
-      try {
-        manifest.replace(moved, attrs);
-      } catch (IOException e) {
-        if (manifest.isBroken()) {
-          // The rename may or may not be durable, so either spill file may be the live one.
-          broken = true;
-          switched = true;
-        }
-        throw e;
-      }
-      switched = true;
-      allocator = fresh;
-      slotsBase = 0;
-      compactions++;
-      old.close();
-      failpoint.reached("store.switched");
-      try {
-        Files.deleteIfExists(old.path());
-      } catch (IOException e) {
-        // Harmless: the next open deletes spill files of other generations.
-      }
-      failpoint.reached("store.old-spill-deleted");
+      Files.deleteIfExists(old.path());
     } catch (IOException e) {
-      if (!switched) {
-        fresh.close();
-        Files.deleteIfExists(nextPath);
-      }
-      throw e;
+      // Harmless: the next open deletes spill files of other generations.
     }
+    failpoint.reached("store.old-spill-deleted");
   }
 
   /** The fraction of chunk slots in the spill file that no longer hold live data (0..1). */
@@ -533,18 +477,17 @@ public final class DeltaStore implements Closeable {
    * call if it needs a consistency larger than one chunk.
    */
   public View view() throws IOException {
-    rw.readLock().lock();
+    gate.enterRead();
     try {
-      checkOpen();
       synchronized (mutex) {
-        if (!readOnly) {
+        if (!gate.isReadOnly()) {
           allocator.seal();
         }
         pins++;
         return new View(manifest.copy(), logicalSize(), allocator);
       }
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -618,7 +561,7 @@ public final class DeltaStore implements Closeable {
 
   /** Counters for statistics, in a stable order. */
   public Map<String, Object> stats() {
-    rw.readLock().lock();
+    gate.enterShared();
     try {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("chunkSize", chunkSize);
@@ -634,7 +577,7 @@ public final class DeltaStore implements Closeable {
       m.put("compactions", compactions);
       return m;
     } finally {
-      rw.readLock().unlock();
+      gate.exitShared();
     }
   }
 
@@ -680,37 +623,28 @@ public final class DeltaStore implements Closeable {
     manifest.failpoint(f);
   }
 
-  private void checkOpen() throws IOException {
-    if (closed) {
-      throw new IOException("store in " + dir + " is closed");
-    }
-  }
-
-  private void checkWritable() throws IOException {
-    checkOpen();
-    if (readOnly) {
-      throw new IllegalStateException("store in " + dir + " is open read-only");
-    }
-    if (broken) {
-      throw new IOException(
-          "store in " + dir + " failed to write and its state on disk is unknown; reopen it");
-    }
+  /**
+   * The store's lock and open/closed/writable state, for the owner to share: taking it exclusively
+   * keeps every read, write, fsync and compaction of the store out.
+   */
+  public StoreGate gate() {
+    return gate;
   }
 
   /** Makes everything durable (unless read-only or broken) and closes the files. */
   @Override
   public void close() throws IOException {
-    rw.writeLock().lock();
+    gate.enterExclusive();
     try {
-      if (closed) {
+      if (gate.isClosed()) {
         return;
       }
       try {
-        if (!readOnly && !broken) {
+        if (!gate.isReadOnly() && !gate.isBroken()) {
           fsyncLocked();
         }
       } finally {
-        closed = true;
+        gate.markClosed();
         try {
           allocator.close();
         } finally {
@@ -718,7 +652,7 @@ public final class DeltaStore implements Closeable {
         }
       }
     } finally {
-      rw.writeLock().unlock();
+      gate.exitExclusive();
     }
   }
 }

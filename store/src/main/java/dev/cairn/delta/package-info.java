@@ -12,8 +12,9 @@
  *       (generations and compaction).
  * </ul>
  *
- * {@code DeltaStore} combines them. Each class that reads a file documents its layout byte by byte.
- * Must not know the snapshot format or what a chunk's bytes mean; chunk compression comes in as a
- * {@code ChunkCompressor}.
+ * {@code DeltaStore} combines them, with {@code SpillCompaction} (copy and switch) and {@code
+ * StoreGate}: the one lock and open/closed/writable state it shares with its owner (the overlay).
+ * Each class that reads a file documents its layout byte by byte. Must not know the snapshot format
+ * or what a chunk's bytes mean; chunk compression comes in as a {@code ChunkCompressor}.
  */
 package dev.cairn.delta;
