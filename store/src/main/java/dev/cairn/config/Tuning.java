@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -118,7 +120,22 @@ public record Tuning(
     try {
       return v == null ? dflt : Long.decode(v);
     } catch (NumberFormatException e) {
+      ignored("-D" + name, v, Long.toString(dflt));
       return dflt;
+    }
+  }
+
+  /** Settings already reported as ignored: each is said once per process, not on every read. */
+  private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Says in one line on stderr (a serving process's log) that a switch's value does not parse and
+   * the default applies: a typo should not silently change nothing.
+   */
+  private static void ignored(String what, String value, String dflt) {
+    if (REPORTED.add(what + "=" + value)) {
+      System.err.println(
+          "cairn: warning: " + what + "='" + value + "' is not a valid value; using " + dflt);
     }
   }
 
@@ -156,7 +173,9 @@ public record Tuning(
     try {
       return Sizes.parse(value);
     } catch (IllegalArgumentException e) {
-      return DEFAULT_CACHE_LIMIT; // a bad limit keeps the default rather than failing every read
+      // a bad limit keeps the default rather than failing every read
+      ignored("CAIRN_CACHE_LIMIT", value, "8G");
+      return DEFAULT_CACHE_LIMIT;
     }
   }
 

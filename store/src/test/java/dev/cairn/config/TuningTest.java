@@ -109,6 +109,24 @@ class TuningTest {
   }
 
   @Test
+  void aValueThatDoesNotParseIsReportedOnceInOneLine() {
+    java.io.PrintStream old = System.err;
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      of(Map.of("cairn.remote.timeout", "ten", "user.home", "/h"), Map.of());
+      of(Map.of("cairn.remote.timeout", "ten", "user.home", "/h"), Map.of());
+      of(Map.of("user.home", "/h"), Map.of("CAIRN_CACHE_LIMIT", "huge"));
+    } finally {
+      System.setErr(old);
+    }
+    assertEquals(
+        "cairn: warning: -Dcairn.remote.timeout='ten' is not a valid value; using 10\n"
+            + "cairn: warning: CAIRN_CACHE_LIMIT='huge' is not a valid value; using 8G\n",
+        err.toString(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Test
   void theCacheFolderComesFromThePropertyThenTheEnvironmentThenXdg() {
     assertEquals(
         Optional.of(Path.of("/p")),
