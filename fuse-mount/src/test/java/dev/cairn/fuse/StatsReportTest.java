@@ -63,7 +63,7 @@ class StatsReportTest {
   /** The typed counters keep the keys, order and derived values stats.json readers rely on. */
   @Test
   void countersKeepTheirKeysOrderAndDerivedValues() throws Exception {
-    ReadStatsSnapshot s = new ReadStatsSnapshot(1, 2, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9);
+    ReadStatsSnapshot s = new ReadStatsSnapshot(1, 2, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9, 0);
     MountInfo info = new MountInfo("/a", "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
     JsonNode n =
         new ObjectMapper()

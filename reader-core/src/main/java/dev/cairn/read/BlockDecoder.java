@@ -14,8 +14,9 @@ import java.nio.ByteBuffer;
 /**
  * Turns one stored block of a snapshot into its logical bytes: reads the stored bytes from the
  * {@link ByteSource} (in place when the source is a memory map), checks their CRC32C, and
- * decompresses them. Damage raises {@link CorruptSnapshotException} naming the snapshot, stream and
- * block; damaged bytes are never returned as data.
+ * decompresses them. Stored bytes that fail the check are read once more if the source can fetch
+ * them afresh ({@link ByteSource#invalidate}). Damage raises {@link CorruptSnapshotException}
+ * naming the snapshot, stream and block; damaged bytes are never returned as data.
  *
  * <p>Thread-safe: each call takes a {@link Scratch} (buffers and a decompressor) from a pool.
  */
@@ -65,7 +66,27 @@ final class BlockDecoder {
       }
       stats.recordFetch(stored);
       if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-        throw corrupt(stream, block, "checksum mismatch in stored bytes (CRC32C)", null);
+        // a remote source may hold a wrong copy (a lying server, a disk cache filled from one):
+        // it forgets the range and the bytes are fetched once more; a local file is not re-read
+        if (!source.invalidate(page.offset(i), stored)) {
+          throw corrupt(stream, block, "checksum mismatch in stored bytes (CRC32C)", null);
+        }
+        stats.recordRefetch();
+        if (view != null) {
+          source.release(view);
+          view = null;
+        }
+        in = s.stored.clear().limit(stored);
+        try {
+          source.readFully(page.offset(i), in);
+        } catch (EOFException e) {
+          throw corrupt(stream, block, "stored bytes lie past the end of the file", e);
+        }
+        in.flip();
+        stats.recordFetch(stored);
+        if (Crc.ofRemaining(in) != page.storedCrc(i)) {
+          throw corrupt(stream, block, "checksum mismatch in stored bytes (CRC32C)", null);
+        }
       }
       if (page.kind(i) == BlockKind.RAW) {
         if (stored != dst.remaining()) {

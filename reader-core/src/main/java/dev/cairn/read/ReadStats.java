@@ -20,6 +20,7 @@ public final class ReadStats implements ReadStatsCounter {
   private final LongAdder prefetchBytes = new LongAdder();
   private final LongAdder prefetchHits = new LongAdder();
   private final LongAdder errors = new LongAdder();
+  private final LongAdder refetches = new LongAdder();
 
   @Override
   public void recordRead(int bytes) {
@@ -53,6 +54,11 @@ public final class ReadStats implements ReadStatsCounter {
   }
 
   @Override
+  public void recordRefetch() {
+    refetches.increment();
+  }
+
+  @Override
   public void recordDecompress(long nanos) {
     decompressNanos.add(nanos);
     blocksDecompressed.increment();
@@ -83,6 +89,7 @@ public final class ReadStats implements ReadStatsCounter {
         prefetchBlocks.sum(),
         prefetchBytes.sum(),
         prefetchHits.sum(),
-        errors.sum());
+        errors.sum(),
+        refetches.sum());
   }
 }

@@ -26,6 +26,12 @@ public interface ReadStatsCounter {
   /** {@code storedBytes} bytes of one stored block fetched from the byte source. */
   void recordFetch(int storedBytes);
 
+  /**
+   * One stored block read a second time because its first bytes failed their CRC32C and the byte
+   * source dropped its copy of them.
+   */
+  void recordRefetch();
+
   /** One block decompressed, taking {@code nanos}. */
   void recordDecompress(long nanos);
 

@@ -16,6 +16,7 @@ package dev.cairn.read;
  * @param prefetchBytes logical bytes of those blocks
  * @param prefetchHits foreground cache hits on read-ahead blocks
  * @param errors failed reads
+ * @param refetches stored blocks read again after their first bytes failed the CRC32C check
  */
 public record ReadStatsSnapshot(
     long reads,
@@ -29,11 +30,12 @@ public record ReadStatsSnapshot(
     long prefetchBlocks,
     long prefetchBytes,
     long prefetchHits,
-    long errors) {
+    long errors,
+    long refetches) {
 
   /** Every counter zero. */
   public static final ReadStatsSnapshot EMPTY =
-      new ReadStatsSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      new ReadStatsSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /** Hits over lookups; 0 before the first lookup. */
   public double cacheHitRatio() {

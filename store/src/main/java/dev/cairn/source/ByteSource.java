@@ -72,6 +72,18 @@ public interface ByteSource extends Closeable {
   default void release(ByteBuffer view) {}
 
   /**
+   * Forgets whatever this source keeps of the {@code length} bytes at {@code position}, because
+   * they proved wrong (a checksum over them failed), so that the next read of them asks the storage
+   * behind it again.
+   *
+   * @return whether reading the range again may give other bytes: false (the default) for a source
+   *     that keeps no copy, such as a local file, where a second read would only repeat the first
+   */
+  default boolean invalidate(long position, int length) {
+    return false;
+  }
+
+  /**
    * A short human-readable name of where the bytes come from (a path or a URL), used in error
    * messages.
    */

@@ -238,6 +238,11 @@ final class CacheRoot {
     }
   }
 
+  /** Notes that a file of {@code bytes} left the cache (while the total is unknown, nothing). */
+  void removed(long bytes) {
+    used.getAndUpdate(u -> u < 0 ? u : Math.max(0, u - bytes));
+  }
+
   /** Deletes the least recently used chunks until the cache is at 90 % of its limit. */
   private synchronized void evict() {
     List<Entry> all = scan();

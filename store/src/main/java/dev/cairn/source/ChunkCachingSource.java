@@ -138,6 +138,34 @@ public final class ChunkCachingSource implements ByteSource {
   }
 
   /**
+   * Drops the chunks covering the range from memory and from the disk cache: a server (or a disk
+   * cache filled from one) that once delivered wrong bytes of the right length would otherwise have
+   * them served until the object changes. The next read of the range fetches it again.
+   */
+  @Override
+  public boolean invalidate(long position, int length) {
+    if (position < 0 || length <= 0 || position >= size) {
+      return false;
+    }
+    long first = position / CHUNK;
+    long last = (Math.min(position + length, size) - 1) / CHUNK;
+    if (last - first < MAX_CHUNKS_PER_READ) {
+      for (long index = first; index <= last; index++) {
+        int slot = (int) (index % CHUNKS);
+        Chunk c = chunks.get(slot);
+        if (c != null && c.index() == index) {
+          chunks.compareAndSet(slot, c, null);
+        }
+        if (disk != null) {
+          disk.remove(index);
+        }
+      }
+    }
+    inner.invalidate(position, length);
+    return true;
+  }
+
+  /**
    * What reading this object has cost since it was opened, as {@link RemoteCounters} names it:
    * {@code requests}, {@code bytes_fetched}, {@code disk_cache_chunks}.
    */

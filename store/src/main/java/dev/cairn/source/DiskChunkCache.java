@@ -8,6 +8,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -103,6 +104,26 @@ final class DiskChunkCache {
       root.added(ChunkFile.fileSize(data.length));
     } catch (IOException e) {
       CacheRoot.delete(tmp);
+    }
+  }
+
+  /**
+   * Deletes chunk {@code index}, whose bytes proved wrong after they were cached whole and intact
+   * (the server delivered them so), so that it is fetched again.
+   */
+  void remove(long index) {
+    if (!dirReady(false)) {
+      return;
+    }
+    Path f = dir.resolve(Long.toString(index));
+    try {
+      BasicFileAttributes a =
+          Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (Files.deleteIfExists(f) && a.isRegularFile()) {
+        root.removed(a.size());
+      }
+    } catch (IOException e) {
+      // gone already, or undeletable: a later put renames the chunk fetched again over it
     }
   }
 
