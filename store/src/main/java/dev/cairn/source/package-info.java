@@ -4,7 +4,8 @@
  * GETs, which only fetch, through the one {@code RetryPolicy}), and {@code ChunkCachingSource}, the
  * decorator that serves remote reads from whole chunks cached in memory and in the local disk cache
  * ({@code DiskChunkCache}: chunk files in {@code ChunkFile}'s format, in a folder {@code CacheRoot}
- * manages under its ownership rules) and reads ahead. Must not know the snapshot format: callers
- * ask for (position, length) and get bytes, or an exception that says why not.
+ * manages under its ownership rules) and reads ahead, and drops the chunks of a range a caller
+ * found wrong ({@code ByteSource.invalidate}). Must not know the snapshot format: callers ask for
+ * (position, length) and get bytes, or an exception that says why not.
  */
 package dev.cairn.source;
