@@ -21,6 +21,9 @@ import java.nio.ByteBuffer;
  * <p>Thread-safe: each call takes a {@link Scratch} (buffers and a decompressor) from a pool.
  */
 final class BlockDecoder {
+  private static final String PAST_END = "stored bytes lie past the end of the file";
+  private static final String CRC_MISMATCH = "checksum mismatch in stored bytes (CRC32C)";
+
   private final ByteSource source;
   private final String describe;
   private final ReadStatsCounter stats;
@@ -49,43 +52,37 @@ final class BlockDecoder {
    */
   void decode(IndexPage page, int i, String stream, long block, ByteBuffer dst) throws IOException {
     int stored = page.storedLength(i);
+    long offset = page.offset(i);
     Scratch s = scratch.take();
     ByteBuffer view = null;
     try {
       ByteBuffer in;
       try {
-        view = source.view(page.offset(i), stored);
-        in = view;
-        if (in == null) {
-          in = s.stored.clear().limit(stored);
-          source.readFully(page.offset(i), in);
-          in.flip();
-        }
+        view = source.view(offset, stored);
+        in = view != null ? view : read(s, offset, stored);
       } catch (EOFException e) {
-        throw corrupt(stream, block, "stored bytes lie past the end of the file", e);
+        throw corrupt(stream, block, PAST_END, e);
       }
       stats.recordFetch(stored);
       if (Crc.ofRemaining(in) != page.storedCrc(i)) {
         // a remote source may hold a wrong copy (a lying server, a disk cache filled from one):
         // it forgets the range and the bytes are fetched once more; a local file is not re-read
-        if (!source.invalidate(page.offset(i), stored)) {
-          throw corrupt(stream, block, "checksum mismatch in stored bytes (CRC32C)", null);
+        if (!source.invalidate(offset, stored)) {
+          throw corrupt(stream, block, CRC_MISMATCH, null);
         }
         stats.recordRefetch();
         if (view != null) {
           source.release(view);
           view = null;
         }
-        in = s.stored.clear().limit(stored);
         try {
-          source.readFully(page.offset(i), in);
+          in = read(s, offset, stored);
         } catch (EOFException e) {
-          throw corrupt(stream, block, "stored bytes lie past the end of the file", e);
+          throw corrupt(stream, block, PAST_END, e);
         }
-        in.flip();
         stats.recordFetch(stored);
         if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-          throw corrupt(stream, block, "checksum mismatch in stored bytes (CRC32C)", null);
+          throw corrupt(stream, block, CRC_MISMATCH, null);
         }
       }
       if (page.kind(i) == BlockKind.RAW) {
@@ -120,6 +117,13 @@ final class BlockDecoder {
       }
       scratch.give(s);
     }
+  }
+
+  /** The {@code stored} bytes at {@code offset}, read into the scratch buffer. */
+  private ByteBuffer read(Scratch s, long offset, int stored) throws IOException {
+    ByteBuffer in = s.stored.clear().limit(stored);
+    source.readFully(offset, in);
+    return in.flip();
   }
 
   CorruptSnapshotException corrupt(String stream, long block, String what, Throwable cause) {
