@@ -151,13 +151,15 @@ public final class ChunkCachingSource implements ByteSource {
     long last = (Math.min(position + length, size) - 1) / CHUNK;
     if (last - first < MAX_CHUNKS_PER_READ) {
       for (long index = first; index <= last; index++) {
+        // the disk copy first, so that a reader missing the memory copy meanwhile cannot bring the
+        // wrong bytes back from disk
+        if (disk != null) {
+          disk.remove(index);
+        }
         int slot = (int) (index % CHUNKS);
         Chunk c = chunks.get(slot);
         if (c != null && c.index() == index) {
           chunks.compareAndSet(slot, c, null);
-        }
-        if (disk != null) {
-          disk.remove(index);
         }
       }
     }
