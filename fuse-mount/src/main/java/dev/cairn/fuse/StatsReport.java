@@ -104,6 +104,7 @@ public final class StatsReport {
     m.put("prefetch_hits", s.prefetchHits());
     m.put("prefetch_unused_bytes", s.prefetchUnusedBytes());
     m.put("errors", s.errors());
+    m.put("refetches", s.refetches());
     return m;
   }
 

@@ -63,7 +63,7 @@ class StatsReportTest {
   /** The typed counters keep the keys, order and derived values stats.json readers rely on. */
   @Test
   void countersKeepTheirKeysOrderAndDerivedValues() throws Exception {
-    ReadStatsSnapshot s = new ReadStatsSnapshot(1, 2, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9, 0);
+    ReadStatsSnapshot s = new ReadStatsSnapshot(1, 2, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9, 11);
     MountInfo info = new MountInfo("/a", "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
     JsonNode n =
         new ObjectMapper()
@@ -94,6 +94,7 @@ class StatsReportTest {
             "prefetch_hits",
             "prefetch_unused_bytes",
             "errors",
+            "refetches",
             "overlay",
             "cache_bytes",
             "mount"),
@@ -112,6 +113,7 @@ class StatsReportTest {
     assertEquals(1, n.get("prefetch_hits").asLong());
     assertEquals(3072, n.get("prefetch_unused_bytes").asLong());
     assertEquals(9, n.get("errors").asLong());
+    assertEquals(11, n.get("refetches").asLong());
     assertEquals(3, n.get("overlay").get("writes").asLong());
     assertEquals(77, n.get("cache_bytes").asLong());
     assertTrue(n.get("cache_hit_ratio").isDouble());
