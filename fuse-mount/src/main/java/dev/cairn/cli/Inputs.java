@@ -1,7 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.NotARegularFileException;
 import dev.cairn.io.AtomicOutputFile;
-import dev.cairn.io.NotARegularFileException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -126,8 +126,8 @@ final class Inputs {
       throw new UsageException(
           arg
               + ": is "
-              + e.kind()
-              + switch (e.kind()) {
+              + e.fileType()
+              + switch (e.fileType()) {
                 case "a directory" -> "; give the output file name";
                 case "a symbolic link" -> ", not a regular file; give the path of the file itself";
                 default -> ", not a regular file; give a file to write (or - for standard output)";

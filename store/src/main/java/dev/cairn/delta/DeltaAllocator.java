@@ -1,5 +1,7 @@
 package dev.cairn.delta;
 
+import dev.cairn.error.ClosedException;
+import dev.cairn.error.CorruptStoreException;
 import dev.cairn.io.WriteBehind;
 import java.io.Closeable;
 import java.io.IOException;
@@ -268,7 +270,7 @@ public final class DeltaAllocator implements Closeable {
       throw new IllegalStateException(path + " is open read-only");
     }
     if (closed) {
-      throw new IOException(path + " is closed");
+      throw new ClosedException(path.toString());
     }
     if (writer.broken()) {
       throw new IOException(path + " failed to write and its tail is unknown; reopen it");

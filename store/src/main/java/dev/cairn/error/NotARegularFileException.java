@@ -1,0 +1,28 @@
+package dev.cairn.error;
+
+import java.nio.file.Path;
+
+/**
+ * An output path that exists and is not a regular file (a device, a FIFO, a socket, a directory, a
+ * symbolic link), which a writer must leave as it is. Immutable.
+ */
+public final class NotARegularFileException extends CairnException {
+  private static final long serialVersionUID = 1L;
+
+  private final String fileType;
+
+  public NotARegularFileException(Path path, String kind) {
+    super(path + ": is " + kind + ", not a regular file; it is left as it is");
+    this.fileType = kind;
+  }
+
+  /** What the path is, with its article: "a character device", "a FIFO", "a symbolic link". */
+  public String fileType() {
+    return fileType;
+  }
+
+  @Override
+  public Kind kind() {
+    return Kind.NOT_A_REGULAR_FILE;
+  }
+}
