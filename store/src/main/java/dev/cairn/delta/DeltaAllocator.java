@@ -2,6 +2,7 @@ package dev.cairn.delta;
 
 import dev.cairn.error.ClosedException;
 import dev.cairn.error.CorruptStoreException;
+import dev.cairn.error.OutOfSpaceException;
 import dev.cairn.io.WriteBehind;
 import java.io.Closeable;
 import java.io.IOException;
@@ -252,7 +253,11 @@ public final class DeltaAllocator implements Closeable {
       return;
     }
     writeBehind.awaitAndCheck();
-    channel.force(false);
+    try {
+      channel.force(false);
+    } catch (IOException x) {
+      throw OutOfSpaceException.classify(x);
+    }
     synchronized (this) {
       forcedEnd = Math.max(forcedEnd, e);
     }
