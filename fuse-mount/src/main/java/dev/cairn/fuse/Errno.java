@@ -29,6 +29,7 @@ final class Errno {
           NOT_A_SNAPSHOT,
           OVERLAY_IN_USE,
           CLOSED,
+          REMOTE_UNAVAILABLE,
           SOURCE_CHANGED,
           NOT_A_REGULAR_FILE,
           NO_CREDENTIALS ->

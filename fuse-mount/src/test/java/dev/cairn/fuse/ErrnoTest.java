@@ -6,6 +6,7 @@ import dev.cairn.error.ClosedException;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.CorruptStoreException;
 import dev.cairn.error.OutOfSpaceException;
+import dev.cairn.error.RemoteUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -26,6 +27,7 @@ class ErrnoTest {
     assertEquals(-ErrorCodes.EIO(), Errno.of(new CorruptSnapshotException("/a", "bad crc")));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new CorruptStoreException(Path.of("/d"), "bad")));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new ClosedException("store in /d")));
+    assertEquals(-ErrorCodes.EIO(), Errno.of(new RemoteUnavailableException("http://h/a", null)));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new IOException("Input/output error")));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new UncheckedIOException(new IOException("x"))));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new OutOfMemoryError()));

@@ -22,6 +22,7 @@ public abstract sealed class CairnException extends IOException
         OverlayInUseException,
         ClosedException,
         OutOfSpaceException,
+        RemoteUnavailableException,
         SourceChangedException,
         NotARegularFileException,
         NoCredentialsException {
@@ -38,6 +39,7 @@ public abstract sealed class CairnException extends IOException
     OVERLAY_IN_USE,
     CLOSED,
     OUT_OF_SPACE,
+    REMOTE_UNAVAILABLE,
     SOURCE_CHANGED,
     NOT_A_REGULAR_FILE,
     NO_CREDENTIALS
@@ -66,10 +68,16 @@ public abstract sealed class CairnException extends IOException
           UNSUPPORTED_VERSION,
           UNSUPPORTED_SNAPSHOT,
           NOT_A_SNAPSHOT,
-          NOT_A_REGULAR_FILE,
           NO_CREDENTIALS ->
           true;
-      case CORRUPT_SNAPSHOT, CORRUPT_STORE, OVERLAY_IN_USE, CLOSED, OUT_OF_SPACE, SOURCE_CHANGED ->
+      case CORRUPT_SNAPSHOT,
+          CORRUPT_STORE,
+          OVERLAY_IN_USE,
+          CLOSED,
+          OUT_OF_SPACE,
+          REMOTE_UNAVAILABLE,
+          SOURCE_CHANGED,
+          NOT_A_REGULAR_FILE ->
           false;
     };
   }

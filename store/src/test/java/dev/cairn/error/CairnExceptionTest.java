@@ -25,9 +25,10 @@ class CairnExceptionTest {
     assertFalse(new CorruptStoreException(Path.of("/d/m"), "bad magic").isUsageError());
     assertFalse(new OverlayInUseException(Path.of("/d"), 12).isUsageError());
     assertFalse(new ClosedException("store in /d").isUsageError());
+    assertFalse(new RemoteUnavailableException("http://h/a: gave up", null).isUsageError());
     assertFalse(new SourceChangedException("/f", "file shrank").isUsageError());
-    assertFalse(
-        OutOfSpaceException.classify(new IOException("No space left on device")).isUsageError());
+    IOException full = OutOfSpaceException.classify(new IOException("No space left on device"));
+    assertFalse(assertInstanceOf(OutOfSpaceException.class, full).isUsageError());
   }
 
   @Test
