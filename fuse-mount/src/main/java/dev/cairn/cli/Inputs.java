@@ -126,8 +126,8 @@ final class Inputs {
       throw new UsageException(
           arg
               + ": is "
-              + e.fileType()
-              + switch (e.fileType()) {
+              + e.kind()
+              + switch (e.kind()) {
                 case "a directory" -> "; give the output file name";
                 case "a symbolic link" -> ", not a regular file; give the path of the file itself";
                 default -> ", not a regular file; give a file to write (or - for standard output)";

@@ -19,7 +19,7 @@ final class Errno {
     if (!(failure instanceof CairnException c)) {
       return -ErrorCodes.EIO();
     }
-    return switch (c.kind()) {
+    return switch (c.category()) {
       case OUT_OF_SPACE -> -ErrorCodes.ENOSPC();
       case CORRUPT_SNAPSHOT,
           CORRUPT_STORE,

@@ -6,9 +6,9 @@ import java.io.IOException;
  * Base of Cairn's own failures: things that are wrong with a snapshot, a writable layer or how they
  * were asked to be used, as opposed to plain I/O errors of the JDK. The hierarchy is closed so that
  * the command line (exit codes) and the FUSE layer (errno) can each map every failure in one switch
- * over {@link #kind()}, which the compiler checks for completeness. It extends {@link IOException}
- * so that {@code throws IOException} signatures keep covering it. The message is always one line
- * naming the file.
+ * over {@link #category()}, which the compiler checks for completeness. It extends {@link
+ * IOException} so that {@code throws IOException} signatures keep covering it. The message is
+ * always one line naming the file.
  *
  * <p>Immutable; thread-safe.
  */
@@ -28,8 +28,8 @@ public abstract sealed class CairnException extends IOException
         NoCredentialsException {
   private static final long serialVersionUID = 1L;
 
-  /** What went wrong, one constant per subclass: the key both mappings switch over. */
-  public enum Kind {
+  /** What went wrong, one constant per subclass: what both mappings switch over. */
+  public enum Category {
     CORRUPT_SNAPSHOT,
     CORRUPT_STORE,
     MISSING_PARENT,
@@ -54,7 +54,7 @@ public abstract sealed class CairnException extends IOException
   }
 
   /** Which failure this is. */
-  public abstract Kind kind();
+  public abstract Category category();
 
   /**
    * True when the failure is the caller's input (not a snapshot, wrong version, a header value this
@@ -63,7 +63,7 @@ public abstract sealed class CairnException extends IOException
    * failure (exit 1). This is the one place that decides it.
    */
   public final boolean isUsageError() {
-    return switch (kind()) {
+    return switch (category()) {
       case MISSING_PARENT,
           UNSUPPORTED_VERSION,
           UNSUPPORTED_SNAPSHOT,

@@ -17,7 +17,7 @@ public final class ClosedException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.CLOSED;
+  public Category category() {
+    return Category.CLOSED;
   }
 }

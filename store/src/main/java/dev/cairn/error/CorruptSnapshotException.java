@@ -71,7 +71,7 @@ public final class CorruptSnapshotException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.CORRUPT_SNAPSHOT;
+  public Category category() {
+    return Category.CORRUPT_SNAPSHOT;
   }
 }

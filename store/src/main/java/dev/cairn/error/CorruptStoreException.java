@@ -31,7 +31,7 @@ public final class CorruptStoreException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.CORRUPT_STORE;
+  public Category category() {
+    return Category.CORRUPT_STORE;
   }
 }

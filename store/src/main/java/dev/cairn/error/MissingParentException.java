@@ -12,7 +12,7 @@ public final class MissingParentException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.MISSING_PARENT;
+  public Category category() {
+    return Category.MISSING_PARENT;
   }
 }

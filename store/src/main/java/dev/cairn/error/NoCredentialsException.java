@@ -15,7 +15,7 @@ public final class NoCredentialsException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.NO_CREDENTIALS;
+  public Category category() {
+    return Category.NO_CREDENTIALS;
   }
 }

@@ -9,20 +9,20 @@ import java.nio.file.Path;
 public final class NotARegularFileException extends CairnException {
   private static final long serialVersionUID = 1L;
 
-  private final String fileType;
+  private final String kind;
 
   public NotARegularFileException(Path path, String kind) {
     super(path + ": is " + kind + ", not a regular file; it is left as it is");
-    this.fileType = kind;
+    this.kind = kind;
   }
 
   /** What the path is, with its article: "a character device", "a FIFO", "a symbolic link". */
-  public String fileType() {
-    return fileType;
+  public String kind() {
+    return kind;
   }
 
   @Override
-  public Kind kind() {
-    return Kind.NOT_A_REGULAR_FILE;
+  public Category category() {
+    return Category.NOT_A_REGULAR_FILE;
   }
 }

@@ -9,7 +9,7 @@ public final class NotASnapshotException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.NOT_A_SNAPSHOT;
+  public Category category() {
+    return Category.NOT_A_SNAPSHOT;
   }
 }

@@ -29,7 +29,7 @@ public final class OutOfSpaceException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.OUT_OF_SPACE;
+  public Category category() {
+    return Category.OUT_OF_SPACE;
   }
 }

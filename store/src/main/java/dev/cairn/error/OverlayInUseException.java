@@ -39,7 +39,7 @@ public final class OverlayInUseException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.OVERLAY_IN_USE;
+  public Category category() {
+    return Category.OVERLAY_IN_USE;
   }
 }

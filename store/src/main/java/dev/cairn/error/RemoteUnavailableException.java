@@ -15,7 +15,7 @@ public final class RemoteUnavailableException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.REMOTE_UNAVAILABLE;
+  public Category category() {
+    return Category.REMOTE_UNAVAILABLE;
   }
 }

@@ -15,7 +15,7 @@ public final class SourceChangedException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.SOURCE_CHANGED;
+  public Category category() {
+    return Category.SOURCE_CHANGED;
   }
 }

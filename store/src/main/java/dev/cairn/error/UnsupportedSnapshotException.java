@@ -22,7 +22,7 @@ public final class UnsupportedSnapshotException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.UNSUPPORTED_SNAPSHOT;
+  public Category category() {
+    return Category.UNSUPPORTED_SNAPSHOT;
   }
 }

@@ -18,7 +18,7 @@ public final class UnsupportedVersionException extends CairnException {
   }
 
   @Override
-  public Kind kind() {
-    return Kind.UNSUPPORTED_VERSION;
+  public Category category() {
+    return Category.UNSUPPORTED_VERSION;
   }
 }

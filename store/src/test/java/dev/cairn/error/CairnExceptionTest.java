@@ -51,7 +51,7 @@ class CairnExceptionTest {
     OutOfSpaceException o = assertInstanceOf(OutOfSpaceException.class, e);
     assertEquals("/d/out: No space left on device", o.getMessage());
     assertSame(full, o.getCause());
-    assertEquals(CairnException.Kind.OUT_OF_SPACE, o.kind());
+    assertEquals(CairnException.Category.OUT_OF_SPACE, o.category());
   }
 
   @Test
