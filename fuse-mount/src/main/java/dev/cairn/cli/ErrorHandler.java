@@ -1,7 +1,6 @@
 package dev.cairn.cli;
 
-import dev.cairn.format.CairnException;
-import dev.cairn.source.NoCredentialsException;
+import dev.cairn.error.CairnException;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -71,7 +70,6 @@ final class ErrorHandler implements IExecutionExceptionHandler, IParameterExcept
       return c.isUsageError() ? USAGE : FAILURE;
     }
     if (ex instanceof NoSuchFileException
-        || ex instanceof NoCredentialsException
         || ex instanceof AccessDeniedException
         || ex instanceof FileNotFoundException) {
       return USAGE;

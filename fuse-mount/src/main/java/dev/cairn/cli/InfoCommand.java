@@ -1,9 +1,9 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.MissingParentException;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
-import dev.cairn.format.MissingParentException;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;

@@ -1,7 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.NotARegularFileException;
 import dev.cairn.io.AtomicOutputFile;
-import dev.cairn.io.NotARegularFileException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;

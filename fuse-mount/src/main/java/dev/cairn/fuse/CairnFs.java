@@ -3,7 +3,7 @@ package dev.cairn.fuse;
 import com.kenai.jffi.MemoryIO;
 import dev.cairn.config.Tuning;
 import dev.cairn.delta.DirectoryLock;
-import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.overlay.OverlayConfig;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.Snapshot;
@@ -427,7 +427,7 @@ public final class CairnFs extends FuseStubFS {
       }
       c.snapshot.stats().recordError();
       logReadError(c, r, offset, n, e);
-      return -ErrorCodes.EIO();
+      return Errno.of(e);
     }
   }
 
@@ -559,8 +559,7 @@ public final class CairnFs extends FuseStubFS {
                 + ": "
                 + oneLine(e));
     LOG.debug("overlay error detail", e);
-    String m = String.valueOf(e.getMessage());
-    return m.contains("No space left") ? -ErrorCodes.ENOSPC() : -ErrorCodes.EIO();
+    return Errno.of(e);
   }
 
   private void logReadError(Contents c, StreamReader r, long offset, int length, Throwable e) {

@@ -7,12 +7,15 @@ import static dev.cairn.fuse.MountSupport.run;
 import static dev.cairn.fuse.MountSupport.umount;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -257,5 +260,35 @@ class OverlayMountIT {
     assertTrue(
         cairn("commit", work.toString(), "-o", dir.resolve("grown.cairn").toString()).ok().exit()
             == 0);
+  }
+
+  @Test
+  void aFullOverlayFileSystemIsEnospcInTheMount() throws Exception {
+    dirs();
+    Path small = Files.createDirectories(dir.resolve("small"));
+    run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", small.toString()).ok();
+    try {
+      mount(base, mnt, "--overlay", small.resolve("work").toString());
+      IOException failure = null;
+      try (FileChannel ch = FileChannel.open(mnt.resolve("disk.img"), StandardOpenOption.WRITE)) {
+        ByteBuffer chunk = ByteBuffer.wrap(random(1 << 20, 7));
+        for (int i = 0; i < 16 && failure == null; i++) {
+          try {
+            ch.write(chunk.clear(), (long) i << 20);
+            ch.force(false);
+          } catch (IOException e) {
+            failure = e;
+          }
+        }
+      } catch (IOException closing) {
+        // the close flushes too and fails the same way; the write's failure is checked
+      }
+      assertNotNull(failure, "16 MiB of random data do not fit in a 2 MiB overlay");
+      assertEquals("No space left on device", failure.getMessage());
+      umount(mnt);
+    } finally {
+      cleanUp(mnt);
+      run("umount", small.toString());
+    }
   }
 }

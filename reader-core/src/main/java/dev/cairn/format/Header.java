@@ -1,5 +1,10 @@
 package dev.cairn.format;
 
+import dev.cairn.error.CairnException;
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.error.NotASnapshotException;
+import dev.cairn.error.UnsupportedSnapshotException;
+import dev.cairn.error.UnsupportedVersionException;
 import dev.cairn.io.Crc;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -134,7 +139,7 @@ public record Header(
     int major = Short.toUnsignedInt(b.getShort(start + 8));
     int minor = Short.toUnsignedInt(b.getShort(start + 10));
     if (major != MAJOR_VERSION) {
-      throw new UnsupportedVersionException(source, major, minor);
+      throw new UnsupportedVersionException(source, major, minor, MAJOR_VERSION);
     }
     int length = b.getInt(start + 12);
     if (length < FIXED_LENGTH + 4 || length > MAX_LENGTH) {

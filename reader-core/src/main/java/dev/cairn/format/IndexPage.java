@@ -1,5 +1,6 @@
 package dev.cairn.format;
 
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.io.Crc;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,7 +1,7 @@
 package dev.cairn.overlay;
 
-import dev.cairn.delta.CorruptStoreException;
 import dev.cairn.delta.PrivateFiles;
+import dev.cairn.error.CorruptStoreException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.io.AtomicOutputFile;
 import java.io.ByteArrayOutputStream;

@@ -3,7 +3,7 @@ package dev.cairn.overlay;
 import dev.cairn.delta.DeltaStore;
 import dev.cairn.delta.DirectoryLock;
 import dev.cairn.delta.PrivateFiles;
-import dev.cairn.format.MissingParentException;
+import dev.cairn.error.MissingParentException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;

@@ -2,7 +2,7 @@ package dev.cairn.overlay;
 
 import dev.cairn.delta.DeltaStore;
 import dev.cairn.delta.StoreGate;
-import dev.cairn.format.MissingParentException;
+import dev.cairn.error.MissingParentException;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import java.io.Closeable;

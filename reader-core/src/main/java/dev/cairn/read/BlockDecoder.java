@@ -2,8 +2,8 @@ package dev.cairn.read;
 
 import dev.cairn.codec.Codec;
 import dev.cairn.codec.MalformedBlockException;
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.BlockKind;
-import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.format.IndexPage;
 import dev.cairn.io.Crc;
 import dev.cairn.source.ByteSource;

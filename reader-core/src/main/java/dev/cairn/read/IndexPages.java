@@ -2,7 +2,7 @@ package dev.cairn.read;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.LoadingCache;
-import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;

@@ -1,12 +1,12 @@
 package dev.cairn.read;
 
 import dev.cairn.codec.Codec;
-import dev.cairn.format.CairnException;
-import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.error.CairnException;
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.error.MissingParentException;
+import dev.cairn.error.NotASnapshotException;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
-import dev.cairn.format.MissingParentException;
-import dev.cairn.format.NotASnapshotException;
 import dev.cairn.format.Trailer;
 import dev.cairn.io.Crc;
 import dev.cairn.source.ByteSource;

@@ -1,8 +1,8 @@
 package dev.cairn.read;
 
-import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.error.MissingParentException;
 import dev.cairn.format.Header;
-import dev.cairn.format.MissingParentException;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;

@@ -1,8 +1,8 @@
 package dev.cairn.read;
 
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
-import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.format.IndexPage;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,9 +1,9 @@
 package dev.cairn.read;
 
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.ContentHasher;
-import dev.cairn.format.CorruptSnapshotException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

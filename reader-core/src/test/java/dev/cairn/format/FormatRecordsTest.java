@@ -11,6 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.error.CairnException;
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.error.NotASnapshotException;
+import dev.cairn.error.UnsupportedSnapshotException;
+import dev.cairn.error.UnsupportedVersionException;
 import dev.cairn.io.Crc;
 import dev.cairn.testing.TestData;
 import java.nio.ByteBuffer;
@@ -567,7 +572,8 @@ class FormatRecordsTest {
         new CorruptSnapshotException("/a.cairn", "footer").getMessage());
     assertTrue(new NotASnapshotException("/a", "x").isUsageError());
     assertTrue(new NotASnapshotException("/a", "x").getMessage().startsWith("/a: "));
-    UnsupportedVersionException u = new UnsupportedVersionException("/a", 2, 1);
+    UnsupportedVersionException u =
+        new UnsupportedVersionException("/a", 2, 1, Header.MAJOR_VERSION);
     assertTrue(u.isUsageError());
     assertTrue(u.getMessage().startsWith("/a: "));
     assertTrue(u.getMessage().contains("2.1"));

@@ -1,5 +1,6 @@
 package dev.cairn.format;
 
+import dev.cairn.error.CorruptSnapshotException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;

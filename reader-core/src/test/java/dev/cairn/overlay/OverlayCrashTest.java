@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.delta.OverlayInUseException;
+import dev.cairn.error.OverlayInUseException;
 import dev.cairn.fixture.ChildJvm;
 import dev.cairn.read.Snapshot;
 import java.io.IOException;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.delta.OverlayInUseException;
-import dev.cairn.format.MissingParentException;
+import dev.cairn.error.MissingParentException;
+import dev.cairn.error.OverlayInUseException;
 import dev.cairn.read.Snapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.CodecType;
-import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.Snapshots;
 import dev.cairn.testing.TestData;

@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cairn.format.CairnException;
-import dev.cairn.format.CorruptSnapshotException;
+import dev.cairn.error.CairnException;
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.error.UnsupportedSnapshotException;
 import dev.cairn.format.Footer;
 import dev.cairn.format.FormatSeeds;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.Trailer;
-import dev.cairn.format.UnsupportedSnapshotException;
 import dev.cairn.testing.Resealer;
 import dev.cairn.testing.Snapshots;
 import java.io.IOException;

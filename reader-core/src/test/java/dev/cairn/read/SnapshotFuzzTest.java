@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.cairn.error.CairnException;
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
-import dev.cairn.format.CairnException;
 import dev.cairn.format.ContentHasher;
-import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.io.Crc;
 import dev.cairn.testing.FuzzSeedContent;
 import dev.cairn.testing.MemoryByteSource;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.error.MissingParentException;
 import dev.cairn.format.BlockKind;
-import dev.cairn.format.CorruptSnapshotException;
-import dev.cairn.format.MissingParentException;
 import dev.cairn.source.FileByteSource;
 import dev.cairn.testing.Resealer;
 import dev.cairn.testing.TestData;

@@ -1,5 +1,8 @@
 package dev.cairn.delta;
 
+import dev.cairn.error.ClosedException;
+import dev.cairn.error.CorruptStoreException;
+import dev.cairn.error.OutOfSpaceException;
 import dev.cairn.io.WriteBehind;
 import java.io.Closeable;
 import java.io.IOException;
@@ -250,7 +253,11 @@ public final class DeltaAllocator implements Closeable {
       return;
     }
     writeBehind.awaitAndCheck();
-    channel.force(false);
+    try {
+      channel.force(false);
+    } catch (IOException x) {
+      throw OutOfSpaceException.classify(x);
+    }
     synchronized (this) {
       forcedEnd = Math.max(forcedEnd, e);
     }
@@ -268,7 +275,7 @@ public final class DeltaAllocator implements Closeable {
       throw new IllegalStateException(path + " is open read-only");
     }
     if (closed) {
-      throw new IOException(path + " is closed");
+      throw new ClosedException(path.toString());
     }
     if (writer.broken()) {
       throw new IOException(path + " failed to write and its tail is unknown; reopen it");

@@ -1,5 +1,6 @@
 package dev.cairn.delta;
 
+import dev.cairn.error.OverlayInUseException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -2,6 +2,8 @@ package dev.cairn.delta;
 
 import static dev.cairn.delta.SpillFormat.RECORD_HEAD;
 
+import dev.cairn.error.CorruptStoreException;
+import dev.cairn.error.OutOfSpaceException;
 import dev.cairn.io.WriteBehind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -270,7 +272,7 @@ final class GroupWriter {
         broken = true;
         e.addSuppressed(t);
       }
-      throw e;
+      throw OutOfSpaceException.classify(e);
     }
     writeBehind.appended(length);
   }

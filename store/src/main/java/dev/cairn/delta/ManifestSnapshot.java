@@ -1,5 +1,6 @@
 package dev.cairn.delta;
 
+import dev.cairn.error.CorruptStoreException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,5 +1,6 @@
 package dev.cairn.delta;
 
+import dev.cairn.error.CorruptStoreException;
 import dev.cairn.io.Crc;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.cairn.delta;
 
+import dev.cairn.error.ClosedException;
 import java.io.IOException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -116,7 +117,7 @@ public final class StoreGate {
     broken = true;
   }
 
-  private IOException closedException() {
-    return new IOException(subject + " is closed");
+  private ClosedException closedException() {
+    return new ClosedException(subject);
   }
 }

@@ -1,6 +1,8 @@
 package dev.cairn.io;
 
 import dev.cairn.delta.PrivateFiles;
+import dev.cairn.error.NotARegularFileException;
+import dev.cairn.error.OutOfSpaceException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -265,7 +267,8 @@ public final class AtomicOutputFile implements Closeable {
 
   private IOException named(IOException e) {
     String m = e.getMessage();
-    return m != null && m.contains(target.toString()) ? e : new IOException(target + ": " + m, e);
+    return OutOfSpaceException.classify(
+        m != null && m.contains(target.toString()) ? e : new IOException(target + ": " + m, e));
   }
 
   /** The shutdown hook: deletes the temporary file unless the rename already happened. */

@@ -1,5 +1,6 @@
 package dev.cairn.io;
 
+import dev.cairn.error.OutOfSpaceException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.CompletableFuture;
@@ -63,7 +64,8 @@ public final class WriteBehind {
     running.join();
     IOException f = failure;
     if (f != null) {
-      throw new IOException("an earlier background fdatasync failed: " + f.getMessage(), f);
+      throw OutOfSpaceException.classify(
+          new IOException("an earlier background fdatasync failed: " + f.getMessage(), f));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.source;
 
+import dev.cairn.error.SourceChangedException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,6 +1,7 @@
 package dev.cairn.source;
 
 import dev.cairn.config.Tuning;
+import dev.cairn.error.RemoteUnavailableException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 
@@ -54,7 +55,7 @@ final class RetryPolicy {
         failure = e;
       }
     }
-    throw new IOException(
+    throw new RemoteUnavailableException(
         failure.getMessage() + " (gave up after " + ATTEMPTS + " attempts)", failure);
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.source;
 
+import dev.cairn.error.NoCredentialsException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

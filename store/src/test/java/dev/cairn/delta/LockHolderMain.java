@@ -1,5 +1,6 @@
 package dev.cairn.delta;
 
+import dev.cairn.error.OverlayInUseException;
 import java.nio.file.Path;
 
 /**

@@ -3,10 +3,10 @@ package dev.cairn.source;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cairn.error.SourceChangedException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
-import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -24,9 +24,9 @@ class FileByteSourceTest extends ByteSourceContract {
         raf.setLength(10_000);
       }
       // not an EOFException, which the reader would report as a damaged snapshot
-      FileSystemException e =
+      SourceChangedException e =
           assertThrows(
-              FileSystemException.class, () -> s.readFully(50_000, ByteBuffer.allocate(100)));
+              SourceChangedException.class, () -> s.readFully(50_000, ByteBuffer.allocate(100)));
       assertEquals(
           f + ": file shrank below 100000 bytes while open (changed by another process)",
           e.getMessage());

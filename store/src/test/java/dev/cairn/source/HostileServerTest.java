@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.error.NoCredentialsException;
 import dev.cairn.fixture.HostileServer;
 import dev.cairn.fixture.HostileServer.Mode;
 import java.io.IOException;

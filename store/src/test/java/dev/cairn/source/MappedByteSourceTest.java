@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.error.SourceChangedException;
 import dev.cairn.fixture.ChildJvm;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -166,8 +167,8 @@ class MappedByteSourceTest extends ByteSourceContract {
       assertFalse(s.isMapped());
       assertNull(s.view(0, 4096));
       // Bytes still in the file fail too: the reader cannot tell a truncation from a rewrite.
-      FileSystemException e =
-          assertThrows(FileSystemException.class, () -> s.readFully(0, ByteBuffer.allocate(10)));
+      SourceChangedException e =
+          assertThrows(SourceChangedException.class, () -> s.readFully(0, ByteBuffer.allocate(10)));
       assertEquals(f + ": file changed by another process while open", e.getMessage());
     } finally {
       Files.deleteIfExists(f);

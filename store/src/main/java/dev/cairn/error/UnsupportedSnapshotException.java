@@ -1,4 +1,4 @@
-package dev.cairn.format;
+package dev.cairn.error;
 
 /**
  * A header whose checksum holds but which asks for something this cairn does not implement (a
@@ -22,7 +22,7 @@ public final class UnsupportedSnapshotException extends CairnException {
   }
 
   @Override
-  public boolean isUsageError() {
-    return true;
+  public Category category() {
+    return Category.UNSUPPORTED_SNAPSHOT;
   }
 }

@@ -1,6 +1,4 @@
-package dev.cairn.source;
-
-import java.io.IOException;
+package dev.cairn.error;
 
 /**
  * No credentials to sign requests to S3 with were found anywhere the SDK looks: a setting the user
@@ -9,10 +7,15 @@ import java.io.IOException;
  *
  * <p>Immutable.
  */
-public final class NoCredentialsException extends IOException {
+public final class NoCredentialsException extends CairnException {
   private static final long serialVersionUID = 1L;
 
-  NoCredentialsException(String message, Throwable cause) {
+  public NoCredentialsException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  @Override
+  public Category category() {
+    return Category.NO_CREDENTIALS;
   }
 }

@@ -1,4 +1,4 @@
-package dev.cairn.format;
+package dev.cairn.error;
 
 /** The file is not a Cairn snapshot at all (wrong magic, too short to be one). */
 public final class NotASnapshotException extends CairnException {
@@ -9,7 +9,7 @@ public final class NotASnapshotException extends CairnException {
   }
 
   @Override
-  public boolean isUsageError() {
-    return true;
+  public Category category() {
+    return Category.NOT_A_SNAPSHOT;
   }
 }

@@ -1,4 +1,4 @@
-package dev.cairn.format;
+package dev.cairn.error;
 
 /**
  * A thin snapshot's parent could not be found, or the file found where it should be is a different
@@ -12,7 +12,7 @@ public final class MissingParentException extends CairnException {
   }
 
   @Override
-  public boolean isUsageError() {
-    return true;
+  public Category category() {
+    return Category.MISSING_PARENT;
   }
 }

@@ -1,4 +1,4 @@
-package dev.cairn.format;
+package dev.cairn.error;
 
 /**
  * Stored bytes that do not check out: a checksum mismatch, a field out of range, a truncated file,
@@ -71,7 +71,7 @@ public final class CorruptSnapshotException extends CairnException {
   }
 
   @Override
-  public boolean isUsageError() {
-    return false;
+  public Category category() {
+    return Category.CORRUPT_SNAPSHOT;
   }
 }

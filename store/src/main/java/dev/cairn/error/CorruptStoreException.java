@@ -1,6 +1,5 @@
-package dev.cairn.delta;
+package dev.cairn.error;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -12,7 +11,7 @@ import java.nio.file.Path;
  *
  * <p>Immutable.
  */
-public final class CorruptStoreException extends IOException {
+public final class CorruptStoreException extends CairnException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path file;
@@ -29,5 +28,10 @@ public final class CorruptStoreException extends IOException {
   /** The damaged file. */
   public Path file() {
     return file;
+  }
+
+  @Override
+  public Category category() {
+    return Category.CORRUPT_STORE;
   }
 }

@@ -1,10 +1,11 @@
-package dev.cairn.format;
+package dev.cairn.error;
 
 /** The snapshot was written in a format major version this build cannot read. */
 public final class UnsupportedVersionException extends CairnException {
   private static final long serialVersionUID = 1L;
 
-  public UnsupportedVersionException(String source, int foundMajor, int foundMinor) {
+  public UnsupportedVersionException(
+      String source, int foundMajor, int foundMinor, int readableMajor) {
     super(
         source
             + ": snapshot format version "
@@ -12,12 +13,12 @@ public final class UnsupportedVersionException extends CairnException {
             + "."
             + foundMinor
             + " is not supported; this cairn reads format "
-            + Header.MAJOR_VERSION
+            + readableMajor
             + ".x (upgrade cairn to read it)");
   }
 
   @Override
-  public boolean isUsageError() {
-    return true;
+  public Category category() {
+    return Category.UNSUPPORTED_VERSION;
   }
 }

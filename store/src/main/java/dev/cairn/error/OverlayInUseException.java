@@ -1,6 +1,5 @@
-package dev.cairn.delta;
+package dev.cairn.error;
 
-import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -10,7 +9,7 @@ import java.nio.file.Path;
  *
  * <p>Immutable.
  */
-public final class OverlayInUseException extends IOException {
+public final class OverlayInUseException extends CairnException {
   private static final long serialVersionUID = 1L;
 
   /** Marks a holder whose PID could not be read from the lock file. */
@@ -37,5 +36,10 @@ public final class OverlayInUseException extends IOException {
   /** The PID of the holder, or {@link #UNKNOWN_PID}. */
   public long pid() {
     return pid;
+  }
+
+  @Override
+  public Category category() {
+    return Category.OVERLAY_IN_USE;
   }
 }
