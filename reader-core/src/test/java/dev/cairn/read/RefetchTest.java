@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.CodecType;
-import dev.cairn.format.CorruptSnapshotException;
 import dev.cairn.source.ByteSource;
 import dev.cairn.testing.Fixture;
 import dev.cairn.testing.MemoryByteSource;
