@@ -101,12 +101,25 @@ public record Tuning(
         "true".equals(property.apply("cairn.prefetch")),
         !"false".equals(property.apply("cairn.mmap")),
         Math.max(0, integer(property, "cairn.remote.readAhead", 4)),
-        Duration.ofSeconds(Math.max(1, integer(property, "cairn.remote.timeout", 10))),
+        remoteTimeout(property),
         cacheDir(property, env),
         cacheLimit(setting(property, env, "cairn.cacheLimit", "CAIRN_CACHE_LIMIT")),
         runtimeDir(env.apply("CAIRN_RUNTIME_DIR")),
         !"0".equals(env.apply("CAIRN_CDS")),
         words(env.apply("CAIRN_SERVER_JAVA_OPTS")));
+  }
+
+  /**
+   * Only {@code cairn.remote.timeout}, as this process sets it now: remote sources bound every
+   * request by it and read it per request (tests shorten it at run time), so it does not rebuild
+   * the whole record each time.
+   */
+  public static Duration currentRemoteTimeout() {
+    return remoteTimeout(System::getProperty);
+  }
+
+  private static Duration remoteTimeout(UnaryOperator<String> property) {
+    return Duration.ofSeconds(Math.max(1, integer(property, "cairn.remote.timeout", 10)));
   }
 
   /** As {@link Integer#getInteger(String, int)}: decimal, hex or octal; else the default. */

@@ -24,7 +24,7 @@ final class RetryPolicy {
    * per request so that tests can shorten it.
    */
   static int timeout() {
-    return (int) Tuning.current().remoteTimeout().toSeconds();
+    return (int) Tuning.currentRemoteTimeout().toSeconds();
   }
 
   /** One attempt at a request; throws {@link TransientException} for what a retry may fix. */
