@@ -32,7 +32,9 @@ final class Errno {
           REMOTE_UNAVAILABLE,
           SOURCE_CHANGED,
           NOT_A_REGULAR_FILE,
-          NO_CREDENTIALS ->
+          NO_CREDENTIALS,
+          MISSING_KEY,
+          WRONG_KEY ->
           -ErrorCodes.EIO();
     };
   }

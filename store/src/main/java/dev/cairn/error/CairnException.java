@@ -25,7 +25,9 @@ public abstract sealed class CairnException extends IOException
         RemoteUnavailableException,
         SourceChangedException,
         NotARegularFileException,
-        NoCredentialsException {
+        NoCredentialsException,
+        MissingKeyException,
+        WrongKeyException {
   private static final long serialVersionUID = 1L;
 
   /** What went wrong, one constant per subclass: what both mappings switch over. */
@@ -42,7 +44,9 @@ public abstract sealed class CairnException extends IOException
     REMOTE_UNAVAILABLE,
     SOURCE_CHANGED,
     NOT_A_REGULAR_FILE,
-    NO_CREDENTIALS
+    NO_CREDENTIALS,
+    MISSING_KEY,
+    WRONG_KEY
   }
 
   CairnException(String message) {
@@ -58,9 +62,9 @@ public abstract sealed class CairnException extends IOException
 
   /**
    * True when the failure is the caller's input (not a snapshot, wrong version, a header value this
-   * cairn does not implement, a missing parent, no credentials) rather than damage or an
-   * operational failure: the CLI reports the former as a usage error (exit 2), the rest as a
-   * failure (exit 1). This is the one place that decides it.
+   * cairn does not implement, a missing parent, no credentials, a missing or wrong key) rather than
+   * damage or an operational failure: the CLI reports the former as a usage error (exit 2), the
+   * rest as a failure (exit 1). This is the one place that decides it.
    */
   public final boolean isUsageError() {
     return switch (category()) {
@@ -68,7 +72,9 @@ public abstract sealed class CairnException extends IOException
           UNSUPPORTED_VERSION,
           UNSUPPORTED_SNAPSHOT,
           NOT_A_SNAPSHOT,
-          NO_CREDENTIALS ->
+          NO_CREDENTIALS,
+          MISSING_KEY,
+          WRONG_KEY ->
           true;
       case CORRUPT_SNAPSHOT,
           CORRUPT_STORE,
