@@ -1,38 +1,38 @@
 package dev.cairn.format;
 
+import dev.cairn.crypto.KeyDerivation;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * The encryption parameters recorded in a header: which cipher protects the blocks and how the key
- * is derived. {@link #NONE} for a plain snapshot. The key-check value lets a reader tell a wrong
- * key from corrupt data. Immutable (arrays are copied in and out).
+ * The encryption parameters recorded in a header: which cipher seals the blocks, how the master key
+ * comes from the user's secret, and the key-check value that tells a wrong key from damage before
+ * any block is opened. {@link #NONE} for a plain snapshot. Immutable (arrays are copied in and
+ * out).
  *
- * @param cipher 0 none, 1 AES-256-GCM
- * @param kdf 0 none, 1 raw 32-byte key file, 2 PBKDF2-HMAC-SHA256 over a passphrase
- * @param iterations KDF iteration count (0 unless {@code kdf == 2})
- * @param salt 16 bytes of KDF salt
- * @param keyCheck 16 bytes derived from the key, compared before any block is decrypted
+ * @param cipher {@link #CIPHER_NONE} or {@link #CIPHER_AES_256_GCM}
+ * @param kdf how the master key is derived; null exactly when the cipher is none
+ * @param keyCheck 16 bytes of HKDF output from the master key and snapshot id ({@link
+ *     SnapshotSeal#keyCheck}); zero for a plain snapshot
  */
-public record Encryption(int cipher, int kdf, int iterations, byte[] salt, byte[] keyCheck) {
+public record Encryption(int cipher, KeyDerivation kdf, byte[] keyCheck) {
   public static final int CIPHER_NONE = 0;
   public static final int CIPHER_AES_256_GCM = 1;
-  public static final Encryption NONE = new Encryption(0, 0, 0, new byte[16], new byte[16]);
+  public static final int KEY_CHECK_LENGTH = 16;
+  public static final Encryption NONE = new Encryption(CIPHER_NONE, null, new byte[16]);
 
   public Encryption {
-    if (salt.length != 16 || keyCheck.length != 16) {
-      throw new IllegalArgumentException("salt and key check must be 16 bytes");
+    if (keyCheck.length != KEY_CHECK_LENGTH) {
+      throw new IllegalArgumentException("the key check is 16 bytes");
     }
-    salt = salt.clone();
+    if ((cipher == CIPHER_NONE) != (kdf == null)) {
+      throw new IllegalArgumentException("a key derivation exactly when there is a cipher");
+    }
     keyCheck = keyCheck.clone();
   }
 
   public boolean enabled() {
     return cipher != CIPHER_NONE;
-  }
-
-  @Override
-  public byte[] salt() {
-    return salt.clone();
   }
 
   @Override
@@ -44,19 +44,18 @@ public record Encryption(int cipher, int kdf, int iterations, byte[] salt, byte[
   public boolean equals(Object o) {
     return o instanceof Encryption e
         && cipher == e.cipher
-        && kdf == e.kdf
-        && iterations == e.iterations
-        && Arrays.equals(salt, e.salt)
+        && Objects.equals(kdf, e.kdf)
         && Arrays.equals(keyCheck, e.keyCheck);
   }
 
   @Override
   public int hashCode() {
-    return 31 * (31 * cipher + kdf) + Arrays.hashCode(salt);
+    return 31 * cipher + Arrays.hashCode(keyCheck);
   }
 
+  /** "none", or the cipher and what opens it, e.g. "AES-256-GCM, key file". Nothing secret. */
   @Override
   public String toString() {
-    return enabled() ? "aes-256-gcm(kdf=" + kdf + ")" : "none";
+    return enabled() ? "AES-256-GCM, " + kdf.describe() : "none";
   }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.format;
 
+import dev.cairn.crypto.KeyDerivation;
 import dev.cairn.error.CairnException;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.NotASnapshotException;
@@ -9,8 +10,6 @@ import dev.cairn.io.Crc;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -38,22 +37,22 @@ import java.util.List;
  *  60   1  stream count (1 or 2)
  *  61   3  reserved, zero
  *  64  16  parent snapshot id (zero if none)
- *  80   1  cipher (0 none, 1 AES-256-GCM)
- *  81   1  key derivation (0 none, 1 key file, 2 PBKDF2-HMAC-SHA256)
- *  82   2  reserved, zero
- *  84   4  KDF iterations
- *  88  16  KDF salt
- * 104  16  key check value
+ *  80   1  cipher (0 none, 1 AES-256-GCM; 1 needs format 1.2)
+ *  81   1  key derivation (0 none, 1 raw 32-byte key file, 2 Argon2id over a passphrase)
+ *  82   1  Argon2id: log2 of the memory cost in KiB (13..20); else zero (reserved before 1.2)
+ *  83   1  Argon2id: parallelism, lanes (1..16); else zero (reserved before 1.2)
+ *  84   4  Argon2id: iterations (1..32); else zero
+ *  88  16  Argon2id: salt; else zero
+ * 104  16  key check value: HKDF-SHA256(master key, salt = snapshot id, "cairn 1.2 key check")
  * 120   …  per stream: u16 name length, UTF-8 name
  *       …  u16 parent path hint length, UTF-8 hint (relative to the child's directory)
  * H-4   4  CRC32C of bytes [0, H-4)
  * </pre>
  *
  * <p>{@link #parse} refuses, with an {@link UnsupportedSnapshotException} naming the field and
- * value, every value this reader does not implement (including encryption, which is not built yet),
- * non-zero reserved bytes, malformed UTF-8, stream names that cannot be file names in a mount or
- * that repeat, and bytes after the hint unless the minor version is newer than {@link
- * #MINOR_VERSION}. Immutable.
+ * value, every value this reader does not implement ({@link HeaderRules}), non-zero reserved bytes,
+ * malformed UTF-8, stream names that cannot be file names in a mount or that repeat, and bytes
+ * after the hint unless the minor version is newer than {@link #MINOR_VERSION}. Immutable.
  */
 public record Header(
     int minorVersion,
@@ -73,8 +72,12 @@ public record Header(
 
   public static final int MAJOR_VERSION = 1;
 
-  /** 1.1 added content hash algorithm 2 (XXH3-128); everything else is as in 1.0. */
-  public static final int MINOR_VERSION = 1;
+  /**
+   * 1.1 added content hash algorithm 2 (XXH3-128); 1.2 added encryption (cipher 1, key derivations
+   * 1 and 2, and bytes 82-83). A 1.1 reader reads a plain 1.2 snapshot (no value in it is new to
+   * it) and refuses an encrypted one by its cipher.
+   */
+  public static final int MINOR_VERSION = 2;
 
   public static final int MIN_BLOCK_LOG2 = 12;
   public static final int MAX_BLOCK_LOG2 = 20;
@@ -92,10 +95,6 @@ public record Header(
 
   private static final byte[] MAGIC = {(byte) 0x89, 'C', 'A', 'I', 'R', 'N', '\r', '\n'};
   private static final int FIXED_LENGTH = 120;
-  private static final int FLAG_PARENT = 1;
-  private static final int FLAG_ENCRYPTED = 2;
-  private static final int FLAG_DICTIONARY = 4;
-  private static final int KNOWN_FLAGS = FLAG_PARENT | FLAG_ENCRYPTED | FLAG_DICTIONARY;
 
   public Header {
     streamNames = List.copyOf(streamNames);
@@ -161,187 +160,42 @@ public record Header(
     }
     try {
       b.limit(length - 4).position(10);
-      int minor = Short.toUnsignedInt(b.getShort());
-      b.getInt();
-      SnapshotId id = SnapshotId.read(b);
-      long created = b.getLong();
-      int log2 = Byte.toUnsignedInt(b.get());
-      int codecId = Byte.toUnsignedInt(b.get());
-      int level = b.get();
-      int hash = Byte.toUnsignedInt(b.get());
-      int perPage = b.getInt();
-      int flags = b.getInt();
-      int dictLen = b.getInt();
-      int dictCrc = b.getInt();
-      int streams = Byte.toUnsignedInt(b.get());
-      int reserved61 = Byte.toUnsignedInt(b.get()) | Short.toUnsignedInt(b.getShort()) << 8;
-      SnapshotId parent = SnapshotId.read(b);
-      int cipher = Byte.toUnsignedInt(b.get());
-      int kdf = Byte.toUnsignedInt(b.get());
-      int reserved82 = Short.toUnsignedInt(b.getShort());
-      int iterations = b.getInt();
-      byte[] salt = new byte[16];
-      b.get(salt);
-      byte[] check = new byte[16];
-      b.get(check);
-
-      // In layout order, so that the message names the first field a header gets wrong.
-      CodecType codec = CodecType.byId(codecId);
-      refuse(
-          codec == null,
-          source,
-          "unsupported snapshot: codec id "
-              + codecId
-              + " (this cairn knows 0 none, 1 lz4, 2 zstd)");
-      refuse(
-          log2 < MIN_BLOCK_LOG2 || log2 > MAX_BLOCK_LOG2,
-          source,
-          "unsupported snapshot: block size 2^"
-              + log2
-              + " (this cairn reads 2^12 to 2^20, 4 KiB to 1 MiB)");
-      HashAlgorithm contentHash = HashAlgorithm.byId(hash);
-      refuse(
-          contentHash == null,
-          source,
-          "unsupported snapshot: unknown content hash algorithm "
-              + hash
-              + " (written by a newer cairn?)");
-      refuse(
-          minor < contentHash.sinceMinorVersion(),
-          source,
-          "invalid snapshot: content hash algorithm "
-              + hash
-              + " ("
-              + contentHash.displayName()
-              + ") needs format 1."
-              + contentHash.sinceMinorVersion()
-              + ", the header says 1."
-              + minor);
-      refuse(
-          perPage <= 0 || perPage > MAX_ENTRIES_PER_PAGE,
-          source,
-          "unsupported snapshot: "
-              + Integer.toUnsignedString(perPage)
-              + " index entries per page (this cairn reads 1 to "
-              + MAX_ENTRIES_PER_PAGE
-              + ")");
-      refuse(
-          (flags & ~KNOWN_FLAGS) != 0,
-          source,
-          "unsupported snapshot: unknown header flags 0x"
-              + Integer.toHexString(flags & ~KNOWN_FLAGS)
-              + " (written by a newer cairn?)");
-      boolean dictionaryFlag = (flags & FLAG_DICTIONARY) != 0;
-      refuse(
-          dictionaryFlag != (dictLen != 0),
-          source,
-          "invalid snapshot: the dictionary flag is "
-              + (dictionaryFlag ? "set" : "clear")
-              + " but the dictionary length is "
-              + Integer.toUnsignedString(dictLen));
-      refuse(
-          Integer.compareUnsigned(dictLen, MAX_DICTIONARY_LENGTH) > 0,
-          source,
-          "unsupported snapshot: dictionary length "
-              + Integer.toUnsignedString(dictLen)
-              + " (at most 4 MiB)");
-      refuse(
-          dictLen != 0 && codec != CodecType.ZSTD,
-          source,
-          "invalid snapshot: a compression dictionary with codec "
-              + codec.displayName()
-              + " (only zstd uses one)");
-      refuse(
-          streams < 1 || streams > MAX_STREAMS,
-          source,
-          "unsupported snapshot: stream count " + streams + " (this cairn reads 1 or 2)");
-      refuse(
-          reserved61 != 0,
-          source,
-          "unsupported snapshot: reserved header bytes 61-63 are not zero (written by a newer"
-              + " cairn?)");
-      refuse(id.isNone(), source, "invalid snapshot: the snapshot id is zero");
-      boolean parentFlag = (flags & FLAG_PARENT) != 0;
-      refuse(
-          parentFlag == parent.isNone(),
-          source,
-          parentFlag
-              ? "invalid snapshot: the parent flag is set but the parent id is zero"
-              : "invalid snapshot: parent id " + parent + " is set but the parent flag is not");
-      refuse(
-          cipher > Encryption.CIPHER_AES_256_GCM,
-          source,
-          "unsupported snapshot: unknown cipher " + cipher + " (written by a newer cairn?)");
-      refuse(
-          kdf > 2,
-          source,
-          "unsupported snapshot: unknown key derivation " + kdf + " (written by a newer cairn?)");
-      refuse(
-          reserved82 != 0,
-          source,
-          "unsupported snapshot: reserved header bytes 82-83 are not zero (written by a newer"
-              + " cairn?)");
-      boolean encryptedFlag = (flags & FLAG_ENCRYPTED) != 0;
-      refuse(
-          encryptedFlag && cipher == Encryption.CIPHER_NONE,
-          source,
-          "invalid snapshot: the encrypted flag is set but the cipher is 0 (none)");
-      refuse(
-          !encryptedFlag && cipher != Encryption.CIPHER_NONE,
-          source,
-          "invalid snapshot: cipher 1 (AES-256-GCM) but the encrypted flag is not set");
-      // Decryption is not built yet: reading the stored bytes as data would return ciphertext.
-      refuse(
-          encryptedFlag,
-          source,
-          "snapshot is encrypted (AES-256-GCM); this cairn cannot read encrypted snapshots yet");
-      refuse(
-          kdf != 0 || iterations != 0 || !isZero(salt) || !isZero(check),
-          source,
-          "invalid snapshot: key derivation fields (bytes 81-119) are set but the snapshot is not"
-              + " encrypted");
-
-      String[] names = new String[streams];
-      for (int i = 0; i < streams; i++) {
-        String what = "stream name " + i;
-        names[i] = readString(b, MAX_NAME_BYTES, source, what);
-        refuse(
-            !isValidStreamName(names[i]),
-            source,
-            "invalid snapshot: " + what + " '" + names[i] + "' cannot be a file name in a mount");
+      HeaderRules.Fixed f = HeaderRules.Fixed.read(b);
+      HeaderRules.checkFixed(f, source);
+      String[] names = new String[f.streams()];
+      for (int i = 0; i < names.length; i++) {
+        names[i] = HeaderRules.readName(b, i, source);
       }
-      refuse(
-          streams == 2 && names[0].equals(names[1]),
+      HeaderRules.refuse(
+          names.length == 2 && names[0].equals(names[1]),
           source,
           "invalid snapshot: both streams are named '" + names[0] + "'");
-      String hint = readString(b, MAX_HINT_BYTES, source, "parent path hint");
-      refuse(
-          hint.indexOf('\0') >= 0, source, "invalid snapshot: the parent path hint contains a NUL");
+      String hint = HeaderRules.readHint(b, source);
       // A later minor version may append fields here that older readers skip; up to this one there
       // are none, so bytes there were not written by a Cairn writer.
-      refuse(
-          minor <= MINOR_VERSION && b.hasRemaining(),
+      HeaderRules.refuse(
+          f.minor() <= MINOR_VERSION && b.hasRemaining(),
           source,
           "invalid snapshot: "
               + b.remaining()
               + " bytes between the parent path hint and the header checksum, which format 1."
-              + minor
+              + f.minor()
               + " does not define");
       return new Header(
-          minor,
-          id,
-          created,
-          log2,
-          codec,
-          level,
-          contentHash,
-          perPage,
-          dictLen,
-          dictCrc,
+          f.minor(),
+          f.id(),
+          f.created(),
+          f.log2(),
+          CodecType.byId(f.codecId()),
+          f.level(),
+          HashAlgorithm.byId(f.hash()),
+          f.perPage(),
+          f.dictLen(),
+          f.dictCrc(),
           List.of(names),
-          parent,
+          f.parent(),
           hint,
-          Encryption.NONE);
+          f.encryption());
     } catch (BufferUnderflowException e) {
       throw new UnsupportedSnapshotException(
           source, "invalid snapshot: header fields run past its length " + length);
@@ -386,9 +240,9 @@ public record Header(
     b.put((byte) contentHash.id());
     b.putInt(entriesPerPage);
     int flags =
-        (hasParent() ? FLAG_PARENT : 0)
-            | (encryption.enabled() ? FLAG_ENCRYPTED : 0)
-            | (dictionaryLength > 0 ? FLAG_DICTIONARY : 0);
+        (hasParent() ? HeaderRules.FLAG_PARENT : 0)
+            | (encryption.enabled() ? HeaderRules.FLAG_ENCRYPTED : 0)
+            | (dictionaryLength > 0 ? HeaderRules.FLAG_DICTIONARY : 0);
     b.putInt(flags);
     b.putInt(dictionaryLength);
     b.putInt(dictionaryCrc);
@@ -396,10 +250,7 @@ public record Header(
     b.put(new byte[3]);
     parentId.write(b);
     b.put((byte) encryption.cipher());
-    b.put((byte) encryption.kdf());
-    b.putShort((short) 0);
-    b.putInt(encryption.iterations());
-    b.put(encryption.salt());
+    writeKeyDerivation(b, encryption.kdf());
     b.put(encryption.keyCheck());
     for (byte[] n : names) {
       b.putShort((short) n.length);
@@ -411,47 +262,17 @@ public record Header(
     return b.flip();
   }
 
-  private static String readString(ByteBuffer b, int max, String source, String what)
-      throws UnsupportedSnapshotException {
-    int n = Short.toUnsignedInt(b.getShort());
-    refuse(
-        n > max,
-        source,
-        "invalid snapshot: " + what + " is " + n + " bytes long (at most " + max + ")");
-    refuse(
-        n > b.remaining(),
-        source,
-        "invalid snapshot: " + what + " is " + n + " bytes long, which runs past the header");
-    ByteBuffer bytes = b.slice(b.position(), n);
-    b.position(b.position() + n);
-    try {
-      // Strict: a lenient decoder turns every malformed sequence into U+FFFD, so two different
-      // byte strings could become one name.
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(bytes)
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new UnsupportedSnapshotException(
-          source, "invalid snapshot: " + what + " is not valid UTF-8");
-    }
-  }
-
-  private static boolean isZero(byte[] bytes) {
-    for (byte x : bytes) {
-      if (x != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static void refuse(boolean refused, String source, String what)
-      throws UnsupportedSnapshotException {
-    if (refused) {
-      throw new UnsupportedSnapshotException(source, what);
+  /** Bytes 81 to 103: key derivation id, Argon2id memory and lanes, iterations, salt. */
+  private static void writeKeyDerivation(ByteBuffer b, KeyDerivation kdf) {
+    if (kdf instanceof KeyDerivation.Argon2id a) {
+      b.put((byte) HeaderRules.KDF_ARGON2ID);
+      b.put((byte) a.memoryLog2KiB());
+      b.put((byte) a.parallelism());
+      b.putInt(a.iterations());
+      b.put(a.salt());
+    } else {
+      b.put((byte) (kdf == null ? HeaderRules.KDF_NONE : HeaderRules.KDF_KEY_FILE));
+      b.put(new byte[2 + 4 + KeyDerivation.SALT_LENGTH]);
     }
   }
 }

@@ -24,6 +24,11 @@ import java.nio.ByteOrder;
  * 24 + 40n  4  CRC32C of bytes [0, 24 + 40n)
  * </pre>
  *
+ * <p>In an encrypted snapshot the entries are sealed ({@link SnapshotSeal#sealPage}): bytes 24 to
+ * 24 + 40n hold their ciphertext, followed by the 16-byte GCM tag, and the CRC32C at 24 + 40n + 16
+ * covers everything before it. Sealing hides the content hashes (a hash of known plaintext would
+ * confirm a guess) and authenticates every offset and length, so no block can be redirected.
+ *
  * <p>Entries are decoded from the page buffer on demand; the primitive accessors let the read path
  * look a block up without allocating. Immutable once parsed; safe to share between threads.
  */
@@ -46,13 +51,12 @@ public final class IndexPage {
     return HEADER_LENGTH + entries * BlockEntry.LENGTH + 4;
   }
 
-  /**
-   * Parses a page that must hold exactly the entries {@code [firstBlock, firstBlock + count)} of
-   * stream {@code stream}, and checks every entry's fields against the file's geometry.
-   *
-   * @param dataEnd the offset where data ends (the footer offset): stored bytes must lie before it
-   * @param maxStored the largest stored length a block of this snapshot can have
-   */
+  /** The encoded size of a page of {@code entries} entries, sealed or not. */
+  public static int encodedLength(int entries, boolean sealed) {
+    return encodedLength(entries) + (sealed ? SnapshotSeal.TAG : 0);
+  }
+
+  /** Parses a plain page; see the full form. */
   public static IndexPage parse(
       ByteBuffer page,
       int stream,
@@ -64,8 +68,32 @@ public final class IndexPage {
       String source,
       String streamName)
       throws CorruptSnapshotException {
+    return parse(
+        page, stream, firstBlock, count, dataStart, dataEnd, maxStored, null, source, streamName);
+  }
+
+  /**
+   * Parses a page that must hold exactly the entries {@code [firstBlock, firstBlock + count)} of
+   * stream {@code stream}, and checks every entry's fields against the file's geometry.
+   *
+   * @param dataEnd the offset where data ends (the footer offset): stored bytes must lie before it
+   * @param maxStored the largest stored length a block of this snapshot can have
+   * @param seal the snapshot's seal if it is encrypted, else null
+   */
+  public static IndexPage parse(
+      ByteBuffer page,
+      int stream,
+      long firstBlock,
+      int count,
+      long dataStart,
+      long dataEnd,
+      int maxStored,
+      SnapshotSeal seal,
+      String source,
+      String streamName)
+      throws CorruptSnapshotException {
     ByteBuffer b = page.slice().order(ByteOrder.LITTLE_ENDIAN);
-    int length = encodedLength(count);
+    int length = encodedLength(count, seal != null);
     if (b.remaining() < length) {
       throw corrupt(source, streamName, firstBlock, "index page is cut short");
     }
@@ -92,6 +120,17 @@ public final class IndexPage {
     }
     if ((b.getInt(4) >>> 8) != 0 || b.getInt(20) != 0) {
       throw corrupt(source, streamName, firstBlock, "index page reserved bytes are not zero");
+    }
+    if (seal != null) {
+      b = open(b, stream, firstBlock, count, seal);
+      if (b == null) {
+        throw corrupt(
+            source,
+            streamName,
+            firstBlock,
+            "index page does not authenticate (AES-GCM): altered, moved or from another snapshot");
+      }
+      length = encodedLength(count);
     }
     IndexPage p =
         new IndexPage(
@@ -127,16 +166,48 @@ public final class IndexPage {
     return p;
   }
 
-  /** Encodes a page from entries. */
+  /** Encodes a plain page from entries. */
   public static ByteBuffer encode(int stream, long firstBlock, BlockEntry[] entries, int count) {
-    int length = encodedLength(count);
+    return encode(stream, firstBlock, entries, count, null);
+  }
+
+  /** Encodes a page from entries, sealing them when {@code seal} is not null. */
+  public static ByteBuffer encode(
+      int stream, long firstBlock, BlockEntry[] entries, int count, SnapshotSeal seal) {
+    int length = encodedLength(count, seal != null);
     ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(MAGIC).put((byte) stream).put(new byte[3]).putLong(firstBlock).putInt(count).putInt(0);
+    ByteBuffer plain = b;
+    if (seal != null) {
+      plain = ByteBuffer.allocate(count * BlockEntry.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    }
     for (int i = 0; i < count; i++) {
-      entries[i].write(b);
+      entries[i].write(plain);
+    }
+    if (seal != null) {
+      seal.sealPage(stream, firstBlock, plain.flip(), b);
     }
     b.putInt(Crc.of(b, 0, length - 4));
     return b.flip();
+  }
+
+  /**
+   * The plain page of a sealed one: its header, the opened entries and a (meaningless) checksum
+   * slot; null if the entries do not authenticate.
+   */
+  private static ByteBuffer open(
+      ByteBuffer sealed, int stream, long firstBlock, int count, SnapshotSeal seal) {
+    ByteBuffer plain = ByteBuffer.allocate(encodedLength(count)).order(ByteOrder.LITTLE_ENDIAN);
+    plain.put(sealed.duplicate().position(0).limit(HEADER_LENGTH));
+    ByteBuffer in =
+        sealed
+            .duplicate()
+            .position(HEADER_LENGTH)
+            .limit(HEADER_LENGTH + count * BlockEntry.LENGTH + SnapshotSeal.TAG);
+    if (!seal.openPage(stream, firstBlock, in, plain)) {
+      return null;
+    }
+    return plain.clear().order(ByteOrder.LITTLE_ENDIAN);
   }
 
   public long firstBlock() {

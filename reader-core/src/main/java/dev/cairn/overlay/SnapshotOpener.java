@@ -1,5 +1,6 @@
 package dev.cairn.overlay;
 
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -37,12 +38,20 @@ public interface SnapshotOpener {
    * found through their path hints and {@code searchDirs}) and closes the whole chain on release.
    */
   static SnapshotOpener chains(List<Path> searchDirs, BlockCache cache, ReadStats stats) {
+    return chains(searchDirs, cache, stats, KeyRing.NONE);
+  }
+
+  /**
+   * Like {@link #chains(List, BlockCache, ReadStats)}, opening encrypted members with {@code keys}.
+   */
+  static SnapshotOpener chains(
+      List<Path> searchDirs, BlockCache cache, ReadStats stats, KeyRing keys) {
     return new SnapshotOpener() {
       private final Map<Snapshot, SnapshotChain> open = new IdentityHashMap<>();
 
       @Override
       public Snapshot open(Path path) throws IOException {
-        SnapshotChain chain = SnapshotChain.open(path, searchDirs, cache, stats);
+        SnapshotChain chain = SnapshotChain.open(path, searchDirs, cache, stats, keys);
         synchronized (open) {
           open.put(chain.top(), chain);
         }

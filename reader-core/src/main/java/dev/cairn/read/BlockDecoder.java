@@ -5,6 +5,7 @@ import dev.cairn.codec.MalformedBlockException;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.IndexPage;
+import dev.cairn.format.SnapshotSeal;
 import dev.cairn.io.Crc;
 import dev.cairn.source.ByteSource;
 import java.io.EOFException;
@@ -13,44 +14,57 @@ import java.nio.ByteBuffer;
 
 /**
  * Turns one stored block of a snapshot into its logical bytes: reads the stored bytes from the
- * {@link ByteSource} (in place when the source is a memory map), checks their CRC32C, and
- * decompresses them. Stored bytes that fail the check are read once more if the source can fetch
- * them afresh ({@link ByteSource#invalidate}). Damage raises {@link CorruptSnapshotException}
- * naming the snapshot, stream and block; damaged bytes are never returned as data.
+ * {@link ByteSource} (in place when the source is a memory map), checks their CRC32C, opens them
+ * when the snapshot is encrypted ({@link SnapshotSeal}: AES-256-GCM, which also proves the block is
+ * the one sealed at this stream and index of this snapshot), and decompresses them. Stored bytes
+ * that fail the check are read once more if the source can fetch them afresh ({@link
+ * ByteSource#invalidate}). Damage raises {@link CorruptSnapshotException} naming the snapshot,
+ * stream and block; damaged bytes are never returned as data.
  *
  * <p>Thread-safe: each call takes a {@link Scratch} (buffers and a decompressor) from a pool.
  */
 final class BlockDecoder {
   private static final String PAST_END = "stored bytes lie past the end of the file";
   private static final String CRC_MISMATCH = "checksum mismatch in stored bytes (CRC32C)";
+  private static final String NOT_AUTHENTIC =
+      "stored bytes do not authenticate (AES-GCM): altered, moved or from another snapshot";
 
   private final ByteSource source;
   private final String describe;
   private final ReadStatsCounter stats;
   private final Scratch.Pool scratch;
+  private final SnapshotSeal seal;
 
+  /**
+   * @param maxStored the largest stored length of a block, tag included
+   * @param seal the snapshot's seal if it is encrypted, else null
+   */
   BlockDecoder(
       ByteSource source,
       Codec codec,
       byte[] dictionary,
       int blockSize,
       int maxStored,
+      SnapshotSeal seal,
       ReadStatsCounter stats) {
     this.source = source;
+    this.seal = seal;
     this.describe = source.describe();
     this.stats = stats;
     this.scratch =
         new Scratch.Pool(
-            () -> new Scratch(maxStored, blockSize, codec.newDecompressor(dictionary)),
+            () ->
+                new Scratch(maxStored, blockSize, codec.newDecompressor(dictionary), seal != null),
             2 * Runtime.getRuntime().availableProcessors() + 8);
   }
 
   /**
    * Reads, checks and decompresses the block in slot {@code i} of {@code page} (block {@code block}
-   * of stream {@code stream}, for messages) into exactly {@code dst.remaining()} bytes, which must
-   * be the block's logical length.
+   * of stream number {@code streamIndex} named {@code stream}) into exactly {@code dst.remaining()}
+   * bytes, which must be the block's logical length.
    */
-  void decode(IndexPage page, int i, String stream, long block, ByteBuffer dst) throws IOException {
+  void decode(IndexPage page, int i, int streamIndex, String stream, long block, ByteBuffer dst)
+      throws IOException {
     int stored = page.storedLength(i);
     long offset = page.offset(i);
     Scratch s = scratch.take();
@@ -85,12 +99,19 @@ final class BlockDecoder {
           throw corrupt(stream, block, CRC_MISMATCH, null);
         }
       }
+      if (seal != null) {
+        ByteBuffer opened = s.opened.clear();
+        if (!seal.openBlock(streamIndex, block, in, opened)) {
+          throw corrupt(stream, block, NOT_AUTHENTIC, null);
+        }
+        in = opened.flip();
+      }
       if (page.kind(i) == BlockKind.RAW) {
-        if (stored != dst.remaining()) {
+        if (in.remaining() != dst.remaining()) {
           throw corrupt(
               stream,
               block,
-              "raw block holds " + stored + " bytes, expected " + dst.remaining(),
+              "raw block holds " + in.remaining() + " bytes, expected " + dst.remaining(),
               null);
         }
         dst.put(in);

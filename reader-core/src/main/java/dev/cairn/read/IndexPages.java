@@ -6,6 +6,7 @@ import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
+import dev.cairn.format.SnapshotSeal;
 import dev.cairn.source.ByteSource;
 import java.io.EOFException;
 import java.io.IOException;
@@ -26,6 +27,7 @@ final class IndexPages {
   private final long dataStart;
   private final long dataEnd;
   private final int maxStored;
+  private final SnapshotSeal seal;
   private final LoadingCache<Long, IndexPage> pages;
 
   IndexPages(
@@ -34,8 +36,10 @@ final class IndexPages {
       Footer footer,
       long dataStart,
       long dataEnd,
-      int maxStored) {
+      int maxStored,
+      SnapshotSeal seal) {
     this.source = source;
+    this.seal = seal;
     this.header = header;
     this.footer = footer;
     this.dataStart = dataStart;
@@ -67,7 +71,7 @@ final class IndexPages {
     long offset = layout.pageOffsets()[(int) pageNo];
     String streamName = header.streamNames().get(stream);
     try {
-      ByteBuffer b = ByteBuffer.allocate(IndexPage.encodedLength(count));
+      ByteBuffer b = ByteBuffer.allocate(IndexPage.encodedLength(count, seal != null));
       try {
         source.readFully(offset, b);
       } catch (EOFException e) {
@@ -76,7 +80,16 @@ final class IndexPages {
       }
       b.flip();
       return IndexPage.parse(
-          b, stream, first, count, dataStart, dataEnd, maxStored, source.describe(), streamName);
+          b,
+          stream,
+          first,
+          count,
+          dataStart,
+          dataEnd,
+          maxStored,
+          seal,
+          source.describe(),
+          streamName);
     } catch (IOException e) {
       throw new UncheckedBlockException(e);
     }

@@ -18,8 +18,12 @@ final class Scratch {
   final ByteBuffer block;
   final Decompressor decompressor;
 
-  Scratch(int storedCapacity, int blockSize, Decompressor decompressor) {
+  /** Where a sealed block's stored bytes are opened to (empty when the snapshot is plain). */
+  final ByteBuffer opened;
+
+  Scratch(int storedCapacity, int blockSize, Decompressor decompressor, boolean sealed) {
     this.stored = ByteBuffer.allocateDirect(storedCapacity);
+    this.opened = ByteBuffer.allocateDirect(sealed ? storedCapacity : 0);
     this.block = ByteBuffer.allocateDirect(blockSize);
     this.decompressor = decompressor;
   }

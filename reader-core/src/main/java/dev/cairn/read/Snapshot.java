@@ -1,12 +1,14 @@
 package dev.cairn.read;
 
 import dev.cairn.codec.Codec;
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.CairnException;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.MissingParentException;
 import dev.cairn.error.NotASnapshotException;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
+import dev.cairn.format.SnapshotSeal;
 import dev.cairn.format.Trailer;
 import dev.cairn.io.Crc;
 import dev.cairn.source.ByteSource;
@@ -50,7 +52,8 @@ public final class Snapshot implements Closeable {
       long dataEnd,
       Snapshot parent,
       BlockCache blockCache,
-      ReadStatsCounter stats)
+      ReadStatsCounter stats,
+      SnapshotSeal seal)
       throws CairnException {
     this.source = source;
     this.header = header;
@@ -63,9 +66,11 @@ public final class Snapshot implements Closeable {
     int cacheOwner = blockCache.newOwner();
     Codec codec = Codec.of(header.codec());
     int blockSize = header.blockSize();
-    int maxStored = Math.max(codec.maxCompressedLength(blockSize), blockSize);
-    this.decoder = new BlockDecoder(source, codec, dictionary, blockSize, maxStored, stats);
-    IndexPages pages = new IndexPages(source, header, footer, dataStart, dataEnd, maxStored);
+    int maxStored =
+        Math.max(codec.maxCompressedLength(blockSize), blockSize)
+            + (seal != null ? SnapshotSeal.TAG : 0);
+    this.decoder = new BlockDecoder(source, codec, dictionary, blockSize, maxStored, seal, stats);
+    IndexPages pages = new IndexPages(source, header, footer, dataStart, dataEnd, maxStored, seal);
     List<StreamReader> list = new ArrayList<>();
     for (int i = 0; i < header.streamNames().size(); i++) {
       Footer.StreamLayout layout = footer.streams().get(i);
@@ -100,20 +105,36 @@ public final class Snapshot implements Closeable {
    */
   public static Snapshot open(ByteSource source, BlockCache cache, ReadStatsCounter stats)
       throws IOException {
-    return open(source, null, cache, stats);
+    return open(source, null, cache, stats, KeyRing.NONE);
+  }
+
+  /** Like {@link #open(ByteSource, BlockCache, ReadStatsCounter)}, with keys for encryption. */
+  public static Snapshot open(
+      ByteSource source, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
+      throws IOException {
+    return open(source, null, cache, stats, keys);
+  }
+
+  /** Like {@link #open(ByteSource, Snapshot, BlockCache, ReadStatsCounter, KeyRing)}, no keys. */
+  public static Snapshot open(
+      ByteSource source, Snapshot parent, BlockCache cache, ReadStatsCounter stats)
+      throws IOException {
+    return open(source, parent, cache, stats, KeyRing.NONE);
   }
 
   /**
    * Opens a snapshot over {@code source}, with {@code parent} (already open, may be null) serving
    * its inherited blocks. The parent must be the one the header names and have the same block size.
-   * Takes ownership of {@code source}: it is closed if opening fails.
+   * Takes ownership of {@code source}: it is closed if opening fails. An encrypted snapshot is
+   * opened with the first of {@code keys} that passes its key check ({@link
+   * dev.cairn.error.MissingKeyException} or {@link dev.cairn.error.WrongKeyException} otherwise).
    */
   public static Snapshot open(
-      ByteSource source, Snapshot parent, BlockCache cache, ReadStatsCounter stats)
+      ByteSource source, Snapshot parent, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
       throws IOException {
     boolean ok = false;
     try {
-      Snapshot s = load(source, parent, cache, stats);
+      Snapshot s = load(source, parent, cache, stats, keys);
       ok = true;
       return s;
     } finally {
@@ -124,13 +145,14 @@ public final class Snapshot implements Closeable {
   }
 
   private static Snapshot load(
-      ByteSource source, Snapshot parent, BlockCache cache, ReadStatsCounter stats)
+      ByteSource source, Snapshot parent, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
       throws IOException {
     String name = source.describe();
     long size = source.size();
     HeaderAt at = locateHeader(source);
     Header header = at.header();
     int headerLength = at.length();
+    SnapshotSeal seal = SnapshotSeal.unlock(header, keys, name);
     long dataStart = headerLength + (long) header.dictionaryLength();
     if (dataStart + Trailer.LENGTH > size) {
       throw new CorruptSnapshotException(name, "file is truncated inside the dictionary");
@@ -141,8 +163,16 @@ public final class Snapshot implements Closeable {
       if (Crc.ofRemaining(d) != header.dictionaryCrc()) {
         throw new CorruptSnapshotException(name, "compression dictionary checksum mismatch");
       }
-      dictionary = new byte[d.remaining()];
-      d.get(dictionary);
+      if (seal != null) {
+        dictionary = seal.openDictionary(d);
+        if (dictionary == null) {
+          throw new CorruptSnapshotException(
+              name, "compression dictionary does not authenticate (AES-GCM)");
+        }
+      } else {
+        dictionary = new byte[d.remaining()];
+        d.get(dictionary);
+      }
       // A dictionary zstd cannot load would otherwise fail every block read with an unchecked
       // ZstdException; its checksum only proves it is the one that was written.
       try {
@@ -172,6 +202,19 @@ public final class Snapshot implements Closeable {
     ByteBuffer fb = read(source, trailer.footerOffset(), trailer.footerLength());
     if (Crc.ofRemaining(fb) != trailer.footerCrc()) {
       throw new CorruptSnapshotException(name, "footer checksum mismatch");
+    }
+    if (seal != null) {
+      // The tag authenticates the header as stored and the footer: page offsets, stream sizes.
+      if (fb.remaining() < SnapshotSeal.TAG) {
+        throw new CorruptSnapshotException(name, "footer is too short for its tag");
+      }
+      byte[] tag = new byte[SnapshotSeal.TAG];
+      fb.get(fb.limit() - SnapshotSeal.TAG, tag);
+      fb.limit(fb.limit() - SnapshotSeal.TAG);
+      if (!seal.verifyFooter(at.bytes(), fb, tag)) {
+        throw new CorruptSnapshotException(
+            name, "header or footer does not authenticate (AES-GCM): altered after sealing");
+      }
     }
     Footer footer = Footer.parse(fb, header, dataStart, trailer.footerOffset(), name);
     if (parent != null) {
@@ -203,7 +246,8 @@ public final class Snapshot implements Closeable {
         trailer.footerOffset(),
         parent,
         cache,
-        stats);
+        stats,
+        seal);
   }
 
   /** Reads and validates only the header: enough to follow a parent chain cheaply. */
@@ -215,7 +259,7 @@ public final class Snapshot implements Closeable {
    * A parsed header and its stored length (not a re-encoding's: a later minor version may carry
    * extra header fields).
    */
-  private record HeaderAt(Header header, int length) {}
+  private record HeaderAt(Header header, int length, ByteBuffer bytes) {}
 
   private static HeaderAt locateHeader(ByteSource source) throws IOException {
     String name = source.describe();
@@ -227,7 +271,8 @@ public final class Snapshot implements Closeable {
     if (size < headerLength + Trailer.LENGTH) {
       throw new CorruptSnapshotException(name, "file is truncated (" + size + " bytes)");
     }
-    return new HeaderAt(Header.parse(read(source, 0, headerLength), name), headerLength);
+    ByteBuffer bytes = read(source, 0, headerLength).asReadOnlyBuffer();
+    return new HeaderAt(Header.parse(bytes.duplicate(), name), headerLength, bytes);
   }
 
   private static ByteBuffer read(ByteSource source, long pos, int len) throws IOException {

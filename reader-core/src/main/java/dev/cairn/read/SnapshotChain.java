@@ -1,5 +1,6 @@
 package dev.cairn.read;
 
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.MissingParentException;
 import dev.cairn.format.Header;
@@ -48,7 +49,17 @@ public final class SnapshotChain implements Closeable {
   public static SnapshotChain open(
       Path path, List<Path> searchDirs, BlockCache cache, ReadStatsCounter stats)
       throws IOException {
-    return open(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs), cache, stats);
+    return open(path, searchDirs, cache, stats, KeyRing.NONE);
+  }
+
+  /**
+   * Opens {@code path} and its ancestors, each encrypted member with the first of {@code keys} that
+   * opens it (members may be sealed under different secrets).
+   */
+  public static SnapshotChain open(
+      Path path, List<Path> searchDirs, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
+      throws IOException {
+    return open(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs), cache, stats, keys);
   }
 
   /**
@@ -58,7 +69,13 @@ public final class SnapshotChain implements Closeable {
    */
   public static SnapshotChain openUrl(URI uri, BlockCache cache, ReadStatsCounter stats)
       throws IOException {
-    return open(uri, new Urls(), cache, stats);
+    return openUrl(uri, cache, stats, KeyRing.NONE);
+  }
+
+  /** Like {@link #openUrl(URI, BlockCache, ReadStatsCounter)}, with keys for encrypted members. */
+  public static SnapshotChain openUrl(
+      URI uri, BlockCache cache, ReadStatsCounter stats, KeyRing keys) throws IOException {
+    return open(uri, new Urls(), cache, stats, keys);
   }
 
   /** Where the members of a chain live: local files or URLs. */
@@ -78,7 +95,8 @@ public final class SnapshotChain implements Closeable {
    * checked, and kept for the snapshot opened from it bottom-up.
    */
   private static <L> SnapshotChain open(
-      L top, Locations<L> where, BlockCache cache, ReadStatsCounter stats) throws IOException {
+      L top, Locations<L> where, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
+      throws IOException {
     List<ByteSource> sources = new ArrayList<>(); // top first
     List<Snapshot> opened = new ArrayList<>(); // bottom first
     try {
@@ -133,7 +151,7 @@ public final class SnapshotChain implements Closeable {
       }
       Snapshot parent = null;
       for (int i = sources.size() - 1; i >= 0; i--) {
-        parent = Snapshot.open(sources.get(i), parent, cache, stats);
+        parent = Snapshot.open(sources.get(i), parent, cache, stats, keys);
         opened.add(parent);
       }
     } catch (IOException | RuntimeException e) {

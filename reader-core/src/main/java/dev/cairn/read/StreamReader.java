@@ -213,7 +213,7 @@ public final class StreamReader {
             && dst.isDirect()
             && (prefetcher == null || !prefetcher.isInFlight(block))) {
           stats.recordCacheMiss();
-          decoder.decode(page, i, name, block, dst);
+          decoder.decode(page, i, index, name, block, dst);
         } else {
           stats.recordCacheMiss();
           ByteBuffer whole = cachedBlock(page, i, block, key, length);
@@ -257,7 +257,7 @@ public final class StreamReader {
             // direct buffer per miss costs a native allocation, zeroing and a cleaner.
             ByteBuffer b = ByteBuffer.allocate(length);
             try {
-              decoder.decode(page, i, name, block, b);
+              decoder.decode(page, i, index, name, block, b);
             } catch (IOException e) {
               throw new UncheckedBlockException(e);
             }

@@ -1,16 +1,14 @@
 package dev.cairn.write;
 
-import dev.cairn.codec.Codec;
-import dev.cairn.codec.Compressor;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CodecType;
-import dev.cairn.format.ContentHasher;
 import dev.cairn.format.Encryption;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.SnapshotId;
+import dev.cairn.format.SnapshotSeal;
 import dev.cairn.format.Trailer;
 import dev.cairn.io.Crc;
 import dev.cairn.read.StreamReader;
@@ -21,9 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,30 +38,33 @@ import java.util.function.LongConsumer;
  */
 public final class SnapshotWriter implements Closeable {
   private static final int BATCH_BYTES = 1 << 20;
-  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 20).asReadOnlyBuffer();
 
   private final WritableByteChannel out;
   private final WriterOptions options;
   private final Header header;
-  private final Codec codec;
+  private final ByteBuffer headerBytes;
+  private final SnapshotSeal seal;
   private final int blockSize;
   private final int maxInflight;
   private final ExecutorService pool;
-  private final ConcurrentLinkedQueue<Worker> workers = new ConcurrentLinkedQueue<>();
-  private final ThreadLocal<Worker> worker;
+  private final BlockEncoder encoder;
   private final int batchBlocks;
   private final ArrayDeque<Batch> idle = new ArrayDeque<>();
-  private final byte[] zeroBlockHash;
   private final List<Footer.StreamLayout> layouts = new ArrayList<>();
   private long position;
   private boolean finished;
 
   private SnapshotWriter(
-      WritableByteChannel out, WriterOptions options, Header header, byte[] dictionary) {
+      WritableByteChannel out,
+      WriterOptions options,
+      Header header,
+      byte[] dictionary,
+      SnapshotSeal seal) {
     this.out = out;
     this.options = options;
     this.header = header;
-    this.codec = Codec.of(options.codec());
+    this.headerBytes = header.encode().asReadOnlyBuffer();
+    this.seal = seal;
     this.blockSize = options.blockSize();
     // Blocks go to the compression threads in batches of about 1 MiB, so that handing work over
     // and writing the result cost one queue operation and one write per batch, not per block.
@@ -80,17 +79,7 @@ public final class SnapshotWriter implements Closeable {
               t.setDaemon(true);
               return t;
             });
-    this.worker =
-        ThreadLocal.withInitial(
-            () -> {
-              Worker w =
-                  new Worker(
-                      codec.newCompressor(options.level(), dictionary),
-                      options.contentHash().newHasher());
-              workers.add(w);
-              return w;
-            });
-    this.zeroBlockHash = options.contentHash().newHasher().hash(ZEROS.duplicate().limit(blockSize));
+    this.encoder = new BlockEncoder(options, dictionary, seal);
   }
 
   /**
@@ -123,26 +112,32 @@ public final class SnapshotWriter implements Closeable {
     if (streamNames.size() == 2 && streamNames.get(0).equals(streamNames.get(1))) {
       throw new IllegalArgumentException("both streams are named '" + streamNames.get(0) + "'");
     }
+    SnapshotId id = SnapshotId.random();
+    SnapshotSeal seal = options.encrypted() ? SnapshotSeal.forWriting(options.sealing(), id) : null;
+    // What the file stores after the header: a sealed dictionary when encrypted (it is trained on
+    // the data, so its plaintext would reveal the data).
+    byte[] storedDictionary =
+        dictionary == null || seal == null ? dictionary : seal.sealDictionary(dictionary);
     Header header =
         new Header(
             Header.MINOR_VERSION,
-            SnapshotId.random(),
+            id,
             System.currentTimeMillis(),
             options.blockSizeLog2(),
             options.codec(),
             options.level(),
             options.contentHash(),
             options.entriesPerPage(),
-            dictionary == null ? 0 : dictionary.length,
-            dictionary == null ? 0 : Crc.ofRemaining(ByteBuffer.wrap(dictionary)),
+            storedDictionary == null ? 0 : storedDictionary.length,
+            storedDictionary == null ? 0 : Crc.ofRemaining(ByteBuffer.wrap(storedDictionary)),
             streamNames,
             options.parentId(),
             options.parentPathHint(),
-            Encryption.NONE);
-    SnapshotWriter w = new SnapshotWriter(out, options, header, dictionary);
-    w.write(header.encode());
-    if (dictionary != null) {
-      w.write(ByteBuffer.wrap(dictionary));
+            seal == null ? Encryption.NONE : SnapshotSeal.encryption(options.sealing(), id));
+    SnapshotWriter w = new SnapshotWriter(out, options, header, dictionary, seal);
+    w.write(w.headerBytes.duplicate());
+    if (storedDictionary != null) {
+      w.write(ByteBuffer.wrap(storedDictionary));
     }
     return w;
   }
@@ -200,7 +195,8 @@ public final class SnapshotWriter implements Closeable {
         if (next < blocks && inflight.size() < maxInflight) {
           Batch batch = fill(feed, parent, next, (int) Math.min(batchBlocks, blocks - next), size);
           next += batch.count;
-          inflight.add(pool.submit(() -> encode(batch)));
+          batch.stream = streamIndex;
+          inflight.add(pool.submit(() -> encoder.encode(batch)));
           continue;
         }
         Batch batch = await(inflight.poll());
@@ -228,7 +224,7 @@ public final class SnapshotWriter implements Closeable {
             write(out.duplicate().limit(end).position(flushed));
             flushed = end;
             pageOffsets[(int) (b / perPage)] = position;
-            write(IndexPage.encode(streamIndex, b - slot, page, slot + 1));
+            write(IndexPage.encode(streamIndex, b - slot, page, slot + 1, seal));
             base = position - flushed;
           }
           done += batch.lengths[i];
@@ -250,7 +246,7 @@ public final class SnapshotWriter implements Closeable {
       throws IOException {
     Batch batch = idle.poll();
     if (batch == null) {
-      batch = new Batch(batchBlocks, blockSize, codec.maxCompressedLength(blockSize));
+      batch = new Batch(batchBlocks, blockSize, BlockEncoder.maxStored(options));
     }
     batch.first = first;
     batch.count = count;
@@ -281,6 +277,10 @@ public final class SnapshotWriter implements Closeable {
     finished = true;
     Footer footer = new Footer(layouts);
     ByteBuffer fb = footer.encode();
+    if (seal != null) {
+      byte[] tag = seal.footerTag(headerBytes.duplicate(), fb.duplicate());
+      fb = ByteBuffer.allocate(fb.remaining() + tag.length).put(fb).put(tag).flip();
+    }
     long footerOffset = position;
     int footerCrc = Crc.ofRemaining(fb);
     int footerLength = fb.remaining();
@@ -294,54 +294,6 @@ public final class SnapshotWriter implements Closeable {
 
   private BlockEntry parentRef(BlockEntry parent) {
     return new BlockEntry(BlockKind.PARENT, 0, 0, 0, parent.contentHash());
-  }
-
-  /**
-   * Runs on a compression thread: fills in each block's entry (offset relative to the batch's
-   * output) and packs the stored bytes of the batch's blocks back to back into its output buffer.
-   */
-  private Batch encode(Batch batch) throws IOException {
-    Worker w = worker.get();
-    ByteBuffer out = batch.out.clear();
-    for (int i = 0; i < batch.count; i++) {
-      int at = out.position();
-      batch.outOffsets[i] = at;
-      if (batch.entries[i] != null) {
-        continue;
-      }
-      int length = batch.lengths[i];
-      ByteBuffer in = batch.input(i, length);
-      if (in.mismatch(ZEROS.duplicate().limit(length)) == -1) {
-        byte[] hash = length == blockSize ? zeroBlockHash : w.hasher.hash(in);
-        batch.entries[i] = new BlockEntry(BlockKind.ZERO, 0, 0, 0, hash);
-        continue;
-      }
-      byte[] hash = w.hasher.hash(in);
-      byte[] parentHash = batch.parentHashes[i];
-      if (parentHash != null
-          && Arrays.equals(hash, parentHash)
-          && (options.contentHash().collisionResistant()
-              || w.sameAsParent(batch.parent, batch.first + i, in))) {
-        batch.entries[i] = new BlockEntry(BlockKind.PARENT, 0, 0, 0, hash);
-        continue;
-      }
-      // Only a result shorter than the block is worth keeping, so the codec may give up as soon
-      // as its output reaches the block's length (LZ4 does, which makes incompressible data cheap).
-      out.limit(at + length - 1);
-      int n = options.codec() == CodecType.NONE ? -1 : w.compressor.compress(in, out);
-      out.limit(out.capacity());
-      BlockKind kind = BlockKind.COMPRESSED;
-      if (n < 0) {
-        kind = BlockKind.RAW;
-        out.position(at);
-        out.put(in);
-      }
-      int stored = out.position() - at;
-      int crc = Crc.ofRemaining(out.duplicate().limit(at + stored).position(at));
-      batch.entries[i] = new BlockEntry(kind, stored, 0, crc, hash);
-    }
-    batch.outLength = out.position();
-    return batch;
   }
 
   private static Batch await(Future<Batch> f) throws IOException {
@@ -380,69 +332,6 @@ public final class SnapshotWriter implements Closeable {
       Thread.currentThread().interrupt();
       return;
     }
-    Worker w;
-    while ((w = workers.poll()) != null) {
-      w.compressor.close();
-    }
-  }
-
-  /** Per-thread compression state. */
-  private static final class Worker {
-    final Compressor compressor;
-    final ContentHasher hasher;
-    private ByteBuffer parentBlock;
-
-    Worker(Compressor compressor, ContentHasher hasher) {
-      this.compressor = compressor;
-      this.hasher = hasher;
-    }
-
-    /**
-     * Whether the parent's block {@code block} holds exactly {@code in}'s bytes: what a hash match
-     * must be confirmed with when the hash is not collision-resistant, so that no crafted block can
-     * pass for the parent's.
-     */
-    boolean sameAsParent(StreamReader parent, long block, ByteBuffer in) throws IOException {
-      if (parentBlock == null || parentBlock.capacity() < in.remaining()) {
-        parentBlock = ByteBuffer.allocateDirect(parent.blockSize());
-      }
-      ByteBuffer p = parentBlock.clear().limit(in.remaining());
-      parent.readBlock(block, p);
-      return p.flip().mismatch(in) == -1;
-    }
-  }
-
-  /**
-   * Consecutive blocks of one stream travelling together from the writer's thread to a compression
-   * thread and back: their logical bytes in, their stored bytes out back to back, and their
-   * entries. Owned by one thread at a time (handed over through the pool's queue and futures).
-   */
-  private static final class Batch {
-    final ByteBuffer in;
-    final ByteBuffer out;
-    final int blockSize;
-    final int[] lengths;
-    final int[] outOffsets;
-    final BlockEntry[] entries;
-    final byte[][] parentHashes;
-    StreamReader parent;
-    long first;
-    int count;
-    int outLength;
-
-    Batch(int blocks, int blockSize, int maxStored) {
-      this.blockSize = blockSize;
-      this.in = ByteBuffer.allocateDirect(blocks * blockSize);
-      this.out = ByteBuffer.allocateDirect(blocks * Math.max(maxStored, blockSize));
-      this.lengths = new int[blocks];
-      this.outOffsets = new int[blocks];
-      this.entries = new BlockEntry[blocks];
-      this.parentHashes = new byte[blocks][];
-    }
-
-    /** Block {@code i}'s logical bytes: a view of {@code length} bytes at position 0. */
-    ByteBuffer input(int i, int length) {
-      return in.slice(i * blockSize, length);
-    }
+    encoder.close();
   }
 }

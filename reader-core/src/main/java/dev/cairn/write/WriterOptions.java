@@ -1,6 +1,7 @@
 package dev.cairn.write;
 
 import dev.cairn.codec.Codec;
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.HashAlgorithm;
 import dev.cairn.format.Header;
@@ -13,6 +14,7 @@ import dev.cairn.format.SnapshotId;
  * @param contentHash the index's content hash; a thin snapshot must use its parent's
  * @param parentId the parent's id, or {@link SnapshotId#NONE} for a standalone snapshot
  * @param parentPathHint the parent's path relative to the child's directory ("" if none)
+ * @param sealing the master key and its derivation to encrypt with, or null for a plain snapshot
  */
 public record WriterOptions(
     CodecType codec,
@@ -22,7 +24,8 @@ public record WriterOptions(
     int entriesPerPage,
     int threads,
     SnapshotId parentId,
-    String parentPathHint) {
+    String parentPathHint,
+    KeyRing.Sealing sealing) {
 
   public static final int DEFAULT_BLOCK_LOG2 = 16;
   public static final int DEFAULT_ENTRIES_PER_PAGE = 1024;
@@ -57,32 +60,57 @@ public record WriterOptions(
         DEFAULT_ENTRIES_PER_PAGE,
         Runtime.getRuntime().availableProcessors(),
         SnapshotId.NONE,
-        "");
+        "",
+        null);
   }
 
   public WriterOptions withCodec(CodecType c, int lvl) {
     return new WriterOptions(
-        c, lvl, contentHash, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
+        c,
+        lvl,
+        contentHash,
+        blockSizeLog2,
+        entriesPerPage,
+        threads,
+        parentId,
+        parentPathHint,
+        sealing);
   }
 
   public WriterOptions withBlockSizeLog2(int log2) {
     return new WriterOptions(
-        codec, level, contentHash, log2, entriesPerPage, threads, parentId, parentPathHint);
+        codec,
+        level,
+        contentHash,
+        log2,
+        entriesPerPage,
+        threads,
+        parentId,
+        parentPathHint,
+        sealing);
   }
 
   public WriterOptions withEntriesPerPage(int n) {
     return new WriterOptions(
-        codec, level, contentHash, blockSizeLog2, n, threads, parentId, parentPathHint);
+        codec, level, contentHash, blockSizeLog2, n, threads, parentId, parentPathHint, sealing);
   }
 
   public WriterOptions withThreads(int n) {
     return new WriterOptions(
-        codec, level, contentHash, blockSizeLog2, entriesPerPage, n, parentId, parentPathHint);
+        codec,
+        level,
+        contentHash,
+        blockSizeLog2,
+        entriesPerPage,
+        n,
+        parentId,
+        parentPathHint,
+        sealing);
   }
 
   public WriterOptions withParent(SnapshotId id, String hint) {
     return new WriterOptions(
-        codec, level, contentHash, blockSizeLog2, entriesPerPage, threads, id, hint);
+        codec, level, contentHash, blockSizeLog2, entriesPerPage, threads, id, hint, sealing);
   }
 
   /**
@@ -95,7 +123,25 @@ public record WriterOptions(
 
   public WriterOptions withContentHash(HashAlgorithm h) {
     return new WriterOptions(
-        codec, level, h, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint);
+        codec, level, h, blockSizeLog2, entriesPerPage, threads, parentId, parentPathHint, sealing);
+  }
+
+  /** Encrypted with {@code s}'s master key (null: plain). */
+  public WriterOptions withSealing(KeyRing.Sealing s) {
+    return new WriterOptions(
+        codec,
+        level,
+        contentHash,
+        blockSizeLog2,
+        entriesPerPage,
+        threads,
+        parentId,
+        parentPathHint,
+        s);
+  }
+
+  public boolean encrypted() {
+    return sealing != null;
   }
 
   public int blockSize() {

@@ -1,5 +1,6 @@
 package dev.cairn.format;
 
+import dev.cairn.crypto.KeyDerivation;
 import dev.cairn.testing.ArrayBlockFeed;
 import dev.cairn.testing.FuzzSeedContent;
 import dev.cairn.testing.MemoryChannel;
@@ -152,7 +153,7 @@ class FuzzSeeds {
     Arrays.fill(check, (byte) 0xC3);
     Header e =
         new Header(
-            h.minorVersion(),
+            Header.MINOR_VERSION,
             h.snapshotId(),
             h.createdMillis(),
             h.blockSizeLog2(),
@@ -165,7 +166,8 @@ class FuzzSeeds {
             h.streamNames(),
             h.parentId(),
             h.parentPathHint(),
-            new Encryption(Encryption.CIPHER_AES_256_GCM, 2, 600_000, salt, check));
+            new Encryption(
+                Encryption.CIPHER_AES_256_GCM, new KeyDerivation.Argon2id(16, 3, 1, salt), check));
     return e.encode().array();
   }
 

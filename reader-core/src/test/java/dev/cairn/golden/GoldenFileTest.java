@@ -1,15 +1,23 @@
 package dev.cairn.golden;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.crypto.KeyRing;
+import dev.cairn.crypto.KeySource;
+import dev.cairn.error.MissingKeyException;
+import dev.cairn.error.WrongKeyException;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.HashAlgorithm;
 import dev.cairn.format.Header;
+import dev.cairn.read.BlockCache;
+import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import dev.cairn.read.Verifier;
@@ -52,14 +60,57 @@ class GoldenFileTest {
 
   static final Version V1_0 = new Version("v1", 0, HashAlgorithm.SHA256_128);
   static final Version V1_1 = new Version("v1.1", 1, HashAlgorithm.XXH3_128);
+  static final Version V1_2 = new Version("v1.2", 2, HashAlgorithm.XXH3_128);
 
   static Stream<Arguments> goldens() {
-    return Stream.of(V1_0, V1_1)
-        .flatMap(
-            v ->
-                Stream.of(
-                    Arguments.of(v, GoldenFiles.LZ4, CodecType.LZ4, 0),
-                    Arguments.of(v, GoldenFiles.ZSTD, CodecType.ZSTD, 3)));
+    return Stream.concat(
+        Stream.of(V1_0, V1_1, V1_2)
+            .flatMap(
+                v ->
+                    Stream.of(
+                        Arguments.of(v, GoldenFiles.LZ4, CodecType.LZ4, 0),
+                        Arguments.of(v, GoldenFiles.ZSTD, CodecType.ZSTD, 3))),
+        Stream.of(
+            Arguments.of(V1_2, GoldenFiles.ENCRYPTED, CodecType.ZSTD, 3),
+            Arguments.of(V1_2, GoldenFiles.PASSPHRASE_ENCRYPTED, CodecType.LZ4, 0)));
+  }
+
+  static boolean encrypted(String file) {
+    return file.equals(GoldenFiles.ENCRYPTED) || file.equals(GoldenFiles.PASSPHRASE_ENCRYPTED);
+  }
+
+  @Test
+  void encryptedGoldenFilesNeedTheirKeysAndSayWhichIsMissing() throws IOException {
+    Path dir = GoldenFiles.dir(V1_2.dir());
+    for (String file : List.of(GoldenFiles.ENCRYPTED, GoldenFiles.PASSPHRASE_ENCRYPTED)) {
+      Path path = dir.resolve(file);
+      MissingKeyException missing =
+          assertThrows(
+              MissingKeyException.class,
+              () -> Snapshots.open(FileByteSource.open(path), 1 << 20).close());
+      assertEquals(
+          path + " is encrypted: give --key-file or --passphrase-env", missing.getMessage());
+      byte[] other = GoldenFiles.key();
+      other[0] ^= 1;
+      KeyRing wrong =
+          KeyRing.of(
+              List.of(
+                  new KeySource.KeyFile("key file other.key", other),
+                  new KeySource.Passphrase("passphrase from $P", "not it".getBytes(UTF_8))));
+      WrongKeyException w =
+          assertThrows(
+              WrongKeyException.class,
+              () ->
+                  Snapshot.open(
+                          FileByteSource.open(path),
+                          BlockCache.withCapacity(1 << 20),
+                          new ReadStats(),
+                          wrong)
+                      .close());
+      assertEquals(
+          "wrong key for " + path + " (tried key file other.key, passphrase from $P)",
+          w.getMessage());
+    }
   }
 
   @ParameterizedTest(name = "{0}")
@@ -71,14 +122,14 @@ class GoldenFileTest {
   }
 
   static Stream<Version> versions() {
-    return Stream.of(V1_0, V1_1);
+    return Stream.of(V1_0, V1_1, V1_2);
   }
 
   @Test
   void theCurrentVersionHasGoldenFiles() {
-    assertEquals(GoldenFiles.CURRENT, V1_1.dir());
-    assertEquals(Header.MINOR_VERSION, V1_1.minor());
-    assertEquals(HashAlgorithm.defaultAlgorithm(), V1_1.hash());
+    assertEquals(GoldenFiles.CURRENT, V1_2.dir());
+    assertEquals(Header.MINOR_VERSION, V1_2.minor());
+    assertEquals(HashAlgorithm.defaultAlgorithm(), V1_2.hash());
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -89,7 +140,12 @@ class GoldenFileTest {
     assertTrue(Files.isRegularFile(path), "golden file missing: " + path);
     byte[] primary = read(v, GoldenFiles.PRIMARY);
     byte[] secondary = read(v, GoldenFiles.SECONDARY);
-    try (Snapshot snap = Snapshots.open(FileByteSource.open(path), 1 << 20)) {
+    boolean sealed = encrypted(file);
+    KeyRing keys = sealed ? GoldenFiles.keys(v.dir()) : KeyRing.NONE;
+    int tag = sealed ? 16 : 0;
+    try (Snapshot snap =
+        Snapshot.open(
+            FileByteSource.open(path), BlockCache.withCapacity(1 << 20), new ReadStats(), keys)) {
       Header h = snap.header();
       assertEquals(v.minor(), h.minorVersion());
       assertEquals(v.hash(), h.contentHash());
@@ -100,7 +156,7 @@ class GoldenFileTest {
       assertEquals(12, h.blockSizeLog2());
       assertEquals(1024, h.entriesPerPage());
       assertFalse(h.hasParent());
-      assertFalse(h.encryption().enabled());
+      assertEquals(sealed, h.encryption().enabled());
       assertEquals(0, h.dictionaryLength());
       assertFalse(h.snapshotId().isNone());
 
@@ -121,7 +177,7 @@ class GoldenFileTest {
       assertEquals(BlockKind.ZERO, p.entry(1).kind());
       assertEquals(0, p.entry(1).storedLength());
       assertEquals(BlockKind.RAW, p.entry(2).kind());
-      assertEquals(4096, p.entry(2).storedLength());
+      assertEquals(4096 + tag, p.entry(2).storedLength());
       assertEquals(BlockKind.COMPRESSED, p.entry(3).kind());
       for (int b = 0; b < 4; b++) {
         BlockEntry e = p.entry(b);

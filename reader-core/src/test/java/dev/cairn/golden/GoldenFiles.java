@@ -1,5 +1,7 @@
 package dev.cairn.golden;
 
+import dev.cairn.crypto.KeyRing;
+import dev.cairn.crypto.KeySource;
 import dev.cairn.format.CodecType;
 import dev.cairn.testing.TestData;
 import dev.cairn.write.Pack;
@@ -8,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -33,8 +36,38 @@ public final class GoldenFiles {
   public static final String LZ4 = "tiny-lz4.cairn";
   public static final String ZSTD = "tiny-zstd.cairn";
 
+  /** Since 1.2: zstd, sealed under {@link #KEY_FILE}. */
+  public static final String ENCRYPTED = "tiny-encrypted.cairn";
+
+  /** Since 1.2: lz4, sealed under {@link #PASSPHRASE} through Argon2id. */
+  public static final String PASSPHRASE_ENCRYPTED = "tiny-passphrase.cairn";
+
+  /** The raw 32-byte key of {@link #ENCRYPTED}: bytes 0x00 to 0x1f. */
+  public static final String KEY_FILE = "golden.key";
+
+  /** The passphrase of {@link #PASSPHRASE_ENCRYPTED} (public: these files test the format). */
+  public static final String PASSPHRASE = "cairn golden passphrase";
+
   /** The directory of the version this build writes; older ones stay as they were written. */
-  public static final String CURRENT = "v1.1";
+  public static final String CURRENT = "v1.2";
+
+  /** The key in {@link #KEY_FILE}. */
+  public static byte[] key() {
+    byte[] k = new byte[32];
+    for (int i = 0; i < k.length; i++) {
+      k[i] = (byte) i;
+    }
+    return k;
+  }
+
+  /** The keys that open the encrypted golden files of {@code version}'s directory. */
+  public static KeyRing keys(String version) throws IOException {
+    return KeyRing.of(
+        List.of(
+            KeySource.KeyFile.read(dir(version).resolve(KEY_FILE)),
+            new KeySource.Passphrase(
+                "golden passphrase", PASSPHRASE.getBytes(StandardCharsets.UTF_8))));
+  }
 
   /** {@code ../testimages/golden/VERSION}, relative to the reader-core module. */
   public static Path dir(String version) {
@@ -79,5 +112,19 @@ public final class GoldenFiles {
     WriterOptions base = WriterOptions.defaults().withBlockSizeLog2(12).withThreads(1);
     Pack.run(inputs, dir.resolve(LZ4), base.withCodec(CodecType.LZ4, 0), d -> {});
     Pack.run(inputs, dir.resolve(ZSTD), base.withCodec(CodecType.ZSTD, 3), d -> {});
+    Files.write(dir.resolve(KEY_FILE), key());
+    KeyRing keys = keys(CURRENT);
+    SecureRandom random = new SecureRandom();
+    Pack.run(
+        inputs,
+        dir.resolve(ENCRYPTED),
+        base.withCodec(CodecType.ZSTD, 3).withSealing(keys.newSealing(random)),
+        d -> {});
+    KeyRing passphrase = KeyRing.of(List.of(keys.sources().get(1)));
+    Pack.run(
+        inputs,
+        dir.resolve(PASSPHRASE_ENCRYPTED),
+        base.withCodec(CodecType.LZ4, 0).withSealing(passphrase.newSealing(random)),
+        d -> {});
   }
 }

@@ -177,9 +177,9 @@ class CraftedHeaderTest {
             e -> e[80] = 1,
             "invalid snapshot: cipher 1 (AES-256-GCM) but the encrypted flag is not set"),
         lie(
-            "encrypted with AES-256-GCM, PBKDF2",
+            "encrypted with AES-256-GCM, Argon2id, in a 1.1 header",
             CraftedHeaderTest::encrypt,
-            "snapshot is encrypted (AES-256-GCM); this cairn cannot read encrypted snapshots yet"),
+            "invalid snapshot: encryption needs format 1.2, the header says 1.1"),
         lie(
             "encrypted with AES-256-GCM, key file",
             e -> {
@@ -187,7 +187,7 @@ class CraftedHeaderTest {
               e[80] = 1;
               e[81] = 1;
             },
-            "snapshot is encrypted (AES-256-GCM); this cairn cannot read encrypted snapshots yet"),
+            "invalid snapshot: encryption needs format 1.2, the header says 1.1"),
         lie("key derivation on a plain snapshot", e -> e[81] = 2, NOT_ENCRYPTED),
         lie("KDF iterations on a plain snapshot", e -> putIntLe(e, 84, 1000), NOT_ENCRYPTED),
         lie("KDF salt on a plain snapshot", e -> e[95] = 1, NOT_ENCRYPTED),

@@ -27,7 +27,8 @@ public abstract sealed class CairnException extends IOException
         NotARegularFileException,
         NoCredentialsException,
         MissingKeyException,
-        WrongKeyException {
+        WrongKeyException,
+        BadKeyException {
   private static final long serialVersionUID = 1L;
 
   /** What went wrong, one constant per subclass: what both mappings switch over. */
@@ -46,7 +47,8 @@ public abstract sealed class CairnException extends IOException
     NOT_A_REGULAR_FILE,
     NO_CREDENTIALS,
     MISSING_KEY,
-    WRONG_KEY
+    WRONG_KEY,
+    BAD_KEY
   }
 
   CairnException(String message) {
@@ -74,7 +76,8 @@ public abstract sealed class CairnException extends IOException
           NOT_A_SNAPSHOT,
           NO_CREDENTIALS,
           MISSING_KEY,
-          WRONG_KEY ->
+          WRONG_KEY,
+          BAD_KEY ->
           true;
       case CORRUPT_SNAPSHOT,
           CORRUPT_STORE,
