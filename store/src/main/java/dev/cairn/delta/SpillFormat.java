@@ -63,6 +63,25 @@ final class SpillFormat {
 
   private SpillFormat() {}
 
+  /**
+   * Checks the shape of a file about to be created.
+   *
+   * @throws IllegalArgumentException if the format cannot hold it
+   */
+  static void checkShape(int chunkSize, int groupChunks) {
+    if (Integer.bitCount(chunkSize) != 1
+        || chunkSize < MIN_CHUNK_SIZE
+        || chunkSize > MAX_CHUNK_SIZE) {
+      throw new IllegalArgumentException("chunk size must be a power of two, 512..1M");
+    }
+    if (groupChunks < 1 || groupChunks > MAX_CHUNKS_PER_RECORD) {
+      throw new IllegalArgumentException("chunks per record must be 1.." + MAX_CHUNKS_PER_RECORD);
+    }
+    if ((long) chunkSize * groupChunks > 16 << 20) {
+      throw new IllegalArgumentException("records of more than 16 MiB");
+    }
+  }
+
   /** The longest record a file of this shape can hold. */
   static int maxRecordLength(ChunkCompressor c, int chunkSize, int groupChunks) {
     int raw = chunkSize * groupChunks;
