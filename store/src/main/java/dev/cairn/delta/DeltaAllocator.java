@@ -40,7 +40,7 @@ import java.nio.file.StandardOpenOption;
  * {@link RecoveryScan}).
  *
  * <p>Space of overwritten chunks is not reused in place; {@link DeltaStore#compact()} copies the
- * live chunks into a new spill file (see there for the switch-over protocol).
+ * live chunks into a new spill file (see {@link StoreCompaction} for the switch-over protocol).
  *
  * <p><b>Thread safety:</b> thread-safe. Writes, seals and reads of the open group are serialised on
  * the allocator; reads of sealed records and {@link #force()} run concurrently with them. {@link

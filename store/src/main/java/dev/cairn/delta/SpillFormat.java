@@ -21,7 +21,7 @@ import java.util.zip.CRC32C;
  *   8   2  version (1)
  *  10   2  compressor id ({@link ChunkCompressor#id()})
  *  12   4  chunk size C (a power of two, 512 .. 1 MiB)
- *  16   8  generation (the spill file's number; see DeltaStore)
+ *  16   8  generation (the spill file's number; see StoreFiles)
  *  24   2  chunks per record G (1 .. 256)
  *  26   2  reserved, zero
  *  28   4  CRC32C of bytes [0, 28)
