@@ -25,8 +25,9 @@ import java.nio.file.StandardOpenOption;
  * records in a small cache. Writing a chunk that is already in the open group overwrites its slot,
  * so rewriting one block many times between seals costs no space.
  *
- * <p>This class is the facade; the jobs are split: {@link SpillFormat} (the file layout, documented
- * there byte by byte), {@link GroupWriter} (grouping, compression, appending), {@link RecoveryScan}
+ * <p>This class is the facade and keeps placement and durability; the other jobs are split: {@link
+ * SpillFormat} (the file layout, documented there byte by byte), {@link GroupWriter} (grouping,
+ * compression, appending), {@link RecordReader} (reading sealed records back), {@link RecoveryScan}
  * (finding the intact end on open) and {@link RecordCache} (decoded records).
  *
  * <h2>Durability and recovery</h2>
@@ -39,7 +40,7 @@ import java.nio.file.StandardOpenOption;
  * {@link RecoveryScan}).
  *
  * <p>Space of overwritten chunks is not reused in place; {@link DeltaStore#compact()} copies the
- * live chunks into a new spill file (see there for the switch-over protocol).
+ * live chunks into a new spill file (see {@link StoreCompaction} for the switch-over protocol).
  *
  * <p><b>Thread safety:</b> thread-safe. Writes, seals and reads of the open group are serialised on
  * the allocator; reads of sealed records and {@link #force()} run concurrently with them. {@link
@@ -74,13 +75,11 @@ public final class DeltaAllocator implements Closeable {
 
   private final Path path;
   private final FileChannel channel;
-  private final ChunkCompressor compressor;
   private final int chunkSize;
   private final int groupChunks;
   private final long generation;
-  private final int maxRecordLength;
   private final Recovery recovery;
-  private final RecordCache cache = new RecordCache();
+  private final RecordReader reader;
   private final WriteBehind writeBehind;
   // null when read-only; guarded by this
   private final GroupWriter writer;
@@ -100,7 +99,6 @@ public final class DeltaAllocator implements Closeable {
       Recovery recovery) {
     this.path = path;
     this.channel = channel;
-    this.compressor = compressor;
     this.chunkSize = header.chunkSize();
     this.groupChunks = header.groupChunks();
     this.generation = header.generation();
@@ -108,7 +106,9 @@ public final class DeltaAllocator implements Closeable {
     this.forcedEnd = end;
     this.recovery = recovery;
     this.writeBehind = new WriteBehind(channel, WRITE_BEHIND_BYTES);
-    this.maxRecordLength = SpillFormat.maxRecordLength(compressor, chunkSize, groupChunks);
+    RecordCache cache = new RecordCache();
+    this.reader =
+        new RecordReader(path, channel, compressor, chunkSize, groupChunks, cache, this::end);
     this.writer =
         readOnly
             ? null
@@ -123,17 +123,7 @@ public final class DeltaAllocator implements Closeable {
   public static DeltaAllocator create(
       Path file, int chunkSize, int groupChunks, long generation, ChunkCompressor compressor)
       throws IOException {
-    if (Integer.bitCount(chunkSize) != 1
-        || chunkSize < MIN_CHUNK_SIZE
-        || chunkSize > MAX_CHUNK_SIZE) {
-      throw new IllegalArgumentException("chunk size must be a power of two, 512..1M");
-    }
-    if (groupChunks < 1 || groupChunks > MAX_CHUNKS_PER_RECORD) {
-      throw new IllegalArgumentException("chunks per record must be 1.." + MAX_CHUNKS_PER_RECORD);
-    }
-    if ((long) chunkSize * groupChunks > 16 << 20) {
-      throw new IllegalArgumentException("records of more than 16 MiB");
-    }
+    SpillFormat.checkShape(chunkSize, groupChunks);
     FileChannel ch =
         PrivateFiles.open(
             file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -301,58 +291,7 @@ public final class DeltaAllocator implements Closeable {
         }
       }
     }
-    if (offset < HEADER_LENGTH || offset >= end()) {
-      throw new CorruptStoreException(
-          path,
-          "location of chunk " + chunkId + " points outside the file (offset " + offset + ")");
-    }
-    RecordCache.Decoded d = cache.get(offset);
-    if (d == null) {
-      d = load(offset, SpillFormat.newBuffer(maxRecordLength));
-      cache.put(d);
-    }
-    if (slot >= d.count() || d.ids()[slot] != chunkId) {
-      throw new CorruptStoreException(
-          path,
-          "record at "
-              + offset
-              + " slot "
-              + slot
-              + " holds "
-              + (slot >= d.count() ? "nothing" : "chunk " + d.ids()[slot])
-              + ", expected chunk "
-              + chunkId);
-    }
-    dst.put(d.data(), slot * chunkSize + from, dst.remaining());
-  }
-
-  /** Reads, checks and decodes the record at {@code offset}, using {@code rec} as scratch. */
-  private RecordCache.Decoded load(long offset, ByteBuffer rec) throws IOException {
-    String problem =
-        SpillFormat.readRecord(
-            channel, path, offset, end(), rec, chunkSize, groupChunks, maxRecordLength);
-    if (problem != null) {
-      throw new CorruptStoreException(path, "record at " + offset + problem);
-    }
-    int len = SpillFormat.recordLength(rec);
-    int n = SpillFormat.chunkCount(rec);
-    long[] ids = new long[n];
-    for (int s = 0; s < n; s++) {
-      ids[s] = rec.getLong(RECORD_HEAD + 8 * s);
-    }
-    byte[] data = new byte[n * chunkSize];
-    ByteBuffer payload = rec.duplicate().position(RECORD_HEAD + 8 * n).limit(len);
-    if (rec.get(14) == SpillFormat.RAW) {
-      payload.get(data);
-    } else {
-      try {
-        compressor.decompress(payload, ByteBuffer.wrap(data));
-      } catch (IOException e) {
-        throw new CorruptStoreException(
-            path, "record at " + offset + " does not decompress: " + e.getMessage(), e);
-      }
-    }
-    return new RecordCache.Decoded(offset, n, ids, data);
+    reader.read(offset, slot, chunkId, from, dst);
   }
 
   /**
@@ -360,14 +299,7 @@ public final class DeltaAllocator implements Closeable {
    * open group), in file order. Throws {@link CorruptStoreException} at a damaged record.
    */
   public void scan(RecordVisitor visitor) throws IOException {
-    ByteBuffer rec = SpillFormat.newBuffer(maxRecordLength);
-    long limit = end();
-    long pos = HEADER_LENGTH;
-    while (pos < limit) {
-      RecordCache.Decoded d = load(pos, rec);
-      visitor.visit(pos, d.count(), d.ids(), d.data());
-      pos += SpillFormat.recordLength(rec);
-    }
+    reader.scan(visitor);
   }
 
   public Path path() {

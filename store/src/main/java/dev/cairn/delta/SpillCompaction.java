@@ -8,10 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Steps 2 and 3 of a {@link DeltaStore} compaction (see its class comment): copies the live chunks
- * of spill generation S into a new {@code spill.S+1}, makes it durable, and switches the manifest
- * to it, the commit point. The store has made the old state durable first and deletes the old file
- * after.
+ * Steps 2 and 3 of a {@link DeltaStore} compaction (see {@link StoreCompaction}): copies the live
+ * chunks of spill generation S into a new {@code spill.S+1}, makes it durable, and switches the
+ * manifest to it, the commit point. The store has made the old state durable first and deletes the
+ * old file after.
  *
  * <p><b>Thread safety:</b> stateless; the caller holds the store exclusively, so nothing else uses
  * the manifest or either spill file meanwhile.
@@ -36,7 +36,7 @@ final class SpillCompaction {
       throws IOException {
     int chunkSize = old.chunkSize();
     long next = old.generation() + 1;
-    Path nextPath = DeltaStore.spillPath(dir, next);
+    Path nextPath = StoreFiles.spillPath(dir, next);
     Files.deleteIfExists(nextPath);
     DeltaAllocator fresh =
         DeltaAllocator.create(nextPath, chunkSize, old.chunksPerRecord(), next, compressor);
@@ -66,9 +66,9 @@ final class SpillCompaction {
       Fsync.directory(dir);
       failpoint.reached("store.spill-written");
       long[] attrs = manifest.attributes();
-      attrs[DeltaStore.ATTR_SPILL_GENERATION] = next;
-      attrs[DeltaStore.ATTR_SPILL_END] = end;
-      attrs[DeltaStore.ATTR_SPILL_SLOTS] = fresh.slots();
+      attrs[StoreFiles.ATTR_SPILL_GENERATION] = next;
+      attrs[StoreFiles.ATTR_SPILL_END] = end;
+      attrs[StoreFiles.ATTR_SPILL_SLOTS] = fresh.slots();
       try {
         manifest.replace(moved, attrs);
       } catch (IOException e) {

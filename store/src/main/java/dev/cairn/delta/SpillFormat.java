@@ -21,7 +21,7 @@ import java.util.zip.CRC32C;
  *   8   2  version (1)
  *  10   2  compressor id ({@link ChunkCompressor#id()})
  *  12   4  chunk size C (a power of two, 512 .. 1 MiB)
- *  16   8  generation (the spill file's number; see DeltaStore)
+ *  16   8  generation (the spill file's number; see StoreFiles)
  *  24   2  chunks per record G (1 .. 256)
  *  26   2  reserved, zero
  *  28   4  CRC32C of bytes [0, 28)
@@ -62,6 +62,25 @@ final class SpillFormat {
   record Header(int compressorId, int chunkSize, long generation, int groupChunks) {}
 
   private SpillFormat() {}
+
+  /**
+   * Checks the shape of a file about to be created.
+   *
+   * @throws IllegalArgumentException if the format cannot hold it
+   */
+  static void checkShape(int chunkSize, int groupChunks) {
+    if (Integer.bitCount(chunkSize) != 1
+        || chunkSize < MIN_CHUNK_SIZE
+        || chunkSize > MAX_CHUNK_SIZE) {
+      throw new IllegalArgumentException("chunk size must be a power of two, 512..1M");
+    }
+    if (groupChunks < 1 || groupChunks > MAX_CHUNKS_PER_RECORD) {
+      throw new IllegalArgumentException("chunks per record must be 1.." + MAX_CHUNKS_PER_RECORD);
+    }
+    if ((long) chunkSize * groupChunks > 16 << 20) {
+      throw new IllegalArgumentException("records of more than 16 MiB");
+    }
+  }
 
   /** The longest record a file of this shape can hold. */
   static int maxRecordLength(ChunkCompressor c, int chunkSize, int groupChunks) {

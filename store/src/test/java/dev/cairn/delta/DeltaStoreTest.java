@@ -285,7 +285,7 @@ class DeltaStoreTest {
     }
     s.fsync();
     // The size entry of a shrink reached the log, the removals and zeroing did not.
-    s.manifest().setAttribute(DeltaStore.ATTR_LOGICAL_SIZE, 4L * CHUNK + 100);
+    s.manifest().setAttribute(StoreFiles.ATTR_LOGICAL_SIZE, 4L * CHUNK + 100);
     s.manifest().sync();
     crash(s);
     try (DeltaStore again = open()) {
