@@ -173,7 +173,11 @@ final class HeaderRules {
             + " but the dictionary length is "
             + Integer.toUnsignedString(f.dictLen()));
     refuse(
-        Integer.compareUnsigned(f.dictLen(), Header.MAX_DICTIONARY_LENGTH + SnapshotSeal.TAG) > 0,
+        Integer.compareUnsigned(
+                f.dictLen(),
+                Header.MAX_DICTIONARY_LENGTH
+                    + ((f.flags() & FLAG_ENCRYPTED) != 0 ? SnapshotSeal.TAG : 0))
+            > 0,
         source,
         "unsupported snapshot: dictionary length "
             + Integer.toUnsignedString(f.dictLen())

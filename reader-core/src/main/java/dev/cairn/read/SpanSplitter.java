@@ -94,8 +94,23 @@ final class SpanSplitter {
     try {
       POOL.execute(task);
     } catch (RejectedExecutionException e) {
-      first.run();
-      second.run();
+      // no helper free: both halves here, and still both before a failure is thrown, as when split
+      IOException failure = null;
+      try {
+        first.run();
+      } catch (IOException io) {
+        failure = io;
+      }
+      try {
+        second.run();
+      } catch (IOException io) {
+        if (failure == null) {
+          failure = io;
+        }
+      }
+      if (failure != null) {
+        throw failure;
+      }
       return;
     }
     IOException failure = null;

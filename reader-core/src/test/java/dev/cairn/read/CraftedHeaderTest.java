@@ -164,10 +164,44 @@ class CraftedHeaderTest {
             e -> e[81] = 3,
             "unsupported snapshot: unknown key derivation 3 (written by a newer cairn?)"),
         lie(
-            "reserved byte 83",
-            e -> e[83] = 1,
+            "reserved byte 83 of a 1.1 header",
+            e -> {
+              e[10] = 1;
+              e[83] = 1;
+            },
             "unsupported snapshot: reserved header bytes 82-83 are not zero (written by a newer"
                 + " cairn?)"),
+        lie("Argon2id lanes on a plain snapshot", e -> e[83] = 1, NOT_ENCRYPTED),
+        lie(
+            "Argon2id memory 2^30 KiB",
+            CraftedHeaderTest::encrypt12,
+            e -> e[82] = 30,
+            "unsupported snapshot: Argon2id memory 2^30 KiB (this cairn accepts 8 MiB to 1 GiB)"),
+        lie(
+            "Argon2id with no passes",
+            CraftedHeaderTest::encrypt12,
+            e -> putIntLe(e, 84, 0),
+            "unsupported snapshot: Argon2id iterations 0 (1 to 32)"),
+        lie(
+            "Argon2id with 17 lanes",
+            CraftedHeaderTest::encrypt12,
+            e -> e[83] = 17,
+            "unsupported snapshot: Argon2id parallelism 17 (1 to 16)"),
+        lie(
+            "key file with a salt",
+            CraftedHeaderTest::encrypt12,
+            e -> {
+              e[81] = 1;
+              e[82] = 0;
+              e[83] = 0;
+              putIntLe(e, 84, 0);
+            },
+            "invalid snapshot: key derivation 1 (key file) with passphrase parameters"),
+        lie(
+            "encrypted without a key derivation",
+            CraftedHeaderTest::encrypt12,
+            e -> e[81] = 0,
+            "invalid snapshot: encrypted, but key derivation 0 (none)"),
         lie(
             "encrypted flag without a cipher",
             e -> putIntLe(e, 48, 2),
@@ -183,6 +217,7 @@ class CraftedHeaderTest {
         lie(
             "encrypted with AES-256-GCM, key file",
             e -> {
+              e[10] = 1;
               putIntLe(e, 48, 2);
               e[80] = 1;
               e[81] = 1;
@@ -224,7 +259,19 @@ class CraftedHeaderTest {
   }
 
   /** What the issue reported: a plain snapshot patched to say "encrypted, AES-256-GCM". */
+  /** A 1.2 header patched to "encrypted, AES-256-GCM, Argon2id 64 MiB, 3 passes, 1 lane". */
+  static void encrypt12(byte[] e) {
+    putIntLe(e, 48, 2);
+    e[80] = 1;
+    e[81] = 2;
+    e[82] = 16;
+    e[83] = 1;
+    putIntLe(e, 84, 3);
+    Arrays.fill(e, 88, 120, (byte) 0x5A);
+  }
+
   static void encrypt(byte[] e) {
+    e[10] = 1;
     putIntLe(e, 48, 2);
     e[80] = 1;
     e[81] = 2;
@@ -329,12 +376,12 @@ class CraftedHeaderTest {
     expectRefused(
         f,
         "invalid snapshot: 2 bytes between the parent path hint and the header checksum, which"
-            + " format 1.1 does not define");
+            + " format 1.2 does not define");
 
-    f[10] = 2; // a later minor version may add fields there, which this reader skips
+    f[10] = 3; // a later minor version may add fields there, which this reader skips
     Resealer.reseal(f);
     try (Snapshot snap = Snapshots.open(f, NAME)) {
-      assertEquals(2, snap.header().minorVersion());
+      assertEquals(3, snap.header().minorVersion());
       assertEquals("h".repeat(30), snap.header().parentPathHint());
       assertArrayEquals(PRIMARY, Snapshots.readAll(snap.stream(0)));
       assertArrayEquals(SECONDARY, Snapshots.readAll(snap.stream(1)));

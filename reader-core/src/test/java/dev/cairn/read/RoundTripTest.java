@@ -240,7 +240,7 @@ class RoundTripTest {
     try (Snapshot snap = Snapshots.open(w.file(), "mem:fields.cairn")) {
       Header h = snap.header();
       assertEquals(Header.MINOR_VERSION, h.minorVersion());
-      assertEquals(1, h.minorVersion());
+      assertEquals(2, h.minorVersion());
       assertEquals(HashAlgorithm.XXH3_128, h.contentHash());
       assertEquals(List.of(name1, name2), h.streamNames());
       assertEquals(CodecType.ZSTD, h.codec());
