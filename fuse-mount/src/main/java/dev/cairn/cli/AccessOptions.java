@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.MountAccess;
 import java.util.ArrayList;
 import java.util.List;

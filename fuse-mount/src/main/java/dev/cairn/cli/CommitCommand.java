@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.overlay.OverlayConfig;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.overlay.SnapshotOpener;
@@ -123,7 +125,7 @@ final class CommitCommand implements Callable<Integer> {
             flatten ? "" : ", thin on " + overlay.basePath());
       }
     }
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 
   private WriterOptions options(OverlayImage overlay) throws UsageException {

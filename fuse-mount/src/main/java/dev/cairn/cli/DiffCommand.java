@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.ExitCode;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.SnapshotDiff;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ final class DiffCommand implements Callable<Integer> {
           System.out.printf("stream count differs: %d vs %d%n", streamsA, streamsB);
         }
       }
-      return identical ? ErrorHandler.OK : DIFFERENT;
+      return identical ? ExitCode.OK : DIFFERENT;
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.error.NotARegularFileException;
+import dev.cairn.error.UsageException;
 import dev.cairn.io.AtomicOutputFile;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

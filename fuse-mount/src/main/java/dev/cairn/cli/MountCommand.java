@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import dev.cairn.delta.PrivateFiles;
+import dev.cairn.error.UsageException;
 import dev.cairn.format.Header;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountTable;

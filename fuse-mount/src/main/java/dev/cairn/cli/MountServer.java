@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.CairnFs;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.FuseSession;
@@ -240,7 +242,7 @@ final class MountServer {
     }
     cleanup();
     Log.LOG.info("unmounted {} (libfuse returned {})", mnt, rc);
-    return rc == 0 ? ErrorHandler.OK : ErrorHandler.FAILURE;
+    return rc == 0 ? ExitCode.OK : ExitCode.FAILURE;
   }
 
   /** SIGTERM / SIGINT / System.exit: unmount (lazily: we are leaving) and wait for the loop. */

@@ -1,6 +1,8 @@
 package dev.cairn.cli;
 
 import dev.cairn.codec.DictionaryTrainer;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.HashAlgorithm;
 import dev.cairn.format.Header;
@@ -248,7 +250,7 @@ final class PackCommand implements Callable<Integer> {
           Human.seconds(nanos),
           Human.rate(total, nanos));
     }
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 
   private boolean wantsDictionary(WriterOptions options) throws UsageException {

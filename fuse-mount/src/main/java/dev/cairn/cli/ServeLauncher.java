@@ -1,6 +1,8 @@
 package dev.cairn.cli;
 
 import dev.cairn.config.Tuning;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.Fusermount;
 import dev.cairn.fuse.MountTable;
@@ -106,7 +108,7 @@ final class ServeLauncher {
     }
     cds.maybeTrain(spec);
     System.out.println("mounted " + cmd.snap + " at " + mnt + " (log: " + log + ")");
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 
   /** The serving JVM died of a JVM crash (not of an error it reported itself). */
@@ -204,7 +206,7 @@ final class ServeLauncher {
         }
         int code = parseErrorCode(status);
         String why = childError(log).orElse("mount process failed (exit code " + code + ")");
-        if (code == ErrorHandler.USAGE) {
+        if (code == ExitCode.USAGE) {
           throw new UsageException(why);
         }
         throw new IOException(why + " (log: " + log + ")");
@@ -248,9 +250,9 @@ final class ServeLauncher {
   static int parseErrorCode(String status) {
     String[] f = status.split("\\s+");
     try {
-      return f.length >= 2 && f[0].equals("error") ? Integer.parseInt(f[1]) : ErrorHandler.FAILURE;
+      return f.length >= 2 && f[0].equals("error") ? Integer.parseInt(f[1]) : ExitCode.FAILURE;
     } catch (NumberFormatException e) {
-      return ErrorHandler.FAILURE;
+      return ExitCode.FAILURE;
     }
   }
 

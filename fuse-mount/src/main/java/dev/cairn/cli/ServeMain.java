@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.CairnFs;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.FuseSession;
@@ -49,18 +51,18 @@ public final class ServeMain {
       int eq = arg.indexOf('=');
       if (!arg.startsWith("--")) {
         System.err.println("cairn: internal serve process: unexpected argument " + arg);
-        return ErrorHandler.USAGE;
+        return ExitCode.USAGE;
       }
       a.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "" : arg.substring(eq + 1));
     }
     boolean debug = a.containsKey("debug");
     try {
       if (a.containsKey("cds-check")) {
-        return ErrorHandler.OK; // the JVM mapped the archive under test
+        return ExitCode.OK; // the JVM mapped the archive under test
       }
       if (a.containsKey("cds-train")) {
         train(require(a, "snapshot"));
-        return ErrorHandler.OK;
+        return ExitCode.OK;
       }
       long cache = Long.parseLong(require(a, "cache-size"));
       MountCommand.checkCacheSize(cache);
@@ -77,12 +79,12 @@ public final class ServeMain {
               AccessOptions.fromServeArgs(a));
       return new MountServer(config).serve();
     } catch (Exception | OutOfMemoryError e) {
-      System.err.println("cairn: " + ErrorHandler.message(e));
+      System.err.println("cairn: " + ExitCode.message(e));
       if (debug) {
         e.printStackTrace();
       }
       System.err.flush();
-      int code = ErrorHandler.exitCode(e);
+      int code = ExitCode.of(e);
       if (a.containsKey("ready-file")) {
         reportFailure(Path.of(a.get("ready-file")), code);
       }

@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.UsageException;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.SnapshotChain;

@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.Fusermount;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.mount.MountState;
@@ -57,7 +59,7 @@ final class UmountCommand implements Callable<Integer> {
         // already unmounted (e.g. fusermount -u by hand): just wait for the process to finish
         awaitExit(server.get(), state.get());
         System.out.println("unmounted " + mnt);
-        return ErrorHandler.OK;
+        return ExitCode.OK;
       }
       if (!Files.exists(abs)) {
         throw new UsageException(mountPoint + ": no such directory");
@@ -86,7 +88,7 @@ final class UmountCommand implements Callable<Integer> {
       awaitExit(server.get(), state.orElse(null));
     }
     System.out.println("unmounted " + mnt);
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 
   private void awaitExit(ProcessHandle server, MountState state) throws IOException {

@@ -34,7 +34,8 @@ final class Errno {
           NOT_A_REGULAR_FILE,
           NO_CREDENTIALS,
           MISSING_KEY,
-          WRONG_KEY ->
+          WRONG_KEY,
+          USAGE ->
           -ErrorCodes.EIO();
     };
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.error.UsageException;
 import dev.cairn.write.Pack;
 import dev.cairn.write.WriterOptions;
 import java.io.ByteArrayOutputStream;

@@ -27,7 +27,8 @@ public abstract sealed class CairnException extends IOException
         NotARegularFileException,
         NoCredentialsException,
         MissingKeyException,
-        WrongKeyException {
+        WrongKeyException,
+        UsageException {
   private static final long serialVersionUID = 1L;
 
   /** What went wrong, one constant per subclass: what both mappings switch over. */
@@ -46,7 +47,8 @@ public abstract sealed class CairnException extends IOException
     NOT_A_REGULAR_FILE,
     NO_CREDENTIALS,
     MISSING_KEY,
-    WRONG_KEY
+    WRONG_KEY,
+    USAGE
   }
 
   CairnException(String message) {
@@ -62,9 +64,9 @@ public abstract sealed class CairnException extends IOException
 
   /**
    * True when the failure is the caller's input (not a snapshot, wrong version, a header value this
-   * cairn does not implement, a missing parent, no credentials, a missing or wrong key) rather than
-   * damage or an operational failure: the CLI reports the former as a usage error (exit 2), the
-   * rest as a failure (exit 1). This is the one place that decides it.
+   * cairn does not implement, a missing parent, no credentials, a missing or wrong key, any other
+   * bad argument) rather than damage or an operational failure: the CLI reports the former as a
+   * usage error (exit 2), the rest as a failure (exit 1). This is the one place that decides it.
    */
   public final boolean isUsageError() {
     return switch (category()) {
@@ -74,7 +76,8 @@ public abstract sealed class CairnException extends IOException
           NOT_A_SNAPSHOT,
           NO_CREDENTIALS,
           MISSING_KEY,
-          WRONG_KEY ->
+          WRONG_KEY,
+          USAGE ->
           true;
       case CORRUPT_SNAPSHOT,
           CORRUPT_STORE,
