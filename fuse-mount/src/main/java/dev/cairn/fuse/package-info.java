@@ -6,15 +6,18 @@
  *
  * <h2>What a mount shows</h2>
  *
- * {@link dev.cairn.fuse.CairnFs}: one file per stream, named as recorded in the snapshot, with the
- * snapshot's creation time (an overlay's writes and truncates move the primary stream's mtime);
- * {@code .cairn/stats.json} (live counters and mount facts, {@link dev.cairn.fuse.StatsReport}).
- * Owner, group and modes come from {@link dev.cairn.fuse.MountAccess} (the snapshot file's, or
- * {@code --uid/--gid/--mode}) and the kernel enforces them. Reads go through {@code StreamReader}
- * straight into the kernel's reply buffer; a damaged block fails that read with EIO, is counted,
- * and is logged through {@link dev.cairn.fuse.FailureLog} (once in full, repeats summarised), and
- * everything else stays readable. With an overlay, writes, truncates and fsyncs of the primary
- * stream go to {@code OverlayImage}.
+ * {@link dev.cairn.fuse.CairnFs} dispatches libfuse's callbacks by path: one file per stream, named
+ * as recorded in the snapshot, with the snapshot's creation time (an overlay's writes and truncates
+ * move the primary stream's mtime); {@code .cairn/stats.json} (live counters and mount facts,
+ * {@link dev.cairn.fuse.StatsReport}, served per open handle by {@code StatsFile}). Owner, group
+ * and modes come from {@link dev.cairn.fuse.MountAccess} (the snapshot file's, or {@code
+ * --uid/--gid/--mode}) and the kernel enforces them ({@code Attributes} fills {@code getattr} and
+ * {@code statfs}). A read-only stream ({@code StreamFile}) reads through {@code StreamReader}
+ * straight into the kernel's reply buffer ({@code KernelReads}, the one fill loop); a damaged block
+ * fails that read with EIO, is counted, and is logged through {@link dev.cairn.fuse.FailureLog}
+ * (once in full, repeats summarised), and everything else stays readable. With an overlay, reads,
+ * writes, truncates and fsyncs of the primary stream go to {@code OverlayImage} ({@code
+ * PrimaryStream}); failures map to errno in one place, {@code Errno}.
  *
  * <h2>Lifecycle</h2>
  *
