@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Snapshots;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
 import dev.cairn.read.Snapshot;

@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Human;
+import dev.cairn.args.Snapshots;
 import dev.cairn.error.ExitCode;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;

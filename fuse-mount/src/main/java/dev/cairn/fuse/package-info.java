@@ -1,8 +1,9 @@
 /**
  * The FUSE mount of a snapshot (jnr-fuse 0.5.8 over libfuse 2.9): read-only, or with a writable
- * overlay. Owns the jnr-fuse adapter, the request loop and mount options; must not know the
- * snapshot format's bytes (it reads through {@code StreamReader} and {@code OverlayImage}) nor
- * parse command lines (that is {@code dev.cairn.cli}).
+ * overlay. Owns the jnr-fuse adapter, the request loop, mount options and the kernel's mount table;
+ * must not know the snapshot format's bytes (it reads through {@code StreamReader} and {@code
+ * OverlayImage}), nor a mount's lifecycle ({@code dev.cairn.mount}), nor command lines ({@code
+ * dev.cairn.cli}).
  *
  * <h2>What a mount shows</h2>
  *

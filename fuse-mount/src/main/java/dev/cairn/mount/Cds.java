@@ -1,7 +1,6 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
 import dev.cairn.config.Tuning;
-import dev.cairn.mount.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

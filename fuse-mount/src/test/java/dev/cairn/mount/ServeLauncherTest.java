@@ -1,4 +1,4 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,6 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
+import dev.cairn.args.Snapshots;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
 import dev.cairn.fuse.CairnFs;
@@ -10,7 +11,6 @@ import dev.cairn.fuse.MountInfo;
 import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.StatsReport;
-import dev.cairn.mount.MountState;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -65,19 +65,21 @@ public final class ServeMain {
         return ExitCode.OK;
       }
       long cache = Long.parseLong(require(a, "cache-size"));
-      MountCommand.checkCacheSize(cache);
-      MountServer.Config config =
-          new MountServer.Config(
+      MountChecks.checkCacheSize(cache);
+      MountRequest request =
+          new MountRequest(
               require(a, "snapshot"),
               require(a, "mount-point"),
               cache,
               debug,
-              a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
-              a.containsKey("log-file") ? Path.of(a.get("log-file")) : null,
-              a.containsKey("overlay") ? Path.of(a.get("overlay")) : null,
+              a.get("overlay"),
               parentSearch(a),
               AccessOptions.fromServeArgs(a));
-      return new MountServer(config).serve();
+      return new MountServer(
+              request,
+              a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
+              a.containsKey("log-file") ? Path.of(a.get("log-file")) : null)
+          .serve();
     } catch (Exception | OutOfMemoryError e) {
       System.err.println("cairn: " + ExitCode.message(e));
       if (debug) {

@@ -1,4 +1,4 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
 import dev.cairn.config.Tuning;
 import dev.cairn.error.ExitCode;
@@ -6,8 +6,6 @@ import dev.cairn.error.UsageException;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.Fusermount;
 import dev.cairn.fuse.MountTable;
-import dev.cairn.mount.MountState;
-import dev.cairn.mount.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,11 +16,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Starts a mount's serving process — this program again, with {@code mount --foreground
- * --ready-file F} — detached from the terminal (own session, stdin from /dev/null, output to the
- * log file), and waits until it reports the mount ready or dies. Stateless.
+ * Starts a mount's serving process — this jar again, {@link ServeMain} — detached from the terminal
+ * (own session, stdin from /dev/null, output to the log file), and waits until it reports the mount
+ * ready or dies. Stateless.
  */
-final class ServeLauncher {
+public final class ServeLauncher {
   private ServeLauncher() {}
 
   /** What the serving JVM is started with. */
@@ -42,12 +40,25 @@ final class ServeLauncher {
       AccessOptions access) {}
 
   /** The {@code --parent-search} directories, absolute: the serving process runs in /. */
-  private static List<Path> parentSearch(MountCommand cmd) {
-    return cmd.parentSearch.dirs().stream().map(p -> p.toAbsolutePath().normalize()).toList();
+  private static List<Path> parentSearch(MountRequest request) {
+    return request.parentSearch().stream().map(p -> p.toAbsolutePath().normalize()).toList();
   }
 
-  static int launch(MountCommand cmd, String snap, Path mnt, Path overlay, RuntimeDir dirs)
-      throws Exception {
+  /**
+   * Checks {@code request}, starts its serving process and waits until the mount is ready; returns
+   * the exit code.
+   */
+  public static int launch(MountRequest request) throws Exception {
+    // The serving process repeats these checks (and opens the snapshot fully); doing the cheap
+    // ones here too gives the common mistakes an answer without starting a JVM.
+    String snap = MountChecks.checkSnapshotSpec(request.snapshot(), request.overlay() != null);
+    Path mnt = MountChecks.checkMountPoint(request.mountPoint());
+    Path overlay =
+        request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
+    MountChecks.checkFuse();
+    RuntimeDir dirs = RuntimeDir.forCurrentUser();
+    dirs.ensure();
+    MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
     String java =
@@ -62,16 +73,16 @@ final class ServeLauncher {
             java,
             classPath,
             cds.usableArchive().orElse(null),
-            cmd.cacheSize,
-            cmd.global.debug,
+            request.cacheSize(),
+            request.debug(),
             snap,
             mnt,
             ready,
             log,
             setsid(),
             overlay,
-            parentSearch(cmd),
-            cmd.access());
+            parentSearch(request),
+            request.access());
     try {
       start(spec);
     } catch (CrashedException e) {
@@ -85,8 +96,8 @@ final class ServeLauncher {
               java,
               classPath,
               null,
-              cmd.cacheSize,
-              cmd.global.debug,
+              request.cacheSize(),
+              request.debug(),
               snap,
               mnt,
               ready,
@@ -107,7 +118,7 @@ final class ServeLauncher {
           mnt + ": serving process reported ready but nothing is mounted (log: " + log + ")");
     }
     cds.maybeTrain(spec);
-    System.out.println("mounted " + cmd.snap + " at " + mnt + " (log: " + log + ")");
+    System.out.println("mounted " + request.snapshot() + " at " + mnt + " (log: " + log + ")");
     return ExitCode.OK;
   }
 
@@ -197,7 +208,7 @@ final class ServeLauncher {
    * printed its one-line error to the log); on failure, death or timeout explains why.
    */
   private static void awaitReady(long pid, Path ready, Path mnt, Path log) throws Exception {
-    long deadline = System.nanoTime() + MountCommand.READY_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + MountServer.READY_TIMEOUT.toNanos();
     while (true) {
       if (Files.exists(ready)) {
         String status = Files.readString(ready, StandardCharsets.UTF_8).strip();
@@ -237,7 +248,7 @@ final class ServeLauncher {
         throw new IOException(
             mnt
                 + ": mount did not become ready within "
-                + MountCommand.READY_TIMEOUT.toSeconds()
+                + MountServer.READY_TIMEOUT.toSeconds()
                 + " s (log: "
                 + log
                 + ")");
