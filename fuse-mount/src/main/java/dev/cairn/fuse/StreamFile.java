@@ -78,15 +78,7 @@ final class StreamFile implements FileNode {
       // its message already names the snapshot, stream and block
       failures.failed(
           new FailureLog.Key(x.source() + "\0" + x.stream(), x.block()),
-          () ->
-              "EIO for "
-                  + reader.name()
-                  + " (offset "
-                  + offset
-                  + ", length "
-                  + length
-                  + "): "
-                  + FailureLog.oneLine(e));
+          () -> "EIO for " + reader.name() + request(offset, length, e));
     } else {
       long first = offset / reader.blockSize();
       long last = (offset + Math.max(length, 1) - 1) / reader.blockSize();
@@ -99,14 +91,14 @@ final class StreamFile implements FileNode {
                   + reader.name()
                   + ", block "
                   + (first == last ? Long.toString(first) : first + "-" + last)
-                  + " (offset "
-                  + offset
-                  + ", length "
-                  + length
-                  + "): "
-                  + FailureLog.oneLine(e));
+                  + request(offset, length, e));
     }
     LOG.debug("read error detail", e);
     return Errno.of(e);
+  }
+
+  /** The failed request and its cause, the end of a log line. */
+  private static String request(long offset, int length, Throwable e) {
+    return " (offset " + offset + ", length " + length + "): " + FailureLog.oneLine(e);
   }
 }

@@ -37,7 +37,26 @@ public final class ServeLauncher {
       String setsid,
       Path overlay,
       List<Path> parentSearch,
-      AccessOptions access) {}
+      AccessOptions access) {
+
+    /** The same start without a class-data-sharing archive. */
+    Spec withoutCds() {
+      return new Spec(
+          java,
+          classPath,
+          null,
+          cacheSize,
+          debug,
+          snapshot,
+          mountPoint,
+          readyFile,
+          logFile,
+          setsid,
+          overlay,
+          parentSearch,
+          access);
+    }
+  }
 
   /** The {@code --parent-search} directories, absolute: the serving process runs in /. */
   private static List<Path> parentSearch(MountRequest request) {
@@ -91,21 +110,7 @@ public final class ServeLauncher {
       }
       // A damaged archive can crash the JVM while it maps it: drop it, start without one.
       cds.discard();
-      spec =
-          new Spec(
-              java,
-              classPath,
-              null,
-              request.cacheSize(),
-              request.debug(),
-              snap,
-              mnt,
-              ready,
-              log,
-              spec.setsid(),
-              overlay,
-              spec.parentSearch(),
-              spec.access());
+      spec = spec.withoutCds();
       try {
         start(spec);
       } catch (CrashedException again) {
