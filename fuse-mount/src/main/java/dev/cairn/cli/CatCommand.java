@@ -1,5 +1,8 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Snapshots;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
@@ -96,13 +99,13 @@ final class CatCommand implements Callable<Integer> {
           }
         } catch (IOException e) {
           if (String.valueOf(e.getMessage()).contains("Broken pipe")) {
-            return ErrorHandler.FAILURE; // the reader went away; nothing to report
+            return ExitCode.FAILURE; // the reader went away; nothing to report
           }
           throw e;
         }
         pos += n;
       }
     }
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 }

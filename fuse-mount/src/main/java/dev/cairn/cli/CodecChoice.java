@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.error.UsageException;
 import dev.cairn.format.CodecType;
 import java.util.Locale;
 

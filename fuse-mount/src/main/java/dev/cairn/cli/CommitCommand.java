@@ -1,5 +1,9 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Human;
+import dev.cairn.args.Snapshots;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.overlay.OverlayConfig;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.overlay.SnapshotOpener;
@@ -75,8 +79,8 @@ final class CommitCommand implements Callable<Integer> {
     if (!OverlayConfig.exists(overlayDir)) {
       throw new UsageException(dir + ": not a Cairn overlay (no " + OverlayConfig.FILE_NAME + ")");
     }
-    WritableByteChannel stdout = Inputs.isStdout(output) ? Inputs.stdout() : null;
-    Path out = stdout != null ? null : Inputs.outputFile(output);
+    WritableByteChannel stdout = Outputs.isStdout(output) ? Outputs.stdout() : null;
+    Path out = stdout != null ? null : Outputs.outputFile(output);
     BlockCache cache = BlockCache.withCapacity(Snapshots.DEFAULT_CACHE);
     SnapshotOpener opener = SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats());
     try (OverlayImage overlay = OverlayImage.openReadOnly(overlayDir, opener)) {
@@ -123,7 +127,7 @@ final class CommitCommand implements Callable<Integer> {
             flatten ? "" : ", thin on " + overlay.basePath());
       }
     }
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 
   private WriterOptions options(OverlayImage overlay) throws UsageException {

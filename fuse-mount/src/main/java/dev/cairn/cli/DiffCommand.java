@@ -1,5 +1,8 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Human;
+import dev.cairn.args.Snapshots;
+import dev.cairn.error.ExitCode;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.SnapshotDiff;
 import java.util.ArrayList;
@@ -110,7 +113,7 @@ final class DiffCommand implements Callable<Integer> {
           System.out.printf("stream count differs: %d vs %d%n", streamsA, streamsB);
         }
       }
-      return identical ? ErrorHandler.OK : DIFFERENT;
+      return identical ? ExitCode.OK : DIFFERENT;
     }
   }
 }

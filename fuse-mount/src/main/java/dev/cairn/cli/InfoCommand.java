@@ -1,5 +1,8 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Human;
+import dev.cairn.args.Snapshots;
+import dev.cairn.error.ExitCode;
 import dev.cairn.error.MissingParentException;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.Footer;
@@ -58,7 +61,7 @@ final class InfoCommand implements Callable<Integer> {
         report(s, List.of(), e.getMessage());
       }
     }
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 
   private void report(Snapshot s, List<Map<String, Object>> chain, String parentProblem)

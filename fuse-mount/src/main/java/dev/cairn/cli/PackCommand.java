@@ -1,6 +1,11 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Human;
+import dev.cairn.args.InputFiles;
+import dev.cairn.args.Snapshots;
 import dev.cairn.codec.DictionaryTrainer;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.HashAlgorithm;
 import dev.cairn.format.Header;
@@ -110,10 +115,10 @@ final class PackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path in = Inputs.image(input);
+    Path in = InputFiles.image(input);
     // stdout is checked first: nothing is worth doing if it is a terminal
-    WritableByteChannel stdout = Inputs.isStdout(output) ? Inputs.stdout() : null;
-    Path out = stdout != null ? null : Inputs.outputFile(output);
+    WritableByteChannel stdout = Outputs.isStdout(output) ? Outputs.stdout() : null;
+    Path out = stdout != null ? null : Outputs.outputFile(output);
     List<Pack.Input> inputs = new ArrayList<>();
     String primaryName = name != null ? name : in.getFileName().toString();
     if (!Header.isValidStreamName(primaryName)) {
@@ -121,7 +126,7 @@ final class PackCommand implements Callable<Integer> {
     }
     inputs.add(new Pack.Input(in, primaryName));
     if (secondary != null) {
-      Path sec = Inputs.image(secondary);
+      Path sec = InputFiles.image(secondary);
       String secName = sec.getFileName().toString();
       if (secName.equals(primaryName)) {
         throw new UsageException(
@@ -146,7 +151,7 @@ final class PackCommand implements Callable<Integer> {
                 + ": --parent must be a local snapshot file (a child records its parent's path"
                 + " relative to itself); download the parent next to the output first");
       }
-      Path parentPath = Inputs.regularFile(parent, "snapshot");
+      Path parentPath = InputFiles.regularFile(parent, "snapshot");
       parentChain = Snapshots.openChain(parent, parentSearch.dirs());
       if (blockSize != null && blockSize != parentChain.top().header().blockSize()) {
         parentChain.close();
@@ -192,7 +197,7 @@ final class PackCommand implements Callable<Integer> {
   private static long total(List<Pack.Input> inputs) throws java.io.IOException {
     long total = 0;
     for (Pack.Input i : inputs) {
-      total += Inputs.size(i.path());
+      total += InputFiles.size(i.path());
     }
     return total;
   }
@@ -248,7 +253,7 @@ final class PackCommand implements Callable<Integer> {
           Human.seconds(nanos),
           Human.rate(total, nanos));
     }
-    return ErrorHandler.OK;
+    return ExitCode.OK;
   }
 
   private boolean wantsDictionary(WriterOptions options) throws UsageException {

@@ -1,15 +1,6 @@
 package dev.cairn.cli;
 
-import dev.cairn.fuse.Fusermount;
-import dev.cairn.fuse.MountTable;
-import dev.cairn.mount.MountState;
-import dev.cairn.mount.RuntimeDir;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
+import dev.cairn.mount.Unmounter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,16 +8,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code cairn umount MOUNTPOINT}: unmounts a cairn mount and returns once its serving process has
- * exited. A busy mount is left alone (exit 1); something that is not a cairn mount is a usage error
- * (exit 2).
+ * exited (see {@link Unmounter}).
  */
 @Command(
     name = "umount",
     mixinStandardHelpOptions = true,
     description = "Unmount a cairn mount and wait for its serving process to exit.")
 final class UmountCommand implements Callable<Integer> {
-  static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
-
   @Mixin GlobalOptions global;
 
   @Parameters(
@@ -37,113 +25,6 @@ final class UmountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path abs = Path.of(mountPoint).toAbsolutePath().normalize();
-    Optional<MountTable.Entry> entry = MountTable.find(abs);
-    Path mnt = abs;
-    if (entry.isEmpty()) {
-      try {
-        Path real = abs.toRealPath();
-        entry = MountTable.find(real);
-        mnt = real;
-      } catch (IOException e) {
-        // missing, or a dead mount: reported below
-      }
-    }
-    RuntimeDir dirs = RuntimeDir.forCurrentUser();
-    Optional<MountState> state = MountState.read(dirs.stateFile(mnt));
-    Optional<ProcessHandle> server = state.flatMap(MountState::liveProcess);
-    if (entry.isEmpty()) {
-      if (server.isPresent()) {
-        // already unmounted (e.g. fusermount -u by hand): just wait for the process to finish
-        awaitExit(server.get(), state.get());
-        System.out.println("unmounted " + mnt);
-        return ErrorHandler.OK;
-      }
-      if (!Files.exists(abs)) {
-        throw new UsageException(mountPoint + ": no such directory");
-      }
-      throw new UsageException(mountPoint + ": not a cairn mount (nothing is mounted there)");
-    }
-    if (!entry.get().isCairn()) {
-      throw new UsageException(
-          mountPoint + ": not a cairn mount (it is a " + entry.get().fsType() + " mount)");
-    }
-    if (server.isEmpty()) {
-      server = findServer(mnt);
-    }
-    Fusermount.Result r = Fusermount.unmount(mnt, false);
-    if (!r.ok()) {
-      if (r.busy()) {
-        throw new IOException(
-            mountPoint
-                + " is busy: close files using it (e.g. loop devices: losetup -d) and retry");
-      }
-      if (MountTable.find(mnt).isPresent()) {
-        throw new IOException(mountPoint + ": " + r.message());
-      }
-    }
-    if (server.isPresent()) {
-      awaitExit(server.get(), state.orElse(null));
-    }
-    System.out.println("unmounted " + mnt);
-    return ErrorHandler.OK;
-  }
-
-  private void awaitExit(ProcessHandle server, MountState state) throws IOException {
-    try {
-      if (!MountState.awaitGone(server.pid(), EXIT_TIMEOUT.toMillis())) {
-        throw new IOException(
-            mountPoint
-                + ": unmounted, but its serving process "
-                + server.pid()
-                + " did not exit within "
-                + EXIT_TIMEOUT.toSeconds()
-                + " s");
-      }
-      if (state != null && state.helperPid() > 0) {
-        // the auto_unmount watchdog (fusermount) exits as soon as its parent is gone
-        MountState.awaitGone(state.helperPid(), 5000);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted");
-    }
-  }
-
-  /** A serving process without a state file (other runtime dir): found by its command line. */
-  private static Optional<ProcessHandle> findServer(Path mnt) {
-    String m = mnt.toString();
-    return ProcessHandle.allProcesses()
-        .filter(
-            h -> {
-              List<String> args = h.info().arguments().map(List::of).orElse(List.of());
-              if (h.pid() == ProcessHandle.current().pid()) {
-                return false;
-              }
-              boolean detached =
-                  args.contains(ServeMain.class.getName()) && args.contains("--mount-point=" + m);
-              boolean foreground =
-                  args.contains("mount")
-                      && args.contains("--foreground")
-                      && args.stream().anyMatch(x -> names(h, x, mnt));
-              return detached || foreground;
-            })
-        .findFirst();
-  }
-
-  /** Whether argument {@code arg} of process {@code h} names {@code mnt} (relative to its cwd). */
-  private static boolean names(ProcessHandle h, String arg, Path mnt) {
-    if (arg.startsWith("-")) {
-      return false;
-    }
-    Path p = Path.of(arg);
-    if (!p.isAbsolute()) {
-      try {
-        p = Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "cwd")).resolve(p);
-      } catch (IOException | UnsupportedOperationException e) {
-        return false;
-      }
-    }
-    return p.normalize().equals(mnt);
+    return new Unmounter(mountPoint).unmount();
   }
 }

@@ -1,5 +1,8 @@
 package dev.cairn.cli;
 
+import dev.cairn.args.Human;
+import dev.cairn.args.Snapshots;
+import dev.cairn.error.ExitCode;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.Verifier;
@@ -77,7 +80,7 @@ final class VerifyCommand implements Callable<Integer> {
               snap, report.problemCount(), report.blocksChecked());
         }
       }
-      return report.ok() ? ErrorHandler.OK : ErrorHandler.FAILURE;
+      return report.ok() ? ExitCode.OK : ExitCode.FAILURE;
     }
   }
 }

@@ -1,9 +1,9 @@
 /**
- * The {@code cairn} command line (picocli): one class per command, the one place that maps failures
- * to exit codes and one-line messages ({@code ErrorHandler}), and the launch of a mount's serving
- * process ({@code ServeLauncher}, {@code ServeMain}, {@code MountServer}). Owns flags, human and
- * JSON output, and the checks of arguments that need no snapshot; must not read or write snapshot
- * bytes itself (it calls {@code dev.cairn.read}, {@code dev.cairn.write}) nor talk to FUSE directly
- * ({@code dev.cairn.fuse}).
+ * The {@code cairn} command line (picocli): one class per command, and the one place that turns a
+ * command's failure into its one line on stderr and its exit code ({@code ErrorHandler}, over
+ * {@code dev.cairn.error.ExitCode}). Owns flags, help, human and JSON output and where a command
+ * writes; must not read or write snapshot bytes itself (it calls {@code dev.cairn.read}, {@code
+ * dev.cairn.write}), nor talk to FUSE ({@code dev.cairn.fuse}), nor start, serve or stop a mount:
+ * {@code mount} and {@code umount} hand their arguments to {@code dev.cairn.mount}.
  */
 package dev.cairn.cli;

@@ -35,7 +35,7 @@ final class Errno {
           NO_CREDENTIALS,
           MISSING_KEY,
           WRONG_KEY,
-          BAD_KEY ->
+          USAGE ->
           -ErrorCodes.EIO();
     };
   }

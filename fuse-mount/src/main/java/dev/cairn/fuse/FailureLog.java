@@ -1,5 +1,6 @@
 package dev.cairn.fuse;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -145,5 +146,11 @@ final class FailureLog {
               heldBack, heldBack == 1 ? "" : "s", linesPerSecond));
       heldBack = 0;
     }
+  }
+
+  /** A failure as one log line's tail: an I/O error's own message, else the throwable itself. */
+  static String oneLine(Throwable e) {
+    String m = e instanceof IOException && e.getMessage() != null ? e.getMessage() : e.toString();
+    return m.replace('\n', ' ');
   }
 }

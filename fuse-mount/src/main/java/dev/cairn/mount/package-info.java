@@ -1,10 +1,15 @@
 /**
- * The life of a mount outside the FUSE request loop: where a mount's files live ({@code
- * RuntimeDir}) and the state file that lets {@code cairn umount} and a second {@code cairn mount}
- * find the serving process ({@code MountState}). Must not know the snapshot format or the FUSE
- * callbacks (that is {@code dev.cairn.fuse}), nor parse command lines (that is {@code
- * dev.cairn.cli}, which for now also holds the launcher, {@code ServeLauncher}, and the serving
- * process, {@code MountServer} and {@code ServeMain}).
+ * The life of a mount: starting it, serving it, the handshake between the two processes, and
+ * tearing it down. {@link dev.cairn.mount.ServeLauncher} checks a {@link
+ * dev.cairn.mount.MountRequest} ({@code MountChecks}) and starts the detached serving process,
+ * {@link dev.cairn.mount.ServeMain}, which runs a {@link dev.cairn.mount.MountServer} (so does
+ * {@code cairn mount --foreground}, in its own process); {@link dev.cairn.mount.Unmounter} stops
+ * it. Also owns where a mount's files live ({@link dev.cairn.mount.RuntimeDir}), the state file
+ * that lets {@code cairn umount} and a second {@code cairn mount} find the serving process ({@link
+ * dev.cairn.mount.MountState}), {@code --uid/--gid/--mode} ({@link dev.cairn.mount.AccessOptions})
+ * and the serving JVMs' class-data-sharing archive ({@code Cds}). Must not know the snapshot format
+ * or the FUSE callbacks (that is {@code dev.cairn.fuse}), nor picocli or any other part of the
+ * command line ({@code dev.cairn.cli} calls this package, never the other way round).
  *
  * <h2>Lifecycle</h2>
  *

@@ -2,7 +2,6 @@ package dev.cairn.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cairn.write.Pack;
@@ -77,17 +76,6 @@ class MountArgumentsTest {
   }
 
   @Test
-  void uidAndGidNamesResolveThroughTheUserDatabase() throws Exception {
-    assertEquals(new AccessOptions(0L, 0L, 0644), AccessOptions.parse("root", "root", "0644"));
-    assertEquals(new AccessOptions(65534L, null, 0400), AccessOptions.parse("65534", null, "400"));
-    AccessOptions a = new AccessOptions(64055L, 0L, 0640);
-    assertEquals(List.of("--uid=64055", "--gid=0", "--mode=0640"), a.serveArgs());
-    assertEquals(
-        a,
-        AccessOptions.fromServeArgs(java.util.Map.of("uid", "64055", "gid", "0", "mode", "0640")));
-  }
-
-  @Test
   void missingMountPoint() throws Exception {
     Path snap = snapshot();
     assertOneLine(run("mount", snap.toString(), tmp.resolve("nope").toString()), "does not exist");
@@ -139,25 +127,6 @@ class MountArgumentsTest {
   }
 
   @Test
-  void cacheSizeIsCappedAtHalfOfPhysicalMemory() throws Exception {
-    long memory = 24L << 30;
-    MountCommand.checkCacheSize(12L << 30, memory);
-    UsageException e =
-        assertThrows(
-            UsageException.class, () -> MountCommand.checkCacheSize((12L << 30) + 1, memory));
-    assertEquals(
-        "--cache-size 12.0 GiB is more than half of this machine's memory (24.0 GiB); use at most"
-            + " 12288M",
-        e.getMessage());
-    MountCommand.checkCacheSize(64L << 30, 0); // memory unknown: only the minimum applies
-    assertEquals(
-        24_550_400L << 10,
-        PhysicalMemory.parse(List.of("MemFree: 10 kB", "MemTotal:       24550400 kB")));
-    assertEquals(0, PhysicalMemory.parse(List.of("MemTotal: lots")));
-    assertTrue(PhysicalMemory.total() > 0, "/proc/meminfo has MemTotal");
-  }
-
-  @Test
   void progressIsDecidedByWhetherStderrIsATerminal() {
     assertTrue(Terminal.isTerminalDevice("/dev/pts/3"));
     assertTrue(Terminal.isTerminalDevice("/dev/tty1"));
@@ -172,27 +141,5 @@ class MountArgumentsTest {
     assertOneLine(run("umount", d.toString()), "not a cairn mount");
     assertOneLine(run("umount", tmp.resolve("none").toString()), "no such directory");
     assertOneLine(run("umount", "/proc"), "not a cairn mount (it is a proc mount)");
-  }
-
-  @Test
-  void checkMountPointReturnsTheRealPath() throws Exception {
-    Path d = Files.createDirectory(tmp.resolve("real"));
-    Path link = Files.createSymbolicLink(tmp.resolve("link"), d);
-    assertEquals(d.toRealPath(), MountCommand.checkMountPoint(link.toString()));
-    assertThrows(UsageException.class, () -> MountCommand.checkMountPoint("/"));
-  }
-
-  @Test
-  void serveMainRejectsBadArguments() {
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      assertEquals(2, ServeMain.run(new String[] {"positional"}));
-      assertEquals(2, ServeMain.run(new String[] {"--snapshot=/x"}));
-    } finally {
-      System.setErr(oldErr);
-    }
-    assertFalse(err.toString(StandardCharsets.UTF_8).contains("Exception"));
   }
 }

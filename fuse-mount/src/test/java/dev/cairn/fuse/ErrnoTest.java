@@ -7,6 +7,7 @@ import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.CorruptStoreException;
 import dev.cairn.error.OutOfSpaceException;
 import dev.cairn.error.RemoteUnavailableException;
+import dev.cairn.error.UsageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -29,6 +30,7 @@ class ErrnoTest {
     assertEquals(-ErrorCodes.EIO(), Errno.of(new ClosedException("store in /d")));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new RemoteUnavailableException("http://h/a", null)));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new IOException("Input/output error")));
+    assertEquals(-ErrorCodes.EIO(), Errno.of(new UsageException("--cache-size: bad")));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new UncheckedIOException(new IOException("x"))));
     assertEquals(-ErrorCodes.EIO(), Errno.of(new OutOfMemoryError()));
     assertEquals(5, ErrorCodes.EIO());

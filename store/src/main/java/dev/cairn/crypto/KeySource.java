@@ -1,6 +1,6 @@
 package dev.cairn.crypto;
 
-import dev.cairn.error.BadKeyException;
+import dev.cairn.error.UsageException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,15 +41,15 @@ public sealed interface KeySource {
     }
 
     /** Reads and checks a key file; one-line errors name the file and what is wrong. */
-    public static KeyFile read(Path path) throws BadKeyException {
+    public static KeyFile read(Path path) throws UsageException {
       String label = "key file " + path;
       byte[] bytes;
       try {
         if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(path)) {
-          throw new BadKeyException(path + ": not a regular file (a key file holds 32 bytes)");
+          throw new UsageException(path + ": not a regular file (a key file holds 32 bytes)");
         }
         if (Files.size(path) > 1024) {
-          throw new BadKeyException(
+          throw new UsageException(
               path
                   + ": "
                   + Files.size(path)
@@ -57,9 +57,9 @@ public sealed interface KeySource {
         }
         bytes = Files.readAllBytes(path);
       } catch (NoSuchFileException e) {
-        throw new BadKeyException(path + ": no such key file");
+        throw new UsageException(path + ": no such key file");
       } catch (IOException e) {
-        throw new BadKeyException(path + ": cannot read the key file (" + e.getMessage() + ")");
+        throw new UsageException(path + ": cannot read the key file (" + e.getMessage() + ")");
       }
       try {
         if (bytes.length == Aead.KEY_LENGTH) {
@@ -69,7 +69,7 @@ public sealed interface KeySource {
         if (text.length() == 2 * Aead.KEY_LENGTH && text.chars().allMatch(KeyFile::isHexDigit)) {
           return new KeyFile(label, HexFormat.of().parseHex(text));
         }
-        throw new BadKeyException(
+        throw new UsageException(
             path
                 + ": "
                 + bytes.length
@@ -115,10 +115,10 @@ public sealed interface KeySource {
     }
 
     /** Reads the passphrase from environment variable {@code variable}, which must be set. */
-    public static Passphrase fromEnvironment(String variable) throws BadKeyException {
+    public static Passphrase fromEnvironment(String variable) throws UsageException {
       String value = System.getenv(variable);
       if (value == null || value.isEmpty()) {
-        throw new BadKeyException(
+        throw new UsageException(
             "environment variable "
                 + variable
                 + " is "

@@ -28,7 +28,7 @@ public abstract sealed class CairnException extends IOException
         NoCredentialsException,
         MissingKeyException,
         WrongKeyException,
-        BadKeyException {
+        UsageException {
   private static final long serialVersionUID = 1L;
 
   /** What went wrong, one constant per subclass: what both mappings switch over. */
@@ -48,7 +48,7 @@ public abstract sealed class CairnException extends IOException
     NO_CREDENTIALS,
     MISSING_KEY,
     WRONG_KEY,
-    BAD_KEY
+    USAGE
   }
 
   CairnException(String message) {
@@ -64,9 +64,9 @@ public abstract sealed class CairnException extends IOException
 
   /**
    * True when the failure is the caller's input (not a snapshot, wrong version, a header value this
-   * cairn does not implement, a missing parent, no credentials, a missing or wrong key) rather than
-   * damage or an operational failure: the CLI reports the former as a usage error (exit 2), the
-   * rest as a failure (exit 1). This is the one place that decides it.
+   * cairn does not implement, a missing parent, no credentials, a missing or wrong key, any other
+   * bad argument) rather than damage or an operational failure: the CLI reports the former as a
+   * usage error (exit 2), the rest as a failure (exit 1). This is the one place that decides it.
    */
   public final boolean isUsageError() {
     return switch (category()) {
@@ -77,7 +77,7 @@ public abstract sealed class CairnException extends IOException
           NO_CREDENTIALS,
           MISSING_KEY,
           WRONG_KEY,
-          BAD_KEY ->
+          USAGE ->
           true;
       case CORRUPT_SNAPSHOT,
           CORRUPT_STORE,

@@ -19,6 +19,8 @@ class CairnExceptionTest {
         new UnsupportedSnapshotException("/a", "unsupported snapshot: codec id 7").isUsageError());
     assertTrue(new NotASnapshotException("/a", "bad magic").isUsageError());
     assertTrue(new NoCredentialsException("s3://b/k: no credentials", null).isUsageError());
+    assertTrue(new UsageException("--mode 0755: no execute bits").isUsageError());
+    assertEquals(CairnException.Category.USAGE, new UsageException("--mode 0755: bad").category());
     assertFalse(
         new NotARegularFileException(Path.of("/dev/null"), "a character device").isUsageError());
     assertFalse(new CorruptSnapshotException("/a", "bad crc").isUsageError());

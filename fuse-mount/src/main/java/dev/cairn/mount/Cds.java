@@ -1,7 +1,6 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
 import dev.cairn.config.Tuning;
-import dev.cairn.mount.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -126,7 +125,7 @@ final class Cds {
               lock.toString(),
               spec.snapshot(),
               spec.java()));
-      cmd.addAll(ServeLauncher.jvmOptions(spec.cacheSize(), null, false));
+      cmd.addAll(JvmOptions.of(spec.cacheSize(), null, false));
       cmd.add("-cp");
       cmd.add(spec.classPath());
       cmd.add(ServeMain.class.getName());

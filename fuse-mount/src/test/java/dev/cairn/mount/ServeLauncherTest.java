@@ -1,4 +1,4 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -55,20 +55,20 @@ class ServeLauncherTest {
 
   @Test
   void smallCacheKeepsTheInitialHeapWithinTheMaximum() {
-    List<String> o = ServeLauncher.jvmOptions(1L << 20, null, false);
+    List<String> o = JvmOptions.of(1L << 20, null, false);
     assertTrue(o.contains("-Xmx81m"), o.toString());
     assertTrue(o.contains("-Xms81m"), o.toString());
   }
 
   @Test
   void jvmSizedFromTheCache() {
-    List<String> o = ServeLauncher.jvmOptions(512L << 20, null, false);
+    List<String> o = JvmOptions.of(512L << 20, null, false);
     assertTrue(o.contains("-XX:MaxDirectMemorySize=64m"), o.toString());
     assertTrue(o.contains("-XX:TieredStopAtLevel=1"), o.toString());
     assertTrue(o.contains("-Xmx592m"), o.toString());
     assertFalse(o.contains("-Xshare:auto"));
     assertTrue(o.stream().noneMatch(s -> s.startsWith("-XX:SharedArchiveFile")));
-    List<String> withCds = ServeLauncher.jvmOptions(256L << 20, Path.of("/c/a.jsa"), true);
+    List<String> withCds = JvmOptions.of(256L << 20, Path.of("/c/a.jsa"), true);
     assertTrue(withCds.contains("-XX:SharedArchiveFile=/c/a.jsa"));
     assertTrue(withCds.contains("-Xshare:auto"));
     assertTrue(withCds.contains("-Xlog:cds=off"));

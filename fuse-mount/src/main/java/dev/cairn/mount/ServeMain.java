@@ -1,5 +1,8 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
+import dev.cairn.args.Snapshots;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.CairnFs;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.FuseSession;
@@ -8,7 +11,6 @@ import dev.cairn.fuse.MountInfo;
 import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.StatsReport;
-import dev.cairn.mount.MountState;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -49,40 +51,42 @@ public final class ServeMain {
       int eq = arg.indexOf('=');
       if (!arg.startsWith("--")) {
         System.err.println("cairn: internal serve process: unexpected argument " + arg);
-        return ErrorHandler.USAGE;
+        return ExitCode.USAGE;
       }
       a.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "" : arg.substring(eq + 1));
     }
     boolean debug = a.containsKey("debug");
     try {
       if (a.containsKey("cds-check")) {
-        return ErrorHandler.OK; // the JVM mapped the archive under test
+        return ExitCode.OK; // the JVM mapped the archive under test
       }
       if (a.containsKey("cds-train")) {
         train(require(a, "snapshot"));
-        return ErrorHandler.OK;
+        return ExitCode.OK;
       }
       long cache = Long.parseLong(require(a, "cache-size"));
-      MountCommand.checkCacheSize(cache);
-      MountServer.Config config =
-          new MountServer.Config(
+      MountChecks.checkCacheSize(cache);
+      MountRequest request =
+          new MountRequest(
               require(a, "snapshot"),
               require(a, "mount-point"),
               cache,
               debug,
-              a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
-              a.containsKey("log-file") ? Path.of(a.get("log-file")) : null,
-              a.containsKey("overlay") ? Path.of(a.get("overlay")) : null,
+              a.get("overlay"),
               parentSearch(a),
               AccessOptions.fromServeArgs(a));
-      return new MountServer(config).serve();
+      return new MountServer(
+              request,
+              a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
+              a.containsKey("log-file") ? Path.of(a.get("log-file")) : null)
+          .serve();
     } catch (Exception | OutOfMemoryError e) {
-      System.err.println("cairn: " + ErrorHandler.message(e));
+      System.err.println("cairn: " + ExitCode.message(e));
       if (debug) {
         e.printStackTrace();
       }
       System.err.flush();
-      int code = ErrorHandler.exitCode(e);
+      int code = ExitCode.of(e);
       if (a.containsKey("ready-file")) {
         reportFailure(Path.of(a.get("ready-file")), code);
       }

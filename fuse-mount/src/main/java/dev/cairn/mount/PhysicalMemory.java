@@ -1,4 +1,4 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
 import java.io.IOException;
 import java.nio.file.Files;

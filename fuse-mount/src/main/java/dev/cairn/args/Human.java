@@ -1,12 +1,12 @@
-package dev.cairn.cli;
+package dev.cairn.args;
 
 import java.util.Locale;
 
-/** Formats numbers for people. Stateless. */
-final class Human {
+/** Formats sizes, rates and durations for people, in messages and reports. Stateless. */
+public final class Human {
   private Human() {}
 
-  static String bytes(long n) {
+  public static String bytes(long n) {
     if (n < 1024) {
       return n + " B";
     }
@@ -20,14 +20,14 @@ final class Human {
     return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[u]);
   }
 
-  static String rate(long bytes, long nanos) {
+  public static String rate(long bytes, long nanos) {
     if (nanos <= 0) {
       return "-";
     }
     return bytes(Math.round(bytes / (nanos / 1e9))) + "/s";
   }
 
-  static String seconds(long nanos) {
+  public static String seconds(long nanos) {
     return String.format(Locale.ROOT, "%.2f s", nanos / 1e9);
   }
 }

@@ -1,5 +1,9 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
+import dev.cairn.args.Human;
+import dev.cairn.args.Snapshots;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.CairnFs;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.FuseSession;
@@ -7,8 +11,6 @@ import dev.cairn.fuse.MountAccess;
 import dev.cairn.fuse.MountInfo;
 import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.StatsReport;
-import dev.cairn.mount.MountState;
-import dev.cairn.mount.RuntimeDir;
 import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
@@ -25,7 +27,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,25 +43,18 @@ import org.slf4j.LoggerFactory;
  * <p>Once the mount is ready it writes the mount's state file (so {@code cairn umount} finds this
  * process) and, when started by {@code cairn mount}, the ready file its parent waits for.
  */
-final class MountServer {
+public final class MountServer {
   /** Created on first use: the logger's set-up is left to the thread that loads libfuse. */
   private static final class Log {
     static final Logger LOG = LoggerFactory.getLogger(MountServer.class);
   }
 
-  /** What to serve. {@code readyFile} and {@code logFile} are null in {@code --foreground}. */
-  record Config(
-      String snapArg,
-      String mountArg,
-      long cacheSize,
-      boolean debug,
-      Path readyFile,
-      Path logFile,
-      Path overlayDir,
-      List<Path> parentSearch,
-      AccessOptions access) {}
+  /** How long a mount may take to become ready. */
+  static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
-  private final Config config;
+  private final MountRequest request;
+  private final Path readyFile; // null in --foreground
+  private final Path logFile; // null in --foreground
   private final AtomicBoolean cleaned = new AtomicBoolean();
   private String snapSpec; // absolute path or URL
   private Path mnt;
@@ -69,12 +63,23 @@ final class MountServer {
   private Snapshot snapshot;
   private OverlayImage overlay;
 
-  MountServer(Config config) {
-    this.config = config;
+  /**
+   * The serving process {@link ServeLauncher} started: reports to its parent through {@code
+   * readyFile} and logs to {@code logFile}.
+   */
+  MountServer(MountRequest request, Path readyFile, Path logFile) {
+    this.request = request;
+    this.readyFile = readyFile;
+    this.logFile = logFile;
+  }
+
+  /** {@code cairn mount --foreground}: serves in the calling process, logging to its stderr. */
+  public static MountServer foreground(MountRequest request) {
+    return new MountServer(request, null, null);
   }
 
   /** Serves until unmounted; returns the exit code. */
-  int serve() throws Exception {
+  public int serve() throws Exception {
     // Loading libfuse and generating jnr's callback stubs is the slowest step of getting ready;
     // do it (and the logger's set-up) while this thread checks and opens the snapshot.
     long uid = RuntimeDir.currentUid();
@@ -84,33 +89,30 @@ final class MountServer {
     loader.setDaemon(true);
     loader.start();
 
-    snapSpec = MountCommand.checkSnapshotSpec(config.snapArg(), config.overlayDir() != null);
+    snapSpec = MountChecks.checkSnapshotSpec(request.snapshot(), request.overlay() != null);
     MountAccess base =
         RemoteByteSource.isRemote(snapSpec)
             ? MountAccess.remote(uid, gid)
             : MountAccess.ofFile(Path.of(snapSpec));
-    if (config.overlayDir() != null) {
+    if (request.overlay() != null) {
       // writes go to the mounting user's private overlay: that user owns the writable image (a
       // user's overlay on a snapshot root published 0644 must be writable by that user)
       base = base.with(uid, gid, null);
     }
-    MountAccess access = config.access().applyTo(base);
-    mnt = MountCommand.checkMountPoint(config.mountArg());
-    Optional<String> fuse = FuseAvailability.problem();
-    if (fuse.isPresent()) {
-      throw new UsageException(fuse.get());
-    }
+    MountAccess access = request.access().applyTo(base);
+    mnt = MountChecks.checkMountPoint(request.mountPoint());
+    MountChecks.checkFuse();
     dirs = RuntimeDir.forCurrentUser();
     dirs.ensure();
-    MountCommand.checkNoOtherServer(config.mountArg(), dirs.stateFile(mnt));
+    MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
     ReadStats stats = new ReadStats();
-    BlockCache cache = BlockCache.withCapacity(config.cacheSize());
-    chain = Snapshots.openChain(snapSpec, cache, stats, config.parentSearch());
+    BlockCache cache = BlockCache.withCapacity(request.cacheSize());
+    chain = Snapshots.openChain(snapSpec, cache, stats, request.parentSearch());
     snapshot = chain.top();
     boolean ok = false;
     try {
-      if (config.overlayDir() != null) {
-        Path dir = MountCommand.checkOverlayDir(config.overlayDir().toString());
+      if (request.overlay() != null) {
+        Path dir = MountChecks.checkOverlayDir(request.overlay());
         overlay =
             OverlayImage.isOverlay(dir)
                 ? OverlayImage.open(dir, Path.of(snapSpec), snapshot)
@@ -151,9 +153,9 @@ final class MountServer {
             snapSpec,
             snapshot.header().snapshotId().toString(),
             mnt,
-            config.logFile(),
+            logFile,
             pid(),
-            config.cacheSize(),
+            request.cacheSize(),
             Instant.now());
     List<StatsReport.StreamEntry> streams =
         snapshot.streams().stream()
@@ -180,13 +182,13 @@ final class MountServer {
     String options =
         MountOptions.of(
             name, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")), overlay != null);
-    FuseSession session = new FuseSession(fs, mnt, options, config.debug());
+    FuseSession session = new FuseSession(fs, mnt, options, request.debug());
     Log.LOG.debug("libfuse arguments: {}", session.argv());
     Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     session.start();
     try {
-      session.awaitReady(MountCommand.READY_TIMEOUT);
+      session.awaitReady(READY_TIMEOUT);
     } catch (IOException e) {
       if (session.running()) {
         session.unmount(true);
@@ -201,29 +203,29 @@ final class MountServer {
             helperPid(),
             snapSpec,
             mnt,
-            config.logFile(),
-            config.cacheSize());
+            logFile,
+            request.cacheSize());
     state.write(dirs.stateFile(mnt));
     Log.LOG.info(
         "mounted {} at {} (pid {}, cache {}, files {}, owner {}:{} mode 0{}, options {})",
         snapSpec,
         mnt,
         pid(),
-        Human.bytes(config.cacheSize()),
+        Human.bytes(request.cacheSize()),
         snapshot.streams().stream().map(StreamReader::name).toList(),
         access.uid(),
         access.gid(),
         Integer.toOctalString(overlay != null ? access.writableMode() : access.readOnlyMode()),
         options);
-    if (config.readyFile() != null) {
-      Path ready = config.readyFile();
+    if (readyFile != null) {
+      Path ready = readyFile;
       Path tmp = ready.resolveSibling(ready.getFileName() + ".tmp");
       Files.writeString(tmp, "ready " + pid() + "\n");
       Files.move(tmp, ready, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } else {
       System.out.println(
           "mounted "
-              + config.snapArg()
+              + request.snapshot()
               + " at "
               + mnt
               + " (foreground: Ctrl-C or 'cairn umount "
@@ -240,7 +242,7 @@ final class MountServer {
     }
     cleanup();
     Log.LOG.info("unmounted {} (libfuse returned {})", mnt, rc);
-    return rc == 0 ? ErrorHandler.OK : ErrorHandler.FAILURE;
+    return rc == 0 ? ExitCode.OK : ExitCode.FAILURE;
   }
 
   /** SIGTERM / SIGINT / System.exit: unmount (lazily: we are leaving) and wait for the loop. */

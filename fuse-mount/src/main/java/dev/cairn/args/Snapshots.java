@@ -1,5 +1,6 @@
-package dev.cairn.cli;
+package dev.cairn.args;
 
+import dev.cairn.error.UsageException;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.SnapshotChain;
@@ -14,21 +15,21 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Opens the {@code SNAP} argument of a command — a local path or an {@code http(s)://} URL — with
- * its parent chain. Stateless.
+ * Opens the {@code SNAP} argument of a command or of a mount's serving process — a local path or an
+ * {@code http(s)://} or {@code s3://} URL — with its parent chain. Stateless.
  */
-final class Snapshots {
-  static final long DEFAULT_CACHE = 64L << 20;
+public final class Snapshots {
+  public static final long DEFAULT_CACHE = 64L << 20;
 
   private Snapshots() {}
 
   /** Opens a snapshot and its parents with a small cache, for one-shot commands. */
-  static SnapshotChain openChain(String spec, List<Path> searchDirs)
+  public static SnapshotChain openChain(String spec, List<Path> searchDirs)
       throws IOException, UsageException {
     return openChain(spec, BlockCache.withCapacity(DEFAULT_CACHE), new ReadStats(), searchDirs);
   }
 
-  static SnapshotChain openChain(
+  public static SnapshotChain openChain(
       String spec, BlockCache cache, ReadStats stats, List<Path> searchDirs)
       throws IOException, UsageException {
     if (RemoteByteSource.isRemote(spec)) {
@@ -38,12 +39,12 @@ final class Snapshots {
         throw new UsageException(e.getMessage());
       }
     }
-    Path p = Inputs.regularFile(spec, "snapshot");
+    Path p = InputFiles.regularFile(spec, "snapshot");
     return SnapshotChain.open(p, searchDirs, cache, stats);
   }
 
   /** The bytes of the snapshot {@code spec} names (a path or a URL), without its parents. */
-  static ByteSource openSource(String spec) throws IOException, UsageException {
+  public static ByteSource openSource(String spec) throws IOException, UsageException {
     if (RemoteByteSource.isRemote(spec)) {
       try {
         return ChunkCachingSource.open(uri(spec));
@@ -51,11 +52,11 @@ final class Snapshots {
         throw new UsageException(e.getMessage());
       }
     }
-    return FileByteSource.open(Inputs.regularFile(spec, "snapshot"));
+    return FileByteSource.open(InputFiles.regularFile(spec, "snapshot"));
   }
 
   /** {@code spec} as a URI, or a usage error naming it. */
-  static URI uri(String spec) throws UsageException {
+  public static URI uri(String spec) throws UsageException {
     try {
       return new URI(spec);
     } catch (URISyntaxException e) {

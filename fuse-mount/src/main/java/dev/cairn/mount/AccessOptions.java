@@ -1,5 +1,6 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.MountAccess;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +19,7 @@ import jnr.posix.Passwd;
  * @param gid group of the files, or null
  * @param mode read and write bits of the stream files (within 0666), or null
  */
-record AccessOptions(Long uid, Long gid, Integer mode) {
-  static final AccessOptions NONE = new AccessOptions(null, null, null);
-
+public record AccessOptions(Long uid, Long gid, Integer mode) {
   private static final long MAX_ID = 0xFFFF_FFFEL; // (uid_t) -1 means "no change" to the kernel
 
   /** Parses the three option values (each may be null); a bad one is a usage error. */

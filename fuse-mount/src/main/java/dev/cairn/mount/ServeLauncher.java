@@ -1,11 +1,10 @@
-package dev.cairn.cli;
+package dev.cairn.mount;
 
-import dev.cairn.config.Tuning;
+import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.Fusermount;
 import dev.cairn.fuse.MountTable;
-import dev.cairn.mount.MountState;
-import dev.cairn.mount.RuntimeDir;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +15,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Starts a mount's serving process — this program again, with {@code mount --foreground
- * --ready-file F} — detached from the terminal (own session, stdin from /dev/null, output to the
- * log file), and waits until it reports the mount ready or dies. Stateless.
+ * Starts a mount's serving process — this jar again, {@link ServeMain} — detached from the terminal
+ * (own session, stdin from /dev/null, output to the log file), and waits until it reports the mount
+ * ready or dies. Stateless.
  */
-final class ServeLauncher {
+public final class ServeLauncher {
   private ServeLauncher() {}
 
   /** What the serving JVM is started with. */
@@ -37,15 +36,47 @@ final class ServeLauncher {
       String setsid,
       Path overlay,
       List<Path> parentSearch,
-      AccessOptions access) {}
+      AccessOptions access) {
 
-  /** The {@code --parent-search} directories, absolute: the serving process runs in /. */
-  private static List<Path> parentSearch(MountCommand cmd) {
-    return cmd.parentSearch.dirs().stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    /** The same start without a class-data-sharing archive. */
+    Spec withoutCds() {
+      return new Spec(
+          java,
+          classPath,
+          null,
+          cacheSize,
+          debug,
+          snapshot,
+          mountPoint,
+          readyFile,
+          logFile,
+          setsid,
+          overlay,
+          parentSearch,
+          access);
+    }
   }
 
-  static int launch(MountCommand cmd, String snap, Path mnt, Path overlay, RuntimeDir dirs)
-      throws Exception {
+  /** The {@code --parent-search} directories, absolute: the serving process runs in /. */
+  private static List<Path> parentSearch(MountRequest request) {
+    return request.parentSearch().stream().map(p -> p.toAbsolutePath().normalize()).toList();
+  }
+
+  /**
+   * Checks {@code request}, starts its serving process and waits until the mount is ready; returns
+   * the exit code.
+   */
+  public static int launch(MountRequest request) throws Exception {
+    // The serving process repeats these checks (and opens the snapshot fully); doing the cheap
+    // ones here too gives the common mistakes an answer without starting a JVM.
+    String snap = MountChecks.checkSnapshotSpec(request.snapshot(), request.overlay() != null);
+    Path mnt = MountChecks.checkMountPoint(request.mountPoint());
+    Path overlay =
+        request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
+    MountChecks.checkFuse();
+    RuntimeDir dirs = RuntimeDir.forCurrentUser();
+    dirs.ensure();
+    MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
     String java =
@@ -60,16 +91,16 @@ final class ServeLauncher {
             java,
             classPath,
             cds.usableArchive().orElse(null),
-            cmd.cacheSize,
-            cmd.global.debug,
+            request.cacheSize(),
+            request.debug(),
             snap,
             mnt,
             ready,
             log,
             setsid(),
             overlay,
-            parentSearch(cmd),
-            cmd.access());
+            parentSearch(request),
+            request.access());
     try {
       start(spec);
     } catch (CrashedException e) {
@@ -78,21 +109,7 @@ final class ServeLauncher {
       }
       // A damaged archive can crash the JVM while it maps it: drop it, start without one.
       cds.discard();
-      spec =
-          new Spec(
-              java,
-              classPath,
-              null,
-              cmd.cacheSize,
-              cmd.global.debug,
-              snap,
-              mnt,
-              ready,
-              log,
-              spec.setsid(),
-              overlay,
-              spec.parentSearch(),
-              spec.access());
+      spec = spec.withoutCds();
       try {
         start(spec);
       } catch (CrashedException again) {
@@ -105,8 +122,8 @@ final class ServeLauncher {
           mnt + ": serving process reported ready but nothing is mounted (log: " + log + ")");
     }
     cds.maybeTrain(spec);
-    System.out.println("mounted " + cmd.snap + " at " + mnt + " (log: " + log + ")");
-    return ErrorHandler.OK;
+    System.out.println("mounted " + request.snapshot() + " at " + mnt + " (log: " + log + ")");
+    return ExitCode.OK;
   }
 
   /** The serving JVM died of a JVM crash (not of an error it reported itself). */
@@ -195,7 +212,7 @@ final class ServeLauncher {
    * printed its one-line error to the log); on failure, death or timeout explains why.
    */
   private static void awaitReady(long pid, Path ready, Path mnt, Path log) throws Exception {
-    long deadline = System.nanoTime() + MountCommand.READY_TIMEOUT.toNanos();
+    long deadline = System.nanoTime() + MountServer.READY_TIMEOUT.toNanos();
     while (true) {
       if (Files.exists(ready)) {
         String status = Files.readString(ready, StandardCharsets.UTF_8).strip();
@@ -204,7 +221,7 @@ final class ServeLauncher {
         }
         int code = parseErrorCode(status);
         String why = childError(log).orElse("mount process failed (exit code " + code + ")");
-        if (code == ErrorHandler.USAGE) {
+        if (code == ExitCode.USAGE) {
           throw new UsageException(why);
         }
         throw new IOException(why + " (log: " + log + ")");
@@ -235,7 +252,7 @@ final class ServeLauncher {
         throw new IOException(
             mnt
                 + ": mount did not become ready within "
-                + MountCommand.READY_TIMEOUT.toSeconds()
+                + MountServer.READY_TIMEOUT.toSeconds()
                 + " s (log: "
                 + log
                 + ")");
@@ -248,9 +265,9 @@ final class ServeLauncher {
   static int parseErrorCode(String status) {
     String[] f = status.split("\\s+");
     try {
-      return f.length >= 2 && f[0].equals("error") ? Integer.parseInt(f[1]) : ErrorHandler.FAILURE;
+      return f.length >= 2 && f[0].equals("error") ? Integer.parseInt(f[1]) : ExitCode.FAILURE;
     } catch (NumberFormatException e) {
-      return ErrorHandler.FAILURE;
+      return ExitCode.FAILURE;
     }
   }
 
@@ -271,7 +288,7 @@ final class ServeLauncher {
       c.add(s.setsid());
     }
     c.add(s.java());
-    c.addAll(jvmOptions(s.cacheSize(), s.cdsArchive(), s.debug()));
+    c.addAll(JvmOptions.of(s.cacheSize(), s.cdsArchive(), s.debug()));
     // crash reports next to the log, not in whatever directory the user mounted from
     c.add("-XX:ErrorFile=" + s.logFile().resolveSibling("hs_err_pid%p.log"));
     c.add("-cp");
@@ -293,59 +310,6 @@ final class ServeLauncher {
       c.add("--debug");
     }
     return c;
-  }
-
-  /**
-   * JVM flags of a serving process. The block cache holds decompressed blocks on the heap, so the
-   * heap gets the cache size plus 80 MiB for index pages (at most 64 MiB, a few hundred KiB per GiB
-   * of image in practice), cache bookkeeping and request garbage; direct memory holds the pooled
-   * decompression scratch buffers (two per concurrent block load, at most 2 MiB each). Together
-   * with the JVM's own ~80 MiB this keeps the process under cache size + 200 MiB (measured by
-   * scripts/bench/read.sh): a Parallel-GC heap grows to its maximum before it collects. The young
-   * generation is pinned small so that the old one can hold the whole cache; with the default
-   * one-third split a full cache would not fit and every request would pay for full collections.
-   * Parallel GC: a cache of large arrays churns the old generation, which Parallel handles without
-   * G1's humongous-region trouble for 1 MiB blocks and without concurrent threads competing with
-   * request threads on small machines.
-   */
-  static List<String> jvmOptions(long cacheSize, Path cdsArchive, boolean debug) {
-    long mib = 1 << 20;
-    long heapMib = cacheSize / mib + 80;
-    long directMib = 64;
-    List<String> o = new ArrayList<>();
-    if (cdsArchive != null) {
-      o.add("-Xshare:auto"); // the default, spelled out: an unusable archive is no error
-      o.add("-XX:SharedArchiveFile=" + cdsArchive);
-      // a stale or unusable archive is ignored; never let the JVM print about it
-      o.add("-Xlog:cds=off");
-      o.add("-Xlog:cds+dynamic=off");
-    }
-    o.add("-XX:-UsePerfData"); // no hsperfdata file, a little less start-up
-    // C1 only: a serving process spends its time in native code (decompression, the kernel), and
-    // C2 compiling the thin Java layer took a quarter of both cores during the first second of a
-    // cold sequential read; measured by scripts/bench/read.sh: +15 % cold sequential throughput,
-    // random 4 KiB reads unchanged (1 job) or better (4 jobs), a smaller resident set
-    o.add("-XX:TieredStopAtLevel=1");
-    o.add("-XX:+UseParallelGC");
-    // no collection at all while getting ready; never above the maximum, or the JVM refuses
-    o.add("-Xms" + Math.min(128, heapMib) + "m");
-    o.add("-Xmx" + heapMib + "m");
-    o.add("-Xmn24m");
-    o.add("-XX:MaxDirectMemorySize=" + directMib + "m");
-    // jnr's machine-code stubs only speed up calls into libfuse (two, at start-up); generating
-    // them costs more start-up time than they ever save
-    o.add("-Djnr.ffi.x86asm.enabled=false");
-    o.add("-Dfile.encoding=UTF-8");
-    o.add("-Dsun.jnu.encoding=UTF-8");
-    o.add("-Dorg.slf4j.simpleLogger.log.dev.cairn=" + (debug ? "debug" : "info"));
-    // tuning switches given to the CLI (-Dcairn.…, used by the benchmarks) reach the server too
-    System.getProperties().stringPropertyNames().stream()
-        .filter(k -> k.startsWith(Tuning.PROPERTY_PREFIX))
-        .sorted()
-        .forEach(k -> o.add("-D" + k + "=" + System.getProperty(k)));
-    // extra JVM flags for the serving process, last so that they win (diagnostics, experiments)
-    o.addAll(Tuning.current().serverJavaOpts());
-    return o;
   }
 
   /** {@code setsid} to start the serving process in its own session, or null if missing. */
