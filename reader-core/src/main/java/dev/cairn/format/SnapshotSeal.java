@@ -52,6 +52,7 @@ public final class SnapshotSeal {
 
   private final Aead aead;
   private final byte[] id;
+  private final byte[] masterKey;
   private final ThreadLocal<Scratch> scratch;
 
   /** Per-thread nonce and associated-data buffers. */
@@ -63,6 +64,7 @@ public final class SnapshotSeal {
 
   private SnapshotSeal(byte[] masterKey, SnapshotId snapshotId) {
     this.id = snapshotId.toBytes();
+    this.masterKey = masterKey.clone();
     this.aead = Aead.of(Hkdf.derive(masterKey, id, DATA_KEY_INFO, Aead.KEY_LENGTH));
     this.scratch =
         ThreadLocal.withInitial(
@@ -106,6 +108,14 @@ public final class SnapshotSeal {
   public static Encryption encryption(KeyRing.Sealing sealing, SnapshotId id) {
     return new Encryption(
         Encryption.CIPHER_AES_256_GCM, sealing.kdf(), keyCheck(sealing.masterKey(), id));
+  }
+
+  /**
+   * A key for something sealed alongside this snapshot under the same secret (an overlay on it):
+   * HKDF-SHA256 of the master key with {@code salt} and {@code info}, independent of the data key.
+   */
+  public byte[] subkey(byte[] salt, byte[] info) {
+    return Hkdf.derive(masterKey, salt, info, Aead.KEY_LENGTH);
   }
 
   /** Seals block {@code block} of stream {@code stream}: {@code in} to {@code out}, plus a tag. */

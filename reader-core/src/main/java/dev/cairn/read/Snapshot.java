@@ -41,6 +41,7 @@ public final class Snapshot implements Closeable {
   private final BlockCache blockCache;
   private final ReadStatsCounter stats;
   private final BlockDecoder decoder;
+  private final SnapshotSeal seal;
   private final List<StreamReader> streams;
 
   private Snapshot(
@@ -63,6 +64,7 @@ public final class Snapshot implements Closeable {
     this.parent = parent;
     this.blockCache = blockCache;
     this.stats = stats;
+    this.seal = seal;
     int cacheOwner = blockCache.newOwner();
     Codec codec = Codec.of(header.codec());
     int blockSize = header.blockSize();
@@ -287,6 +289,14 @@ public final class Snapshot implements Closeable {
 
   public Header header() {
     return header;
+  }
+
+  /**
+   * The seal this snapshot was opened with (its data key, and sub-keys from the same secret for an
+   * overlay on it); empty for a plain snapshot.
+   */
+  public Optional<SnapshotSeal> seal() {
+    return Optional.ofNullable(seal);
   }
 
   public Footer footer() {
