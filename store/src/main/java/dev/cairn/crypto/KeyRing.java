@@ -111,6 +111,11 @@ public final class KeyRing {
     return m;
   }
 
+  /** How many passphrase derivations this ring remembers (for tests). */
+  int remembered() {
+    return derived.size();
+  }
+
   /** A master key for a new file, from the first secret given (a fresh salt for a passphrase). */
   public Sealing newSealing(SecureRandom random) throws CairnException {
     if (sources.isEmpty()) {

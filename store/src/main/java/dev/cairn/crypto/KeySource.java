@@ -4,7 +4,6 @@ import dev.cairn.error.UsageException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -43,19 +42,22 @@ public sealed interface KeySource {
     /** Reads and checks a key file; one-line errors name the file and what is wrong. */
     public static KeyFile read(Path path) throws UsageException {
       String label = "key file " + path;
+      if (!Files.exists(path)) {
+        throw new UsageException(path + ": no such key file");
+      }
+      if (!Files.isRegularFile(path)) {
+        throw new UsageException(path + ": not a regular file (a key file holds 32 bytes)");
+      }
       byte[] bytes;
       try {
-        if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(path)) {
-          throw new UsageException(path + ": not a regular file (a key file holds 32 bytes)");
-        }
-        if (Files.size(path) > 1024) {
+        long size = Files.size(path);
+        if (size > 1024) {
           throw new UsageException(
-              path
-                  + ": "
-                  + Files.size(path)
-                  + " bytes; a key file holds 32 bytes or 64 hex digits");
+              path + ": " + size + " bytes; a key file holds 32 bytes or 64 hex digits");
         }
         bytes = Files.readAllBytes(path);
+      } catch (UsageException e) {
+        throw e;
       } catch (NoSuchFileException e) {
         throw new UsageException(path + ": no such key file");
       } catch (IOException e) {
