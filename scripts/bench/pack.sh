@@ -28,7 +28,12 @@
 # peer is the binary delta a fleet would otherwise ship, `xdelta3 -e -s IMAGE new.img`, which reads
 # both raw images in full and gives a patch rather than something to mount.
 #
-# Pass criterion: cairn size / squashfs size <= 1.03 on every row.
+# Encrypted pack (issue 12): each codec is also packed with `--encrypt --key-file KEY` (AES-256-GCM,
+# a random key made once in the output folder), timed in the same rotation; reported as encrypted
+# time / plain time, with the throughput ratio plain/encrypted time (target >= 0.80).
+#
+# Pass criterion: cairn size / squashfs size <= 1.03 on every row; encrypted pack throughput >= 0.80
+# of plain on every codec.
 # Exit: 0 all rows pass, 3 some size ratio above the limit, 1 a tool failed, 2 usage.
 set -euo pipefail
 
@@ -142,6 +147,9 @@ say "$sq_version; $java_version; cairn --version takes ${startup}s (JVM start-up
 say "page cache dropped before each run, then ${settle}s to settle; repeats: $repeat (median reported)"
 
 declare -A size
+key_file="$out/pack-bench.key"
+if [ ! -s "$key_file" ]; then (umask 077 && head -c 32 /dev/urandom >"$key_file"); fi
+printf -v qk '%q' "$key_file"
 i=0
 for c in "${codec_list[@]}"; do
   cfile="$out/$c.cairn"
@@ -152,10 +160,11 @@ for c in "${codec_list[@]}"; do
     "cairn-$c|rm -f $qo/$c.cairn && $(printf %q "$CAIRN") pack $qi -o $qo/$c.cairn $(cairn_args "$c")"
     "sq128-$c|mksquashfs $qi $qo/$c-128k.sqfs $(squash_args "$c") -noappend -no-progress -processors $nproc"
     "sq64-$c|mksquashfs $qi $qo/$c-64k.sqfs $(squash_args "$c") -b 65536 -noappend -no-progress -processors $nproc"
+    "cairn-enc-$c|rm -f $qo/$c-enc.cairn && $(printf %q "$CAIRN") pack $qi -o $qo/$c-enc.cairn $(cairn_args "$c") --encrypt --key-file $qk"
   )
   for ((r = 0; r < repeat; r++)); do
-    order=(0 1 2)
-    if (((i + r) % 2)); then order=(2 1 0); fi
+    order=(0 3 1 2)
+    if (((i + r) % 2)); then order=(2 1 3 0); fi
     for j in "${order[@]}"; do
       name="${jobs[j]%%|*}"
       say "  run $((r + 1))/$repeat: ${jobs[j]#*|}"
@@ -165,12 +174,15 @@ for c in "${codec_list[@]}"; do
   size[cairn-$c]=$(stat -c %s "$cfile")
   size[sq128-$c]=$(stat -c %s "$out/$c-128k.sqfs")
   size[sq64-$c]=$(stat -c %s "$out/$c-64k.sqfs")
+  size[cairn-enc-$c]=$(stat -c %s "$out/$c-enc.cairn")
   if [ "$check" = 1 ]; then
     "$CAIRN" verify "$cfile" >"$work/verify-$c.log" 2>&1 || { cat "$work/verify-$c.log" >&2; die "cairn verify $cfile failed"; }
     got=$("$CAIRN" cat "$cfile" | sha256sum | cut -d' ' -f1)
     [ "$got" = "$image_sha" ] || die "cairn cat $cfile does not return the image's bytes"
+    got=$("$CAIRN" cat "$out/$c-enc.cairn" --key-file "$key_file" | sha256sum | cut -d' ' -f1)
+    [ "$got" = "$image_sha" ] || die "cairn cat $out/$c-enc.cairn does not return the image's bytes"
   fi
-  [ "$keep" = 1 ] || rm -f "$cfile" "$out/$c-128k.sqfs" "$out/$c-64k.sqfs"
+  [ "$keep" = 1 ] || rm -f "$cfile" "$out/$c-enc.cairn" "$out/$c-128k.sqfs" "$out/$c-64k.sqfs"
   i=$((i + 1))
 done
 
@@ -220,6 +232,7 @@ table="$out/pack-results.txt"
 json="$out/pack-results.json"
 fail=0
 rows_json=""
+enc_json=""
 {
   if [ ${#codec_list[@]} -gt 0 ]; then
     printf '%-25s %12s %12s %8s %4s %8s %8s %11s %10s %8s\n' \
@@ -241,6 +254,19 @@ rows_json=""
       rows_json+="${rows_json:+,}{\"codec\":\"$c\",\"squashfs_block\":$((b * 1024)),\"cairn_bytes\":${size[cairn-$c]},\"squashfs_bytes\":${size[$s]},\"size_ratio\":$ratio,\"size_ok\":$([ "$ok" = yes ] && echo true || echo false),\"cairn_seconds\":$tc,\"squashfs_seconds\":$ts,\"cairn_mib_s\":$mc,\"squashfs_mib_s\":$ms,\"throughput_ratio\":$thr}"
     done
   done
+  if [ ${#codec_list[@]} -gt 0 ]; then
+    echo
+    echo "encrypted pack (--encrypt --key-file, AES-256-GCM) against plain, same codec"
+    printf '%-25s %12s %12s %8s %8s %8s %4s\n' "" "plain bytes" "encrypted" "plain s" "enc s" "thr e/p" "ok"
+    for c in "${codec_list[@]}"; do
+      tc=$(median "$work/cairn-$c.times")
+      te=$(median "$work/cairn-enc-$c.times")
+      read -r er eok < <(awk -v p="$tc" -v e="$te" 'BEGIN { r = p / e; printf "%.3f %s\n", r, (r >= 0.80 ? "yes" : "NO") }')
+      [ "$eok" = yes ] || fail=1
+      printf '%-25s %12s %12s %8s %8s %8s %4s\n' "$c encrypted" "${size[cairn-$c]}" "${size[cairn-enc-$c]}" "$tc" "$te" "$er" "$eok"
+      enc_json+="${enc_json:+,}{\"codec\":\"$c\",\"plain_bytes\":${size[cairn-$c]},\"encrypted_bytes\":${size[cairn-enc-$c]},\"plain_seconds\":$tc,\"encrypted_seconds\":$te,\"throughput_ratio\":$er,\"ok\":$([ "$eok" = yes ] && echo true || echo false)}"
+    done
+  fi
   if [ "$thin" != 0 ]; then
     [ ${#codec_list[@]} -eq 0 ] || echo
     echo "thin pack of the image with 4 MiB rewritten in 16 places (--parent base.cairn) against xdelta3 -e -s IMAGE"
@@ -249,11 +275,11 @@ rows_json=""
     echo "cairn: $parent_blocks parent blocks referenced, $stored_blocks stored, of $all_blocks ($(awk -v b="$thin_bytes" 'BEGIN { printf "%.1f", b / 1048576 }') MiB written)"
   fi
 } >"$table"
-printf '{"bench":"pack","image":"%s","image_bytes":%s,"processors":%s,"caches":"%s","settle_seconds":%s,"cairn_startup_seconds":%s,"repeat":%s,"size_limit":%s,"pass":%s,"rows":[%s],"thin":%s}\n' \
-  "$image" "$image_bytes" "$nproc" "$caches" "$settle" "$startup" "$repeat" "$LIMIT" "$([ "$fail" = 0 ] && echo true || echo false)" "$rows_json" "$thin_json" >"$json"
+printf '{"bench":"pack","image":"%s","image_bytes":%s,"processors":%s,"caches":"%s","settle_seconds":%s,"cairn_startup_seconds":%s,"repeat":%s,"size_limit":%s,"pass":%s,"rows":[%s],"encrypted":[%s],"thin":%s}\n' \
+  "$image" "$image_bytes" "$nproc" "$caches" "$settle" "$startup" "$repeat" "$LIMIT" "$([ "$fail" = 0 ] && echo true || echo false)" "$rows_json" "$enc_json" "$thin_json" >"$json"
 
 say ""
 if [ "$json_only" = 1 ]; then cat "$table" >&2; else cat "$table"; fi
 [ ${#codec_list[@]} -eq 0 ] || say "(size c/s = cairn bytes / squashfs bytes, must be <= $LIMIT; thr c/s = cairn MiB/s / mksquashfs MiB/s, above 1 means cairn is faster)"
 cat "$json"
-[ "$fail" = 0 ] || { echo "$(basename "$0"): size ratio above $LIMIT on some row" >&2; exit 3; }
+[ "$fail" = 0 ] || { echo "$(basename "$0"): size ratio above $LIMIT, or encrypted throughput below 0.80 of plain, on some row" >&2; exit 3; }

@@ -6,7 +6,9 @@
 #
 # Systems: cairn-lz4, squashfuse-lz4, squashfuse_ll-lz4 (mksquashfs -comp lz4);
 #          cairn-zstd, squashfuse-zstd, squashfuse_ll-zstd (mksquashfs -comp zstd),
-#          qsd-qcow2-zstd (qemu-img convert -c -O qcow2 -o compression_type=zstd).
+#          qsd-qcow2-zstd (qemu-img convert -c -O qcow2 -o compression_type=zstd);
+#          cairn-lz4-enc, cairn-zstd-enc: the same Cairn snapshots packed with --encrypt under a
+#          random key file (AES-256-GCM), against which the plain ones are compared (issue 12).
 # Every tool packs with its own defaults (block sizes: cairn 64 KiB, squashfs 128 KiB, qcow2
 # 64 KiB clusters; zstd levels: cairn 3, mksquashfs 15, qcow2 3) unless --zstd-level is given.
 #
@@ -26,6 +28,7 @@
 #
 # Targets (issue 4): seq cairn/squashfuse >= 1.3 for lz4 and zstd; rand4 zstd cairn/squashfuse_ll
 # >= 1.5; rand1 zstd cairn/squashfuse_ll >= 1.0; cairn's peak RSS <= cache size + 200 MiB.
+# Targets (issue 12): encrypted/plain >= 0.85 for seq, rand1 and rand4, lz4 and zstd.
 # Exit: 0 all targets met, 3 some target missed, 1 a tool or a mount failed, 2 usage.
 set -euo pipefail
 
@@ -36,7 +39,7 @@ CAIRN="$root/scripts/cairn"
 # shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
 
-ALL_SYSTEMS="cairn-lz4,squashfuse-lz4,squashfuse_ll-lz4,cairn-zstd,squashfuse-zstd,squashfuse_ll-zstd,qsd-qcow2-zstd"
+ALL_SYSTEMS="cairn-lz4,cairn-lz4-enc,squashfuse-lz4,squashfuse_ll-lz4,cairn-zstd,cairn-zstd-enc,squashfuse-zstd,squashfuse_ll-zstd,qsd-qcow2-zstd"
 ALL_TESTS="seq,rand1,rand4"
 
 usage() {
@@ -190,6 +193,10 @@ lvl_suffix=""
 declare -A artifact
 artifact[lz4.cairn]="$out/read-lz4.cairn"
 artifact[zstd.cairn]="$out/read-zstd$lvl_suffix.cairn"
+artifact[lz4-enc.cairn]="$out/read-lz4-enc.cairn"
+artifact[zstd-enc.cairn]="$out/read-zstd-enc$lvl_suffix.cairn"
+# The encrypted systems' key: random, made once, kept next to the outputs (never committed).
+key_file="$out/read-bench.key"
 artifact[lz4.sqfs]="$out/read-lz4.sqfs"
 artifact[zstd.sqfs]="$out/read-zstd$lvl_suffix.sqfs"
 artifact[zstd.qcow2]="$out/read-zstd.qcow2"
@@ -199,6 +206,7 @@ needed_artifacts() {
   for s in "${sys_list[@]}"; do
     case "$s" in
       cairn-lz4) echo lz4.cairn ;; cairn-zstd) echo zstd.cairn ;;
+      cairn-lz4-enc) echo lz4-enc.cairn ;; cairn-zstd-enc) echo zstd-enc.cairn ;;
       squashfuse*-lz4) echo lz4.sqfs ;; squashfuse*-zstd) echo zstd.sqfs ;;
       qsd-*) echo zstd.qcow2 ;;
     esac
@@ -211,6 +219,8 @@ pack_cmd() { # artifact key -> the command that makes it (a string, shown and ru
   case "$1" in
     lz4.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec lz4" ;;
     zstd.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec zstd${zstd_level:+ --level $zstd_level}" ;;
+    lz4-enc.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec lz4 --encrypt --key-file $(printf %q "$key_file")" ;;
+    zstd-enc.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec zstd${zstd_level:+ --level $zstd_level} --encrypt --key-file $(printf %q "$key_file")" ;;
     lz4.sqfs) echo "mksquashfs $qi $f -comp lz4 -noappend -no-progress -quiet" ;;
     zstd.sqfs) echo "mksquashfs $qi $f -comp zstd${zstd_level:+ -Xcompression-level $zstd_level} -noappend -no-progress -quiet" ;;
     zstd.qcow2) echo "qemu-img convert -c -O qcow2 -o compression_type=zstd $qi $f" ;;
@@ -218,6 +228,7 @@ pack_cmd() { # artifact key -> the command that makes it (a string, shown and ru
 }
 pack_all() {
   local k f cmd t0
+  if [ ! -s "$key_file" ]; then (umask 077 && head -c 32 /dev/urandom >"$key_file"); fi
   for k in $(needed_artifacts); do
     f="${artifact[$k]}"
     cmd="$(pack_cmd "$k")"
@@ -249,7 +260,9 @@ mount_system() {
   case "$sys" in
     cairn-*)
       local snap="${artifact[${sys#cairn-}.cairn]}"
-      run_bg timeout 180 "$CAIRN" mount "$snap" "$mnt" ${cache_size:+--cache-size "$cache_size"} >>"$log" 2>&1 || return 1 ;;
+      local keys=()
+      [[ "$sys" != *-enc ]] || keys=(--key-file "$key_file")
+      run_bg timeout 180 "$CAIRN" mount "$snap" "$mnt" ${cache_size:+--cache-size "$cache_size"} "${keys[@]}" >>"$log" 2>&1 || return 1 ;;
     squashfuse-* | squashfuse_ll-*)
       local prog="${sys%-*}" sqfs="${artifact[${sys##*-}.sqfs]}"
       run_bg timeout 180 "$prog" "$sqfs" "$mnt" >>"$log" 2>&1 || return 1
@@ -347,8 +360,8 @@ if [ "$check" = 1 ]; then image_sha=$(sha256sum "$image" | cut -d' ' -f1); fi
 # Groups are run in turn inside each test; within a group the order flips from test to test,
 # from group to group and from repeat to repeat.
 lz4_group=() zstd_group=()
-for s in cairn-lz4 squashfuse-lz4 squashfuse_ll-lz4; do [[ ",$systems," == *",$s,"* ]] && lz4_group+=("$s"); done
-for s in cairn-zstd squashfuse-zstd squashfuse_ll-zstd qsd-qcow2-zstd; do [[ ",$systems," == *",$s,"* ]] && zstd_group+=("$s"); done
+for s in cairn-lz4 cairn-lz4-enc squashfuse-lz4 squashfuse_ll-lz4; do [[ ",$systems," == *",$s,"* ]] && lz4_group+=("$s"); done
+for s in cairn-zstd cairn-zstd-enc squashfuse-zstd squashfuse_ll-zstd qsd-qcow2-zstd; do [[ ",$systems," == *",$s,"* ]] && zstd_group+=("$s"); done
 any_fail=0
 for ((r = 1; r <= repeat; r++)); do
   ti=0
