@@ -1,5 +1,7 @@
 package dev.cairn.bench;
 
+import dev.cairn.crypto.KeyRing;
+import dev.cairn.crypto.KeySource;
 import dev.cairn.format.CodecType;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
@@ -12,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +46,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       the cache, copy.
  * </ul>
  *
- * Run with {@code scripts/bench/jmh.sh}.
+ * Each runs on a plain snapshot and on one sealed with AES-256-GCM ({@code encrypted=true}), whose
+ * reads add opening the sealed bytes (and, on a miss of an index page, its entries).
+ *
+ * <p>Run with {@code scripts/bench/jmh.sh}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,6 +60,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ReadPathBenchmark {
   @Param({"lz4", "zstd"})
   public String codec;
+
+  @Param({"false", "true"})
+  public boolean encrypted;
 
   private Path dir;
   private Snapshot snapshot;
@@ -78,17 +87,20 @@ public class ReadPathBenchmark {
     Files.write(input, data);
     Path snap = dir.resolve("bench.cairn");
     CodecType type = CodecType.valueOf(codec.toUpperCase(java.util.Locale.ROOT));
-    Pack.run(
-        List.of(new Pack.Input(input, "input.img")),
-        snap,
-        WriterOptions.defaults().withCodec(type, type.defaultLevel()),
-        b -> {});
+    KeyRing keys =
+        KeyRing.of(List.of(new KeySource.KeyFile("key file bench.key", new byte[32])));
+    WriterOptions options = WriterOptions.defaults().withCodec(type, type.defaultLevel());
+    if (encrypted) {
+      options = options.withSealing(keys.newSealing(new SecureRandom()));
+    }
+    Pack.run(List.of(new Pack.Input(input, "input.img")), snap, options, b -> {});
     snapshot =
-        Snapshot.open(FileByteSource.open(snap), BlockCache.withCapacity(256 << 20), new ReadStats());
+        Snapshot.open(
+            FileByteSource.open(snap), BlockCache.withCapacity(256 << 20), new ReadStats(), keys);
     stream = snapshot.stream(0);
     // A cache of capacity zero keeps nothing: every read loads and decompresses its block.
     uncachedSnapshot =
-        Snapshot.open(FileByteSource.open(snap), BlockCache.withCapacity(0), new ReadStats());
+        Snapshot.open(FileByteSource.open(snap), BlockCache.withCapacity(0), new ReadStats(), keys);
     uncached = uncachedSnapshot.stream(0);
     small = ByteBuffer.allocateDirect(4096);
     block = ByteBuffer.allocateDirect(stream.blockSize());
