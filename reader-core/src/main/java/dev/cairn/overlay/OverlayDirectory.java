@@ -3,8 +3,13 @@ package dev.cairn.overlay;
 import dev.cairn.delta.DeltaStore;
 import dev.cairn.delta.DirectoryLock;
 import dev.cairn.delta.PrivateFiles;
+import dev.cairn.delta.RecordCipher;
+import dev.cairn.error.MissingKeyException;
 import dev.cairn.error.MissingParentException;
+import dev.cairn.error.UsageException;
+import dev.cairn.error.WrongKeyException;
 import dev.cairn.format.SnapshotId;
+import dev.cairn.format.SnapshotSeal;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import java.io.Closeable;
@@ -26,7 +31,10 @@ import java.util.Set;
  *
  * <p>The directory holds {@code overlay.properties} ({@link OverlayConfig}, written last when the
  * overlay is created, so its presence marks a complete overlay), {@code lock} ({@link
- * DirectoryLock}: one process at a time) and the store's files.
+ * DirectoryLock}: one process at a time) and the store's files. On an encrypted base (the top of
+ * its chain opened with a key) the store is encrypted under the overlay's own key ({@link
+ * OverlayKey}), and reopening checks that key before the store is touched: a plain overlay on an
+ * encrypted base, or the reverse, is refused.
  *
  * <p><b>Thread safety:</b> immutable apart from {@link #close()}, which its owner calls once, with
  * the store's gate held exclusively.
@@ -80,22 +88,26 @@ final class OverlayDirectory implements Closeable {
       deleteStoreFiles(abs);
       StreamReader primary = base.stream(0);
       Path baseAbs = baseSnapshotPath.toAbsolutePath().normalize();
+      SnapshotSeal seal = base.seal().orElse(null);
+      OverlayKey key = seal == null ? null : OverlayKey.create(seal);
       store =
           DeltaStore.create(
               abs,
               chunkSize,
               Math.max(1, GROUP_BYTES / chunkSize),
               primary.size(),
-              Lz4ChunkCompressor.INSTANCE);
+              Lz4ChunkCompressor.INSTANCE,
+              key == null ? RecordCipher.NONE : key.cipher(seal, abs, baseAbs));
       OverlayConfig config =
           new OverlayConfig(
-              OverlayConfig.VERSION,
+              key == null ? OverlayConfig.VERSION : OverlayConfig.VERSION_ENCRYPTED,
               base.header().snapshotId(),
               abs.relativize(baseAbs).toString(),
               baseAbs.toString(),
               primary.size(),
               primary.name(),
-              chunkSize);
+              chunkSize,
+              key);
       config.write(abs); // the commit point: from here on this is an overlay
       OverlayDirectory d = new OverlayDirectory(abs, config, lock, base, baseAbs, null, store);
       ok = true;
@@ -114,6 +126,9 @@ final class OverlayDirectory implements Closeable {
    *
    * @throws dev.cairn.delta.OverlayInUseException if another process (or open) holds it
    * @throws MissingParentException if the base cannot be found, naming its id and the paths tried
+   * @throws MissingKeyException if the base is encrypted and no key was given for it
+   * @throws WrongKeyException if the key that opens the base is not the overlay's
+   * @throws UsageException if the overlay is encrypted and its base is not, or the reverse
    */
   static OverlayDirectory open(Path dir, SnapshotOpener opener, Path givenBase, boolean readOnly)
       throws IOException {
@@ -135,10 +150,11 @@ final class OverlayDirectory implements Closeable {
         base = located.base();
         found = located.path();
       }
+      RecordCipher cipher = cipher(abs, config, base, found);
       store =
           readOnly
-              ? DeltaStore.openReadOnly(abs, Lz4ChunkCompressor.INSTANCE)
-              : DeltaStore.open(abs, Lz4ChunkCompressor.INSTANCE);
+              ? DeltaStore.openReadOnly(abs, Lz4ChunkCompressor.INSTANCE, cipher)
+              : DeltaStore.open(abs, Lz4ChunkCompressor.INSTANCE, cipher);
       if (store.chunkSize() != config.chunkSize()) {
         throw new IOException(
             abs
@@ -155,6 +171,32 @@ final class OverlayDirectory implements Closeable {
         abandon(store, base, owner, lock);
       }
     }
+  }
+
+  /** The cipher of the overlay's store, checked against the seal {@code base} was opened with. */
+  private static RecordCipher cipher(Path dir, OverlayConfig config, Snapshot base, Path where)
+      throws IOException {
+    SnapshotSeal seal = base.seal().orElse(null);
+    if (config.key() == null && seal != null) {
+      throw new UsageException(
+          "overlay "
+              + dir
+              + " is not encrypted but its base "
+              + where
+              + " is; refusing to keep changes to an encrypted snapshot in the clear (start a"
+              + " new overlay)");
+    }
+    if (config.key() != null && seal == null) {
+      throw new UsageException(
+          "overlay "
+              + dir
+              + " is encrypted but its base "
+              + where
+              + " is not; its "
+              + OverlayConfig.FILE_NAME
+              + " does not belong to this base");
+    }
+    return seal == null ? RecordCipher.NONE : config.key().cipher(seal, dir, where);
   }
 
   /** Undoes a failed create or open: closes what was opened, lock last. Nulls are skipped. */
@@ -229,6 +271,8 @@ final class OverlayDirectory implements Closeable {
       Snapshot s;
       try {
         s = opener.open(c);
+      } catch (MissingKeyException | WrongKeyException e) {
+        throw e; // the base is there: the key is what the user has to give
       } catch (IOException e) {
         tried.add(c + " (" + e.getMessage() + ")");
         continue;

@@ -27,6 +27,11 @@ import java.util.concurrent.atomic.LongAdder;
  * growing the image over it) to the store; the directory, its lock and its base are an {@link
  * OverlayDirectory}.
  *
+ * <p>On an encrypted base (the top of its chain opened with a key), the overlay is encrypted at
+ * rest: every record of its spill file and manifest is sealed with AES-256-GCM under a key of its
+ * own derived from the base's secret ({@link OverlayKey}), so reopening it needs the key that opens
+ * the base, and nothing written through it lies in the clear in its directory.
+ *
  * <h2>Durability</h2>
  *
  * {@link #fsync()} makes everything written before it durable: spill data first, then the manifest,

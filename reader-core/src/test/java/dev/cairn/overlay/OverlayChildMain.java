@@ -5,7 +5,8 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * Child process for {@link OverlayCrashTest}: opens the overlay {@code args[1]} and then, by mode
+ * Child process for {@link OverlayCrashTest}: opens the overlay {@code args[1]} (on a base
+ * encrypted with {@link Bases#KEYS} if {@code args[2]} is {@code encrypted}) and then, by mode
  * {@code args[0]}:
  *
  * <ul>
@@ -25,7 +26,8 @@ public final class OverlayChildMain {
   public static void main(String[] args) throws Exception {
     String mode = args[0];
     Path dir = Path.of(args[1]);
-    OverlayImage img = OverlayImage.open(dir, Bases.opener());
+    boolean encrypted = args.length > 2 && args[2].equals("encrypted");
+    OverlayImage img = OverlayImage.open(dir, Bases.opener(Bases.keys(encrypted)));
     switch (mode) {
       case "hold" -> {
         System.out.println("OPEN " + ProcessHandle.current().pid());

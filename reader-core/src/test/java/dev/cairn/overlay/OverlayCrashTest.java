@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.OverlayInUseException;
 import dev.cairn.fixture.ChildJvm;
 import dev.cairn.read.Snapshot;
@@ -13,16 +14,24 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The durability contract with real processes: a child JVM writes through an overlay and is killed
  * with SIGKILL; whatever it fsynced must be there, byte for byte, when the overlay is reopened, and
  * whatever it had not fsynced must be wholly old or wholly new per write. Also: a second process is
- * refused while one holds the overlay.
+ * refused while one holds the overlay. Plain, and on an encrypted base (every record of the overlay
+ * sealed with AES-256-GCM) alike.
  */
+@ParameterizedClass(name = "encrypted={0}")
+@ValueSource(booleans = {false, true})
 class OverlayCrashTest {
   /** 1 MiB + a bit: the children's writes run past it, so growth is covered too. */
   private static final int BASE_SIZE = (1 << 20) + 1234;
+
+  @Parameter boolean encrypted;
 
   @TempDir Path tmp;
 
@@ -31,11 +40,25 @@ class OverlayCrashTest {
 
   private void createOverlay() throws IOException {
     baseBytes = Bases.content(BASE_SIZE, 77);
-    Path basePath = Bases.write(tmp.resolve("base.cairn"), baseBytes, 16);
+    Path basePath = Bases.write(tmp.resolve("base.cairn"), baseBytes, 16, keys());
     dir = tmp.resolve("work");
-    try (Snapshot base = Bases.open(basePath)) {
+    try (Snapshot base = Bases.open(basePath, keys())) {
       OverlayImage.create(dir, basePath, base).close();
     }
+    assertEquals(encrypted, OverlayConfig.read(dir).encrypted());
+  }
+
+  private KeyRing keys() {
+    return Bases.keys(encrypted);
+  }
+
+  private SnapshotOpener opener() {
+    return Bases.opener(keys());
+  }
+
+  private ChildJvm child(String mode) throws IOException {
+    return ChildJvm.start(
+        OverlayChildMain.class, mode, dir.toString(), encrypted ? "encrypted" : "plain");
   }
 
   /** The model after writes {@code 0..last} (or none when last < 0). */
@@ -89,7 +112,7 @@ class OverlayCrashTest {
   void fsyncedDataSurvivesKillNineMidStream() throws Exception {
     createOverlay();
     int synced;
-    try (ChildJvm child = ChildJvm.start(OverlayChildMain.class, "writer", dir.toString())) {
+    try (ChildJvm child = child("writer")) {
       String line;
       do {
         line = child.awaitLine("SYNCED", 120);
@@ -97,13 +120,13 @@ class OverlayCrashTest {
       } while (synced < 800);
       child.kill9();
     }
-    try (OverlayImage img = OverlayImage.open(dir, Bases.opener())) {
+    try (OverlayImage img = OverlayImage.open(dir, opener())) {
       check(img, synced, OverlayChildMain.WRITES);
       // Usable after the crash: write, fsync, reopen.
       img.write(0, ByteBuffer.wrap(new byte[] {42}));
       img.fsync();
     }
-    try (OverlayImage img = OverlayImage.open(dir, Bases.opener())) {
+    try (OverlayImage img = OverlayImage.open(dir, opener())) {
       ByteBuffer b = ByteBuffer.allocate(1);
       img.read(0, b);
       assertEquals(42, b.get(0));
@@ -114,11 +137,11 @@ class OverlayCrashTest {
   void fsyncedDataSurvivesKillNineOfABlockedWriterAndUnsyncedWritesAreWholeOrAbsent()
       throws Exception {
     createOverlay();
-    try (ChildJvm child = ChildJvm.start(OverlayChildMain.class, "dirty", dir.toString())) {
+    try (ChildJvm child = child("dirty")) {
       child.awaitLine("DIRTY", 120);
       child.kill9();
     }
-    try (OverlayImage img = OverlayImage.open(dir, Bases.opener())) {
+    try (OverlayImage img = OverlayImage.open(dir, opener())) {
       check(img, 99, 200);
     }
   }
@@ -126,10 +149,10 @@ class OverlayCrashTest {
   @Test
   void anotherProcessHoldingTheOverlayIsNamedWhenRefused() throws Exception {
     createOverlay();
-    try (ChildJvm child = ChildJvm.start(OverlayChildMain.class, "hold", dir.toString())) {
+    try (ChildJvm child = child("hold")) {
       child.awaitLine("OPEN", 120);
       OverlayInUseException e =
-          assertThrows(OverlayInUseException.class, () -> OverlayImage.open(dir, Bases.opener()));
+          assertThrows(OverlayInUseException.class, () -> OverlayImage.open(dir, opener()));
       assertEquals(
           "overlay " + dir.toAbsolutePath().normalize() + " is in use by PID " + child.pid(),
           e.getMessage());
@@ -137,6 +160,6 @@ class OverlayCrashTest {
       child.awaitLine("CLOSED", 120);
       assertEquals(0, child.waitFor(60));
     }
-    OverlayImage.open(dir, Bases.opener()).close();
+    OverlayImage.open(dir, opener()).close();
   }
 }

@@ -15,7 +15,8 @@ import java.nio.file.StandardOpenOption;
  * The spill file of a writable layer: an append-only file of changed chunks. Chunks (a fixed size,
  * a power of two) are gathered in memory into an open <em>group</em>; when the group is full it is
  * <em>sealed</em>: compressed as one unit with the injected {@link ChunkCompressor} and appended as
- * one CRC-framed record. Grouping matters because a 4 KiB chunk compresses poorly on its own and a
+ * one CRC-framed record, which the injected {@link RecordCipher} may seal with AES-256-GCM (see
+ * {@link SpillFormat}). Grouping matters because a 4 KiB chunk compresses poorly on its own and a
  * record per chunk would cost a header and a system call each.
  *
  * <p>{@link #write} returns a chunk's <em>location</em> at once, before its group is sealed: the
@@ -78,6 +79,7 @@ public final class DeltaAllocator implements Closeable {
   private final int chunkSize;
   private final int groupChunks;
   private final long generation;
+  private final RecordCipher cipher;
   private final Recovery recovery;
   private final RecordReader reader;
   private final WriteBehind writeBehind;
@@ -92,6 +94,7 @@ public final class DeltaAllocator implements Closeable {
       Path path,
       FileChannel channel,
       ChunkCompressor compressor,
+      RecordCipher cipher,
       SpillFormat.Header header,
       boolean readOnly,
       long end,
@@ -102,18 +105,29 @@ public final class DeltaAllocator implements Closeable {
     this.chunkSize = header.chunkSize();
     this.groupChunks = header.groupChunks();
     this.generation = header.generation();
+    this.cipher = cipher;
     this.fixedEnd = end;
     this.forcedEnd = end;
     this.recovery = recovery;
     this.writeBehind = new WriteBehind(channel, WRITE_BEHIND_BYTES);
     RecordCache cache = new RecordCache();
+    SpillSeal seal = header.sealed() ? new SpillSeal(cipher, header) : null;
     this.reader =
-        new RecordReader(path, channel, compressor, chunkSize, groupChunks, cache, this::end);
+        new RecordReader(path, channel, compressor, chunkSize, groupChunks, seal, cache, this::end);
     this.writer =
         readOnly
             ? null
             : new GroupWriter(
-                path, channel, compressor, chunkSize, groupChunks, cache, writeBehind, end, slots);
+                path,
+                channel,
+                compressor,
+                chunkSize,
+                groupChunks,
+                cache,
+                writeBehind,
+                seal,
+                end,
+                slots);
   }
 
   /**
@@ -123,17 +137,32 @@ public final class DeltaAllocator implements Closeable {
   public static DeltaAllocator create(
       Path file, int chunkSize, int groupChunks, long generation, ChunkCompressor compressor)
       throws IOException {
+    return create(file, chunkSize, groupChunks, generation, compressor, RecordCipher.NONE);
+  }
+
+  /**
+   * {@link #create(Path, int, int, long, ChunkCompressor)} with records sealed by {@code cipher}.
+   */
+  public static DeltaAllocator create(
+      Path file,
+      int chunkSize,
+      int groupChunks,
+      long generation,
+      ChunkCompressor compressor,
+      RecordCipher cipher)
+      throws IOException {
     SpillFormat.checkShape(chunkSize, groupChunks);
     FileChannel ch =
         PrivateFiles.open(
             file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       SpillFormat.Header h =
-          new SpillFormat.Header(compressor.id(), chunkSize, generation, groupChunks);
+          new SpillFormat.Header(
+              compressor.id(), chunkSize, generation, groupChunks, !cipher.isPlain());
       SpillFormat.writeHeader(ch, h);
       ch.force(true);
       return new DeltaAllocator(
-          file, ch, compressor, h, false, HEADER_LENGTH, 0, new Recovery(0, 0, 0));
+          file, ch, compressor, cipher, h, false, HEADER_LENGTH, 0, new Recovery(0, 0, 0));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -150,13 +179,26 @@ public final class DeltaAllocator implements Closeable {
    */
   public static DeltaAllocator open(
       Path file, ChunkCompressor compressor, long scanFrom, boolean readOnly) throws IOException {
+    return open(file, compressor, scanFrom, readOnly, RecordCipher.NONE);
+  }
+
+  /**
+   * {@link #open(Path, ChunkCompressor, long, boolean)} of a file whose records {@code cipher}
+   * sealed: a plain cipher for a plain file, the key it was sealed under for a sealed one.
+   *
+   * @throws CorruptStoreException also if the file is sealed and {@code cipher} plain or the
+   *     reverse, or a record checked does not authenticate
+   */
+  public static DeltaAllocator open(
+      Path file, ChunkCompressor compressor, long scanFrom, boolean readOnly, RecordCipher cipher)
+      throws IOException {
     FileChannel ch =
         readOnly
             ? FileChannel.open(file, StandardOpenOption.READ)
             : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       long size = ch.size();
-      SpillFormat.Header h = SpillFormat.readHeader(ch, file, size, compressor);
+      SpillFormat.Header h = SpillFormat.readHeader(ch, file, size, compressor, cipher);
       RecoveryScan.Result r =
           RecoveryScan.scan(
               ch,
@@ -165,10 +207,20 @@ public final class DeltaAllocator implements Closeable {
               size,
               h.chunkSize(),
               h.groupChunks(),
-              SpillFormat.maxRecordLength(compressor, h.chunkSize(), h.groupChunks()),
+              SpillFormat.maxRecordLength(
+                  compressor, h.chunkSize(), h.groupChunks(), cipher.overhead()),
+              h.sealed() ? new SpillSeal(cipher, h) : null,
               readOnly);
       return new DeltaAllocator(
-          file, ch, compressor, h, readOnly, r.end(), r.recovery().slotsScanned(), r.recovery());
+          file,
+          ch,
+          compressor,
+          cipher,
+          h,
+          readOnly,
+          r.end(),
+          r.recovery().slotsScanned(),
+          r.recovery());
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -316,6 +368,11 @@ public final class DeltaAllocator implements Closeable {
 
   public long generation() {
     return generation;
+  }
+
+  /** How the records are stored: plain, or sealed under a key. */
+  public RecordCipher cipher() {
+    return cipher;
   }
 
   /** The end of the sealed records: the file's length, and where the open group will go. */

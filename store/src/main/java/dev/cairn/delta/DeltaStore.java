@@ -65,7 +65,22 @@ public final class DeltaStore implements Closeable {
   public static DeltaStore create(
       Path dir, int chunkSize, int chunksPerRecord, long logicalSize, ChunkCompressor compressor)
       throws IOException {
-    return StoreFiles.create(dir, chunkSize, chunksPerRecord, logicalSize, compressor);
+    return create(dir, chunkSize, chunksPerRecord, logicalSize, compressor, RecordCipher.NONE);
+  }
+
+  /**
+   * {@link #create(Path, int, int, long, ChunkCompressor)} with every record of the spill file and
+   * the manifest sealed by {@code cipher} (nothing is sealed with {@link RecordCipher#NONE}).
+   */
+  public static DeltaStore create(
+      Path dir,
+      int chunkSize,
+      int chunksPerRecord,
+      long logicalSize,
+      ChunkCompressor compressor,
+      RecordCipher cipher)
+      throws IOException {
+    return StoreFiles.create(dir, chunkSize, chunksPerRecord, logicalSize, compressor, cipher);
   }
 
   /**
@@ -73,12 +88,29 @@ public final class DeltaStore implements Closeable {
    * (torn tails, files of an interrupted compaction).
    */
   public static DeltaStore open(Path dir, ChunkCompressor compressor) throws IOException {
-    return StoreFiles.open(dir, compressor, false);
+    return open(dir, compressor, RecordCipher.NONE);
+  }
+
+  /**
+   * {@link #open(Path, ChunkCompressor)} of a store whose files {@code cipher} sealed.
+   *
+   * @throws dev.cairn.error.CorruptStoreException also if its files are sealed and {@code cipher}
+   *     is plain or the reverse, or a record does not authenticate under {@code cipher}'s key
+   */
+  public static DeltaStore open(Path dir, ChunkCompressor compressor, RecordCipher cipher)
+      throws IOException {
+    return StoreFiles.open(dir, compressor, cipher, false);
   }
 
   /** Opens the store without changing anything on disk; writing throws. */
   public static DeltaStore openReadOnly(Path dir, ChunkCompressor compressor) throws IOException {
-    return StoreFiles.open(dir, compressor, true);
+    return openReadOnly(dir, compressor, RecordCipher.NONE);
+  }
+
+  /** {@link #openReadOnly(Path, ChunkCompressor)} of a store whose files {@code cipher} sealed. */
+  public static DeltaStore openReadOnly(Path dir, ChunkCompressor compressor, RecordCipher cipher)
+      throws IOException {
+    return StoreFiles.open(dir, compressor, cipher, true);
   }
 
   /** The logical size in bytes. */

@@ -15,8 +15,10 @@ import java.util.zip.CRC32C;
 
 /**
  * The writing end of a spill file: gathers chunks into the open group, seals a full group as one
- * {@link SpillFormat} record (compressed when that pays, see {@link AdaptiveCompression}) and
- * appends it at the end of the file. Runs of whole groups skip the copy into the open group.
+ * {@link SpillFormat} record (compressed when that pays, see {@link AdaptiveCompression}; then, in
+ * a sealed file, encrypted by {@link SpillSeal}) and appends it at the end of the file. Runs of
+ * whole groups skip the copy into the open group; in a plain file, incompressible runs also go out
+ * with one gathering write straight from the caller's buffer, which encryption cannot do.
  *
  * <p><b>Thread safety:</b> not thread-safe; the allocator calls it under its lock. {@link #end()}
  * and {@link #slots()} may be read from any thread.
@@ -36,6 +38,9 @@ final class GroupWriter {
   private final ByteBuffer out;
   private final ByteBuffer head;
   private final ByteBuffer heads;
+  // null for a plain file
+  private final SpillSeal seal;
+  private final ByteBuffer sealed;
   private final CRC32C crc = new CRC32C();
   private int groupCount;
   private boolean broken;
@@ -50,6 +55,7 @@ final class GroupWriter {
       int groupChunks,
       RecordCache cache,
       WriteBehind writeBehind,
+      SpillSeal seal,
       long end,
       long slots) {
     this.path = path;
@@ -65,9 +71,15 @@ final class GroupWriter {
     this.groupIds = new long[groupChunks];
     int headLength = RECORD_HEAD + 8 * groupChunks;
     // direct: FileChannel writes from heap buffers go through a temporary direct copy
-    this.out = newDirectBuffer(SpillFormat.maxRecordLength(compressor, chunkSize, groupChunks));
+    this.out = newDirectBuffer(SpillFormat.maxRecordLength(compressor, chunkSize, groupChunks, 0));
     this.head = newDirectBuffer(headLength);
-    this.heads = newDirectBuffer(MAX_BATCH * headLength);
+    this.heads = newDirectBuffer(seal == null ? MAX_BATCH * headLength : 0);
+    this.seal = seal;
+    this.sealed =
+        seal == null
+            ? null
+            : newDirectBuffer(
+                SpillFormat.maxRecordLength(compressor, chunkSize, groupChunks, seal.overhead()));
   }
 
   /** The end of the sealed records: where the open group will go. */
@@ -118,7 +130,7 @@ final class GroupWriter {
     while (i < n) {
       int at = base + i * chunkSize;
       int whole = (n - i) / groupChunks;
-      if (groupCount == 0 && whole >= 2 && compression.skipping() > 0) {
+      if (seal == null && groupCount == 0 && whole >= 2 && compression.skipping() > 0) {
         // incompressible data: several raw records in one gathering write
         int k = Math.min(Math.min(whole, compression.skipping()), MAX_BATCH);
         long first = end;
@@ -184,10 +196,9 @@ final class GroupWriter {
     if (!compressed) {
       out.put(raw);
     }
-    int len = SpillFormat.finish(out, compressed);
     long at = end;
     // on failure the group stays open for a retry
-    append(at, new ByteBuffer[] {out});
+    int len = appendRecord(at, compressed);
     // Reads of just-written chunks are common (a filesystem reads back its metadata), so the
     // sealed group goes into the cache as it is, sparing a read and a decompression.
     byte[] data = new byte[rawLength];
@@ -234,8 +245,13 @@ final class GroupWriter {
     if (c >= 0) {
       int compressedEnd = out.position();
       out.put(0, SpillFormat.recordHead(head.clear(), firstId, n), 0, headLength);
-      len = SpillFormat.finish(out.position(compressedEnd), true);
-      append(at, new ByteBuffer[] {out});
+      out.position(compressedEnd);
+      len = appendRecord(at, true);
+    } else if (seal != null) {
+      // Sealing takes the plaintext from one buffer: the copy that the plain path below saves.
+      out.put(0, SpillFormat.recordHead(head.clear(), firstId, n), 0, headLength);
+      out.position(headLength).put(raw.duplicate());
+      len = appendRecord(at, false);
     } else {
       len = headLength + raw.remaining();
       ByteBuffer h =
@@ -244,6 +260,22 @@ final class GroupWriter {
     }
     end = at + len;
     slots += n;
+  }
+
+  /**
+   * Completes the record built in {@code out} (from 0 to its position), seals it if the file is
+   * sealed, and appends it at {@code at}; returns its length as stored.
+   */
+  private int appendRecord(long at, boolean compressed) throws IOException {
+    if (seal == null) {
+      int len = SpillFormat.finish(out, compressed);
+      append(at, new ByteBuffer[] {out});
+      return len;
+    }
+    SpillFormat.finishPlain(out, compressed);
+    ByteBuffer s = seal.seal(at, out, sealed);
+    append(at, new ByteBuffer[] {s});
+    return s.limit();
   }
 
   /** Writes {@code bufs} back to back at {@code at}; on failure leaves nothing past {@code at}. */

@@ -17,7 +17,8 @@ import java.util.Arrays;
  * ({@link ManifestSnapshot}) and an append-only <em>log</em> of CRC-framed changes since then
  * ({@link ManifestLog}). {@link #open(Path)} loads the snapshot and replays the log; the files and
  * the switch to a new generation are {@link ManifestFiles}'s job. Each class documents the layout
- * it reads.
+ * it reads. Given a {@link RecordCipher} other than {@link RecordCipher#NONE}, every log record and
+ * the snapshot's body are sealed with AES-256-GCM.
  *
  * <h2>Durability</h2>
  *
@@ -85,10 +86,16 @@ public final class Manifest implements Closeable {
    * @throws FileAlreadyExistsException if {@code dir} already has one
    */
   public static Manifest create(Path dir, long[] initialAttributes) throws IOException {
+    return create(dir, initialAttributes, RecordCipher.NONE);
+  }
+
+  /** {@link #create(Path, long[])} with its files sealed by {@code cipher}. */
+  public static Manifest create(Path dir, long[] initialAttributes, RecordCipher cipher)
+      throws IOException {
     if (initialAttributes.length != ATTRIBUTES) {
       throw new IllegalArgumentException("need " + ATTRIBUTES + " attributes");
     }
-    ManifestFiles files = ManifestFiles.create(dir, initialAttributes);
+    ManifestFiles files = ManifestFiles.create(dir, initialAttributes, cipher);
     return new Manifest(dir, false, new LongLongMap(), initialAttributes.clone(), files);
   }
 
@@ -101,7 +108,17 @@ public final class Manifest implements Closeable {
    *     with a valid checksum has invalid contents
    */
   public static Manifest open(Path dir) throws IOException {
-    return open(dir, false);
+    return open(dir, false, RecordCipher.NONE);
+  }
+
+  /**
+   * {@link #open(Path)} of a manifest whose files {@code cipher} sealed.
+   *
+   * @throws CorruptStoreException also if the files are sealed and {@code cipher} is plain or the
+   *     reverse, or a record with a valid checksum does not authenticate
+   */
+  public static Manifest open(Path dir, RecordCipher cipher) throws IOException {
+    return open(dir, false, cipher);
   }
 
   /**
@@ -110,13 +127,18 @@ public final class Manifest implements Closeable {
    * IllegalStateException}.
    */
   public static Manifest openReadOnly(Path dir) throws IOException {
-    return open(dir, true);
+    return open(dir, true, RecordCipher.NONE);
   }
 
-  private static Manifest open(Path dir, boolean readOnly) throws IOException {
+  /** {@link #openReadOnly(Path)} of a manifest whose files {@code cipher} sealed. */
+  public static Manifest openReadOnly(Path dir, RecordCipher cipher) throws IOException {
+    return open(dir, true, cipher);
+  }
+
+  private static Manifest open(Path dir, boolean readOnly, RecordCipher cipher) throws IOException {
     LongLongMap map = new LongLongMap();
     long[] attributes = new long[ATTRIBUTES];
-    ManifestFiles files = ManifestFiles.open(dir, readOnly, map, attributes);
+    ManifestFiles files = ManifestFiles.open(dir, readOnly, cipher, map, attributes);
     return new Manifest(dir, readOnly, map, attributes, files);
   }
 

@@ -46,6 +46,7 @@ final class ManifestFiles implements Closeable {
   static final String TEMP_FILE = "manifest.tmp";
 
   private final Path dir;
+  private final RecordCipher cipher;
   private final Manifest.Recovery recovery;
   private volatile Failpoint failpoint = Failpoint.NONE;
   // null only when opened read-only without a log file
@@ -56,8 +57,14 @@ final class ManifestFiles implements Closeable {
   private boolean closed;
 
   private ManifestFiles(
-      Path dir, ManifestLog log, long generation, long snapshotBytes, Manifest.Recovery recovery) {
+      Path dir,
+      RecordCipher cipher,
+      ManifestLog log,
+      long generation,
+      long snapshotBytes,
+      Manifest.Recovery recovery) {
     this.dir = dir;
+    this.cipher = cipher;
     this.log = log;
     this.generation = generation;
     this.snapshotBytes = snapshotBytes;
@@ -65,16 +72,18 @@ final class ManifestFiles implements Closeable {
   }
 
   /**
-   * Creates generation 0 holding {@code attributes} and no keys. The snapshot's rename is the
-   * commit point: a crash before it leaves no manifest.
+   * Creates generation 0 holding {@code attributes} and no keys, its files sealed unless {@code
+   * cipher} is plain. The snapshot's rename is the commit point: a crash before it leaves no
+   * manifest.
    */
-  static ManifestFiles create(Path dir, long[] attributes) throws IOException {
+  static ManifestFiles create(Path dir, long[] attributes, RecordCipher cipher) throws IOException {
     Path snapshot = dir.resolve(Manifest.SNAPSHOT_FILE);
     if (Files.exists(snapshot)) {
       throw new FileAlreadyExistsException(snapshot.toString(), null, "manifest exists");
     }
-    long bytes = ManifestSnapshot.write(dir.resolve(TEMP_FILE), 0, new LongLongMap(), attributes);
-    ManifestLog log = ManifestLog.create(ManifestLog.path(dir, 0), 0);
+    long bytes =
+        ManifestSnapshot.write(dir.resolve(TEMP_FILE), 0, new LongLongMap(), attributes, cipher);
+    ManifestLog log = ManifestLog.create(ManifestLog.path(dir, 0), 0, cipher);
     try {
       move(dir.resolve(TEMP_FILE), snapshot);
       Fsync.directory(dir);
@@ -82,21 +91,23 @@ final class ManifestFiles implements Closeable {
       log.close();
       throw e;
     }
-    return new ManifestFiles(dir, log, 0, bytes, new Manifest.Recovery(0, 0));
+    return new ManifestFiles(dir, cipher, log, 0, bytes, new Manifest.Recovery(0, 0));
   }
 
   /**
-   * Loads the current generation into {@code map} and {@code attributes}. Unless {@code readOnly},
-   * truncates the log's torn tail and deletes what an interrupted compaction left behind.
+   * Loads the current generation into {@code map} and {@code attributes}, its files sealed unless
+   * {@code cipher} is plain. Unless {@code readOnly}, truncates the log's torn tail and deletes
+   * what an interrupted compaction left behind.
    */
-  static ManifestFiles open(Path dir, boolean readOnly, LongLongMap map, long[] attributes)
+  static ManifestFiles open(
+      Path dir, boolean readOnly, RecordCipher cipher, LongLongMap map, long[] attributes)
       throws IOException {
     Path snapshot = dir.resolve(Manifest.SNAPSHOT_FILE);
     long generation;
     long snapshotBytes;
     try (FileChannel ch = FileChannel.open(snapshot, StandardOpenOption.READ)) {
       snapshotBytes = ch.size();
-      generation = ManifestSnapshot.read(ch, snapshot, snapshotBytes, attributes, map);
+      generation = ManifestSnapshot.read(ch, snapshot, snapshotBytes, cipher, attributes, map);
     }
     if (!readOnly) {
       deleteLeftovers(dir, generation);
@@ -104,23 +115,24 @@ final class ManifestFiles implements Closeable {
     Path logFile = ManifestLog.path(dir, generation);
     long size = Files.exists(logFile) ? Files.size(logFile) : -1;
     if (size >= ManifestLog.HEADER_LENGTH) {
-      ManifestLog log = ManifestLog.open(logFile, size, generation, readOnly, map, attributes);
-      return new ManifestFiles(dir, log, generation, snapshotBytes, log.recovery());
+      ManifestLog log =
+          ManifestLog.open(logFile, size, generation, readOnly, cipher, map, attributes);
+      return new ManifestFiles(dir, cipher, log, generation, snapshotBytes, log.recovery());
     }
     // Only a crash while creating it can leave the log missing or short, before any record could
     // have been appended to it, so starting it afresh loses nothing.
     Manifest.Recovery recovery = new Manifest.Recovery(0, Math.max(size, 0));
     if (readOnly) {
-      return new ManifestFiles(dir, null, generation, snapshotBytes, recovery);
+      return new ManifestFiles(dir, cipher, null, generation, snapshotBytes, recovery);
     }
-    ManifestLog log = ManifestLog.create(logFile, generation);
+    ManifestLog log = ManifestLog.create(logFile, generation, cipher);
     try {
       Fsync.directory(dir);
     } catch (IOException | RuntimeException e) {
       log.close();
       throw e;
     }
-    return new ManifestFiles(dir, log, generation, snapshotBytes, recovery);
+    return new ManifestFiles(dir, cipher, log, generation, snapshotBytes, recovery);
   }
 
   /** Deletes a half-written snapshot and the logs of every other generation. */
@@ -158,9 +170,9 @@ final class ManifestFiles implements Closeable {
     checkUsable();
     long next = generation + 1;
     Path temp = dir.resolve(TEMP_FILE);
-    long bytes = ManifestSnapshot.write(temp, next, image, imageAttributes);
+    long bytes = ManifestSnapshot.write(temp, next, image, imageAttributes, cipher);
     failpoint.reached("manifest.temp-written");
-    ManifestLog newLog = ManifestLog.create(ManifestLog.path(dir, next), next);
+    ManifestLog newLog = ManifestLog.create(ManifestLog.path(dir, next), next, cipher);
     try {
       failpoint.reached("manifest.log-created");
       move(temp, dir.resolve(Manifest.SNAPSHOT_FILE));

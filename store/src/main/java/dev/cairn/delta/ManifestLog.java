@@ -10,6 +10,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 
 /**
  * One open manifest log, {@code manifest.log.G}: the CRC-framed changes made since the snapshot of
@@ -20,7 +21,7 @@ import java.nio.file.StandardOpenOption;
  *
  * <pre>
  *   0   8  magic "CAIRNLOG" (43 41 49 52 4E 4C 4F 47)
- *   8   2  version (1)
+ *   8   2  version: 1 plain, 2 sealed (every record's payload sealed with AES-256-GCM, see below)
  *  10   6  reserved, zero
  *  16   8  generation G (must equal the snapshot's)
  *  24   4  CRC32C of bytes [0, 24)
@@ -44,10 +45,27 @@ import java.nio.file.StandardOpenOption;
  *   attribute:  u8 3, u8 id (0..A-1), i64 value             10 bytes
  * </pre>
  *
+ * In a sealed log (version 2) the entries, which say where the user wrote, are sealed ({@link
+ * RecordCipher}); a record is then:
+ *
+ * <pre>
+ *   0   4  stored payload length N, 29 ≤ N ≤ 1 MiB + 28 (the entries' length + 28)
+ *   4   4  CRC32C of the record's bytes [0, 4) followed by its bytes [8, 8+N)
+ *   8  12  nonce, random
+ *  20 N-28 entries, encrypted
+ *  N-8 16  GCM tag
+ * </pre>
+ *
+ * with associated data (36 bytes) binding it to its place: the header's bytes [0, 24) (magic,
+ * version, generation), the record's offset in the file (i64) and N (i32). A record moved within
+ * the log or into the log of another generation (or another overlay: each has its own key) does not
+ * open.
+ *
  * <p>Replay stops at the first record whose length is out of range, that runs past the end of the
  * file or whose CRC32C does not match: that is the torn tail a crash while appending leaves, and
  * its records had not been synced. A record whose checksum matches but whose entries are invalid
- * cannot come from a crash and is reported as {@link CorruptStoreException}.
+ * cannot come from a crash and is reported as {@link CorruptStoreException}; so is a sealed record
+ * whose checksum matches but whose tag does not (the tag is checked after the checksum).
  *
  * <p><b>Thread safety:</b> not thread-safe; its owner serialises appends. {@link #end()} may be
  * read from any thread.
@@ -64,16 +82,28 @@ final class ManifestLog implements Closeable {
   static final int REMOVE_LENGTH = 9;
   static final int ATTRIBUTE_LENGTH = 10;
 
-  private static final int VERSION = 1;
+  private static final int VERSION_PLAIN = 1;
+  private static final int VERSION_SEALED = 2;
+  private static final int HEADER_AAD = 24;
+  private static final int AAD_LENGTH = HEADER_AAD + 8 + 4;
   private static final byte[] MAGIC = "CAIRNLOG".getBytes(StandardCharsets.US_ASCII);
 
   private final FileChannel channel;
+  private final RecordCipher cipher;
+  private final byte[] headerAad;
   private final Manifest.Recovery recovery;
   private volatile long end;
   private boolean tailUnknown;
 
-  private ManifestLog(FileChannel channel, long end, Manifest.Recovery recovery) {
+  private ManifestLog(
+      FileChannel channel,
+      RecordCipher cipher,
+      long generation,
+      long end,
+      Manifest.Recovery recovery) {
     this.channel = channel;
+    this.cipher = cipher;
+    this.headerAad = Arrays.copyOf(header(cipher, generation).array(), HEADER_AAD);
     this.end = end;
     this.recovery = recovery;
   }
@@ -83,8 +113,11 @@ final class ManifestLog implements Closeable {
     return dir.resolve(PREFIX + generation);
   }
 
-  /** Creates (or empties) {@code file} as the log of {@code generation}, header forced. */
-  static ManifestLog create(Path file, long generation) throws IOException {
+  /**
+   * Creates (or empties) {@code file} as the log of {@code generation}, header forced; sealed
+   * unless {@code cipher} is plain.
+   */
+  static ManifestLog create(Path file, long generation, RecordCipher cipher) throws IOException {
     FileChannel ch =
         PrivateFiles.open(
             file,
@@ -93,32 +126,48 @@ final class ManifestLog implements Closeable {
             StandardOpenOption.READ,
             StandardOpenOption.WRITE);
     try {
-      ByteBuffer h = newBuffer(HEADER_LENGTH);
-      h.put(MAGIC).putShort((short) VERSION).putShort((short) 0).putInt(0).putLong(generation);
-      h.putInt(Crc.of(h, 0, 24)).putInt(0).flip();
-      FileChannels.writeFully(ch, h, 0);
+      FileChannels.writeFully(ch, header(cipher, generation), 0);
       ch.force(true);
-      return new ManifestLog(ch, HEADER_LENGTH, new Manifest.Recovery(0, 0));
+      return new ManifestLog(ch, cipher, generation, HEADER_LENGTH, new Manifest.Recovery(0, 0));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
   }
 
+  private static ByteBuffer header(RecordCipher cipher, long generation) {
+    ByteBuffer h = newBuffer(HEADER_LENGTH);
+    h.put(MAGIC)
+        .putShort((short) (cipher.isPlain() ? VERSION_PLAIN : VERSION_SEALED))
+        .putShort((short) 0)
+        .putInt(0)
+        .putLong(generation);
+    return h.putInt(Crc.of(h, 0, 24)).putInt(0).flip();
+  }
+
   /**
    * Opens the log {@code file} of {@code size} bytes (at least a header), checks its header against
-   * {@code generation}, replays its records into {@code map} and {@code attributes} and, unless
-   * {@code readOnly}, truncates the torn tail.
+   * {@code generation} and {@code cipher} (sealed unless plain), replays its records into {@code
+   * map} and {@code attributes} and, unless {@code readOnly}, truncates the torn tail.
    */
   static ManifestLog open(
-      Path file, long size, long generation, boolean readOnly, LongLongMap map, long[] attributes)
+      Path file,
+      long size,
+      long generation,
+      boolean readOnly,
+      RecordCipher cipher,
+      LongLongMap map,
+      long[] attributes)
       throws IOException {
     FileChannel ch =
         readOnly
             ? FileChannel.open(file, StandardOpenOption.READ)
             : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
-      checkHeader(ch, file, generation);
+      checkHeader(ch, file, generation, cipher);
+      byte[] headerAad = Arrays.copyOf(header(cipher, generation).array(), HEADER_AAD);
+      int overhead = cipher.overhead();
+      ByteBuffer plain = cipher.isPlain() ? null : newBuffer(MAX_PAYLOAD);
       long records = 0;
       long pos = HEADER_LENGTH;
       ByteBuffer win = newBuffer(4 * MAX_PAYLOAD + FRAME);
@@ -132,7 +181,7 @@ final class ManifestLog implements Closeable {
         }
         int at = (int) (pos - winStart);
         int n = win.getInt(at);
-        if (n < 1 || n > MAX_PAYLOAD || n > size - pos - FRAME) {
+        if (n < 1 + overhead || n > MAX_PAYLOAD + overhead || n > size - pos - FRAME) {
           break;
         }
         if (pos + FRAME + n > winStart + win.limit()) {
@@ -142,7 +191,25 @@ final class ManifestLog implements Closeable {
         if (win.getInt(at + 4) != Crc.of(win, at, at + 4, at + FRAME, at + FRAME + n)) {
           break;
         }
-        String problem = validate(win, at + FRAME, at + FRAME + n);
+        ByteBuffer entries = win;
+        int from = at + FRAME;
+        int to = at + FRAME + n;
+        if (plain != null) {
+          plain.clear();
+          ByteBuffer sealed = win.duplicate().limit(to).position(from);
+          if (!cipher.open(aad(headerAad, pos, n), sealed, plain)) {
+            throw new CorruptStoreException(
+                file,
+                "manifest log record at offset "
+                    + pos
+                    + " has a valid checksum but does not authenticate (AES-GCM): altered, moved"
+                    + " or sealed under another key");
+          }
+          entries = plain;
+          from = 0;
+          to = plain.position();
+        }
+        String problem = validate(entries, from, to);
         if (problem != null) {
           throw new CorruptStoreException(
               file,
@@ -151,7 +218,7 @@ final class ManifestLog implements Closeable {
                   + " has a valid checksum but invalid contents: "
                   + problem);
         }
-        apply(win, at + FRAME, at + FRAME + n, map, attributes);
+        apply(entries, from, to, map, attributes);
         pos += FRAME + n;
         records++;
       }
@@ -159,18 +226,27 @@ final class ManifestLog implements Closeable {
         ch.truncate(pos);
         ch.force(true);
       }
-      return new ManifestLog(ch, pos, new Manifest.Recovery(records, size - pos));
+      return new ManifestLog(
+          ch, cipher, generation, pos, new Manifest.Recovery(records, size - pos));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
   }
 
-  private static void checkHeader(FileChannel ch, Path file, long generation) throws IOException {
+  private static void checkHeader(FileChannel ch, Path file, long generation, RecordCipher cipher)
+      throws IOException {
     ByteBuffer h = CheckedHeader.read(ch, file, HEADER_LENGTH, MAGIC, 24, "manifest log");
     int version = Short.toUnsignedInt(h.getShort(8));
-    if (version != VERSION) {
+    if (version != VERSION_PLAIN && version != VERSION_SEALED) {
       throw new CorruptStoreException(file, "unsupported manifest log version " + version);
+    }
+    if ((version == VERSION_SEALED) == cipher.isPlain()) {
+      throw new CorruptStoreException(
+          file,
+          version == VERSION_SEALED
+              ? "manifest log is encrypted, but the store was opened without a key"
+              : "manifest log is not encrypted, but the store is (refusing plain records)");
     }
     long g = h.getLong(16);
     if (g != generation) {
@@ -240,16 +316,24 @@ final class ManifestLog implements Closeable {
     }
   }
 
+  /** The associated data of a sealed record at {@code offset} with stored payload length n. */
+  private static byte[] aad(byte[] headerAad, long offset, int n) {
+    ByteBuffer a = newBuffer(AAD_LENGTH);
+    a.put(headerAad).putLong(offset).putInt(n);
+    return a.array();
+  }
+
   /**
-   * Appends framed {@code records} (from position to limit; not consumed) and forces them. On
-   * failure the log is truncated back to where the append began, since replay would stop at a
-   * partial append and never see the records a retry puts after it; if even that fails, {@link
-   * #tailUnknown()} turns true.
+   * Appends framed {@code records} (from position to limit; not consumed; sealed here, at the
+   * offsets they land at, if the log is sealed) and forces them. On failure the log is truncated
+   * back to where the append began, since replay would stop at a partial append and never see the
+   * records a retry puts after it; if even that fails, {@link #tailUnknown()} turns true.
    */
   void append(ByteBuffer records) throws IOException {
     long at = end;
+    ByteBuffer stored = cipher.isPlain() ? records.duplicate() : seal(records, at);
     try {
-      FileChannels.writeFully(channel, records.duplicate(), at);
+      FileChannels.writeFully(channel, stored.duplicate(), at);
       channel.force(false);
     } catch (IOException e) {
       try {
@@ -260,7 +344,27 @@ final class ManifestLog implements Closeable {
       }
       throw e;
     }
-    end = at + records.remaining();
+    end = at + stored.remaining();
+  }
+
+  /** The plain framed {@code records}, each sealed for where it will lie, from {@code at} on. */
+  private ByteBuffer seal(ByteBuffer records, long at) {
+    int count = 0;
+    for (int p = records.position(); p < records.limit(); p += FRAME + records.getInt(p)) {
+      count++;
+    }
+    ByteBuffer out = newBuffer(records.remaining() + count * cipher.overhead());
+    for (int p = records.position(); p < records.limit(); ) {
+      int n = records.getInt(p);
+      int start = out.position();
+      int stored = n + cipher.overhead();
+      out.putInt(stored).putInt(0);
+      ByteBuffer entries = records.duplicate().limit(p + FRAME + n).position(p + FRAME);
+      cipher.seal(aad(headerAad, at + start, stored), entries, out);
+      out.putInt(start + 4, Crc.of(out, start, start + 4, start + FRAME, out.position()));
+      p += FRAME + n;
+    }
+    return out.flip();
   }
 
   /** True after a failed append could not be undone. */

@@ -11,9 +11,10 @@ import java.util.function.LongSupplier;
 
 /**
  * The read-back path of a spill file: finds a sealed chunk's record, reads it and checks it against
- * {@link SpillFormat}, decodes it (decompressing with the injected {@link ChunkCompressor}) and
- * keeps it in the shared {@link RecordCache}. {@link #load} is the one place where a record's bytes
- * come back from the file and become chunks; {@link GroupWriter} is the writing end.
+ * {@link SpillFormat}, opens it if the file is sealed ({@link SpillSeal}: the CRC first, then the
+ * tag), decodes it (decompressing with the injected {@link ChunkCompressor}) and keeps it in the
+ * shared {@link RecordCache}. {@link #load} is the one place where a record's bytes come back from
+ * the file and become chunks; {@link GroupWriter} is the writing end.
  *
  * <p><b>Thread safety:</b> thread-safe without locks: reads are positional, a sealed record never
  * changes until compaction (which the owner keeps out), the cache publishes immutable records, and
@@ -26,6 +27,9 @@ final class RecordReader {
   private final int chunkSize;
   private final int groupChunks;
   private final int maxRecordLength;
+  private final int maxPlainLength;
+  // null for a plain file
+  private final SpillSeal seal;
   private final RecordCache cache;
   private final LongSupplier end;
 
@@ -38,6 +42,7 @@ final class RecordReader {
       ChunkCompressor compressor,
       int chunkSize,
       int groupChunks,
+      SpillSeal seal,
       RecordCache cache,
       LongSupplier end) {
     this.path = path;
@@ -45,7 +50,11 @@ final class RecordReader {
     this.compressor = compressor;
     this.chunkSize = chunkSize;
     this.groupChunks = groupChunks;
-    this.maxRecordLength = SpillFormat.maxRecordLength(compressor, chunkSize, groupChunks);
+    this.seal = seal;
+    this.maxPlainLength = SpillFormat.maxRecordLength(compressor, chunkSize, groupChunks, 0);
+    this.maxRecordLength =
+        SpillFormat.maxRecordLength(
+            compressor, chunkSize, groupChunks, seal == null ? 0 : seal.overhead());
     this.cache = cache;
     this.end = end;
   }
@@ -64,7 +73,7 @@ final class RecordReader {
     }
     RecordCache.Decoded d = cache.get(offset);
     if (d == null) {
-      d = load(offset, SpillFormat.newBuffer(maxRecordLength));
+      d = load(offset, SpillFormat.newBuffer(maxRecordLength), plainScratch());
       cache.put(d);
     }
     if (slot >= d.count() || d.ids()[slot] != chunkId) {
@@ -85,22 +94,45 @@ final class RecordReader {
   /** See {@link DeltaAllocator#scan}. */
   void scan(DeltaAllocator.RecordVisitor visitor) throws IOException {
     ByteBuffer rec = SpillFormat.newBuffer(maxRecordLength);
+    ByteBuffer plain = plainScratch();
     long limit = end.getAsLong();
     long pos = SpillFormat.HEADER_LENGTH;
     while (pos < limit) {
-      RecordCache.Decoded d = load(pos, rec);
+      RecordCache.Decoded d = load(pos, rec, plain);
       visitor.visit(pos, d.count(), d.ids(), d.data());
       pos += SpillFormat.recordLength(rec);
     }
   }
 
-  /** Reads, checks and decodes the record at {@code offset}, using {@code rec} as scratch. */
-  private RecordCache.Decoded load(long offset, ByteBuffer rec) throws IOException {
+  /** Where a sealed record is opened; null for a plain file. */
+  private ByteBuffer plainScratch() {
+    return seal == null ? null : SpillFormat.newBuffer(maxPlainLength);
+  }
+
+  /**
+   * Reads, checks and decodes the record at {@code offset}, using {@code stored} as scratch for the
+   * record as stored and {@code plain} (null in a plain file) for it opened.
+   */
+  private RecordCache.Decoded load(long offset, ByteBuffer stored, ByteBuffer plain)
+      throws IOException {
     String problem =
         SpillFormat.readRecord(
-            channel, path, offset, end.getAsLong(), rec, chunkSize, groupChunks, maxRecordLength);
+            channel,
+            path,
+            offset,
+            end.getAsLong(),
+            stored,
+            chunkSize,
+            groupChunks,
+            maxRecordLength,
+            seal == null ? 0 : seal.overhead());
     if (problem != null) {
       throw new CorruptStoreException(path, "record at " + offset + problem);
+    }
+    ByteBuffer rec = stored;
+    if (seal != null) {
+      seal.open(path, offset, stored, plain);
+      rec = plain;
     }
     int len = SpillFormat.recordLength(rec);
     int n = SpillFormat.chunkCount(rec);

@@ -11,7 +11,9 @@ import java.nio.file.Path;
  * durable offset on, one by one, and (unless read-only) truncates the file at the first torn one
  * (runs past the end, bad magic, length or checksum). A crash while appending leaves at most such a
  * tail, and since nothing durable refers past the offset the scan starts from, cutting there never
- * loses referenced data.
+ * loses referenced data. In a sealed file each intact record must also authenticate ({@link
+ * SpillSeal}): a record whose CRC matches but whose tag does not is no torn tail but damage, and is
+ * reported as such rather than cut off.
  *
  * <p><b>Thread safety:</b> stateless; it runs before the allocator is published.
  */
@@ -22,10 +24,11 @@ final class RecoveryScan {
   private RecoveryScan() {}
 
   /**
-   * Scans {@code file} (of {@code size} bytes, with the given shape) from {@code from} on.
+   * Scans {@code file} (of {@code size} bytes, with the given shape; {@code seal} null if plain)
+   * from {@code from} on.
    *
    * @throws CorruptStoreException if the file is shorter than {@code from} (durable data is
-   *     missing)
+   *     missing), or an intact record does not authenticate
    */
   static Result scan(
       FileChannel ch,
@@ -35,6 +38,7 @@ final class RecoveryScan {
       int chunkSize,
       int groupChunks,
       int maxRecordLength,
+      SpillSeal seal,
       boolean readOnly)
       throws IOException {
     if (from > size) {
@@ -47,12 +51,18 @@ final class RecoveryScan {
               + " was recorded as durable; the file was truncated or replaced");
     }
     ByteBuffer rec = SpillFormat.newBuffer(maxRecordLength);
+    ByteBuffer plain = seal == null ? null : SpillFormat.newBuffer(maxRecordLength);
+    int overhead = seal == null ? 0 : seal.overhead();
     long pos = from;
     long records = 0;
     long slots = 0;
     while (pos < size
-        && SpillFormat.readRecord(ch, file, pos, size, rec, chunkSize, groupChunks, maxRecordLength)
+        && SpillFormat.readRecord(
+                ch, file, pos, size, rec, chunkSize, groupChunks, maxRecordLength, overhead)
             == null) {
+      if (seal != null) {
+        seal.open(file, pos, rec, plain);
+      }
       records++;
       slots += SpillFormat.chunkCount(rec);
       pos += SpillFormat.recordLength(rec);

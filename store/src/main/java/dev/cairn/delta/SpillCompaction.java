@@ -39,7 +39,8 @@ final class SpillCompaction {
     Path nextPath = StoreFiles.spillPath(dir, next);
     Files.deleteIfExists(nextPath);
     DeltaAllocator fresh =
-        DeltaAllocator.create(nextPath, chunkSize, old.chunksPerRecord(), next, compressor);
+        DeltaAllocator.create(
+            nextPath, chunkSize, old.chunksPerRecord(), next, compressor, old.cipher());
     boolean switched = false;
     try {
       LongLongMap live = manifest.copy();

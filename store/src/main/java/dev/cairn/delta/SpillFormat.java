@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
@@ -18,7 +19,7 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  *   0   8  magic "CAIRNSPL" (43 41 49 52 4E 53 50 4C)
- *   8   2  version (1)
+ *   8   2  version: 1 plain, 2 sealed (every record sealed with AES-256-GCM, see below)
  *  10   2  compressor id ({@link ChunkCompressor#id()})
  *  12   4  chunk size C (a power of two, 512 .. 1 MiB)
  *  16   8  generation (the spill file's number; see StoreFiles)
@@ -28,7 +29,7 @@ import java.util.zip.CRC32C;
  *  32   …  records, back to back
  * </pre>
  *
- * Each record, at offset R:
+ * Each record of a plain file (version 1), at offset R:
  *
  * <pre>
  *   0   4  magic "CSPR" (43 53 50 52)
@@ -41,7 +42,27 @@ import java.util.zip.CRC32C;
  *  16+8n   payload, L - 16 - 8n bytes: the chunks of slots 0..n-1, back to back
  * </pre>
  *
- * A chunk's location is {@code R << 8 | slot}.
+ * In a sealed file (version 2) the first 16 bytes are the same and everything after them, chunk ids
+ * included (they say where the user wrote), is sealed ({@link RecordCipher}):
+ *
+ * <pre>
+ *   0  16  as above; L is the length of the sealed record, 8n + 44 + the payload's length
+ *  16  12  nonce, random
+ *  28  8n  chunk ids, encrypted
+ *  28+8n   payload, encrypted (raw or compressed as byte 14 says; compressed before sealing)
+ *  L-16 16 GCM tag
+ * </pre>
+ *
+ * The associated data (44 bytes) binds a sealed record to its place: the header's bytes [0, 28)
+ * (magic, version, compressor, chunk size, generation, chunks per record), the record's offset R
+ * (i64), its bytes [4, 8) (length) and [12, 16) (count, encoding, reserved). A record moved to
+ * another offset or another spill file (another generation, or another overlay: each has its own
+ * key), or with its head altered, does not open. The CRC32C framing stays as in a plain file and is
+ * checked first: it finds the torn tail a crash leaves. A record whose CRC matches but whose tag
+ * does not cannot come from a crash and is reported as {@link CorruptStoreException}, never
+ * returned as data.
+ *
+ * <p>A chunk's location is {@code R << 8 | slot}.
  *
  * <p><b>Thread safety:</b> stateless; callers own the buffers they pass.
  */
@@ -54,12 +75,22 @@ final class SpillFormat {
   static final int MIN_CHUNK_SIZE = 512;
   static final int MAX_CHUNK_SIZE = 1 << 20;
 
-  private static final int VERSION = 1;
+  private static final int VERSION_PLAIN = 1;
+  private static final int VERSION_SEALED = 2;
+
+  /** The header bytes a sealed record's associated data starts with: all but the CRC. */
+  static final int HEADER_AAD = 28;
+
   private static final byte[] MAGIC = "CAIRNSPL".getBytes(StandardCharsets.US_ASCII);
   private static final int RECORD_MAGIC = 0x52505343; // "CSPR" read little-endian
 
-  /** A spill file's header fields. */
-  record Header(int compressorId, int chunkSize, long generation, int groupChunks) {}
+  /** A spill file's header fields; {@code sealed} for version 2. */
+  record Header(int compressorId, int chunkSize, long generation, int groupChunks, boolean sealed) {
+    /** The header as stored, without its CRC: the start of each sealed record's AAD. */
+    byte[] aadPrefix() {
+      return Arrays.copyOf(encode(this).array(), HEADER_AAD);
+    }
+  }
 
   private SpillFormat() {}
 
@@ -82,32 +113,42 @@ final class SpillFormat {
     }
   }
 
-  /** The longest record a file of this shape can hold. */
-  static int maxRecordLength(ChunkCompressor c, int chunkSize, int groupChunks) {
+  /**
+   * The longest record a file of this shape can hold, {@code overhead} being what sealing adds
+   * ({@link RecordCipher#overhead()}).
+   */
+  static int maxRecordLength(ChunkCompressor c, int chunkSize, int groupChunks, int overhead) {
     int raw = chunkSize * groupChunks;
-    return RECORD_HEAD + 8 * groupChunks + Math.max(raw, c.maxCompressedLength(raw));
+    return RECORD_HEAD + 8 * groupChunks + Math.max(raw, c.maxCompressedLength(raw)) + overhead;
   }
 
   /** Writes the header at offset 0 (not forced). */
   static void writeHeader(FileChannel ch, Header h) throws IOException {
+    FileChannels.writeFully(ch, encode(h), 0);
+  }
+
+  private static ByteBuffer encode(Header h) {
     ByteBuffer b = newBuffer(HEADER_LENGTH);
     b.put(MAGIC)
-        .putShort((short) VERSION)
+        .putShort((short) (h.sealed() ? VERSION_SEALED : VERSION_PLAIN))
         .putShort((short) h.compressorId())
         .putInt(h.chunkSize())
         .putLong(h.generation())
         .putShort((short) h.groupChunks())
         .putShort((short) 0);
     b.putInt(Crc.of(b, 0, 28)).flip();
-    FileChannels.writeFully(ch, b, 0);
+    return b;
   }
 
   /**
-   * Reads and checks the header of a file of {@code size} bytes written with {@code compressor}.
+   * Reads and checks the header of a file of {@code size} bytes written with {@code compressor},
+   * sealed if {@code cipher} is not plain.
    *
-   * @throws CorruptStoreException if it is damaged or names another compressor
+   * @throws CorruptStoreException if it is damaged, names another compressor, or is sealed when
+   *     {@code cipher} is plain or the reverse
    */
-  static Header readHeader(FileChannel ch, Path file, long size, ChunkCompressor compressor)
+  static Header readHeader(
+      FileChannel ch, Path file, long size, ChunkCompressor compressor, RecordCipher cipher)
       throws IOException {
     if (size < HEADER_LENGTH) {
       throw new CorruptStoreException(file, "spill file is truncated (" + size + " bytes)");
@@ -118,8 +159,16 @@ final class SpillFormat {
     int chunkSize = h.getInt(12);
     long generation = h.getLong(16);
     int groupChunks = Short.toUnsignedInt(h.getShort(24));
-    if (version != VERSION) {
+    if (version != VERSION_PLAIN && version != VERSION_SEALED) {
       throw new CorruptStoreException(file, "unsupported spill file version " + version);
+    }
+    boolean sealed = version == VERSION_SEALED;
+    if (sealed == cipher.isPlain()) {
+      throw new CorruptStoreException(
+          file,
+          sealed
+              ? "spill file is encrypted, but the store was opened without a key"
+              : "spill file is not encrypted, but the store is (refusing plain records)");
     }
     if (compressorId != compressor.id()) {
       throw new CorruptStoreException(
@@ -137,13 +186,14 @@ final class SpillFormat {
       throw new CorruptStoreException(
           file, "bad chunk size " + chunkSize + " or chunks per record " + groupChunks);
     }
-    return new Header(compressorId, chunkSize, generation, groupChunks);
+    return new Header(compressorId, chunkSize, generation, groupChunks, sealed);
   }
 
   /**
    * Reads the record at {@code pos} into {@code rec} (from 0, limit set to its length) and checks
-   * it against a file that ends at {@code limit}. Returns null if it is intact, or what is wrong,
-   * worded to follow "record at <i>pos</i>".
+   * it against a file that ends at {@code limit}: its head and its CRC32C, not (for a sealed file)
+   * its tag, which {@link SpillSeal#open} checks next. Returns null if it is intact, or what is
+   * wrong, worded to follow "record at <i>pos</i>".
    */
   static String readRecord(
       FileChannel ch,
@@ -153,14 +203,15 @@ final class SpillFormat {
       ByteBuffer rec,
       int chunkSize,
       int groupChunks,
-      int maxLen)
+      int maxLen,
+      int overhead)
       throws IOException {
     if (limit - pos < RECORD_HEAD) {
       return " lies past the end";
     }
     rec.clear().limit(RECORD_HEAD);
     FileChannels.readFully(ch, rec, pos, file);
-    String problem = checkHead(rec, chunkSize, groupChunks, maxLen);
+    String problem = checkHead(rec, chunkSize, groupChunks, maxLen, overhead);
     if (problem != null) {
       return ": " + problem;
     }
@@ -176,8 +227,12 @@ final class SpillFormat {
     return null;
   }
 
-  /** Checks the 16-byte record head in {@code rec}; returns what is wrong, or null. */
-  static String checkHead(ByteBuffer rec, int chunkSize, int groupChunks, int maxLen) {
+  /**
+   * Checks the 16-byte record head in {@code rec}, of a file whose records carry {@code overhead}
+   * sealing bytes; returns what is wrong, or null.
+   */
+  static String checkHead(
+      ByteBuffer rec, int chunkSize, int groupChunks, int maxLen, int overhead) {
     if (rec.getInt(0) != RECORD_MAGIC) {
       return "bad record magic";
     }
@@ -190,7 +245,7 @@ final class SpillFormat {
     if (rec.get(15) != 0) {
       return "reserved byte set";
     }
-    int fixed = RECORD_HEAD + 8 * n;
+    int fixed = RECORD_HEAD + 8 * n + overhead;
     if (encoding == RAW) {
       if (len != fixed + n * chunkSize) {
         return "raw record length " + len + " does not match " + n + " chunks";
@@ -241,14 +296,25 @@ final class SpillFormat {
    * marks it compressed if asked, fills in length and CRC, and flips it. Returns its length.
    */
   static int finish(ByteBuffer rec, boolean compressed) {
+    int len = finishPlain(rec, compressed);
+    rec.putInt(8, Crc.of(rec, 0, 8, 12, len));
+    return len;
+  }
+
+  /** {@link #finish} without the CRC, for a record that is about to be sealed. */
+  static int finishPlain(ByteBuffer rec, boolean compressed) {
     if (compressed) {
       rec.put(14, COMPRESSED);
     }
     int len = rec.position();
     rec.putInt(4, len);
-    rec.putInt(8, Crc.of(rec, 0, 8, 12, len));
     rec.flip();
     return len;
+  }
+
+  /** Fills in the CRC32C of the record from {@code rec}'s start to its limit. */
+  static void putCrc(ByteBuffer rec) {
+    rec.putInt(8, Crc.of(rec, 0, 8, 12, rec.limit()));
   }
 
   /**

@@ -28,7 +28,10 @@ import java.nio.file.Path;
  *
  * Opening for writing deletes the spill files of other generations, which only an interrupted
  * compaction leaves (see {@link StoreCompaction} for why that is always right), and re-establishes
- * the invariant about the logical size ({@link LogicalSize}).
+ * the invariant about the logical size ({@link LogicalSize}). All of a store's files are plain, or
+ * all are sealed under the one key its owner gives ({@link RecordCipher}); a file of the other kind
+ * is refused as {@link CorruptStoreException}, so plain records can never be slipped into an
+ * encrypted store.
  *
  * <p><b>Thread safety:</b> stateless; it runs before the store is published.
  */
@@ -46,10 +49,15 @@ final class StoreFiles {
 
   /** See {@link DeltaStore#create}. */
   static DeltaStore create(
-      Path dir, int chunkSize, int chunksPerRecord, long logicalSize, ChunkCompressor compressor)
+      Path dir,
+      int chunkSize,
+      int chunksPerRecord,
+      long logicalSize,
+      ChunkCompressor compressor,
+      RecordCipher cipher)
       throws IOException {
     DeltaAllocator a =
-        DeltaAllocator.create(spillPath(dir, 0), chunkSize, chunksPerRecord, 0, compressor);
+        DeltaAllocator.create(spillPath(dir, 0), chunkSize, chunksPerRecord, 0, compressor, cipher);
     Manifest m = null;
     try {
       Fsync.directory(dir);
@@ -60,7 +68,7 @@ final class StoreFiles {
       attrs[ATTR_CHUNK_SIZE] = chunkSize;
       attrs[ATTR_SPILL_SLOTS] = 0;
       attrs[ATTR_CHUNKS_PER_RECORD] = chunksPerRecord;
-      m = Manifest.create(dir, attrs);
+      m = Manifest.create(dir, attrs, cipher);
       return new DeltaStore(dir, compressor, false, m, a, 0);
     } catch (IOException | RuntimeException e) {
       a.close();
@@ -69,16 +77,17 @@ final class StoreFiles {
   }
 
   /** See {@link DeltaStore#open} and {@link DeltaStore#openReadOnly}. */
-  static DeltaStore open(Path dir, ChunkCompressor compressor, boolean readOnly)
+  static DeltaStore open(
+      Path dir, ChunkCompressor compressor, RecordCipher cipher, boolean readOnly)
       throws IOException {
-    Manifest m = readOnly ? Manifest.openReadOnly(dir) : Manifest.open(dir);
+    Manifest m = readOnly ? Manifest.openReadOnly(dir, cipher) : Manifest.open(dir, cipher);
     DeltaAllocator a = null;
     boolean ok = false;
     try {
       long generation = m.attribute(ATTR_SPILL_GENERATION);
       long durableEnd = m.attribute(ATTR_SPILL_END);
       Path spill = spillPath(dir, generation);
-      a = DeltaAllocator.open(spill, compressor, durableEnd, readOnly);
+      a = DeltaAllocator.open(spill, compressor, durableEnd, readOnly, cipher);
       if (a.generation() != generation || a.chunkSize() != m.attribute(ATTR_CHUNK_SIZE)) {
         throw new CorruptStoreException(
             spill,

@@ -23,5 +23,15 @@
  * overlay). Each class that reads a file documents its layout byte by byte, and each class that
  * keeps a crash-safety promise explains it. Must not know the snapshot format or what a chunk's
  * bytes mean; chunk compression comes in as a {@code ChunkCompressor}.
+ *
+ * <p>Encryption at rest comes in the same way, as a {@code RecordCipher}: {@code NONE} keeps every
+ * file as it always was, byte for byte; {@code aesGcm(key)} (an overlay on an encrypted base passes
+ * a key derived from the base's secret; the store never sees where it came from) seals every spill
+ * record ({@code SpillSeal}, layout in {@code SpillFormat}), every manifest log record ({@code
+ * ManifestLog}) and the manifest snapshot's body ({@code ManifestSnapshot}) with AES-256-GCM under
+ * a fresh random nonce, bound by its associated data to its file and position. Sealed files carry
+ * version 2 in their headers, and a store refuses a file of the other kind. The CRC32C framing and
+ * with it every crash guarantee stay as they are: the CRC finds torn tails, and a tag that fails
+ * under a matching CRC is damage ({@code CorruptStoreException}), never data.
  */
 package dev.cairn.delta;

@@ -8,19 +8,25 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The spill file's last record torn at every byte and garbled at every byte: reopening (checking
  * every record) keeps every earlier record readable, drops the damaged one, truncates the file
- * there, and appends the next record where it was.
+ * there, and appends the next record where it was. Plain and sealed (AES-256-GCM) alike.
  */
+@ParameterizedClass(name = "sealed={0}")
+@ValueSource(booleans = {false, true})
 class DeltaAllocatorCrashTest {
   private static final int CHUNK = 512;
   private static final int GROUP = 4;
   private static final int EARLIER = 3 * GROUP;
   private static final int LAST = 1;
+
+  @Parameter boolean sealed;
 
   @TempDir Path tmp;
 
@@ -33,7 +39,8 @@ class DeltaAllocatorCrashTest {
     compressor = deflate ? DeflateCompressor.INSTANCE : ChunkCompressor.NONE;
     Path p = tmp.resolve("source");
     locs = new long[EARLIER + LAST];
-    try (DeltaAllocator a = DeltaAllocator.create(p, CHUNK, GROUP, 0, compressor)) {
+    try (DeltaAllocator a =
+        DeltaAllocator.create(p, CHUNK, GROUP, 0, compressor, Ciphers.of(sealed))) {
       for (int i = 0; i < EARLIER; i++) {
         locs[i] = a.write(i, Chunks.wrap(Chunks.make(CHUNK, i)));
       }
@@ -54,7 +61,8 @@ class DeltaAllocatorCrashTest {
     Path p = tmp.resolve("damaged");
     Files.write(p, damaged);
     try (DeltaAllocator a =
-        DeltaAllocator.open(p, compressor, DeltaAllocator.HEADER_LENGTH, false)) {
+        DeltaAllocator.open(
+            p, compressor, DeltaAllocator.HEADER_LENGTH, false, Ciphers.of(sealed))) {
       assertEquals(lastStart, a.end(), what);
       assertEquals(3, a.recovery().recordsScanned(), what);
       for (int i = 0; i < EARLIER; i++) {
@@ -68,7 +76,8 @@ class DeltaAllocatorCrashTest {
       a.flush();
     }
     try (DeltaAllocator a =
-        DeltaAllocator.open(p, compressor, DeltaAllocator.HEADER_LENGTH, false)) {
+        DeltaAllocator.open(
+            p, compressor, DeltaAllocator.HEADER_LENGTH, false, Ciphers.of(sealed))) {
       assertEquals(4, a.recovery().recordsScanned(), what + ": appended after the repair");
       assertArrayEquals(
           Chunks.make(CHUNK, 99), Chunks.read(a, DeltaAllocator.location(lastStart, 0), 99), what);
@@ -102,7 +111,8 @@ class DeltaAllocatorCrashTest {
     Path p = tmp.resolve("zeros");
     Files.write(p, Arrays.copyOf(file, file.length + 8192));
     try (DeltaAllocator a =
-        DeltaAllocator.open(p, compressor, DeltaAllocator.HEADER_LENGTH, false)) {
+        DeltaAllocator.open(
+            p, compressor, DeltaAllocator.HEADER_LENGTH, false, Ciphers.of(sealed))) {
       assertEquals(file.length, a.end());
       for (int i = 0; i < locs.length; i++) {
         assertArrayEquals(Chunks.make(CHUNK, i), Chunks.read(a, locs[i], i));

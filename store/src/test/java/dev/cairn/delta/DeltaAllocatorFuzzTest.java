@@ -12,15 +12,23 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Fuzzes the spill record parser: a spill file of random records (random sizes, compressible or
  * not) is damaged at random and reopened checking every record. It must open without an exception
- * and keep exactly the records that lie wholly before the first damaged byte, each readable.
+ * and keep exactly the records that lie wholly before the first damaged byte, each readable. Plain
+ * and sealed (AES-256-GCM) alike.
  */
+@ParameterizedClass(name = "sealed={0}")
+@ValueSource(booleans = {false, true})
 class DeltaAllocatorFuzzTest {
+  @Parameter boolean sealed;
+
   @TempDir Path tmp;
 
   static LongStream seeds() {
@@ -39,7 +47,8 @@ class DeltaAllocatorFuzzTest {
     Path p = tmp.resolve("spill");
     List<Written> written = new ArrayList<>();
     List<Long> recordEnds = new ArrayList<>();
-    try (DeltaAllocator a = DeltaAllocator.create(p, chunk, group, 0, c)) {
+    RecordCipher cipher = Ciphers.of(sealed);
+    try (DeltaAllocator a = DeltaAllocator.create(p, chunk, group, 0, c, cipher)) {
       int n = 1 + r.nextInt(40);
       for (int i = 0; i < n; i++) {
         long contentSeed = r.nextLong();
@@ -52,7 +61,7 @@ class DeltaAllocatorFuzzTest {
       a.flush();
     }
     byte[] good = Files.readAllBytes(p);
-    try (DeltaAllocator a = DeltaAllocator.open(p, c, 0, true)) {
+    try (DeltaAllocator a = DeltaAllocator.open(p, c, 0, true, cipher)) {
       a.scan((offset, count, ids, data) -> recordEnds.add(offset));
     }
     recordEnds.add((long) good.length);
@@ -66,7 +75,7 @@ class DeltaAllocatorFuzzTest {
         keptEnd = e;
       }
     }
-    try (DeltaAllocator a = DeltaAllocator.open(p, c, 0, false)) {
+    try (DeltaAllocator a = DeltaAllocator.open(p, c, 0, false, cipher)) {
       assertEquals(keptEnd, a.end(), "seed " + seed);
       for (Written w : written) {
         if (DeltaAllocator.recordOffset(w.location) < keptEnd) {

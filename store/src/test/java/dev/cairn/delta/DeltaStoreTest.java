@@ -23,12 +23,19 @@ import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+/** Runs plain and with every record sealed (AES-256-GCM): the guarantees are the same. */
+@ParameterizedClass(name = "sealed={0}")
+@ValueSource(booleans = {false, true})
 class DeltaStoreTest {
   private static final int CHUNK = 1024;
+
+  @Parameter boolean sealed;
 
   @TempDir Path dir;
 
@@ -79,11 +86,11 @@ class DeltaStoreTest {
   }
 
   private DeltaStore create(long size) throws IOException {
-    return DeltaStore.create(dir, CHUNK, 8, size, DeflateCompressor.INSTANCE);
+    return DeltaStore.create(dir, CHUNK, 8, size, DeflateCompressor.INSTANCE, Ciphers.of(sealed));
   }
 
   private DeltaStore open() throws IOException {
-    return DeltaStore.open(dir, DeflateCompressor.INSTANCE);
+    return DeltaStore.open(dir, DeflateCompressor.INSTANCE, Ciphers.of(sealed));
   }
 
   static LongStream seeds() {
@@ -304,7 +311,8 @@ class DeltaStoreTest {
       s.write(3, ByteBuffer.wrap(Chunks.make(CHUNK, 3)));
     }
     Map<String, byte[]> before = snapshotFiles();
-    try (DeltaStore s = DeltaStore.openReadOnly(dir, DeflateCompressor.INSTANCE)) {
+    try (DeltaStore s =
+        DeltaStore.openReadOnly(dir, DeflateCompressor.INSTANCE, Ciphers.of(sealed))) {
       ByteBuffer b = ByteBuffer.allocate(CHUNK);
       assertTrue(s.read(3, 0, b));
       assertArrayEquals(Chunks.make(CHUNK, 3), b.array());

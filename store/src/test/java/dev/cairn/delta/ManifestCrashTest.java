@@ -15,6 +15,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,9 +24,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Crash tests of the manifest: the last log record torn at every byte and garbled at every byte,
  * and compaction stopped between every two of its steps. Every case must reopen without an
  * exception into exactly the state before the damaged record (or before the compaction, or after
- * it).
+ * it). Plain and sealed (AES-256-GCM) alike.
  */
+@ParameterizedClass(name = "sealed={0}")
+@ValueSource(booleans = {false, true})
 class ManifestCrashTest {
+  @Parameter boolean sealed;
+
   @TempDir Path tmp;
 
   private Path source;
@@ -40,7 +46,7 @@ class ManifestCrashTest {
     source = Files.createDirectory(tmp.resolve("source"));
     ManifestModel model = new ManifestModel();
     Random r = new Random(42);
-    try (Manifest m = Manifest.create(source, new long[Manifest.ATTRIBUTES])) {
+    try (Manifest m = Manifest.create(source, new long[Manifest.ATTRIBUTES], Ciphers.of(sealed))) {
       for (int rec = 0; rec < 3; rec++) {
         for (int i = 0; i < 5; i++) {
           model.randomChange(m, r, 50);
@@ -75,22 +81,22 @@ class ManifestCrashTest {
   void lastRecordTruncatedAtEveryByte() throws IOException {
     for (int cut = lastRecordStart; cut < log.length; cut++) {
       Path d = dirWithLog("cut" + cut, Arrays.copyOf(log, cut));
-      try (Manifest m = Manifest.open(d)) {
+      try (Manifest m = Manifest.open(d, Ciphers.of(sealed))) {
         before.assertMatches(m, "cut at " + cut);
         assertEquals(cut - lastRecordStart, m.recovery().bytesDiscarded());
         assertEquals(3, m.recovery().recordsReplayed());
       }
       assertEquals(lastRecordStart, Files.size(ManifestLog.path(d, 0)), "torn tail truncated");
       // The log is usable again: a new record after the cut is found on the next open.
-      try (Manifest m = Manifest.open(d)) {
+      try (Manifest m = Manifest.open(d, Ciphers.of(sealed))) {
         m.put(1000, 1);
         m.sync();
       }
-      try (Manifest m = Manifest.open(d)) {
+      try (Manifest m = Manifest.open(d, Ciphers.of(sealed))) {
         assertEquals(1, m.get(1000, -1), "record appended after a repaired tail");
       }
     }
-    after.assertMatchesOnDisk(dirWithLog("whole", log), "intact");
+    after.assertMatchesOnDisk(dirWithLog("whole", log), Ciphers.of(sealed), "intact");
   }
 
   @ParameterizedTest
@@ -100,7 +106,7 @@ class ManifestCrashTest {
       byte[] b = log.clone();
       b[pos] ^= (byte) xor;
       Path d = dirWithLog("garble" + xor + "-" + pos, b);
-      try (Manifest m = Manifest.open(d)) {
+      try (Manifest m = Manifest.open(d, Ciphers.of(sealed))) {
         before.assertMatches(m, "garbled byte " + pos);
       }
       assertEquals(lastRecordStart, Files.size(ManifestLog.path(d, 0)));
@@ -110,7 +116,7 @@ class ManifestCrashTest {
   @Test
   void zerosOrGarbageAfterTheLastRecordAreDropped() throws IOException {
     byte[] zeros = Arrays.copyOf(log, log.length + 4096);
-    try (Manifest m = Manifest.open(dirWithLog("zeros", zeros))) {
+    try (Manifest m = Manifest.open(dirWithLog("zeros", zeros), Ciphers.of(sealed))) {
       after.assertMatches(m, "zero tail");
       assertEquals(4096, m.recovery().bytesDiscarded());
     }
@@ -118,7 +124,7 @@ class ManifestCrashTest {
     for (int i = log.length; i < garbage.length; i++) {
       garbage[i] = (byte) (i * 31 + 7);
     }
-    try (Manifest m = Manifest.open(dirWithLog("garbage", garbage))) {
+    try (Manifest m = Manifest.open(dirWithLog("garbage", garbage), Ciphers.of(sealed))) {
       after.assertMatches(m, "garbage tail");
     }
   }
@@ -127,7 +133,7 @@ class ManifestCrashTest {
   void snapshotDamagedAtAnyByteIsReportedNeverAccepted() throws IOException {
     // A snapshot with entries, so the garbled byte can land in every field.
     Path d = Files.createDirectory(tmp.resolve("snap"));
-    try (Manifest m = Manifest.create(d, new long[Manifest.ATTRIBUTES])) {
+    try (Manifest m = Manifest.create(d, new long[Manifest.ATTRIBUTES], Ciphers.of(sealed))) {
       m.put(1, 2);
       m.put(3, 4);
       m.setAttribute(5, 6);
@@ -139,14 +145,20 @@ class ManifestCrashTest {
       byte[] b = good.clone();
       b[pos] ^= 0x10;
       Files.write(file, b);
-      assertThrows(CorruptStoreException.class, () -> Manifest.open(d).close(), "byte " + pos);
+      assertThrows(
+          CorruptStoreException.class,
+          () -> Manifest.open(d, Ciphers.of(sealed)).close(),
+          "byte " + pos);
     }
     for (int len = 0; len < good.length; len++) {
       Files.write(file, Arrays.copyOf(good, len));
-      assertThrows(CorruptStoreException.class, () -> Manifest.open(d).close(), "length " + len);
+      assertThrows(
+          CorruptStoreException.class,
+          () -> Manifest.open(d, Ciphers.of(sealed)).close(),
+          "length " + len);
     }
     Files.write(file, good);
-    try (Manifest m = Manifest.open(d)) {
+    try (Manifest m = Manifest.open(d, Ciphers.of(sealed))) {
       assertEquals(4, m.get(3, -1));
     }
   }
@@ -163,7 +175,7 @@ class ManifestCrashTest {
     Path d = Files.createDirectory(tmp.resolve("compact"));
     ManifestModel model = new ManifestModel();
     Random r = new Random(9);
-    Manifest m = Manifest.create(d, new long[Manifest.ATTRIBUTES]);
+    Manifest m = Manifest.create(d, new long[Manifest.ATTRIBUTES], Ciphers.of(sealed));
     for (int i = 0; i < 3000; i++) {
       model.randomChange(m, r, 1000);
     }
@@ -178,7 +190,7 @@ class ManifestCrashTest {
     boolean committed =
         point.equals("manifest.renamed") || point.equals("manifest.old-log-deleted");
     ManifestModel expected = committed ? model : synced;
-    try (Manifest again = Manifest.open(d)) {
+    try (Manifest again = Manifest.open(d, Ciphers.of(sealed))) {
       expected.assertMatches(again, "after a crash at " + point);
       assertEquals(committed ? 1 : 0, again.generation());
       // And it carries on: more changes, another compaction, another reopen.
@@ -189,7 +201,7 @@ class ManifestCrashTest {
     }
     assertEquals(
         List.of("manifest", "manifest.log." + (committed ? 2 : 1)), names(d), "no leftovers");
-    try (Manifest again = Manifest.open(d)) {
+    try (Manifest again = Manifest.open(d, Ciphers.of(sealed))) {
       assertEquals(5, again.get(5000, -1));
       assertEquals(6, again.get(5001, -1));
     }
@@ -202,7 +214,7 @@ class ManifestCrashTest {
     // leaves them: the snapshot still names generation 0, so they are ignored and deleted.
     Files.write(d.resolve(ManifestFiles.TEMP_FILE), snapshot);
     Files.write(ManifestLog.path(d, 1), new byte[100]);
-    try (Manifest m = Manifest.open(d)) {
+    try (Manifest m = Manifest.open(d, Ciphers.of(sealed))) {
       after.assertMatches(m, "leftovers");
     }
     assertEquals(List.of("manifest", "manifest.log.0"), names(d));

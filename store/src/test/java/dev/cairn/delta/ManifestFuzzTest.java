@@ -13,16 +13,23 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Fuzzes the log parser: a log of random records is damaged at random (truncated, bytes flipped, a
  * region overwritten, garbage or zeros appended, or everything after the header replaced by noise)
  * and reopened. It must open without any exception, and hold exactly the state after the last
- * record that lies wholly before the first damaged byte.
+ * record that lies wholly before the first damaged byte. Plain and sealed (AES-256-GCM) alike.
  */
+@ParameterizedClass(name = "sealed={0}")
+@ValueSource(booleans = {false, true})
 class ManifestFuzzTest {
+  @Parameter boolean sealed;
+
   @TempDir Path tmp;
 
   static LongStream seeds() {
@@ -37,7 +44,7 @@ class ManifestFuzzTest {
     ManifestModel model = new ManifestModel();
     List<ManifestModel> states = new ArrayList<>();
     List<Long> ends = new ArrayList<>();
-    try (Manifest m = Manifest.create(d, new long[Manifest.ATTRIBUTES])) {
+    try (Manifest m = Manifest.create(d, new long[Manifest.ATTRIBUTES], Ciphers.of(sealed))) {
       states.add(model.copy());
       ends.add(m.logBytes());
       int records = 1 + r.nextInt(12);
@@ -60,7 +67,7 @@ class ManifestFuzzTest {
     while (survivors + 1 < ends.size() && ends.get(survivors + 1) <= firstChange) {
       survivors++;
     }
-    try (Manifest m = Manifest.open(d)) {
+    try (Manifest m = Manifest.open(d, Ciphers.of(sealed))) {
       states.get(survivors).assertMatches(m, "seed " + seed + ", first change at " + firstChange);
       assertEquals(ends.get(survivors), Files.size(logFile));
     } catch (CorruptStoreException e) {

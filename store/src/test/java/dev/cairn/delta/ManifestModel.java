@@ -50,7 +50,12 @@ final class ManifestModel {
   }
 
   void assertMatchesOnDisk(java.nio.file.Path dir, String where) throws IOException {
-    try (Manifest m = Manifest.open(dir)) {
+    assertMatchesOnDisk(dir, RecordCipher.NONE, where);
+  }
+
+  void assertMatchesOnDisk(java.nio.file.Path dir, RecordCipher cipher, String where)
+      throws IOException {
+    try (Manifest m = Manifest.open(dir, cipher)) {
       assertMatches(m, where);
     }
   }

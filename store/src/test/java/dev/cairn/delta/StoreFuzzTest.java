@@ -25,9 +25,10 @@ import java.util.stream.Stream;
  * one check exactly.
  *
  * <p>The targets are structure-aware: the fuzzer's bytes are a script applied to a valid file the
- * target generates (byte 0 picks the file, byte 1 the kind of damage, the rest says where and
- * what), so that even the empty input of regression mode ({@code mvn test}) exercises a real file,
- * and real fuzzing explores damage to valid files instead of rejected noise:
+ * target generates (byte 0 picks the file, its bit 0x40 a sealed one, AES-256-GCM; byte 1 the kind
+ * of damage, the rest says where and what), so that even the empty input of regression mode ({@code
+ * mvn test}) exercises a real file, and real fuzzing explores damage to valid files instead of
+ * rejected noise:
  *
  * <pre>
  * JAZZER_FUZZ=1 mvn -pl store test -Dtest=StoreFuzzTest#manifestLog
@@ -38,12 +39,13 @@ class StoreFuzzTest {
   void manifestLog(byte[] script) throws IOException {
     Path dir = Files.createTempDirectory("fuzz-manifest");
     try {
-      ManifestFiles f = manifestFiles(script.length > 0 ? script[0] : 0, false);
+      int seed = script.length > 0 ? script[0] : 0;
+      ManifestFiles f = manifestFiles(seed, false);
       Files.write(dir.resolve(Manifest.SNAPSHOT_FILE), f.snapshot);
       Files.write(
           dir.resolve("manifest.log." + f.generation),
           damage(f.log, ManifestLog.HEADER_LENGTH, script));
-      checkManifestOpens(dir);
+      checkManifestOpens(dir, cipher(seed));
     } finally {
       delete(dir);
     }
@@ -53,10 +55,11 @@ class StoreFuzzTest {
   void manifestSnapshot(byte[] script) throws IOException {
     Path dir = Files.createTempDirectory("fuzz-snapshot");
     try {
-      ManifestFiles f = manifestFiles(script.length > 0 ? script[0] : 0, true);
+      int seed = script.length > 0 ? script[0] : 0;
+      ManifestFiles f = manifestFiles(seed, true);
       Files.write(dir.resolve(Manifest.SNAPSHOT_FILE), damage(f.snapshot, 0, script));
       Files.write(dir.resolve("manifest.log." + f.generation), f.log);
-      checkManifestOpens(dir);
+      checkManifestOpens(dir, cipher(seed));
     } finally {
       delete(dir);
     }
@@ -69,9 +72,10 @@ class StoreFuzzTest {
       Path file = dir.resolve("spill.0");
       int seed = script.length > 0 ? script[0] : 0;
       ChunkCompressor c = (seed & 1) == 0 ? DeflateCompressor.INSTANCE : ChunkCompressor.NONE;
+      RecordCipher cipher = cipher(seed);
       Files.write(file, damage(spillFile(seed, c), DeltaAllocator.HEADER_LENGTH, script));
       long end;
-      try (DeltaAllocator a = DeltaAllocator.open(file, c, 0, false)) {
+      try (DeltaAllocator a = DeltaAllocator.open(file, c, 0, false, cipher)) {
         end = a.end();
         // Every record the scan kept must decode, or be reported as corruption.
         try {
@@ -88,13 +92,18 @@ class StoreFuzzTest {
       } catch (CorruptStoreException e) {
         return;
       }
-      try (DeltaAllocator a = DeltaAllocator.open(file, c, 0, false)) {
+      try (DeltaAllocator a = DeltaAllocator.open(file, c, 0, false, cipher)) {
         assertEquals(end, a.end(), "repair is idempotent");
         assertEquals(0, a.recovery().bytesDiscarded());
       }
     } finally {
       delete(dir);
     }
+  }
+
+  /** Bit 0x40 of the seed byte asks for a sealed file. */
+  private static RecordCipher cipher(int seed) {
+    return Ciphers.of((seed & 0x40) != 0);
   }
 
   /** A valid manifest's two files, generated once per seed (making them costs fsyncs). */
@@ -139,7 +148,8 @@ class StoreFuzzTest {
     try {
       Path file = dir.resolve("spill.0");
       Random r = new Random(seed);
-      try (DeltaAllocator a = DeltaAllocator.create(file, 512, 1 + (seed & 7), 0, c)) {
+      try (DeltaAllocator a =
+          DeltaAllocator.create(file, 512, 1 + (seed & 7), 0, c, cipher(seed))) {
         for (int i = 0; i < 3 + r.nextInt(20); i++) {
           byte[] chunk = new byte[512];
           if (r.nextBoolean()) {
@@ -162,7 +172,7 @@ class StoreFuzzTest {
   /** A manifest with a few synced records of puts, removes and attributes. */
   private static Manifest buildManifest(Path dir, int seed) throws IOException {
     Random r = new Random(seed);
-    Manifest m = Manifest.create(dir, new long[Manifest.ATTRIBUTES]);
+    Manifest m = Manifest.create(dir, new long[Manifest.ATTRIBUTES], cipher(seed));
     for (int rec = 0; rec < 1 + r.nextInt(6); rec++) {
       for (int i = 0; i < 1 + r.nextInt(20); i++) {
         switch (r.nextInt(3)) {
@@ -176,18 +186,18 @@ class StoreFuzzTest {
     return m;
   }
 
-  private static void checkManifestOpens(Path dir) throws IOException {
+  private static void checkManifestOpens(Path dir, RecordCipher cipher) throws IOException {
     LongLongMap first;
     long[] attributes;
     long logBytes;
-    try (Manifest m = Manifest.open(dir)) {
+    try (Manifest m = Manifest.open(dir, cipher)) {
       first = m.copy();
       attributes = m.attributes();
       logBytes = m.logBytes();
     } catch (CorruptStoreException e) {
       return;
     }
-    try (Manifest m = Manifest.open(dir)) {
+    try (Manifest m = Manifest.open(dir, cipher)) {
       assertEquals(first, m.copy(), "repair is idempotent");
       assertEquals(Arrays.toString(attributes), Arrays.toString(m.attributes()));
       assertEquals(logBytes, m.logBytes());
