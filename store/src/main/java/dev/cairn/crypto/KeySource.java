@@ -44,17 +44,25 @@ public sealed interface KeySource {
     public static KeyFile read(Path path) throws UsageException {
       String label = "key file " + path;
       byte[] bytes;
+      // the checks throw outside the try: a UsageException is an IOException too, and would be
+      // reported as "cannot read" otherwise
+      if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.exists(path)) {
+        throw new UsageException(path + ": no such key file");
+      }
+      if (!Files.isRegularFile(path)) {
+        throw new UsageException(path + ": not a regular file (a key file holds 32 bytes)");
+      }
+      long size;
       try {
-        if (!Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(path)) {
-          throw new UsageException(path + ": not a regular file (a key file holds 32 bytes)");
-        }
-        if (Files.size(path) > 1024) {
-          throw new UsageException(
-              path
-                  + ": "
-                  + Files.size(path)
-                  + " bytes; a key file holds 32 bytes or 64 hex digits");
-        }
+        size = Files.size(path);
+      } catch (IOException e) {
+        throw new UsageException(path + ": cannot read the key file (" + e.getMessage() + ")");
+      }
+      if (size > 1024) {
+        throw new UsageException(
+            path + ": " + size + " bytes; a key file holds 32 bytes or 64 hex digits");
+      }
+      try {
         bytes = Files.readAllBytes(path);
       } catch (NoSuchFileException e) {
         throw new UsageException(path + ": no such key file");
