@@ -1,8 +1,10 @@
 package dev.cairn.args;
 
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.UsageException;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
+import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;
@@ -24,23 +26,38 @@ public final class Snapshots {
   private Snapshots() {}
 
   /** Opens a snapshot and its parents with a small cache, for one-shot commands. */
-  public static SnapshotChain openChain(String spec, List<Path> searchDirs)
+  public static SnapshotChain openChain(String spec, List<Path> searchDirs, KeyRing keys)
       throws IOException, UsageException {
-    return openChain(spec, BlockCache.withCapacity(DEFAULT_CACHE), new ReadStats(), searchDirs);
+    return openChain(
+        spec, BlockCache.withCapacity(DEFAULT_CACHE), new ReadStats(), searchDirs, keys);
   }
 
+  /**
+   * Opens a snapshot and its parents, each encrypted member with the first of {@code keys} that
+   * opens it.
+   */
   public static SnapshotChain openChain(
-      String spec, BlockCache cache, ReadStats stats, List<Path> searchDirs)
+      String spec, BlockCache cache, ReadStats stats, List<Path> searchDirs, KeyRing keys)
       throws IOException, UsageException {
     if (RemoteByteSource.isRemote(spec)) {
       try {
-        return SnapshotChain.openUrl(uri(spec), cache, stats);
+        return SnapshotChain.openUrl(uri(spec), cache, stats, keys);
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       }
     }
     Path p = InputFiles.regularFile(spec, "snapshot");
-    return SnapshotChain.open(p, searchDirs, cache, stats);
+    return SnapshotChain.open(p, searchDirs, cache, stats, keys);
+  }
+
+  /** Whether any member of {@code chain} is encrypted (reading it decrypts). */
+  public static boolean encrypted(SnapshotChain chain) {
+    return chain.members().stream().anyMatch(Snapshots::encrypted);
+  }
+
+  /** Whether {@code s} is encrypted. */
+  public static boolean encrypted(Snapshot s) {
+    return s.header().encryption().enabled();
   }
 
   /** The bytes of the snapshot {@code spec} names (a path or a URL), without its parents. */

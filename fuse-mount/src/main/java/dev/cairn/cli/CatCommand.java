@@ -32,6 +32,8 @@ final class CatCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
+  @Mixin KeyOptions keys;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -62,7 +64,7 @@ final class CatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs())) {
+    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs(), keys.ring())) {
       Snapshot s = chain.top();
       int idx = stream == Role.primary ? 0 : 1;
       if (idx >= s.streams().size()) {

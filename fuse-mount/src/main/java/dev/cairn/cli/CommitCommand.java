@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.args.Human;
 import dev.cairn.args.Snapshots;
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
 import dev.cairn.overlay.OverlayConfig;
@@ -16,6 +17,7 @@ import java.io.PrintStream;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -38,6 +40,8 @@ final class CommitCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
   @Mixin ParentSearch parentSearch;
+
+  @Mixin KeyOptions keys;
 
   @Parameters(
       index = "0",
@@ -67,11 +71,24 @@ final class CommitCommand implements Callable<Integer> {
       description = "Compression level (default: the codec's, or the base's).")
   Integer level;
 
+  @Option(
+      names = "--encrypt",
+      negatable = true,
+      description =
+          "Seal the new snapshot with AES-256-GCM under the first --key-file or --passphrase-env"
+              + " given. Default: sealed when the overlay's base is encrypted; --no-encrypt writes"
+              + " it plain on purpose.")
+  Boolean encrypt;
+
   @Option(names = "--json", description = "Print the result as one JSON object.")
   boolean json;
 
   @Override
   public Integer call() throws Exception {
+    KeyRing ring = keys.ring();
+    if (Boolean.TRUE.equals(encrypt) && ring.isEmpty()) {
+      throw new UsageException(PackCommand.NO_SEALING_KEY);
+    }
     Path overlayDir = Path.of(dir);
     if (!Files.isDirectory(overlayDir)) {
       throw new UsageException(dir + ": no such directory");
@@ -82,12 +99,18 @@ final class CommitCommand implements Callable<Integer> {
     WritableByteChannel stdout = Outputs.isStdout(output) ? Outputs.stdout() : null;
     Path out = stdout != null ? null : Outputs.outputFile(output);
     BlockCache cache = BlockCache.withCapacity(Snapshots.DEFAULT_CACHE);
-    SnapshotOpener opener = SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats());
+    SnapshotOpener opener =
+        SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats(), ring);
     try (OverlayImage overlay = OverlayImage.openReadOnly(overlayDir, opener)) {
       if (out != null && Files.exists(out) && Files.isSameFile(out, overlay.basePath())) {
         throw new UsageException(output + ": output would overwrite the overlay's base");
       }
       WriterOptions options = options(overlay);
+      // a base sealed at rest would leak through a plain child: sealed unless --no-encrypt
+      boolean seal = encrypt != null ? encrypt : Snapshots.encrypted(overlay.base());
+      if (seal) {
+        options = options.withSealing(ring.newSealing(new SecureRandom()));
+      }
       long total = Commit.totalBytes(overlay);
       long t0 = System.nanoTime();
       SnapshotWriter.Result result;
@@ -113,18 +136,20 @@ final class CommitCommand implements Callable<Integer> {
         m.put("parent_id", flatten ? null : result.header().parentId().toString());
         m.put("logical_bytes", total);
         m.put("output_bytes", result.fileSize());
+        m.put("encryption", EncryptionJson.of(result.header().encryption()));
         m.put("seconds", nanos / 1e9);
         report.println(Json.of(m));
       } else {
         report.printf(
             Locale.ROOT,
-            "committed %s (%s) into %s: %s, %s%s%n",
+            "committed %s (%s) into %s: %s, %s%s%s%n",
             dir,
             Human.bytes(total),
             out == null ? "standard output" : output,
             Human.bytes(result.fileSize()),
             Human.seconds(nanos),
-            flatten ? "" : ", thin on " + overlay.basePath());
+            flatten ? "" : ", thin on " + overlay.basePath(),
+            seal ? ", encrypted (" + result.header().encryption() + ")" : "");
       }
     }
     return ExitCode.OK;

@@ -37,6 +37,8 @@ final class DiffCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
+  @Mixin KeyOptions keys;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP_A",
@@ -54,8 +56,8 @@ final class DiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (SnapshotChain a = Snapshots.openChain(snapA, parentSearch.dirs());
-        SnapshotChain b = Snapshots.openChain(snapB, parentSearch.dirs())) {
+    try (SnapshotChain a = Snapshots.openChain(snapA, parentSearch.dirs(), keys.ring());
+        SnapshotChain b = Snapshots.openChain(snapB, parentSearch.dirs(), keys.ring())) {
       SnapshotDiff diff = new SnapshotDiff(a.top(), b.top());
       List<SnapshotDiff.StreamDiff> result;
       try (Progress progress = Progress.start("diff", diff.totalBytes(), json)) {

@@ -2,7 +2,10 @@ package dev.cairn.cli;
 
 import dev.cairn.args.Human;
 import dev.cairn.args.Snapshots;
+import dev.cairn.crypto.KeyRing;
+import dev.cairn.error.CairnException;
 import dev.cairn.error.ExitCode;
+import dev.cairn.error.MissingKeyException;
 import dev.cairn.error.MissingParentException;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.Footer;
@@ -11,7 +14,9 @@ import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
-import dev.cairn.read.StreamReader;
+import dev.cairn.read.SnapshotSummary;
+import dev.cairn.source.ByteSource;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,15 +29,25 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cairn info}: what a snapshot holds. Reads the header, footer and index, no data. */
+/**
+ * {@code cairn info}: what a snapshot holds. Reads the header, footer and index, no data. An
+ * encrypted snapshot given without its key is described from its plaintext header and footer alone
+ * ({@link SnapshotSummary}): streams and sizes, but no block kinds (the index is sealed), and the
+ * footer's numbers marked as not verified.
+ */
 @Command(
     name = "info",
     mixinStandardHelpOptions = true,
-    description = "Show a snapshot's streams, sizes, codec, block size and parent.")
+    description = {
+      "Show a snapshot's streams, sizes, codec, block size, encryption and parent.",
+      "Works without a key on an encrypted snapshot (sizes then unverified, block kinds unknown)."
+    })
 final class InfoCommand implements Callable<Integer> {
   @Mixin GlobalOptions global;
 
   @Mixin ParentSearch parentSearch;
+
+  @Mixin KeyOptions keys;
 
   @Parameters(
       index = "0",
@@ -45,8 +60,9 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    KeyRing ring = keys.ring();
     try (SnapshotChain c =
-        Snapshots.openChain(snap, cache(), new ReadStats(), parentSearch.dirs())) {
+        Snapshots.openChain(snap, cache(), new ReadStats(), parentSearch.dirs(), ring)) {
       List<Map<String, Object>> chain = new ArrayList<>();
       for (Snapshot member : c.members()) {
         Map<String, Object> cm = new LinkedHashMap<>();
@@ -54,25 +70,47 @@ final class InfoCommand implements Callable<Integer> {
         cm.put("id", member.header().snapshotId().toString());
         chain.add(cm);
       }
-      report(c.top(), chain, null);
-    } catch (MissingParentException e) {
-      // Everything but the inherited blocks can still be described: open the file on its own.
-      try (Snapshot s = Snapshot.open(Snapshots.openSource(snap), cache(), new ReadStats())) {
-        report(s, List.of(), e.getMessage());
-      }
+      report(describe(c.top()), chain, null);
+    } catch (MissingParentException | MissingKeyException e) {
+      alone(ring, e);
     }
     return ExitCode.OK;
   }
 
-  private void report(Snapshot s, List<Map<String, Object>> chain, String parentProblem)
-      throws java.io.IOException {
-    Map<String, Object> info = describe(s);
+  /**
+   * Describes the file on its own when its chain cannot be opened: everything but the inherited
+   * blocks, and without a key for the file itself only what its header and footer say.
+   */
+  private void alone(KeyRing ring, CairnException chainProblem) throws IOException {
+    ByteSource source = Snapshots.openSource(snap);
+    SnapshotSummary summary;
+    try {
+      summary = SnapshotSummary.read(source);
+    } catch (IOException | RuntimeException e) {
+      source.close();
+      throw e;
+    }
+    if (summary.header().encryption().enabled() && ring.isEmpty()) {
+      try (source) {
+        // the missing key is this file's own: no parent problem to report unless one was found
+        String parentProblem =
+            chainProblem instanceof MissingParentException ? chainProblem.getMessage() : null;
+        report(describe(source.describe(), summary, null), List.of(), parentProblem);
+      }
+      return;
+    }
+    try (Snapshot s = Snapshot.open(source, cache(), new ReadStats(), ring)) {
+      report(describe(s), List.of(), chainProblem.getMessage());
+    }
+  }
+
+  private void report(Map<String, Object> info, List<Map<String, Object>> chain, String problem) {
     info.put("chain", chain);
-    info.put("parent_error", parentProblem);
+    info.put("parent_error", problem);
     if (json) {
       System.out.println(Json.of(info));
     } else {
-      print(s, info);
+      print(info);
     }
   }
 
@@ -80,10 +118,21 @@ final class InfoCommand implements Callable<Integer> {
     return BlockCache.withCapacity(1 << 20);
   }
 
-  static Map<String, Object> describe(Snapshot s) throws java.io.IOException {
-    Header h = s.header();
+  static Map<String, Object> describe(Snapshot s) throws IOException {
+    SnapshotSummary summary =
+        new SnapshotSummary(s.header(), s.footer(), s.source().size(), s.dataStart());
+    return describe(s.describe(), summary, s);
+  }
+
+  /**
+   * The report's fields; {@code opened} (null if the snapshot could not be opened) gives the block
+   * kinds, read from the index.
+   */
+  private static Map<String, Object> describe(String name, SnapshotSummary summary, Snapshot opened)
+      throws IOException {
+    Header h = summary.header();
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("snapshot", s.describe());
+    m.put("snapshot", name);
     m.put("id", h.snapshotId().toString());
     m.put("format_version", Header.MAJOR_VERSION + "." + h.minorVersion());
     m.put("created", Instant.ofEpochMilli(h.createdMillis()).toString());
@@ -93,53 +142,70 @@ final class InfoCommand implements Callable<Integer> {
     m.put("content_hash", h.contentHash().displayName());
     m.put("dictionary_bytes", h.dictionaryLength());
     m.put("encrypted", h.encryption().enabled());
+    m.put("encryption", EncryptionJson.of(h.encryption()));
+    // opening checks the footer's tag; without the key it is only checked for damage
+    m.put("footer_verified", opened != null || summary.verified());
     m.put("parent_id", h.hasParent() ? h.parentId().toString() : null);
     m.put("parent_path_hint", h.hasParent() ? h.parentPathHint() : null);
-    m.put("file_bytes", s.source().size());
+    m.put("file_bytes", summary.fileSize());
     List<Map<String, Object>> streams = new ArrayList<>();
-    for (StreamReader r : s.streams()) {
-      Footer.StreamLayout layout = s.footer().streams().get(r.index());
-      long[] kinds = new long[BlockKind.values().length];
-      for (long b = 0; b < r.blockCount(); b++) {
-        kinds[r.entry(b).kind().ordinal()]++;
-      }
+    for (int i = 0; i < h.streamNames().size(); i++) {
+      Footer.StreamLayout layout = summary.footer().streams().get(i);
       Map<String, Object> sm = new LinkedHashMap<>();
-      sm.put("role", r.index() == 0 ? "primary" : "secondary");
-      sm.put("name", r.name());
-      sm.put("size", r.size());
-      sm.put("blocks", r.blockCount());
+      sm.put("role", i == 0 ? "primary" : "secondary");
+      sm.put("name", h.streamNames().get(i));
+      sm.put("size", layout.size());
+      sm.put("blocks", layout.blockCount());
       sm.put("stored_bytes", layout.storedBytes());
-      sm.put("compressed_blocks", kinds[BlockKind.COMPRESSED.ordinal()]);
-      sm.put("raw_blocks", kinds[BlockKind.RAW.ordinal()]);
-      sm.put("zero_blocks", kinds[BlockKind.ZERO.ordinal()]);
-      sm.put("parent_blocks", kinds[BlockKind.PARENT.ordinal()]);
+      long[] kinds = opened == null ? null : kinds(opened, i);
+      sm.put("compressed_blocks", kinds == null ? null : kinds[BlockKind.COMPRESSED.ordinal()]);
+      sm.put("raw_blocks", kinds == null ? null : kinds[BlockKind.RAW.ordinal()]);
+      sm.put("zero_blocks", kinds == null ? null : kinds[BlockKind.ZERO.ordinal()]);
+      sm.put("parent_blocks", kinds == null ? null : kinds[BlockKind.PARENT.ordinal()]);
       streams.add(sm);
     }
     m.put("streams", streams);
     return m;
   }
 
+  /** Blocks of each {@link BlockKind} in stream {@code stream}, from the index. */
+  private static long[] kinds(Snapshot s, int stream) throws IOException {
+    long[] kinds = new long[BlockKind.values().length];
+    for (long b = 0; b < s.stream(stream).blockCount(); b++) {
+      kinds[s.stream(stream).entry(b).kind().ordinal()]++;
+    }
+    return kinds;
+  }
+
   @SuppressWarnings("unchecked")
-  private static void print(Snapshot s, Map<String, Object> m) {
-    Header h = s.header();
+  private static void print(Map<String, Object> m) {
     System.out.printf("snapshot    %s%n", m.get("snapshot"));
     System.out.printf("id          %s%n", m.get("id"));
     System.out.printf("format      %s%n", m.get("format_version"));
     System.out.printf("created     %s%n", m.get("created"));
-    System.out.printf("codec       %s level %d%n", h.codec().displayName(), h.codecLevel());
-    System.out.printf("block size  %s%n", Human.bytes(h.blockSize()));
-    System.out.printf("hash        %s%n", h.contentHash().displayName());
-    if (h.dictionaryLength() > 0) {
-      System.out.printf("dictionary  %s (zstd, trained)%n", Human.bytes(h.dictionaryLength()));
+    System.out.printf("codec       %s level %d%n", m.get("codec"), (Integer) m.get("level"));
+    System.out.printf("block size  %s%n", Human.bytes((Integer) m.get("block_size")));
+    System.out.printf("hash        %s%n", m.get("content_hash"));
+    int dictionary = (Integer) m.get("dictionary_bytes");
+    if (dictionary > 0) {
+      System.out.printf("dictionary  %s (zstd, trained)%n", Human.bytes(dictionary));
     }
-    System.out.printf("encrypted   %s%n", h.encryption().enabled() ? "yes (AES-256-GCM)" : "no");
+    Map<String, Object> encryption = (Map<String, Object>) m.get("encryption");
+    System.out.printf(
+        "encrypted   %s%n", encryption == null ? "no" : encryption.get("description"));
+    if (!(Boolean) m.get("footer_verified")) {
+      System.out.println(
+          "footer      not verified without a key (sizes as stored; block kinds need the key)");
+    }
     System.out.printf(
         "parent      %s%n",
-        h.hasParent() ? h.parentId() + " (" + h.parentPathHint() + ")" : "none");
+        m.get("parent_id") != null
+            ? m.get("parent_id") + " (" + m.get("parent_path_hint") + ")"
+            : "none");
+    List<Map<String, Object>> chain = (List<Map<String, Object>>) m.get("chain");
     if (m.get("parent_error") != null) {
       System.out.printf("parent      NOT USABLE: %s%n", m.get("parent_error"));
-    } else if (h.hasParent()) {
-      List<Map<String, Object>> chain = (List<Map<String, Object>>) m.get("chain");
+    } else if (m.get("parent_id") != null) {
       for (int i = 1; i < chain.size(); i++) {
         System.out.printf(
             "%s %s (%s)%n",
@@ -152,18 +218,25 @@ final class InfoCommand implements Callable<Integer> {
     for (Map<String, Object> sm : (List<Map<String, Object>>) m.get("streams")) {
       long size = (Long) sm.get("size");
       long stored = (Long) sm.get("stored_bytes");
+      String kinds =
+          sm.get("compressed_blocks") == null
+              ? ""
+              : String.format(
+                  Locale.ROOT,
+                  " (%d compressed, %d raw, %d zero, %d inherited)",
+                  (Long) sm.get("compressed_blocks"),
+                  (Long) sm.get("raw_blocks"),
+                  (Long) sm.get("zero_blocks"),
+                  (Long) sm.get("parent_blocks"));
       System.out.printf(
           Locale.ROOT,
-          "%-9s   %s: %s (%d bytes), %d blocks (%d compressed, %d raw, %d zero, %d inherited), stored %s%s%n",
+          "%-9s   %s: %s (%d bytes), %d blocks%s, stored %s%s%n",
           sm.get("role"),
           sm.get("name"),
           Human.bytes(size),
           size,
           (Long) sm.get("blocks"),
-          (Long) sm.get("compressed_blocks"),
-          (Long) sm.get("raw_blocks"),
-          (Long) sm.get("zero_blocks"),
-          (Long) sm.get("parent_blocks"),
+          kinds,
           Human.bytes(stored),
           size == 0 ? "" : String.format(Locale.ROOT, " (%.1f%%)", 100.0 * stored / size));
     }

@@ -29,6 +29,8 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
+  @Mixin KeyOptions keys;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -96,7 +98,8 @@ final class MountCommand implements Callable<Integer> {
             parentSearch.dirs(),
             uid,
             gid,
-            mode);
+            mode,
+            keys.ring());
     if (!foreground) {
       return ServeLauncher.launch(request);
     }

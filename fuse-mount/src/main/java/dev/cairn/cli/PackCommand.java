@@ -4,6 +4,7 @@ import dev.cairn.args.Human;
 import dev.cairn.args.InputFiles;
 import dev.cairn.args.Snapshots;
 import dev.cairn.codec.DictionaryTrainer;
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
 import dev.cairn.format.CodecType;
@@ -19,6 +20,7 @@ import java.io.PrintStream;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -103,6 +105,15 @@ final class PackCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
+  @Mixin KeyOptions keys;
+
+  @Option(
+      names = "--encrypt",
+      description =
+          "Seal every block, index page and the footer with AES-256-GCM under the first"
+              + " --key-file or --passphrase-env (Argon2id) given.")
+  boolean encrypt;
+
   @Option(
       names = "--threads",
       hidden = true,
@@ -115,6 +126,10 @@ final class PackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    KeyRing ring = keys.ring();
+    if (encrypt && ring.isEmpty()) {
+      throw new UsageException(NO_SEALING_KEY);
+    }
     Path in = InputFiles.image(input);
     // stdout is checked first: nothing is worth doing if it is a terminal
     WritableByteChannel stdout = Outputs.isStdout(output) ? Outputs.stdout() : null;
@@ -142,6 +157,13 @@ final class PackCommand implements Callable<Integer> {
         throw new UsageException(output + ": output would overwrite input " + i.path());
       }
     }
+    if (encrypt && FullJit.capped()) {
+      // AES-GCM runs at tier 1 without the CPU's AES instructions, about 100 times slower
+      if (global.debug) {
+        System.err.println("cairn: encrypting; packing in a JVM with C2");
+      }
+      return FullJit.rerun(originalArgs(), ring);
+    }
     SnapshotChain parentChain = null;
     String parentHint = null;
     if (parent != null) {
@@ -152,7 +174,7 @@ final class PackCommand implements Callable<Integer> {
                 + " relative to itself); download the parent next to the output first");
       }
       Path parentPath = InputFiles.regularFile(parent, "snapshot");
-      parentChain = Snapshots.openChain(parent, parentSearch.dirs());
+      parentChain = Snapshots.openChain(parent, parentSearch.dirs(), ring);
       if (blockSize != null && blockSize != parentChain.top().header().blockSize()) {
         parentChain.close();
         throw new UsageException(
@@ -167,14 +189,25 @@ final class PackCommand implements Callable<Integer> {
         throw new UsageException(output + ": output would overwrite its parent " + parent);
       }
       blockSize = (long) parentChain.top().header().blockSize();
-      if (parentChain.top().header().contentHash() == HashAlgorithm.SHA256_128
-          && FullJit.capped()) {
-        // the child hashes with its parent's SHA-256, which only C2 runs at the CPU's speed
+      boolean sha256 = parentChain.top().header().contentHash() == HashAlgorithm.SHA256_128;
+      boolean sealedParent = Snapshots.encrypted(parentChain);
+      if ((sha256 || sealedParent) && FullJit.capped()) {
+        // the child hashes with its parent's SHA-256, which only C2 runs at the CPU's speed; an
+        // encrypted parent's index pages (and any block read) open with AES-GCM, likewise
         parentChain.close();
         if (global.debug) {
-          System.err.println("cairn: the parent hashes with SHA-256; packing in a JVM with C2");
+          System.err.println(
+              "cairn: the parent "
+                  + (sha256 ? "hashes with SHA-256" : "is encrypted")
+                  + "; packing in a JVM with C2");
         }
-        return FullJit.rerun(spec.root().commandLine().getParseResult().originalArgs());
+        return FullJit.rerun(originalArgs(), ring);
+      }
+      if (sealedParent && !encrypt) {
+        System.err.println(
+            "cairn: warning: "
+                + parent
+                + " is encrypted but the new snapshot will not be (add --encrypt to seal it)");
       }
       // a snapshot streamed to stdout is expected to be stored next to its parent
       parentHint =
@@ -192,6 +225,15 @@ final class PackCommand implements Callable<Integer> {
           closeLater == null ? null : closeLater.top(),
           parentHint);
     }
+  }
+
+  /** What {@code --encrypt} without a key option says. */
+  static final String NO_SEALING_KEY =
+      "--encrypt needs a key: give --key-file FILE or --passphrase-env VAR (the first one given"
+          + " seals the new snapshot)";
+
+  private List<String> originalArgs() {
+    return spec.root().commandLine().getParseResult().originalArgs();
   }
 
   private static long total(List<Pack.Input> inputs) throws java.io.IOException {
@@ -212,6 +254,9 @@ final class PackCommand implements Callable<Integer> {
       String parentHint)
       throws Exception {
     WriterOptions options = options();
+    if (encrypt) {
+      options = options.withSealing(keys.ring().newSealing(new SecureRandom()));
+    }
     if (parentSnap != null) {
       options = options.withParent(parentSnap.header(), parentHint);
     }
@@ -239,19 +284,21 @@ final class PackCommand implements Callable<Integer> {
       m.put("block_size", options.blockSize());
       m.put("dictionary_bytes", dictionary == null ? 0 : dictionary.length);
       m.put("parent_id", parentSnap == null ? null : parentSnap.header().snapshotId().toString());
+      m.put("encryption", EncryptionJson.of(result.header().encryption()));
       m.put("seconds", nanos / 1e9);
       report.println(Json.of(m));
     } else {
       report.printf(
           Locale.ROOT,
-          "packed %s (%s) into %s: %s, %.1f%% of input, %s, %s%n",
+          "packed %s (%s) into %s: %s, %.1f%% of input, %s, %s%s%n",
           inputs.size() == 1 ? input : input + " + " + secondary,
           Human.bytes(total),
           out == null ? "standard output" : output,
           Human.bytes(result.fileSize()),
           total == 0 ? 100.0 : 100.0 * result.fileSize() / total,
           Human.seconds(nanos),
-          Human.rate(total, nanos));
+          Human.rate(total, nanos),
+          options.encrypted() ? ", encrypted (" + result.header().encryption() + ")" : "");
     }
     return ExitCode.OK;
   }

@@ -26,6 +26,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Mixin ParentSearch parentSearch;
 
+  @Mixin KeyOptions keys;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -37,7 +39,7 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs())) {
+    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs(), keys.ring())) {
       Snapshot s = chain.top();
       Verifier v = new Verifier(s);
       long t0 = System.nanoTime();

@@ -125,7 +125,7 @@ final class Cds {
               lock.toString(),
               spec.snapshot(),
               spec.java()));
-      cmd.addAll(JvmOptions.of(spec.cacheSize(), null, false));
+      cmd.addAll(JvmOptions.of(spec.cacheSize(), null, false, false));
       cmd.add("-cp");
       cmd.add(spec.classPath());
       cmd.add(ServeMain.class.getName());

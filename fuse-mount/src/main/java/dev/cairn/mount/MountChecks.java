@@ -3,24 +3,29 @@ package dev.cairn.mount;
 import dev.cairn.args.Human;
 import dev.cairn.args.InputFiles;
 import dev.cairn.args.Snapshots;
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.delta.PrivateFiles;
 import dev.cairn.error.UsageException;
 import dev.cairn.format.Header;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.overlay.OverlayImage;
+import dev.cairn.read.BlockCache;
+import dev.cairn.read.ReadStats;
+import dev.cairn.read.SnapshotChain;
 import dev.cairn.source.RemoteByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The checks of a mount's arguments that need no open snapshot: cache size, snapshot header, mount
- * point, overlay directory, no other serving process. {@code cairn mount} runs the cheap ones
+ * The checks of a mount's arguments: cache size, snapshot header, the keys of an encrypted chain,
+ * mount point, overlay directory, no other serving process. {@code cairn mount} runs the cheap ones
  * before it starts a serving process, so the common mistakes get an answer without starting a JVM;
  * the serving process runs them again. Every refusal is a {@link UsageException} naming the
  * argument. Stateless.
@@ -72,6 +77,24 @@ final class MountChecks {
       dev.cairn.read.Snapshot.readHeader(source);
     }
     return arg;
+  }
+
+  /**
+   * Opens SNAP's chain with {@code keys}, so that a missing or wrong key is said before a serving
+   * process starts (and Argon2id derivations made here travel with the ring to it); returns whether
+   * any member is encrypted. Without keys nothing is opened: an encrypted member then fails in the
+   * serving process, and the mount keeps its cheap start.
+   */
+  static boolean checkKeys(String snap, List<Path> parentSearch, KeyRing keys)
+      throws UsageException, IOException {
+    if (keys.isEmpty()) {
+      return false;
+    }
+    try (SnapshotChain chain =
+        Snapshots.openChain(
+            snap, BlockCache.withCapacity(1 << 20), new ReadStats(), parentSearch, keys)) {
+      return Snapshots.encrypted(chain);
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.cairn.mount;
 
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.UsageException;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.List;
  * @param overlay {@code --overlay DIR}, or null for a read-only mount
  * @param parentSearch {@code --parent-search} directories
  * @param access {@code --uid}, {@code --gid}, {@code --mode}
+ * @param keys {@code --key-file}, {@code --passphrase-env}: the secrets for encrypted members
  */
 public record MountRequest(
     String snapshot,
@@ -24,11 +26,13 @@ public record MountRequest(
     boolean debug,
     String overlay,
     List<Path> parentSearch,
-    AccessOptions access) {
+    AccessOptions access,
+    KeyRing keys) {
 
   /**
    * A request from the command line's values, checking those that need nothing opened: the cache
-   * size, then {@code --uid}, {@code --gid} and {@code --mode} (each may be null).
+   * size, then {@code --uid}, {@code --gid} and {@code --mode} (each may be null); {@code keys}
+   * were read from the key options ({@link KeyRing#NONE} if none).
    */
   public static MountRequest of(
       String snapshot,
@@ -39,10 +43,12 @@ public record MountRequest(
       List<Path> parentSearch,
       String uid,
       String gid,
-      String mode)
+      String mode,
+      KeyRing keys)
       throws UsageException {
     MountChecks.checkCacheSize(cacheSize);
     AccessOptions access = AccessOptions.parse(uid, gid, mode);
-    return new MountRequest(snapshot, mountPoint, cacheSize, debug, overlay, parentSearch, access);
+    return new MountRequest(
+        snapshot, mountPoint, cacheSize, debug, overlay, parentSearch, access, keys);
   }
 }

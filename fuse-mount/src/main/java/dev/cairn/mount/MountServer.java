@@ -107,7 +107,7 @@ public final class MountServer {
     MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(request.cacheSize());
-    chain = Snapshots.openChain(snapSpec, cache, stats, request.parentSearch());
+    chain = Snapshots.openChain(snapSpec, cache, stats, request.parentSearch(), request.keys());
     snapshot = chain.top();
     boolean ok = false;
     try {

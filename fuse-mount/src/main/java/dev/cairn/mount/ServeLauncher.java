@@ -1,5 +1,7 @@
 package dev.cairn.mount;
 
+import dev.cairn.args.KeyArguments;
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
 import dev.cairn.fuse.FuseAvailability;
@@ -18,6 +20,10 @@ import java.util.Optional;
  * Starts a mount's serving process — this jar again, {@link ServeMain} — detached from the terminal
  * (own session, stdin from /dev/null, output to the log file), and waits until it reports the mount
  * ready or dies. Stateless.
+ *
+ * <p>Keys reach the serving process through a pipe on its stdin ({@code --keys-on-stdin} says that
+ * they follow): never its command line, and the variables holding passphrases are left out of its
+ * environment.
  */
 public final class ServeLauncher {
   private ServeLauncher() {}
@@ -36,7 +42,9 @@ public final class ServeLauncher {
       String setsid,
       Path overlay,
       List<Path> parentSearch,
-      AccessOptions access) {
+      AccessOptions access,
+      boolean decrypts,
+      KeyRing keys) {
 
     /** The same start without a class-data-sharing archive. */
     Spec withoutCds() {
@@ -53,7 +61,9 @@ public final class ServeLauncher {
           setsid,
           overlay,
           parentSearch,
-          access);
+          access,
+          decrypts,
+          keys);
     }
   }
 
@@ -74,6 +84,7 @@ public final class ServeLauncher {
     Path overlay =
         request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
     MountChecks.checkFuse();
+    boolean decrypts = MountChecks.checkKeys(snap, parentSearch(request), request.keys());
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
     dirs.ensure();
     MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
@@ -100,7 +111,9 @@ public final class ServeLauncher {
             setsid(),
             overlay,
             parentSearch(request),
-            request.access());
+            request.access(),
+            decrypts,
+            request.keys());
     try {
       start(spec);
     } catch (CrashedException e) {
@@ -121,7 +134,10 @@ public final class ServeLauncher {
       throw new IOException(
           mnt + ": serving process reported ready but nothing is mounted (log: " + log + ")");
     }
-    cds.maybeTrain(spec);
+    if (!decrypts) {
+      // the training run opens the snapshot without keys: it would only fail
+      cds.maybeTrain(spec);
+    }
     System.out.println("mounted " + request.snapshot() + " at " + mnt + " (log: " + log + ")");
     return ExitCode.OK;
   }
@@ -138,7 +154,7 @@ public final class ServeLauncher {
   /** Starts the serving process and waits until it is ready. */
   private static void start(Spec spec) throws Exception {
     Files.deleteIfExists(spec.readyFile());
-    long pid = startDetached(command(spec), spec.logFile());
+    long pid = startDetached(command(spec), spec.logFile(), spec.keys());
     // Interrupted (Ctrl-C) before the mount is ready: stop the serving process too. SIGTERM lets
     // it unmount if it got that far.
     Thread abandon =
@@ -166,19 +182,45 @@ public final class ServeLauncher {
    * its own exit waiting for that thread, which would be a fifth of {@code cairn mount}.
    */
   static long startDetached(List<String> command, Path output) throws IOException {
+    return startDetached(command, output, KeyRing.NONE);
+  }
+
+  /**
+   * Like {@link #startDetached(List, Path)}; non-empty {@code keys} are written to the command's
+   * stdin, a pipe, and every variable holding one of their passphrases is left out of the
+   * environment. sh relays the keys with {@code cat} in the foreground: the JDK closes our end of a
+   * child's stdin once that child has exited, so sh must outlive the write; and sh gives a
+   * background command /dev/null for stdin unless another descriptor (4 here) carries the pipe.
+   */
+  static long startDetached(List<String> command, Path output, KeyRing keys) throws IOException {
+    boolean pipe = !keys.isEmpty();
     List<String> sh = new ArrayList<>();
     sh.add("/bin/sh");
     sh.add("-c");
-    sh.add("out=$1; shift; \"$@\" </dev/null >\"$out\" 2>&1 & echo $!");
+    sh.add(
+        pipe
+            ? "out=$1; shift; cat | { exec 4<&0; \"$@\" <&4 4<&- >\"$out\" 2>&1 & echo $!; }"
+            : "out=$1; shift; \"$@\" </dev/null >\"$out\" 2>&1 & echo $!");
     sh.add("cairn-launch");
     sh.add(output.toString());
     sh.addAll(command);
-    Process p =
+    ProcessBuilder pb =
         new ProcessBuilder(sh)
             .directory(new File("/"))
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectErrorStream(true)
-            .start();
+            .redirectInput(
+                pipe
+                    ? ProcessBuilder.Redirect.PIPE
+                    : ProcessBuilder.Redirect.from(new File("/dev/null")))
+            .redirectErrorStream(true);
+    KeyArguments.scrub(pb.environment(), keys);
+    Process p = pb.start();
+    if (pipe) {
+      try {
+        KeyArguments.send(keys, p.getOutputStream());
+      } catch (IOException e) {
+        // nobody reads them: the serving process died at once, and its log says why
+      }
+    }
     String out;
     try (java.io.InputStream in = p.getInputStream()) {
       out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
@@ -288,7 +330,7 @@ public final class ServeLauncher {
       c.add(s.setsid());
     }
     c.add(s.java());
-    c.addAll(JvmOptions.of(s.cacheSize(), s.cdsArchive(), s.debug()));
+    c.addAll(JvmOptions.of(s.cacheSize(), s.cdsArchive(), s.debug(), s.decrypts()));
     // crash reports next to the log, not in whatever directory the user mounted from
     c.add("-XX:ErrorFile=" + s.logFile().resolveSibling("hs_err_pid%p.log"));
     c.add("-cp");
@@ -306,6 +348,9 @@ public final class ServeLauncher {
       c.add("--overlay=" + s.overlay());
     }
     c.addAll(s.access().serveArgs());
+    if (!s.keys().isEmpty()) {
+      c.add("--keys-on-stdin"); // a flag only: the keys follow on stdin
+    }
     if (s.debug()) {
       c.add("--debug");
     }

@@ -1,6 +1,8 @@
 package dev.cairn.mount;
 
+import dev.cairn.args.KeyArguments;
 import dev.cairn.args.Snapshots;
+import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
 import dev.cairn.fuse.CairnFs;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * arguments are {@code --key=value} pairs written by {@link ServeLauncher}, parsed by hand so the
  * process does not pay for building the whole picocli command tree (start-up time counts: {@code
  * cairn mount} waits for it). Errors end as one {@code cairn: ...} line on stderr (the log file,
- * which the waiting parent reads) and the usual exit codes.
+ * which the waiting parent reads) and the usual exit codes. With {@code --keys-on-stdin} (a flag,
+ * no value) the key ring follows on stdin, written by {@link ServeLauncher} through a pipe: no
+ * secret is in this process's arguments or environment.
  *
  * <p>{@code --cds-train} instead loads and exercises the classes a serving process needs and exits,
  * so a JVM started with {@code -XX:ArchiveClassesAtExit} writes a class-data-sharing archive for
@@ -64,6 +68,8 @@ public final class ServeMain {
         train(require(a, "snapshot"));
         return ExitCode.OK;
       }
+      KeyRing keys =
+          a.containsKey("keys-on-stdin") ? KeyArguments.receive(System.in) : KeyRing.NONE;
       long cache = Long.parseLong(require(a, "cache-size"));
       MountChecks.checkCacheSize(cache);
       MountRequest request =
@@ -74,7 +80,8 @@ public final class ServeMain {
               debug,
               a.get("overlay"),
               parentSearch(a),
-              AccessOptions.fromServeArgs(a));
+              AccessOptions.fromServeArgs(a),
+              keys);
       return new MountServer(
               request,
               a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
@@ -129,7 +136,7 @@ public final class ServeMain {
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(16 << 20);
     Path mnt = Path.of("/nonexistent-cairn-training");
-    try (SnapshotChain chain = Snapshots.openChain(snap, cache, stats, List.of())) {
+    try (SnapshotChain chain = Snapshots.openChain(snap, cache, stats, List.of(), KeyRing.NONE)) {
       Snapshot s = chain.top();
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
       for (StreamReader r : s.streams()) {

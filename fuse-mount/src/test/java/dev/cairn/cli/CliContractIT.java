@@ -123,7 +123,7 @@ class CliContractIT {
                 + " \\d{4}-\\d\\d-\\d\\d\\)",
             lines.get(0)),
         lines.get(0));
-    assertEquals("snapshot format 1.1", lines.get(1));
+    assertEquals("snapshot format 1.2", lines.get(1));
   }
 
   @Test

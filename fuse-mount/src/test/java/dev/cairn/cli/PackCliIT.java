@@ -167,7 +167,7 @@ class PackCliIT {
     assertEquals("zstd", n.get("codec").asText());
     assertEquals(65536, n.get("block_size").asInt());
     assertEquals("xxh3-128", n.get("content_hash").asText());
-    assertEquals("1.1", n.get("format_version").asText());
+    assertEquals("1.2", n.get("format_version").asText());
     assertEquals(2, n.get("streams").size());
     assertEquals("disk.img", n.get("streams").get(0).get("name").asText());
     assertEquals(mixedBytes.length, n.get("streams").get(0).get("size").asLong());

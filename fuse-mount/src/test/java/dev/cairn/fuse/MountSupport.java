@@ -121,6 +121,10 @@ final class MountSupport {
   /** Like {@link #cairn(java.util.Map, String...)}, with JVM options such as {@code -Dcairn.…}. */
   static Run cairn(List<String> jvmOptions, java.util.Map<String, String> env, String... args)
       throws IOException, InterruptedException {
+    return run(command(jvmOptions, args), env);
+  }
+
+  private static List<String> command(List<String> jvmOptions, String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
@@ -128,7 +132,7 @@ final class MountSupport {
     cmd.add("-jar");
     cmd.add(jar().toString());
     cmd.addAll(Arrays.asList(args));
-    return run(cmd, env);
+    return cmd;
   }
 
   /** Runs a command; stdin from /dev/null, stdout and stderr captured (through files). */
@@ -137,6 +141,22 @@ final class MountSupport {
   }
 
   private static Run run(List<String> cmd, java.util.Map<String, String> env)
+      throws IOException, InterruptedException {
+    Raw r = runRaw(cmd, env);
+    return new Run(
+        r.command(), r.exit(), new String(r.out(), StandardCharsets.UTF_8), r.err(), r.millis());
+  }
+
+  /** The outcome of one command whose stdout is binary (e.g. {@code cairn cat}). */
+  record Raw(List<String> command, int exit, byte[] out, String err, long millis) {}
+
+  /** Like {@link #cairn(java.util.Map, String...)}, keeping stdout as bytes. */
+  static Raw cairnRaw(java.util.Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    return runRaw(command(List.of(), args), env);
+  }
+
+  private static Raw runRaw(List<String> cmd, java.util.Map<String, String> env)
       throws IOException, InterruptedException {
     Path out = Files.createTempFile("cairn-it-out", ".txt");
     Path err = Files.createTempFile("cairn-it-err", ".txt");
@@ -155,10 +175,10 @@ final class MountSupport {
         fail(String.join(" ", cmd) + " did not finish within " + TIMEOUT.toSeconds() + " s");
       }
       long millis = (System.nanoTime() - t0) / 1_000_000;
-      return new Run(
+      return new Raw(
           List.copyOf(cmd),
           p.exitValue(),
-          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readAllBytes(out),
           Files.readString(err, StandardCharsets.UTF_8),
           millis);
     } finally {

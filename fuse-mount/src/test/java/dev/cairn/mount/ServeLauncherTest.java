@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.crypto.KeyRing;
+import dev.cairn.crypto.KeySource;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -15,6 +19,10 @@ class ServeLauncherTest {
   @TempDir Path tmp;
 
   private ServeLauncher.Spec spec(Path cds, boolean debug) {
+    return spec(cds, debug, KeyRing.NONE);
+  }
+
+  private ServeLauncher.Spec spec(Path cds, boolean debug, KeyRing keys) {
     return new ServeLauncher.Spec(
         "/usr/bin/java",
         "/opt/cairn.jar",
@@ -28,7 +36,9 @@ class ServeLauncherTest {
         "/usr/bin/setsid",
         null,
         List.of(Path.of("/a/parents"), Path.of("/b/more parents")),
-        new AccessOptions(64055L, null, 0644));
+        new AccessOptions(64055L, null, 0644),
+        !keys.isEmpty(),
+        keys);
   }
 
   @Test
@@ -51,24 +61,68 @@ class ServeLauncherTest {
     assertTrue(c.contains("--mode=0644"), c.toString());
     assertFalse(c.stream().anyMatch(a -> a.startsWith("--gid")), c.toString());
     assertTrue(ServeLauncher.command(spec(null, true)).contains("--debug"));
+    assertFalse(c.contains("--keys-on-stdin"));
+  }
+
+  @Test
+  void keysAreAnnouncedByAFlagAndNeverOnTheCommandLine() {
+    byte[] key = new byte[32];
+    Arrays.fill(key, (byte) 0xab);
+    KeyRing keys =
+        KeyRing.of(
+            List.of(
+                new KeySource.KeyFile("key file /k/a.key", key),
+                new KeySource.Passphrase(
+                    "passphrase from $P", "correct horse".getBytes(StandardCharsets.UTF_8))));
+    List<String> c = ServeLauncher.command(spec(null, false, keys));
+    assertTrue(c.contains("--keys-on-stdin"), c.toString());
+    String all = String.join(" ", c);
+    assertFalse(all.contains("abab"), all);
+    assertFalse(all.contains("correct horse"), all);
+    assertFalse(all.contains("a.key"), "not even the key file's name: " + all);
+    assertFalse(c.contains("-XX:TieredStopAtLevel=1"), "C2 for AES-GCM: " + c);
+    assertTrue(ServeLauncher.command(spec(null, false)).contains("-XX:TieredStopAtLevel=1"));
+  }
+
+  @Test
+  void keysReachTheDetachedProcessThroughItsStdin() throws Exception {
+    Path out = tmp.resolve("out.txt");
+    KeyRing keys =
+        KeyRing.of(
+            List.of(
+                new KeySource.Passphrase(
+                    "passphrase from $P", "stapler battery".getBytes(StandardCharsets.UTF_8))));
+    long pid =
+        ServeLauncher.startDetached(
+            List.of("/bin/sh", "-c", "od -An -c | tr -d ' \\n'; echo"), out, keys);
+    try {
+      for (int i = 0; i < 500 && !Files.readString(out).endsWith("\n"); i++) {
+        Thread.sleep(10);
+      }
+      assertTrue(
+          Files.readString(out).contains("staplerbattery"),
+          "the ring arrived on stdin: " + Files.readString(out));
+    } finally {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
   }
 
   @Test
   void smallCacheKeepsTheInitialHeapWithinTheMaximum() {
-    List<String> o = JvmOptions.of(1L << 20, null, false);
+    List<String> o = JvmOptions.of(1L << 20, null, false, false);
     assertTrue(o.contains("-Xmx81m"), o.toString());
     assertTrue(o.contains("-Xms81m"), o.toString());
   }
 
   @Test
   void jvmSizedFromTheCache() {
-    List<String> o = JvmOptions.of(512L << 20, null, false);
+    List<String> o = JvmOptions.of(512L << 20, null, false, false);
     assertTrue(o.contains("-XX:MaxDirectMemorySize=64m"), o.toString());
     assertTrue(o.contains("-XX:TieredStopAtLevel=1"), o.toString());
     assertTrue(o.contains("-Xmx592m"), o.toString());
     assertFalse(o.contains("-Xshare:auto"));
     assertTrue(o.stream().noneMatch(s -> s.startsWith("-XX:SharedArchiveFile")));
-    List<String> withCds = JvmOptions.of(256L << 20, Path.of("/c/a.jsa"), true);
+    List<String> withCds = JvmOptions.of(256L << 20, Path.of("/c/a.jsa"), true, false);
     assertTrue(withCds.contains("-XX:SharedArchiveFile=/c/a.jsa"));
     assertTrue(withCds.contains("-Xshare:auto"));
     assertTrue(withCds.contains("-Xlog:cds=off"));

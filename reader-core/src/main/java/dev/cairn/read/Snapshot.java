@@ -188,32 +188,12 @@ public final class Snapshot implements Closeable {
             e);
       }
     }
-    Trailer trailer =
-        Trailer.parse(read(source, size - Trailer.LENGTH, Trailer.LENGTH), size, name);
-    if (!trailer.snapshotId().equals(header.snapshotId())) {
-      throw new CorruptSnapshotException(
-          name,
-          "trailer belongs to snapshot "
-              + trailer.snapshotId()
-              + ", header to "
-              + header.snapshotId());
-    }
-    if (trailer.footerOffset() < dataStart || trailer.footerLength() > MAX_FOOTER_LENGTH) {
-      throw new CorruptSnapshotException(name, "footer position out of range");
-    }
-    ByteBuffer fb = read(source, trailer.footerOffset(), trailer.footerLength());
-    if (Crc.ofRemaining(fb) != trailer.footerCrc()) {
-      throw new CorruptSnapshotException(name, "footer checksum mismatch");
-    }
+    Tail tail = readTail(source, header, dataStart);
+    Trailer trailer = tail.trailer();
+    ByteBuffer fb = tail.footer(seal != null);
     if (seal != null) {
       // The tag authenticates the header as stored and the footer: page offsets, stream sizes.
-      if (fb.remaining() < SnapshotSeal.TAG) {
-        throw new CorruptSnapshotException(name, "footer is too short for its tag");
-      }
-      byte[] tag = new byte[SnapshotSeal.TAG];
-      fb.get(fb.limit() - SnapshotSeal.TAG, tag);
-      fb.limit(fb.limit() - SnapshotSeal.TAG);
-      if (!seal.verifyFooter(at.bytes(), fb, tag)) {
+      if (!seal.verifyFooter(at.bytes(), fb, tail.tag())) {
         throw new CorruptSnapshotException(
             name, "header or footer does not authenticate (AES-GCM): altered after sealing");
       }
@@ -261,9 +241,58 @@ public final class Snapshot implements Closeable {
    * A parsed header and its stored length (not a re-encoding's: a later minor version may carry
    * extra header fields).
    */
-  private record HeaderAt(Header header, int length, ByteBuffer bytes) {}
+  record HeaderAt(Header header, int length, ByteBuffer bytes) {}
 
-  private static HeaderAt locateHeader(ByteSource source) throws IOException {
+  /**
+   * The trailer and the footer's stored bytes, whose checksum matched; an encrypted snapshot's end
+   * with the footer's tag.
+   */
+  record Tail(Trailer trailer, ByteBuffer stored, String source) {
+    /** The footer's bytes, without the tag if {@code sealed}. */
+    ByteBuffer footer(boolean sealed) throws CorruptSnapshotException {
+      ByteBuffer fb = stored.duplicate();
+      if (sealed) {
+        if (fb.remaining() < SnapshotSeal.TAG) {
+          throw new CorruptSnapshotException(source, "footer is too short for its tag");
+        }
+        fb.limit(fb.limit() - SnapshotSeal.TAG);
+      }
+      return fb;
+    }
+
+    /** The footer's tag (an encrypted snapshot's last footer bytes). */
+    byte[] tag() {
+      byte[] tag = new byte[SnapshotSeal.TAG];
+      stored.get(stored.limit() - SnapshotSeal.TAG, tag);
+      return tag;
+    }
+  }
+
+  /** Reads and checks the trailer, then reads the footer it points at and checks its CRC. */
+  static Tail readTail(ByteSource source, Header header, long dataStart) throws IOException {
+    String name = source.describe();
+    long size = source.size();
+    Trailer trailer =
+        Trailer.parse(read(source, size - Trailer.LENGTH, Trailer.LENGTH), size, name);
+    if (!trailer.snapshotId().equals(header.snapshotId())) {
+      throw new CorruptSnapshotException(
+          name,
+          "trailer belongs to snapshot "
+              + trailer.snapshotId()
+              + ", header to "
+              + header.snapshotId());
+    }
+    if (trailer.footerOffset() < dataStart || trailer.footerLength() > MAX_FOOTER_LENGTH) {
+      throw new CorruptSnapshotException(name, "footer position out of range");
+    }
+    ByteBuffer fb = read(source, trailer.footerOffset(), trailer.footerLength());
+    if (Crc.ofRemaining(fb) != trailer.footerCrc()) {
+      throw new CorruptSnapshotException(name, "footer checksum mismatch");
+    }
+    return new Tail(trailer, fb, name);
+  }
+
+  static HeaderAt locateHeader(ByteSource source) throws IOException {
     String name = source.describe();
     long size = source.size();
     if (size < Header.PREFIX_LENGTH) {
