@@ -70,18 +70,20 @@ class CraftedSnapshotIT {
   }
 
   @Test
-  void encryptedSnapshotIsRefusedByEveryCommand() throws Exception {
+  void anEncryptedHeaderAskingForATebibyteOfArgon2MemoryIsRefusedByEveryCommand() throws Exception {
     byte[] f = Files.readAllBytes(snap);
     ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(48, b.getInt(48) | 2); // flags: encrypted
     f[80] = 1; // AES-256-GCM
-    f[81] = 2; // PBKDF2
-    b.putInt(84, 600_000);
+    f[81] = 2; // Argon2id
+    f[82] = 30; // 2^30 KiB: a reader must refuse before it allocates
+    f[83] = 1;
+    b.putInt(84, 3);
     Arrays.fill(f, 88, 120, (byte) 0x5A); // salt and key check
     resealHeader(f);
     Files.write(snap, f);
     expectRefusedEverywhere(
-        "snapshot is encrypted (AES-256-GCM); this cairn cannot read encrypted snapshots yet");
+        "unsupported snapshot: Argon2id memory 2^30 KiB (this cairn accepts 8 MiB to 1 GiB)");
   }
 
   private void expectRefusedEverywhere(String what) throws Exception {

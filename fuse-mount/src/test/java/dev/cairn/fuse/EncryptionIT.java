@@ -468,16 +468,34 @@ class EncryptionIT {
     MountSupport.mount(
         child, mountPoint(), "--overlay", overlay.toString(), "--key-file", b, "--key-file", a);
     byte[] v3 = v2.clone();
+    ByteBuffer written = ByteBuffer.allocate(2 * BLOCK);
     try (FileChannel ch = FileChannel.open(mnt.resolve("mixed.bin"), StandardOpenOption.WRITE)) {
       for (int blk : new int[] {100, 500}) {
         byte[] rnd = new byte[BLOCK];
         r.nextBytes(rnd);
         System.arraycopy(rnd, 0, v3, blk * BLOCK, BLOCK);
+        written.put(rnd);
         ch.write(ByteBuffer.wrap(rnd), (long) blk * BLOCK);
       }
       ch.force(true);
     }
     umount(mnt);
+    // The overlay on an encrypted base is sealed at rest: neither the bytes written nor the base's
+    // bytes around them (a chunk is larger than a write) are in any of its files.
+    PlaintextIndex writtenIndex = new PlaintextIndex(written.array());
+    int overlayFiles = 0;
+    try (Stream<Path> files = Files.walk(overlay)) {
+      for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+        byte[] content = Files.readAllBytes(f);
+        assertEquals(OptionalLong.empty(), writtenIndex.firstRunIn(content), f.toString());
+        // overlay.properties is the overlay's own text (ids, paths, salt), not the image's
+        if (!f.getFileName().toString().equals("overlay.properties")) {
+          assertEquals(OptionalLong.empty(), plaintext.firstRunIn(content), f.toString());
+        }
+        overlayFiles++;
+      }
+    }
+    assertTrue(overlayFiles >= 3, "spill, manifest and properties: " + overlayFiles);
 
     Path grand = dir.resolve("grand.cairn");
     JsonNode commit =
