@@ -13,10 +13,10 @@ import java.util.List;
  * needs C2. {@code scripts/cairn} runs every {@code pack} at tier 1 (its codecs are native and XXH3
  * hashes well there, while C2 spends CPU compiling). The exceptions need the CPU's instructions
  * that only C2's intrinsics use: a thin pack whose chain hashes with SHA-256 (format 1.0 and its
- * children; SHA instructions), and a pack that encrypts ({@code --encrypt}) or reads an encrypted
- * parent (AES-NI and carry-less multiply: AES-GCM runs at about 18 MB/s at tier 1, 2 GB/s with C2).
- * Only the pack knows its options and its parent's header, so the decision is made here rather than
- * by the wrapper reading the format.
+ * children; SHA instructions), and, only where libcrypto cannot be loaded (AES-GCM is then the
+ * JDK's: about 18 MB/s at tier 1, 2 GB/s with C2), a pack that encrypts ({@code --encrypt}) or
+ * reads an encrypted parent. Only the pack knows its options and its parent's header, so the
+ * decision is made here rather than by the wrapper reading the format.
  *
  * <p>The key ring goes to the new JVM over its standard input ({@link Main#KEYS_ON_STDIN}), and the
  * variables holding passphrases are left out of its environment.

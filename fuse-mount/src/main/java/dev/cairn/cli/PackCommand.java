@@ -4,6 +4,7 @@ import dev.cairn.args.Human;
 import dev.cairn.args.InputFiles;
 import dev.cairn.args.Snapshots;
 import dev.cairn.codec.DictionaryTrainer;
+import dev.cairn.crypto.Aead;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
@@ -157,8 +158,9 @@ final class PackCommand implements Callable<Integer> {
         throw new UsageException(output + ": output would overwrite input " + i.path());
       }
     }
-    if (encrypt && FullJit.capped()) {
-      // AES-GCM runs at tier 1 without the CPU's AES instructions, about 100 times slower
+    if (encrypt && FullJit.capped() && !Aead.nativeAvailable()) {
+      // without libcrypto, AES-GCM is the JDK's, which runs without the CPU's AES instructions at
+      // tier 1, about 100 times slower
       if (global.debug) {
         System.err.println("cairn: encrypting; packing in a JVM with C2");
       }
@@ -191,9 +193,10 @@ final class PackCommand implements Callable<Integer> {
       blockSize = (long) parentChain.top().header().blockSize();
       boolean sha256 = parentChain.top().header().contentHash() == HashAlgorithm.SHA256_128;
       boolean sealedParent = Snapshots.encrypted(parentChain);
-      if ((sha256 || sealedParent) && FullJit.capped()) {
+      if ((sha256 || (sealedParent && !Aead.nativeAvailable())) && FullJit.capped()) {
         // the child hashes with its parent's SHA-256, which only C2 runs at the CPU's speed; an
-        // encrypted parent's index pages (and any block read) open with AES-GCM, likewise
+        // encrypted parent's index pages (and any block read) open with AES-GCM, likewise when it
+        // is the JDK's (no libcrypto)
         parentChain.close();
         if (global.debug) {
           System.err.println(

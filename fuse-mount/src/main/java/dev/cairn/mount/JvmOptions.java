@@ -24,9 +24,10 @@ final class JvmOptions {
    * G1's humongous-region trouble for 1 MiB blocks and without concurrent threads competing with
    * request threads on small machines.
    *
-   * @param decrypts whether a member of the chain is encrypted: then the JIT keeps both tiers
+   * @param jdkDecrypts whether a member of the chain is encrypted and AES-GCM is the JDK's (no
+   *     libcrypto): then the JIT keeps both tiers
    */
-  static List<String> of(long cacheSize, Path cdsArchive, boolean debug, boolean decrypts) {
+  static List<String> of(long cacheSize, Path cdsArchive, boolean debug, boolean jdkDecrypts) {
     long mib = 1 << 20;
     long heapMib = cacheSize / mib + 80;
     long directMib = 64;
@@ -43,10 +44,12 @@ final class JvmOptions {
     // C2 compiling the thin Java layer took a quarter of both cores during the first second of a
     // cold sequential read; measured by scripts/bench/read.sh: +15 % cold sequential throughput,
     // random 4 KiB reads unchanged (1 job) or better (4 jobs), a smaller resident set.
-    // Not when a member of the chain is encrypted: AES-GCM uses the CPU's AES and carry-less
-    // multiply instructions only through C2's intrinsics; C1 alone decrypts at about 18 MB/s
-    // against 2 GB/s with C2, which would cap the mount far below the disk.
-    if (!decrypts) {
+    // Encrypted members decrypt in libcrypto (dev.cairn.crypto.OpenSslAead), at full speed under C1
+    // too (4.7 GB/s from the first block). Only where libcrypto is missing does the JDK's AES-GCM
+    // decrypt, which uses the CPU's AES and carry-less multiply instructions only through C2's
+    // intrinsics (C1 alone: about 18 MB/s) and reaches full speed only after some 64 MiB of
+    // warm-up: then the JIT keeps both tiers.
+    if (!jdkDecrypts) {
       o.add("-XX:TieredStopAtLevel=1");
     }
     o.add("-XX:+UseParallelGC");

@@ -1,6 +1,7 @@
 package dev.cairn.mount;
 
 import dev.cairn.args.KeyArguments;
+import dev.cairn.crypto.Aead;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
@@ -330,7 +331,9 @@ public final class ServeLauncher {
       c.add(s.setsid());
     }
     c.add(s.java());
-    c.addAll(JvmOptions.of(s.cacheSize(), s.cdsArchive(), s.debug(), s.decrypts()));
+    c.addAll(
+        JvmOptions.of(
+            s.cacheSize(), s.cdsArchive(), s.debug(), s.decrypts() && !Aead.nativeAvailable()));
     // crash reports next to the log, not in whatever directory the user mounted from
     c.add("-XX:ErrorFile=" + s.logFile().resolveSibling("hs_err_pid%p.log"));
     c.add("-cp");

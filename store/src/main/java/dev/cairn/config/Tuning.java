@@ -52,6 +52,8 @@ import java.util.function.UnaryOperator;
  *     class-data-sharing archive
  * @param serverJavaOpts {@code CAIRN_SERVER_JAVA_OPTS}, default none: extra JVM flags for the
  *     serving process, after Cairn's own
+ * @param jdkCrypto {@code cairn.crypto=jdk}, default false: AES-GCM through the JDK's provider even
+ *     where libcrypto is available (for comparison; the JDK's needs C2 to be fast)
  */
 public record Tuning(
     int fuseThreads,
@@ -69,7 +71,8 @@ public record Tuning(
     long cacheLimit,
     Optional<Path> runtimeDir,
     boolean cds,
-    List<String> serverJavaOpts) {
+    List<String> serverJavaOpts,
+    boolean jdkCrypto) {
 
   /** System properties starting with this are Cairn's, and reach the serving process too. */
   public static final String PROPERTY_PREFIX = "cairn.";
@@ -106,7 +109,8 @@ public record Tuning(
         cacheLimit(setting(property, env, "cairn.cacheLimit", "CAIRN_CACHE_LIMIT")),
         runtimeDir(env.apply("CAIRN_RUNTIME_DIR")),
         !"0".equals(env.apply("CAIRN_CDS")),
-        words(env.apply("CAIRN_SERVER_JAVA_OPTS")));
+        words(env.apply("CAIRN_SERVER_JAVA_OPTS")),
+        "jdk".equals(property.apply("cairn.crypto")));
   }
 
   /**

@@ -1,12 +1,7 @@
 package dev.cairn.crypto;
 
+import dev.cairn.config.Tuning;
 import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * AES-256-GCM under one key: seals a buffer into ciphertext followed by a 16-byte tag, and opens it
@@ -14,38 +9,62 @@ import javax.crypto.spec.SecretKeySpec;
  * choose the 12-byte nonce and must never seal two different plaintexts under one key with the same
  * nonce; each caller documents how it guarantees that.
  *
- * <p>Uses the JDK's provider (its AES and GHASH intrinsics). Thread-safe: each thread keeps its own
- * {@link Cipher}; the key is immutable.
+ * <p>The work is done by OpenSSL's libcrypto where it can be loaded ({@link OpenSslAead}: full
+ * speed whatever the JIT, so C1-only processes need no C2 for it), else by the JDK's provider
+ * ({@link JdkAead}: fast only under C2). Both are standard GCM, so either opens what the other
+ * sealed; system property {@code cairn.crypto=jdk} forces the JDK (for comparison and tests).
+ *
+ * <p>Thread-safe.
  */
 public final class Aead {
   public static final int KEY_LENGTH = 32;
   public static final int NONCE_LENGTH = 12;
   public static final int TAG_LENGTH = 16;
 
-  private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+  private final AeadEngine engine;
 
-  private final SecretKeySpec key;
-  private final ThreadLocal<Cipher> ciphers;
+  private Aead(AeadEngine engine) {
+    this.engine = engine;
+  }
 
-  private Aead(byte[] key) {
+  /** An AEAD under the 32-byte {@code key} (copied), with the best engine this process has. */
+  public static Aead of(byte[] key) {
+    checkKey(key);
+    return new Aead(nativeAvailable() ? new OpenSslAead(key) : new JdkAead(key.clone()));
+  }
+
+  /** An AEAD under {@code key} through the JDK's provider, whatever libcrypto offers. */
+  static Aead jdk(byte[] key) {
+    checkKey(key);
+    return new Aead(new JdkAead(key.clone()));
+  }
+
+  /** An AEAD under {@code key} through libcrypto; fails if {@link #nativeAvailable()} is false. */
+  static Aead openSsl(byte[] key) {
+    checkKey(key);
+    if (!OpenSslAead.available()) {
+      throw new IllegalStateException("libcrypto is not available");
+    }
+    return new Aead(new OpenSslAead(key));
+  }
+
+  /**
+   * Whether sealing runs in libcrypto: then a process needs no C2 for it. False when libcrypto
+   * cannot be loaded or {@code cairn.crypto=jdk}.
+   */
+  public static boolean nativeAvailable() {
+    return !Tuning.current().jdkCrypto() && OpenSslAead.available();
+  }
+
+  /** "openssl" or "jdk": which implementation this AEAD uses. */
+  public String implementation() {
+    return engine.name();
+  }
+
+  private static void checkKey(byte[] key) {
     if (key.length != KEY_LENGTH) {
       throw new IllegalArgumentException("AES-256 needs a 32-byte key, not " + key.length);
     }
-    this.key = new SecretKeySpec(key, "AES");
-    this.ciphers =
-        ThreadLocal.withInitial(
-            () -> {
-              try {
-                return Cipher.getInstance(TRANSFORMATION);
-              } catch (GeneralSecurityException e) {
-                throw new IllegalStateException("this JDK has no " + TRANSFORMATION, e);
-              }
-            });
-  }
-
-  /** An AEAD under the 32-byte {@code key} (copied). */
-  public static Aead of(byte[] key) {
-    return new Aead(key.clone());
   }
 
   /**
@@ -53,12 +72,8 @@ public final class Aead {
    * {@code in} and {@code out} must not overlap. Both positions advance.
    */
   public void seal(byte[] nonce, byte[] aad, ByteBuffer in, ByteBuffer out) {
-    Cipher c = init(Cipher.ENCRYPT_MODE, nonce, aad);
-    try {
-      c.doFinal(in, out);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM sealing failed", e);
-    }
+    checkNonce(nonce);
+    engine.seal(nonce, aad, in, out);
   }
 
   /**
@@ -67,18 +82,11 @@ public final class Aead {
    * the bytes or the associated data are not what was sealed (or {@code in} is shorter than a tag).
    */
   public boolean open(byte[] nonce, byte[] aad, ByteBuffer in, ByteBuffer out) {
+    checkNonce(nonce);
     if (in.remaining() < TAG_LENGTH) {
       return false;
     }
-    Cipher c = init(Cipher.DECRYPT_MODE, nonce, aad);
-    try {
-      c.doFinal(in, out);
-      return true;
-    } catch (AEADBadTagException e) {
-      return false;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM opening failed", e);
-    }
+    return engine.open(nonce, aad, in, out);
   }
 
   /** The 16-byte tag authenticating {@code aad} alone (GMAC): seals an empty plaintext. */
@@ -93,19 +101,9 @@ public final class Aead {
     return open(nonce, aad, ByteBuffer.wrap(tag), ByteBuffer.allocate(0));
   }
 
-  private Cipher init(int mode, byte[] nonce, byte[] aad) {
+  private static void checkNonce(byte[] nonce) {
     if (nonce.length != NONCE_LENGTH) {
       throw new IllegalArgumentException("AES-GCM nonce of " + nonce.length + " bytes");
     }
-    Cipher c = ciphers.get();
-    try {
-      c.init(mode, key, new GCMParameterSpec(TAG_LENGTH * 8, nonce));
-    } catch (InvalidKeyException e) {
-      throw new IllegalStateException("AES-256 key refused", e);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM parameters refused", e);
-    }
-    c.updateAAD(aad);
-    return c;
   }
 }

@@ -36,7 +36,8 @@ class TuningTest {
             8L << 30,
             Optional.empty(),
             true,
-            List.of()),
+            List.of(),
+            false),
         t);
   }
 
@@ -57,7 +58,8 @@ class TuningTest {
                 Map.entry("cairn.remote.readAhead", "0"),
                 Map.entry("cairn.remote.timeout", "1"),
                 Map.entry("cairn.cacheDir", " /c "),
-                Map.entry("cairn.cacheLimit", "100K")),
+                Map.entry("cairn.cacheLimit", "100K"),
+                Map.entry("cairn.crypto", "jdk")),
             Map.of(
                 "CAIRN_RUNTIME_DIR", "/run/x",
                 "CAIRN_CDS", "0",
@@ -79,7 +81,8 @@ class TuningTest {
             100 << 10,
             Optional.of(Path.of("/run/x")),
             false,
-            List.of("-Xint", "-Dcairn.log.repeatSeconds=2")),
+            List.of("-Xint", "-Dcairn.log.repeatSeconds=2"),
+            true),
         t);
   }
 
