@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # JMH micro-benchmarks (reader-core/src/jmh/java): the read path (block lookup on a cache hit,
 # whole-block decompression straight into a direct buffer, an uncached 4 KiB read, for lz4 and
-# zstd) and the content hash of a 64 KiB block (SHA-256 against XXH3-128). Extra arguments go to JMH (e.g. `-p codec=zstd`, `-f 2`, a benchmark name regex).
+# zstd), each on a plain and an encrypted snapshot; the content hash of a 64 KiB block (SHA-256
+# against XXH3-128); AES-256-GCM of a 64 KiB block through libcrypto and the JDK (AeadBenchmark).
+# Extra arguments go to JMH (e.g. `-p codec=zstd`, `-f 2`, a benchmark name regex).
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd)"
 cd "$root"

@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -17,10 +18,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * AES-256-GCM on one 64 KiB block, sealing and opening, direct buffers as on the read path: what
- * an encrypted block costs on top of a plain one. Run it twice to see what the JIT set-up does,
- * {@code scripts/bench/jmh.sh AeadBenchmark} (both tiers, the AES and GHASH intrinsics) and {@code
- * scripts/bench/jmh.sh AeadBenchmark -jvmArgsAppend -XX:TieredStopAtLevel=1} (C1 only, as a plain
- * mount's serving process runs: no intrinsics).
+ * an encrypted block costs on top of a plain one, through libcrypto ({@code engine=openssl}, what
+ * Cairn uses) and through the JDK's provider ({@code engine=jdk}, the fallback). Run it with both
+ * JIT tiers ({@code scripts/bench/jmh.sh AeadBenchmark}) and with C1 only as the serving process and
+ * {@code pack} run ({@code scripts/bench/jmh.sh AeadBenchmark -jvmArgsAppend
+ * -XX:TieredStopAtLevel=1}): the JDK's needs C2's intrinsics, libcrypto does not.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -30,6 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class AeadBenchmark {
   private static final int BLOCK = 64 << 10;
+
+  @Param({"openssl", "jdk"})
+  public String engine;
 
   private Aead aead;
   private final byte[] nonce = new byte[12];
@@ -41,9 +46,14 @@ public class AeadBenchmark {
 
   @Setup
   public void setUp() {
+    // the switch Aead reads when it picks its engine (dev.cairn.config.Tuning)
+    System.setProperty("cairn.crypto", engine);
     byte[] key = new byte[32];
     new Random(1).nextBytes(key);
     aead = Aead.of(key);
+    if (!aead.implementation().equals(engine)) {
+      throw new IllegalStateException("wanted " + engine + ", got " + aead.implementation());
+    }
     plain = ByteBuffer.allocateDirect(BLOCK);
     byte[] data = new byte[BLOCK];
     new Random(2).nextBytes(data);
