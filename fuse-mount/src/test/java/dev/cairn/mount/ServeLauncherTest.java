@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.crypto.Aead;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.crypto.KeySource;
 import java.nio.charset.StandardCharsets;
@@ -80,8 +81,24 @@ class ServeLauncherTest {
     assertFalse(all.contains("abab"), all);
     assertFalse(all.contains("correct horse"), all);
     assertFalse(all.contains("a.key"), "not even the key file's name: " + all);
-    assertFalse(c.contains("-XX:TieredStopAtLevel=1"), "C2 for AES-GCM: " + c);
+    // libcrypto decrypts at full speed under C1: the serving JVM keeps its tier-1 set-up, which
+    // only the JDK's AES-GCM (no libcrypto) would need lifted
+    assertTrue(Aead.nativeAvailable(), "libcrypto is installed where the tests run");
+    assertTrue(c.contains("-XX:TieredStopAtLevel=1"), "C1 with libcrypto: " + c);
     assertTrue(ServeLauncher.command(spec(null, false)).contains("-XX:TieredStopAtLevel=1"));
+    String saved = System.getProperty("cairn.crypto");
+    System.setProperty("cairn.crypto", "jdk");
+    try {
+      assertFalse(
+          ServeLauncher.command(spec(null, false, keys)).contains("-XX:TieredStopAtLevel=1"),
+          "C2 for the JDK's AES-GCM");
+    } finally {
+      if (saved == null) {
+        System.clearProperty("cairn.crypto");
+      } else {
+        System.setProperty("cairn.crypto", saved);
+      }
+    }
   }
 
   @Test
