@@ -5,8 +5,6 @@ import java.lang.ref.Cleaner;
 import java.nio.BufferOverflowException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.types.intptr_t;
 
 /**
  * AES-256-GCM through OpenSSL's libcrypto (EVP interface), called with jnr-ffi. libcrypto uses the
@@ -16,9 +14,9 @@ import jnr.ffi.types.intptr_t;
  * scripts/bench/jmh.sh AeadBenchmark}).
  *
  * <p>Direct buffers are passed by address; heap buffers (index pages, footers: small and rare) are
- * copied through a per-thread direct scratch buffer. libcrypto is loaded once; if it cannot be, or
- * its result for a known answer differs from the JDK's, {@link #available()} is false and {@link
- * Aead} uses the JDK instead.
+ * copied through a per-thread direct scratch buffer. libcrypto is loaded once ({@link LibCrypto});
+ * if it cannot be, or its result for a known answer differs from the JDK's, {@link #available()} is
+ * false and {@link Aead} uses the JDK instead.
  *
  * <p>Thread-safe: each thread has its own {@code EVP_CIPHER_CTX} (freed when the thread's state is
  * collected); the key lives in direct memory owned by this object and is never changed.
@@ -28,50 +26,13 @@ final class OpenSslAead implements AeadEngine {
   private static final int EVP_CTRL_GCM_SET_TAG = 0x11;
   private static final Cleaner CLEANER = Cleaner.create();
 
-  /** The libcrypto entry points used; pointers are passed as addresses. */
-  public interface LibCrypto {
-    @intptr_t
-    long EVP_CIPHER_CTX_new();
-
-    void EVP_CIPHER_CTX_free(@intptr_t long ctx);
-
-    @intptr_t
-    long EVP_aes_256_gcm();
-
-    int EVP_EncryptInit_ex(
-        @intptr_t long ctx,
-        @intptr_t long cipher,
-        @intptr_t long engine,
-        @intptr_t long key,
-        @intptr_t long iv);
-
-    int EVP_EncryptUpdate(
-        @intptr_t long ctx, @intptr_t long out, @intptr_t long outl, @intptr_t long in, int inl);
-
-    int EVP_EncryptFinal_ex(@intptr_t long ctx, @intptr_t long out, @intptr_t long outl);
-
-    int EVP_DecryptInit_ex(
-        @intptr_t long ctx,
-        @intptr_t long cipher,
-        @intptr_t long engine,
-        @intptr_t long key,
-        @intptr_t long iv);
-
-    int EVP_DecryptUpdate(
-        @intptr_t long ctx, @intptr_t long out, @intptr_t long outl, @intptr_t long in, int inl);
-
-    int EVP_DecryptFinal_ex(@intptr_t long ctx, @intptr_t long out, @intptr_t long outl);
-
-    int EVP_CIPHER_CTX_ctrl(@intptr_t long ctx, int type, int arg, @intptr_t long ptr);
-  }
-
-  /** Loaded on first use; {@code CRYPTO} null where libcrypto cannot be used. */
+  /** Resolved on first use; {@code CRYPTO} null where libcrypto cannot be used. */
   private static final class Lib {
-    static final LibCrypto CRYPTO;
+    static final LibCrypto.Functions CRYPTO;
     static final long GCM;
 
     static {
-      LibCrypto c = load();
+      LibCrypto.Functions c = LibCrypto.FUNCTIONS;
       long gcm = 0;
       if (c != null) {
         try {
@@ -82,19 +43,6 @@ final class OpenSslAead implements AeadEngine {
       }
       CRYPTO = gcm == 0 ? null : c;
       GCM = gcm;
-    }
-
-    private static LibCrypto load() {
-      // "crypto" finds libcrypto.so (a development symlink); the runtime package has only the
-      // versioned names
-      for (String name : new String[] {"crypto", "libcrypto.so.3", "libcrypto.so.1.1"}) {
-        try {
-          return LibraryLoader.create(LibCrypto.class).failImmediately().load(name);
-        } catch (RuntimeException | LinkageError e) {
-          // try the next name
-        }
-      }
-      return null;
     }
   }
 
@@ -149,7 +97,7 @@ final class OpenSslAead implements AeadEngine {
     ByteBuffer out = ByteBuffer.allocateDirect(0);
 
     ThreadState() {
-      LibCrypto c = Lib.CRYPTO;
+      LibCrypto.Functions c = Lib.CRYPTO;
       long x = c.EVP_CIPHER_CTX_new();
       if (x == 0) {
         throw new OutOfMemoryError("EVP_CIPHER_CTX_new");
@@ -227,7 +175,7 @@ final class OpenSslAead implements AeadEngine {
 
   @Override
   public void seal(byte[] nonce, byte[] aad, ByteBuffer in, ByteBuffer out) {
-    LibCrypto c = Lib.CRYPTO;
+    LibCrypto.Functions c = Lib.CRYPTO;
     ThreadState st = STATE.get();
     int n = in.remaining();
     long dst = st.output(out, n + Aead.TAG_LENGTH);
@@ -251,7 +199,7 @@ final class OpenSslAead implements AeadEngine {
 
   @Override
   public boolean open(byte[] nonce, byte[] aad, ByteBuffer in, ByteBuffer out) {
-    LibCrypto c = Lib.CRYPTO;
+    LibCrypto.Functions c = Lib.CRYPTO;
     ThreadState st = STATE.get();
     int n = in.remaining() - Aead.TAG_LENGTH;
     long dst = st.output(out, n);

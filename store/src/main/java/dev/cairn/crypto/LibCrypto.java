@@ -1,0 +1,88 @@
+package dev.cairn.crypto;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.intptr_t;
+import jnr.ffi.types.size_t;
+
+/**
+ * OpenSSL's libcrypto, loaded once per process for every engine of this package that runs in it
+ * (AES-GCM in {@link OpenSslAead}, SHA-256 in {@link OpenSslSha256}), so the library is looked up
+ * and bound a single time. Each engine still checks the functions it uses with its own known-answer
+ * self-test before it is chosen.
+ *
+ * <p>Thread-safe: the binding is immutable and libcrypto's functions used here are reentrant.
+ */
+final class LibCrypto {
+  /** The libcrypto entry points Cairn uses; pointers are passed as addresses. */
+  public interface Functions {
+    @intptr_t
+    long EVP_CIPHER_CTX_new();
+
+    void EVP_CIPHER_CTX_free(@intptr_t long ctx);
+
+    @intptr_t
+    long EVP_aes_256_gcm();
+
+    int EVP_EncryptInit_ex(
+        @intptr_t long ctx,
+        @intptr_t long cipher,
+        @intptr_t long engine,
+        @intptr_t long key,
+        @intptr_t long iv);
+
+    int EVP_EncryptUpdate(
+        @intptr_t long ctx, @intptr_t long out, @intptr_t long outl, @intptr_t long in, int inl);
+
+    int EVP_EncryptFinal_ex(@intptr_t long ctx, @intptr_t long out, @intptr_t long outl);
+
+    int EVP_DecryptInit_ex(
+        @intptr_t long ctx,
+        @intptr_t long cipher,
+        @intptr_t long engine,
+        @intptr_t long key,
+        @intptr_t long iv);
+
+    int EVP_DecryptUpdate(
+        @intptr_t long ctx, @intptr_t long out, @intptr_t long outl, @intptr_t long in, int inl);
+
+    int EVP_DecryptFinal_ex(@intptr_t long ctx, @intptr_t long out, @intptr_t long outl);
+
+    int EVP_CIPHER_CTX_ctrl(@intptr_t long ctx, int type, int arg, @intptr_t long ptr);
+
+    @intptr_t
+    long EVP_sha256();
+
+    /**
+     * One-shot digest of {@code count} bytes at {@code data} into {@code md}; {@code size} and
+     * {@code engine} are always null. Those two are declared as {@link Pointer} because jnr-ffi's
+     * generated stub for six {@code long} arguments passes them wrongly (libcrypto crashed on the
+     * self-test's first call); with them as pointers it binds through another path.
+     */
+    int EVP_Digest(
+        @intptr_t long data,
+        @size_t long count,
+        @intptr_t long md,
+        Pointer size,
+        @intptr_t long type,
+        Pointer engine);
+  }
+
+  /** The bound library, or null where libcrypto cannot be loaded. Loaded on first use. */
+  static final Functions FUNCTIONS = load();
+
+  private LibCrypto() {}
+
+  private static Functions load() {
+    // "crypto" finds libcrypto.so (a development symlink); the runtime package has only the
+    // versioned names
+    for (String name : new String[] {"crypto", "libcrypto.so.3", "libcrypto.so.1.1"}) {
+      try {
+        return LibraryLoader.create(Functions.class).failImmediately().load(name);
+      } catch (RuntimeException | LinkageError e) {
+        // try the next name
+      }
+    }
+    return null;
+  }
+}

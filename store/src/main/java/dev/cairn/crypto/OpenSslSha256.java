@@ -1,0 +1,123 @@
+package dev.cairn.crypto;
+
+import com.kenai.jffi.MemoryIO;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * SHA-256 through OpenSSL's libcrypto (one-shot {@code EVP_Digest}), called with jnr-ffi. libcrypto
+ * uses the CPU's SHA instructions (or its own vectorised code) whatever the JIT does, so a process
+ * that runs C1 only, as a mount's serving process does, hashes each block it reads at full speed;
+ * the JDK's SHA-256 needs C2 for its intrinsics.
+ *
+ * <p>Direct buffers are passed by address; heap buffers are copied through a per-thread direct
+ * scratch buffer. libcrypto is loaded once ({@link LibCrypto}); if it cannot be, or it fails the
+ * FIPS 180 known answer or disagrees with the JDK, {@link #available()} is false and {@link
+ * BlockDigest} uses the JDK instead.
+ *
+ * <p>Thread-safe: {@code EVP_Digest} keeps no state between calls, and each thread has its own
+ * scratch memory.
+ */
+final class OpenSslSha256 implements DigestEngine {
+  static final OpenSslSha256 INSTANCE = new OpenSslSha256();
+
+  /** Resolved on first use; {@code CRYPTO} null where libcrypto cannot be used. */
+  private static final class Lib {
+    static final LibCrypto.Functions CRYPTO;
+    static final long SHA256;
+
+    static {
+      LibCrypto.Functions c = LibCrypto.FUNCTIONS;
+      long md = 0;
+      if (c != null) {
+        try {
+          md = c.EVP_sha256();
+        } catch (RuntimeException | LinkageError e) {
+          c = null;
+        }
+      }
+      CRYPTO = md == 0 ? null : c;
+      SHA256 = md;
+    }
+  }
+
+  /** Whether libcrypto loaded and passes the self-test. Checked once. */
+  static boolean available() {
+    return SelfTest.OK;
+  }
+
+  private static final class SelfTest {
+    static final boolean OK = run();
+
+    private static boolean run() {
+      if (Lib.CRYPTO == null) {
+        return false;
+      }
+      try {
+        // FIPS 180-2, appendix B.1: SHA-256("abc")
+        byte[] abc = "abc".getBytes(StandardCharsets.US_ASCII);
+        byte[] expected =
+            HexFormat.of()
+                .parseHex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        byte[] got = new byte[BlockDigest.LENGTH];
+        INSTANCE.digest(ByteBuffer.allocateDirect(3).put(abc).flip(), got, 0);
+        if (!Arrays.equals(got, expected)) {
+          return false;
+        }
+        // a longer message, from a heap buffer, against the JDK: more than one compression block
+        byte[] data = new byte[1000];
+        for (int i = 0; i < data.length; i++) {
+          data[i] = (byte) (i * 7);
+        }
+        byte[] jdk = new byte[BlockDigest.LENGTH];
+        JdkSha256.INSTANCE.digest(ByteBuffer.wrap(data), jdk, 0);
+        INSTANCE.digest(ByteBuffer.wrap(data), got, 0);
+        return Arrays.equals(got, jdk);
+      } catch (RuntimeException | LinkageError e) {
+        return false;
+      }
+    }
+  }
+
+  /** A thread's scratch memory: the digest's output, and a copy of heap input. */
+  private static final class ThreadState {
+    final ByteBuffer md = ByteBuffer.allocateDirect(BlockDigest.LENGTH);
+    final long mdAddress = MemoryIO.getInstance().getDirectBufferAddress(md);
+    ByteBuffer in = ByteBuffer.allocateDirect(0);
+
+    /** {@code b}'s bytes from its position at a native address (copied if {@code b} is heap). */
+    long input(ByteBuffer b) {
+      if (b.isDirect()) {
+        return MemoryIO.getInstance().getDirectBufferAddress(b) + b.position();
+      }
+      if (in.capacity() < b.remaining()) {
+        in = ByteBuffer.allocateDirect(Math.max(b.remaining(), 2 * in.capacity()));
+      }
+      in.clear().put(b.duplicate());
+      return MemoryIO.getInstance().getDirectBufferAddress(in);
+    }
+  }
+
+  private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
+
+  private OpenSslSha256() {}
+
+  @Override
+  public void digest(ByteBuffer in, byte[] out, int offset) {
+    ThreadState st = STATE.get();
+    int n = in.remaining();
+    long src = st.input(in);
+    if (Lib.CRYPTO.EVP_Digest(src, n, st.mdAddress, null, Lib.SHA256, null) != 1) {
+      throw new IllegalStateException("OpenSSL SHA-256 failed");
+    }
+    in.position(in.limit());
+    st.md.get(0, out, offset, BlockDigest.LENGTH);
+  }
+
+  @Override
+  public String name() {
+    return "openssl";
+  }
+}
