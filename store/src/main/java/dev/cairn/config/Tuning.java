@@ -52,8 +52,8 @@ import java.util.function.UnaryOperator;
  *     class-data-sharing archive
  * @param serverJavaOpts {@code CAIRN_SERVER_JAVA_OPTS}, default none: extra JVM flags for the
  *     serving process, after Cairn's own
- * @param jdkCrypto {@code cairn.crypto=jdk}, default false: AES-GCM through the JDK's provider even
- *     where libcrypto is available (for comparison; the JDK's needs C2 to be fast)
+ * @param jdkCrypto {@code cairn.crypto=jdk}, default false: AES-GCM and SHA-256 through the JDK's
+ *     providers even where libcrypto is available (for comparison; the JDK's need C2 to be fast)
  */
 public record Tuning(
     int fuseThreads,
