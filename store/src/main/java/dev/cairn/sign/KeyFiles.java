@@ -181,7 +181,11 @@ public final class KeyFiles {
     }
   }
 
-  private static void refuseExisting(Path file) throws UsageException {
+  /**
+   * Throws the refusal {@link #writePair} gives if {@code file} exists (as anything, a dangling
+   * symbolic link included): for a caller that checks its arguments before any work.
+   */
+  public static void refuseExisting(Path file) throws UsageException {
     if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       throw new UsageException(
           file
