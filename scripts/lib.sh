@@ -58,8 +58,9 @@ ensure_build_tools() {
 # What the tests and the demo need at run time: FUSE 2 (jnr-fuse binds libfuse.so.2), loop mounts,
 # ext4 tools, and numpy (the tensor test reads a mounted .npy with it).
 ensure_runtime_packages() {
-  # libssl3: libcrypto, which seals and opens encrypted snapshots at full speed under any JIT tier
-  ensure_packages fuse libfuse2 e2fsprogs util-linux python3-numpy libssl3
+  # libssl3: libcrypto, which seals and opens encrypted snapshots at full speed under any JIT tier;
+  # openssl: the binary the signing-key tests check interoperability with
+  ensure_packages fuse libfuse2 e2fsprogs util-linux python3-numpy libssl3 openssl
 }
 
 # --- the benchmarks' command line ------------------------------------------------------------------
