@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.crypto.KeySource;
 import dev.cairn.fixture.Nginx;
+import dev.cairn.fixture.PlaintextRuns;
 import dev.cairn.fixture.S3Proxy;
 import dev.cairn.format.BlockEntry;
 import dev.cairn.read.BlockCache;
@@ -24,7 +25,6 @@ import dev.cairn.read.Snapshot;
 import dev.cairn.source.FileByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,7 +61,7 @@ class EncryptionIT {
   @TempDir static Path shared;
   static Path input;
   static byte[] inputBytes;
-  static PlaintextIndex plaintext;
+  static PlaintextRuns plaintext;
   static Path keyA;
   static Path keyB;
   static Path sealedA; // the input sealed under key A
@@ -105,7 +105,7 @@ class EncryptionIT {
                 MountSupport.run("stat", "-c", "%b", input.toString()).ok().out().strip());
     assertEquals(inputBytes.length, Files.size(input));
     assertTrue(allocated < inputBytes.length - (2 << 20), "the input is sparse: " + allocated);
-    plaintext = new PlaintextIndex(inputBytes);
+    plaintext = PlaintextRuns.of(inputBytes);
     keyA = Files.write(shared.resolve("a.key"), key(1));
     keyB = Files.writeString(shared.resolve("b.key"), HexFormat.of().formatHex(key(2)) + "\n");
     sealedA = shared.resolve("sealed.cairn");
@@ -482,7 +482,7 @@ class EncryptionIT {
     umount(mnt);
     // The overlay on an encrypted base is sealed at rest: neither the bytes written nor the base's
     // bytes around them (a chunk is larger than a write) are in any of its files.
-    PlaintextIndex writtenIndex = new PlaintextIndex(written.array());
+    PlaintextRuns writtenIndex = PlaintextRuns.of(written.array());
     int overlayFiles = 0;
     try (Stream<Path> files = Files.walk(overlay)) {
       for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
@@ -638,56 +638,5 @@ class EncryptionIT {
       return i;
     }
     return -1;
-  }
-
-  /**
-   * Every 16-byte window of a plaintext with six or more distinct byte values (windows of fewer,
-   * zeros with a byte set say, also occur in a snapshot's own structure), as sorted 64-bit
-   * fingerprints: a file window whose fingerprint is there is then compared byte by byte.
-   */
-  static final class PlaintextIndex {
-    private final byte[] plain;
-    private final long[] sorted;
-
-    PlaintextIndex(byte[] plain) {
-      this.plain = plain;
-      ByteBuffer b = ByteBuffer.wrap(plain).order(ByteOrder.LITTLE_ENDIAN);
-      long[] all = new long[Math.max(0, plain.length - 15)];
-      int n = 0;
-      int[] counts = new int[256];
-      int distinct = 0;
-      for (int i = 0; i < plain.length; i++) {
-        if (counts[plain[i] & 0xff]++ == 0) {
-          distinct++;
-        }
-        if (i >= 16 && --counts[plain[i - 16] & 0xff] == 0) {
-          distinct--;
-        }
-        if (i >= 15 && distinct >= 6) {
-          all[n++] = fingerprint(b, i - 15);
-        }
-      }
-      sorted = Arrays.copyOf(all, n);
-      Arrays.parallelSort(sorted);
-    }
-
-    private static long fingerprint(ByteBuffer b, int at) {
-      long h =
-          b.getLong(at) * 0x9E3779B97F4A7C15L
-              ^ Long.rotateLeft(b.getLong(at + 8) * 0xC2B2AE3D27D4EB4FL, 29);
-      return h ^ (h >>> 31);
-    }
-
-    /** The offset of the first 16-byte run of the plaintext in {@code file}, if any. */
-    OptionalLong firstRunIn(byte[] file) {
-      ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
-      for (int i = 0; i + 16 <= file.length; i++) {
-        if (Arrays.binarySearch(sorted, fingerprint(b, i)) >= 0
-            && indexOf(plain, Arrays.copyOfRange(file, i, i + 16)) >= 0) {
-          return OptionalLong.of(i);
-        }
-      }
-      return OptionalLong.empty();
-    }
   }
 }

@@ -13,6 +13,7 @@ import dev.cairn.error.CorruptStoreException;
 import dev.cairn.error.MissingKeyException;
 import dev.cairn.error.UsageException;
 import dev.cairn.error.WrongKeyException;
+import dev.cairn.fixture.PlaintextRuns;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -29,12 +30,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
 import java.util.Random;
-import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
@@ -349,30 +348,6 @@ class EncryptedOverlayTest {
    * {@code root}.
    */
   static void assertNoPlaintextRun(Path root, List<byte[]> inputs) throws IOException {
-    Set<ByteBuffer> windows = new HashSet<>();
-    for (byte[] in : inputs) {
-      for (int i = 0; i + 16 <= in.length; i++) {
-        Set<Byte> distinct = new HashSet<>();
-        for (int j = 0; j < 16; j++) {
-          distinct.add(in[i + j]);
-        }
-        if (distinct.size() >= 6) {
-          windows.add(ByteBuffer.wrap(in, i, 16).slice());
-        }
-      }
-    }
-    assertFalse(windows.isEmpty());
-    List<Path> files;
-    try (Stream<Path> s = Files.walk(root)) {
-      files = s.filter(Files::isRegularFile).toList();
-    }
-    for (Path p : files) {
-      byte[] f = Files.readAllBytes(p);
-      for (int i = 0; i + 16 <= f.length; i++) {
-        if (windows.contains(ByteBuffer.wrap(f, i, 16).slice())) {
-          fail("16 bytes of plaintext at offset " + i + " of " + p);
-        }
-      }
-    }
+    PlaintextRuns.of(inputs).assertAbsentUnder(root);
   }
 }

@@ -3,7 +3,6 @@ package dev.cairn.read;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +16,7 @@ import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.MissingKeyException;
 import dev.cairn.error.UnsupportedSnapshotException;
 import dev.cairn.error.WrongKeyException;
+import dev.cairn.fixture.PlaintextRuns;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.CodecType;
 import dev.cairn.format.Header;
@@ -32,9 +32,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,26 +122,7 @@ class EncryptionTest {
 
   /** No 16-byte window of the inputs (with six or more distinct byte values) is in the file. */
   static void assertNoPlaintextRun(byte[] file, byte[]... inputs) {
-    Set<ByteBuffer> windows = new HashSet<>();
-    for (byte[] in : inputs) {
-      for (int i = 0; i + 16 <= in.length; i++) {
-        // Windows of few distinct values (zeros with one byte set, say) also occur in the file's
-        // own structure; text and random windows have many.
-        Set<Byte> distinct = new HashSet<>();
-        for (int j = 0; j < 16; j++) {
-          distinct.add(in[i + j]);
-        }
-        if (distinct.size() >= 6) {
-          windows.add(ByteBuffer.wrap(in, i, 16).slice());
-        }
-      }
-    }
-    assertFalse(windows.isEmpty());
-    for (int i = 0; i + 16 <= file.length; i++) {
-      if (windows.contains(ByteBuffer.wrap(file, i, 16).slice())) {
-        fail("16 bytes of plaintext at offset " + i + " of the snapshot");
-      }
-    }
+    PlaintextRuns.of(inputs).assertAbsentFrom(file, "the snapshot");
   }
 
   @Test

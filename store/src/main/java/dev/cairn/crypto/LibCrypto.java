@@ -1,5 +1,6 @@
 package dev.cairn.crypto;
 
+import java.util.function.ToLongFunction;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.intptr_t;
@@ -72,6 +73,21 @@ final class LibCrypto {
   static final Functions FUNCTIONS = load();
 
   private LibCrypto() {}
+
+  /**
+   * The address {@code getter} returns from the bound library (an {@code EVP_CIPHER} or {@code
+   * EVP_MD}), or 0 where libcrypto is not loaded or the call fails.
+   */
+  static long resolve(ToLongFunction<Functions> getter) {
+    if (FUNCTIONS == null) {
+      return 0;
+    }
+    try {
+      return getter.applyAsLong(FUNCTIONS);
+    } catch (RuntimeException | LinkageError e) {
+      return 0;
+    }
+  }
 
   private static Functions load() {
     // "crypto" finds libcrypto.so (a development symlink); the runtime package has only the

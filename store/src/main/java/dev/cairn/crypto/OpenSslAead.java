@@ -28,22 +28,8 @@ final class OpenSslAead implements AeadEngine {
 
   /** Resolved on first use; {@code CRYPTO} null where libcrypto cannot be used. */
   private static final class Lib {
-    static final LibCrypto.Functions CRYPTO;
-    static final long GCM;
-
-    static {
-      LibCrypto.Functions c = LibCrypto.FUNCTIONS;
-      long gcm = 0;
-      if (c != null) {
-        try {
-          gcm = c.EVP_aes_256_gcm();
-        } catch (RuntimeException | LinkageError e) {
-          c = null;
-        }
-      }
-      CRYPTO = gcm == 0 ? null : c;
-      GCM = gcm;
-    }
+    static final long GCM = LibCrypto.resolve(LibCrypto.Functions::EVP_aes_256_gcm);
+    static final LibCrypto.Functions CRYPTO = GCM == 0 ? null : LibCrypto.FUNCTIONS;
   }
 
   /** Whether libcrypto loaded and agrees with the JDK on a known answer. Checked once. */

@@ -25,22 +25,8 @@ final class OpenSslSha256 implements DigestEngine {
 
   /** Resolved on first use; {@code CRYPTO} null where libcrypto cannot be used. */
   private static final class Lib {
-    static final LibCrypto.Functions CRYPTO;
-    static final long SHA256;
-
-    static {
-      LibCrypto.Functions c = LibCrypto.FUNCTIONS;
-      long md = 0;
-      if (c != null) {
-        try {
-          md = c.EVP_sha256();
-        } catch (RuntimeException | LinkageError e) {
-          c = null;
-        }
-      }
-      CRYPTO = md == 0 ? null : c;
-      SHA256 = md;
-    }
+    static final long SHA256 = LibCrypto.resolve(LibCrypto.Functions::EVP_sha256);
+    static final LibCrypto.Functions CRYPTO = SHA256 == 0 ? null : LibCrypto.FUNCTIONS;
   }
 
   /** Whether libcrypto loaded and passes the self-test. Checked once. */

@@ -2,24 +2,20 @@ package dev.cairn.delta;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.cairn.error.CorruptStoreException;
+import dev.cairn.fixture.PlaintextRuns;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -297,31 +293,6 @@ class SealedStoreTest {
 
   /** No 16-byte window of the inputs (with six or more distinct byte values) in any file. */
   static void assertNoPlaintextRun(Path dir, Iterable<byte[]> inputs) throws IOException {
-    Set<ByteBuffer> windows = new HashSet<>();
-    for (byte[] in : inputs) {
-      for (int i = 0; i + 16 <= in.length; i++) {
-        Set<Byte> distinct = new HashSet<>();
-        for (int j = 0; j < 16; j++) {
-          distinct.add(in[i + j]);
-        }
-        if (distinct.size() >= 6) {
-          windows.add(ByteBuffer.wrap(in, i, 16).slice());
-        }
-      }
-    }
-    assertFalse(windows.isEmpty());
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.toList()) {
-        if (!Files.isRegularFile(p)) {
-          continue;
-        }
-        byte[] f = Files.readAllBytes(p);
-        for (int i = 0; i + 16 <= f.length; i++) {
-          if (windows.contains(ByteBuffer.wrap(f, i, 16).slice())) {
-            fail("16 bytes of plaintext at offset " + i + " of " + p.getFileName());
-          }
-        }
-      }
-    }
+    PlaintextRuns.of(inputs).assertAbsentUnder(dir);
   }
 }
