@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +54,10 @@ public final class MountServer {
   private final MountRequest request;
   private final Path readyFile; // null in --foreground
   private final Path logFile; // null in --foreground
-  private final AtomicBoolean cleaned = new AtomicBoolean();
+
+  /** Guarded by {@code this}: {@link #cleanup} has run (or is running, in the lock's holder). */
+  private boolean cleaned;
+
   private String snapSpec; // absolute path or URL
   private Path mnt;
   private RuntimeDir dirs;
@@ -261,10 +263,17 @@ public final class MountServer {
     cleanup();
   }
 
-  private void cleanup() {
-    if (!cleaned.compareAndSet(false, true)) {
+  /**
+   * Removes the state file, closes the overlay and the chain; runs once. Synchronized, not a mere
+   * flag: on SIGTERM the shutdown hook and the main thread (woken by the unmount) both arrive here,
+   * and the JVM halts as soon as the hook returns, so the hook must not return while the main
+   * thread is still halfway through (a state file left behind, an overlay not closed).
+   */
+  private synchronized void cleanup() {
+    if (cleaned) {
       return;
     }
+    cleaned = true;
     if (dirs != null && mnt != null) {
       Path state = dirs.stateFile(mnt);
       if (MountState.read(state).map(s -> s.pid() == pid()).orElse(false)) {
