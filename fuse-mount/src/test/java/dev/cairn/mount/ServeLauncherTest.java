@@ -154,17 +154,17 @@ class ServeLauncherTest {
         Files.writeString(
             tmp.resolve("crash.log"),
             "#\n# A fatal error has been detected by the Java Runtime Environment:\n#\n");
-    assertTrue(ServeLauncher.crashed(log));
+    assertTrue(ReadyHandshake.crashed(log));
     Files.writeString(log, "cairn: x: no such file\n");
-    assertFalse(ServeLauncher.crashed(log));
+    assertFalse(ReadyHandshake.crashed(log));
   }
 
   @Test
   void errorStatusCarriesTheExitCode() {
-    assertEquals(2, ServeLauncher.parseErrorCode("error 2"));
-    assertEquals(1, ServeLauncher.parseErrorCode("error 1\n"));
-    assertEquals(1, ServeLauncher.parseErrorCode("error x"));
-    assertEquals(1, ServeLauncher.parseErrorCode("garbage"));
+    assertEquals(2, ReadyHandshake.parseErrorCode("error 2"));
+    assertEquals(1, ReadyHandshake.parseErrorCode("error 1\n"));
+    assertEquals(1, ReadyHandshake.parseErrorCode("error x"));
+    assertEquals(1, ReadyHandshake.parseErrorCode("garbage"));
   }
 
   @Test
@@ -195,7 +195,7 @@ class ServeLauncherTest {
     Files.writeString(
         log, "2026 INFO x - starting\ncairn: /s/x.cairn: not a Cairn snapshot (no magic)\n\n");
     assertEquals(
-        Optional.of("/s/x.cairn: not a Cairn snapshot (no magic)"), ServeLauncher.childError(log));
+        Optional.of("/s/x.cairn: not a Cairn snapshot (no magic)"), ReadyHandshake.childError(log));
     Files.writeString(
         log,
         "fusermount: option allow_other only allowed if 'user_allow_other' is set\n"
@@ -204,10 +204,10 @@ class ServeLauncherTest {
         Optional.of(
             "could not mount at /m: libfuse returned 1 (see the log) (fusermount: option"
                 + " allow_other only allowed if 'user_allow_other' is set)"),
-        ServeLauncher.childError(log));
+        ReadyHandshake.childError(log));
     Files.writeString(log, "Killed\n");
-    assertEquals(Optional.of("Killed"), ServeLauncher.childError(log));
-    assertEquals(Optional.empty(), ServeLauncher.childError(tmp.resolve("none")));
+    assertEquals(Optional.of("Killed"), ReadyHandshake.childError(log));
+    assertEquals(Optional.empty(), ReadyHandshake.childError(tmp.resolve("none")));
   }
 
   @Test

@@ -164,17 +164,17 @@ public final class SnapshotSeal {
 
   /** The footer tag over the stored header bytes and the footer bytes before the tag. */
   public byte[] footerTag(ByteBuffer header, ByteBuffer footer) {
-    return aead.tag(prepare(DOMAIN_FOOTER, 0, 0).nonce.clone(), footerAad(header, footer));
+    Scratch s = prepare(DOMAIN_FOOTER, 0, 0);
+    return aead.tag(s.nonce, footerAad(s, header, footer));
   }
 
   /** Whether {@code tag} authenticates {@code header} and {@code footer}. */
   public boolean verifyFooter(ByteBuffer header, ByteBuffer footer, byte[] tag) {
-    return aead.verifyTag(
-        prepare(DOMAIN_FOOTER, 0, 0).nonce.clone(), footerAad(header, footer), tag);
+    Scratch s = prepare(DOMAIN_FOOTER, 0, 0);
+    return aead.verifyTag(s.nonce, footerAad(s, header, footer), tag);
   }
 
-  private byte[] footerAad(ByteBuffer header, ByteBuffer footer) {
-    Scratch s = prepare(DOMAIN_FOOTER, 0, 0);
+  private static byte[] footerAad(Scratch s, ByteBuffer header, ByteBuffer footer) {
     ByteBuffer aad = ByteBuffer.allocate(AAD_LENGTH + header.remaining() + footer.remaining());
     aad.put(s.aad).put(header.duplicate()).put(footer.duplicate());
     return aad.array();

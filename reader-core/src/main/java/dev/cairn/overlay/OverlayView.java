@@ -1,6 +1,6 @@
 package dev.cairn.overlay;
 
-import dev.cairn.delta.DeltaStore;
+import dev.cairn.delta.StoreView;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.read.StreamReader;
 import java.io.Closeable;
@@ -17,14 +17,14 @@ import java.nio.ByteBuffer;
  * <p>Valid until it or its overlay is closed. <b>Thread safety:</b> thread-safe.
  */
 public final class OverlayView implements Closeable {
-  private final DeltaStore.View view;
+  private final StoreView view;
   private final StreamReader base;
   private final long baseSize;
   private final int chunkShift;
   private final SnapshotId baseId;
   private final ChunkLayer layer;
 
-  OverlayView(DeltaStore.View view, StreamReader base, long baseSize, SnapshotId baseId) {
+  OverlayView(StoreView view, StreamReader base, long baseSize, SnapshotId baseId) {
     this.view = view;
     this.base = base;
     this.baseSize = baseSize;

@@ -61,26 +61,13 @@ public final class DeltaAllocator implements Closeable {
 
   private static final long WRITE_BEHIND_BYTES = 32L << 20;
 
-  /** What {@link #open} found past {@code scanFrom}. */
-  public record Recovery(long recordsScanned, long slotsScanned, long bytesDiscarded) {}
-
-  /** Receives the records of a {@link #scan}. */
-  @FunctionalInterface
-  public interface RecordVisitor {
-    /**
-     * One record at {@code offset} with {@code count} chunks: {@code ids[slot]} and the chunk's
-     * bytes at {@code data[slot * chunkSize ..]}. Both arrays are only valid during the call.
-     */
-    void visit(long offset, int count, long[] ids, byte[] data) throws IOException;
-  }
-
   private final Path path;
   private final FileChannel channel;
   private final int chunkSize;
   private final int groupChunks;
   private final long generation;
   private final RecordCipher cipher;
-  private final Recovery recovery;
+  private final SpillRecovery recovery;
   private final RecordReader reader;
   private final WriteBehind writeBehind;
   // null when read-only; guarded by this
@@ -99,7 +86,7 @@ public final class DeltaAllocator implements Closeable {
       boolean readOnly,
       long end,
       long slots,
-      Recovery recovery) {
+      SpillRecovery recovery) {
     this.path = path;
     this.channel = channel;
     this.chunkSize = header.chunkSize();
@@ -162,7 +149,7 @@ public final class DeltaAllocator implements Closeable {
       SpillFormat.writeHeader(ch, h);
       ch.force(true);
       return new DeltaAllocator(
-          file, ch, compressor, cipher, h, false, HEADER_LENGTH, 0, new Recovery(0, 0, 0));
+          file, ch, compressor, cipher, h, false, HEADER_LENGTH, 0, new SpillRecovery(0, 0, 0));
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
@@ -396,7 +383,7 @@ public final class DeltaAllocator implements Closeable {
   }
 
   /** What opening found. */
-  public Recovery recovery() {
+  public SpillRecovery recovery() {
     return recovery;
   }
 

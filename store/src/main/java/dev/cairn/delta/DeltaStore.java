@@ -4,7 +4,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -243,7 +242,7 @@ public final class DeltaStore implements Closeable {
    * Reclaims the space of overwritten chunks by copying the live ones into a new spill file (see
    * {@link StoreCompaction} for the protocol). Blocks all other use of the store meanwhile.
    *
-   * @return false if it was skipped because a {@link View} is open
+   * @return false if it was skipped because a {@link StoreView} is open
    */
   public boolean compact() throws IOException {
     return compaction.compact();
@@ -266,7 +265,7 @@ public final class DeltaStore implements Closeable {
    * compaction is skipped. The caller must keep writes from being half-done at the moment of the
    * call if it needs a consistency larger than one chunk.
    */
-  public View view() throws IOException {
+  public StoreView view() throws IOException {
     gate.enterRead();
     try {
       synchronized (mutex) {
@@ -274,78 +273,18 @@ public final class DeltaStore implements Closeable {
           spill.allocator().seal();
         }
         compaction.pin();
-        return new View(manifest.copy(), logicalSize(), spill.allocator());
+        long size = logicalSize();
+        return new StoreView(
+            manifest.copy(),
+            size,
+            chunkLimit(size),
+            chunkSize,
+            spill.allocator(),
+            mutex,
+            compaction);
       }
     } finally {
       gate.exitShared();
-    }
-  }
-
-  /**
-   * A frozen picture of a {@link DeltaStore}; see {@link DeltaStore#view()}. Valid until it or the
-   * store is closed.
-   *
-   * <p><b>Thread safety:</b> thread-safe (it is immutable apart from closing).
-   */
-  public final class View implements Closeable {
-    private final LongLongMap map;
-    private final long size;
-    private final long limit;
-    private final DeltaAllocator source;
-    private boolean closed;
-
-    private View(LongLongMap map, long size, DeltaAllocator source) {
-      this.map = map;
-      this.size = size;
-      this.limit = chunkLimit(size);
-      this.source = source;
-    }
-
-    /** The logical size when the view was taken. */
-    public long logicalSize() {
-      return size;
-    }
-
-    public int chunkSize() {
-      return chunkSize;
-    }
-
-    /** True if chunk {@code chunk} was stored (and lies before the logical size). */
-    public boolean contains(long chunk) {
-      return chunk < limit && map.containsKey(chunk);
-    }
-
-    /** Like {@link DeltaStore#read}, as of the view. */
-    public boolean read(long chunk, int from, ByteBuffer dst) throws IOException {
-      if (chunk >= limit) {
-        return false;
-      }
-      long loc = map.get(chunk, -1);
-      if (loc < 0) {
-        return false;
-      }
-      source.read(loc, chunk, from, dst);
-      return true;
-    }
-
-    /** The stored chunks before the logical size, ascending. */
-    public long[] sortedChunks() {
-      long[] all = map.sortedKeys();
-      int n = 0;
-      while (n < all.length && all[n] < limit) {
-        n++;
-      }
-      return n == all.length ? all : Arrays.copyOf(all, n);
-    }
-
-    @Override
-    public void close() {
-      synchronized (mutex) {
-        if (!closed) {
-          closed = true;
-          compaction.unpin();
-        }
-      }
     }
   }
 

@@ -92,7 +92,7 @@ final class RecordReader {
   }
 
   /** See {@link DeltaAllocator#scan}. */
-  void scan(DeltaAllocator.RecordVisitor visitor) throws IOException {
+  void scan(RecordVisitor visitor) throws IOException {
     ByteBuffer rec = SpillFormat.newBuffer(maxRecordLength);
     ByteBuffer plain = plainScratch();
     long limit = end.getAsLong();

@@ -19,7 +19,7 @@ import java.nio.file.Path;
  */
 final class RecoveryScan {
   /** Where the intact records end, and what the scan saw and cut off. */
-  record Result(long end, DeltaAllocator.Recovery recovery) {}
+  record Result(long end, SpillRecovery recovery) {}
 
   private RecoveryScan() {}
 
@@ -71,6 +71,6 @@ final class RecoveryScan {
       ch.truncate(pos);
       ch.force(true);
     }
-    return new Result(pos, new DeltaAllocator.Recovery(records, slots, size - pos));
+    return new Result(pos, new SpillRecovery(records, slots, size - pos));
   }
 }

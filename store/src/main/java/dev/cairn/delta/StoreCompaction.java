@@ -23,8 +23,8 @@ import java.nio.file.Path;
  * whose file was durable before the rename, and opening deletes {@code spill.S} (see {@link
  * StoreFiles}). No state in between needs repair.
  *
- * <p>Compaction is skipped while a {@link DeltaStore.View} is open (the view reads the old spill
- * file), and {@link #compactIfWorthwhile()} only compacts a big spill file that is mostly garbage.
+ * <p>Compaction is skipped while a {@link StoreView} is open (the view reads the old spill file),
+ * and {@link #compactIfWorthwhile()} only compacts a big spill file that is mostly garbage.
  *
  * <p><b>Thread safety:</b> thread-safe. Compaction holds the gate exclusively, which keeps every
  * other use of the store out; the count of open views is guarded by the store's mutex.

@@ -40,7 +40,7 @@ final class StoreStats {
   /** What opening repaired: torn log bytes and torn spill bytes discarded. */
   static String recoverySummary(Manifest manifest, DeltaAllocator allocator) {
     Manifest.Recovery m = manifest.recovery();
-    DeltaAllocator.Recovery a = allocator.recovery();
+    SpillRecovery a = allocator.recovery();
     return "manifest: "
         + m.recordsReplayed()
         + " log records replayed, "

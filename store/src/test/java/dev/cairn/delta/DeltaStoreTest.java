@@ -242,7 +242,7 @@ class DeltaStoreTest {
     try (DeltaStore s = create(16L * CHUNK)) {
       s.write(1, ByteBuffer.wrap(Chunks.make(CHUNK, 1)));
       s.write(2, ByteBuffer.wrap(Chunks.make(CHUNK, 2)));
-      try (DeltaStore.View v = s.view()) {
+      try (StoreView v = s.view()) {
         s.write(1, ByteBuffer.wrap(Chunks.make(CHUNK, 11)));
         s.write(3, ByteBuffer.wrap(Chunks.make(CHUNK, 3)));
         s.setLogicalSize(2L * CHUNK);
@@ -317,7 +317,7 @@ class DeltaStoreTest {
       assertTrue(s.read(3, 0, b));
       assertArrayEquals(Chunks.make(CHUNK, 3), b.array());
       assertThrows(IllegalStateException.class, () -> s.write(1, ByteBuffer.allocate(CHUNK)));
-      try (DeltaStore.View v = s.view()) {
+      try (StoreView v = s.view()) {
         assertTrue(v.contains(3));
       }
     }
