@@ -180,7 +180,10 @@ class ServeLauncherTest {
       assertTrue(h.isAlive());
       assertFalse(
           ProcessHandle.current().children().anyMatch(c -> c.pid() == pid), "not our child");
-      for (int i = 0; i < 500 && Files.readString(out).split("\n").length < 3; i++) {
+      // the detached shell creates the file itself, possibly after startDetached returned
+      for (int i = 0;
+          i < 500 && (!Files.exists(out) || Files.readString(out).split("\n").length < 3);
+          i++) {
         Thread.sleep(10);
       }
       assertEquals("/\nerr\neof\n", Files.readString(out), "cwd /, stderr too, stdin /dev/null");
