@@ -6,13 +6,17 @@ import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
+import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.FileByteSource;
 import dev.cairn.source.RemoteByteSource;
+import dev.cairn.trust.SignatureFile;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -26,28 +30,34 @@ public final class Snapshots {
   private Snapshots() {}
 
   /** Opens a snapshot and its parents with a small cache, for one-shot commands. */
-  public static SnapshotChain openChain(String spec, List<Path> searchDirs, KeyRing keys)
+  public static SnapshotChain openChain(
+      String spec, List<Path> searchDirs, KeyRing keys, Trust trust)
       throws IOException, UsageException {
     return openChain(
-        spec, BlockCache.withCapacity(DEFAULT_CACHE), new ReadStats(), searchDirs, keys);
+        spec, BlockCache.withCapacity(DEFAULT_CACHE), new ReadStats(), searchDirs, keys, trust);
   }
 
   /**
    * Opens a snapshot and its parents, each encrypted member with the first of {@code keys} that
-   * opens it.
+   * opens it, and each checked against its signature when {@code trust} names keys.
    */
   public static SnapshotChain openChain(
-      String spec, BlockCache cache, ReadStats stats, List<Path> searchDirs, KeyRing keys)
+      String spec,
+      BlockCache cache,
+      ReadStats stats,
+      List<Path> searchDirs,
+      KeyRing keys,
+      Trust trust)
       throws IOException, UsageException {
     if (RemoteByteSource.isRemote(spec)) {
       try {
-        return SnapshotChain.openUrl(uri(spec), cache, stats, keys);
+        return SnapshotChain.openUrl(uri(spec), cache, stats, keys, trust);
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       }
     }
     Path p = InputFiles.regularFile(spec, "snapshot");
-    return SnapshotChain.open(p, searchDirs, cache, stats, keys);
+    return SnapshotChain.open(p, searchDirs, cache, stats, keys, trust);
   }
 
   /** Whether any member of {@code chain} is encrypted (reading it decrypts). */
@@ -70,6 +80,24 @@ public final class Snapshots {
       }
     }
     return FileByteSource.open(InputFiles.regularFile(spec, "snapshot"));
+  }
+
+  /**
+   * The signature file next to the snapshot {@code spec} names ({@code SNAP.sig}, also next to a
+   * URL), or null if there is none.
+   */
+  public static ByteSource openSignature(String spec) throws IOException, UsageException {
+    if (RemoteByteSource.isRemote(spec)) {
+      try {
+        return ChunkCachingSource.open(SignatureFile.siblingOf(uri(spec)));
+      } catch (NoSuchFileException e) {
+        return null;
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+    }
+    Path sig = SignatureFile.siblingOf(Path.of(spec));
+    return Files.isRegularFile(sig) ? FileByteSource.open(sig) : null;
   }
 
   /** {@code spec} as a URI, or a usage error naming it. */

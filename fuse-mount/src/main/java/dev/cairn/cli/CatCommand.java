@@ -34,6 +34,8 @@ final class CatCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keys;
 
+  @Mixin TrustOptions trust;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -64,7 +66,8 @@ final class CatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs(), keys.ring())) {
+    try (SnapshotChain chain =
+        Snapshots.openChain(snap, parentSearch.dirs(), keys.ring(), trust.trust())) {
       Snapshot s = chain.top();
       int idx = stream == Role.primary ? 0 : 1;
       if (idx >= s.streams().size()) {

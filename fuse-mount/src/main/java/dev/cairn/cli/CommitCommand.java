@@ -43,6 +43,10 @@ final class CommitCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keys;
 
+  @Mixin TrustOptions trust;
+
+  @Mixin SignOption sign;
+
   @Parameters(
       index = "0",
       paramLabel = "OVERLAY_DIR",
@@ -98,12 +102,16 @@ final class CommitCommand implements Callable<Integer> {
     }
     WritableByteChannel stdout = Outputs.isStdout(output) ? Outputs.stdout() : null;
     Path out = stdout != null ? null : Outputs.outputFile(output);
+    sign.check(out);
     BlockCache cache = BlockCache.withCapacity(Snapshots.DEFAULT_CACHE);
     SnapshotOpener opener =
-        SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats(), ring);
+        SnapshotOpener.chains(parentSearch.dirs(), cache, new ReadStats(), ring, trust.trust());
     try (OverlayImage overlay = OverlayImage.openReadOnly(overlayDir, opener)) {
       if (out != null && Files.exists(out) && Files.isSameFile(out, overlay.basePath())) {
         throw new UsageException(output + ": output would overwrite the overlay's base");
+      }
+      if (!flatten) {
+        sign.checkParent(overlay.basePath());
       }
       WriterOptions options = options(overlay);
       // a base sealed at rest would leak through a plain child: sealed unless --no-encrypt
@@ -127,8 +135,10 @@ final class CommitCommand implements Callable<Integer> {
                     progress)
                 : Commit.run(overlay, out, options, flatten, progress);
       }
-      PrintStream report = out == null ? System.err : System.out;
       long nanos = System.nanoTime() - t0;
+      Map<String, Object> signed = new LinkedHashMap<>();
+      String signedText = out == null ? "" : sign.sign(out, parentSearch.dirs(), json, signed);
+      PrintStream report = out == null ? System.err : System.out;
       if (json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("output", out == null ? "-" : out.toString());
@@ -137,19 +147,21 @@ final class CommitCommand implements Callable<Integer> {
         m.put("logical_bytes", total);
         m.put("output_bytes", result.fileSize());
         m.put("encryption", EncryptionJson.of(result.header().encryption()));
+        m.putAll(signed);
         m.put("seconds", nanos / 1e9);
         report.println(Json.of(m));
       } else {
         report.printf(
             Locale.ROOT,
-            "committed %s (%s) into %s: %s, %s%s%s%n",
+            "committed %s (%s) into %s: %s, %s%s%s%s%n",
             dir,
             Human.bytes(total),
             out == null ? "standard output" : output,
             Human.bytes(result.fileSize()),
             Human.seconds(nanos),
             flatten ? "" : ", thin on " + overlay.basePath(),
-            seal ? ", encrypted (" + result.header().encryption() + ")" : "");
+            seal ? ", encrypted (" + result.header().encryption() + ")" : "",
+            signedText);
       }
     }
     return ExitCode.OK;

@@ -39,6 +39,8 @@ final class DiffCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keys;
 
+  @Mixin TrustOptions trust;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP_A",
@@ -56,8 +58,10 @@ final class DiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (SnapshotChain a = Snapshots.openChain(snapA, parentSearch.dirs(), keys.ring());
-        SnapshotChain b = Snapshots.openChain(snapB, parentSearch.dirs(), keys.ring())) {
+    try (SnapshotChain a =
+            Snapshots.openChain(snapA, parentSearch.dirs(), keys.ring(), trust.trust());
+        SnapshotChain b =
+            Snapshots.openChain(snapB, parentSearch.dirs(), keys.ring(), trust.trust())) {
       SnapshotDiff diff = new SnapshotDiff(a.top(), b.top());
       List<SnapshotDiff.StreamDiff> result;
       try (Progress progress = Progress.start("diff", diff.totalBytes(), json)) {

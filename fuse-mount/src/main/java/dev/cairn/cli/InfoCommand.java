@@ -7,6 +7,7 @@ import dev.cairn.error.CairnException;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.MissingKeyException;
 import dev.cairn.error.MissingParentException;
+import dev.cairn.error.UsageException;
 import dev.cairn.format.BlockKind;
 import dev.cairn.format.Footer;
 import dev.cairn.format.Header;
@@ -15,7 +16,9 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.SnapshotSummary;
+import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
+import dev.cairn.trust.SignatureFile;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,7 +65,8 @@ final class InfoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     KeyRing ring = keys.ring();
     try (SnapshotChain c =
-        Snapshots.openChain(snap, cache(), new ReadStats(), parentSearch.dirs(), ring)) {
+        Snapshots.openChain(
+            snap, cache(), new ReadStats(), parentSearch.dirs(), ring, Trust.NONE)) {
       List<Map<String, Object>> chain = new ArrayList<>();
       for (Snapshot member : c.members()) {
         Map<String, Object> cm = new LinkedHashMap<>();
@@ -104,14 +108,42 @@ final class InfoCommand implements Callable<Integer> {
     }
   }
 
-  private void report(Map<String, Object> info, List<Map<String, Object>> chain, String problem) {
+  private void report(Map<String, Object> info, List<Map<String, Object>> chain, String problem)
+      throws IOException, UsageException {
     info.put("chain", chain);
     info.put("parent_error", problem);
+    info.put("signature", signature(snap));
     if (json) {
       System.out.println(Json.of(info));
     } else {
       print(info);
     }
+  }
+
+  /**
+   * What the signature file next to the snapshot says, checked only against itself (whether the
+   * signature verifies with the key it names and covers a file of this size): trusting that key is
+   * for {@code --trust} on the commands that read. Null when there is no signature file.
+   */
+  private static Map<String, Object> signature(String spec) throws IOException, UsageException {
+    ByteSource sig = Snapshots.openSignature(spec);
+    if (sig == null) {
+      return null;
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    try (sig) {
+      m.put("file", sig.describe());
+      SignatureFile file = SignatureFile.read(sig);
+      m.put("key_id", file.signer().id().hex());
+      m.put("signed_at", Instant.ofEpochMilli(file.statement().signedAtMillis()).toString());
+      m.put("signature_valid", file.signatureValid());
+      m.put("snapshot_id", file.statement().snapshot().toString());
+      m.put("signed_bytes", file.statement().fileSize());
+      m.put("error", null);
+    } catch (CairnException e) {
+      m.put("error", e.getMessage());
+    }
+    return m;
   }
 
   private static BlockCache cache() {
@@ -213,6 +245,24 @@ final class InfoCommand implements Callable<Integer> {
             chain.get(i).get("snapshot"),
             chain.get(i).get("id"));
       }
+    }
+    Map<String, Object> sig = (Map<String, Object>) m.get("signature");
+    if (sig == null) {
+      System.out.println("signed      no");
+    } else if (sig.get("error") != null) {
+      System.out.printf("signed      UNREADABLE signature file: %s%n", sig.get("error"));
+    } else {
+      boolean matches =
+          (Boolean) sig.get("signature_valid")
+              && m.get("id").equals(sig.get("snapshot_id"))
+              && m.get("file_bytes").equals(sig.get("signed_bytes"));
+      System.out.printf(
+          "signed      by key %s, %s (%s)%n",
+          sig.get("key_id"),
+          sig.get("signed_at"),
+          matches
+              ? "not checked against trusted keys: use --trust PUB when reading"
+              : "INVALID: the signature does not verify or is for another file");
     }
     System.out.printf("file size   %s%n", Human.bytes((Long) m.get("file_bytes")));
     for (Map<String, Object> sm : (List<Map<String, Object>>) m.get("streams")) {

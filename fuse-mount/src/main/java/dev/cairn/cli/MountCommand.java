@@ -31,6 +31,8 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keys;
 
+  @Mixin TrustOptions trust;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -99,7 +101,8 @@ final class MountCommand implements Callable<Integer> {
             uid,
             gid,
             mode,
-            keys.ring());
+            keys.ring(),
+            trust.trust());
     if (!foreground) {
       return ServeLauncher.launch(request);
     }

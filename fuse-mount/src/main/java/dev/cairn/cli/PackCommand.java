@@ -108,6 +108,10 @@ final class PackCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keys;
 
+  @Mixin TrustOptions trust;
+
+  @Mixin SignOption sign;
+
   @Option(
       names = "--encrypt",
       description =
@@ -135,6 +139,7 @@ final class PackCommand implements Callable<Integer> {
     // stdout is checked first: nothing is worth doing if it is a terminal
     WritableByteChannel stdout = Outputs.isStdout(output) ? Outputs.stdout() : null;
     Path out = stdout != null ? null : Outputs.outputFile(output);
+    sign.check(out);
     List<Pack.Input> inputs = new ArrayList<>();
     String primaryName = name != null ? name : in.getFileName().toString();
     if (!Header.isValidStreamName(primaryName)) {
@@ -176,7 +181,8 @@ final class PackCommand implements Callable<Integer> {
                 + " relative to itself); download the parent next to the output first");
       }
       Path parentPath = InputFiles.regularFile(parent, "snapshot");
-      parentChain = Snapshots.openChain(parent, parentSearch.dirs(), ring);
+      sign.checkParent(parentPath);
+      parentChain = Snapshots.openChain(parent, parentSearch.dirs(), ring, trust.trust());
       if (blockSize != null && blockSize != parentChain.top().header().blockSize()) {
         parentChain.close();
         throw new UsageException(
@@ -273,9 +279,11 @@ final class PackCommand implements Callable<Integer> {
               ? Pack.run(inputs, stdout, options, dictionary, parentSnap, progress)
               : Pack.run(inputs, out, options, dictionary, parentSnap, progress);
     }
+    long nanos = System.nanoTime() - t0;
+    Map<String, Object> signed = new LinkedHashMap<>();
+    String signedText = out == null ? "" : sign.sign(out, parentSearch.dirs(), json, signed);
     // with the snapshot on stdout, the report goes to stderr
     PrintStream report = out == null ? System.err : System.out;
-    long nanos = System.nanoTime() - t0;
     if (json) {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("output", out == null ? "-" : out.toString());
@@ -288,12 +296,13 @@ final class PackCommand implements Callable<Integer> {
       m.put("dictionary_bytes", dictionary == null ? 0 : dictionary.length);
       m.put("parent_id", parentSnap == null ? null : parentSnap.header().snapshotId().toString());
       m.put("encryption", EncryptionJson.of(result.header().encryption()));
+      m.putAll(signed);
       m.put("seconds", nanos / 1e9);
       report.println(Json.of(m));
     } else {
       report.printf(
           Locale.ROOT,
-          "packed %s (%s) into %s: %s, %.1f%% of input, %s, %s%s%n",
+          "packed %s (%s) into %s: %s, %.1f%% of input, %s, %s%s%s%n",
           inputs.size() == 1 ? input : input + " + " + secondary,
           Human.bytes(total),
           out == null ? "standard output" : output,
@@ -301,7 +310,8 @@ final class PackCommand implements Callable<Integer> {
           total == 0 ? 100.0 : 100.0 * result.fileSize() / total,
           Human.seconds(nanos),
           Human.rate(total, nanos),
-          options.encrypted() ? ", encrypted (" + result.header().encryption() + ")" : "");
+          options.encrypted() ? ", encrypted (" + result.header().encryption() + ")" : "",
+          signedText);
     }
     return ExitCode.OK;
   }

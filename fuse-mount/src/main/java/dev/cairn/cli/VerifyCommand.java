@@ -28,6 +28,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keys;
 
+  @Mixin TrustOptions trust;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -39,7 +41,8 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (SnapshotChain chain = Snapshots.openChain(snap, parentSearch.dirs(), keys.ring())) {
+    try (SnapshotChain chain =
+        Snapshots.openChain(snap, parentSearch.dirs(), keys.ring(), trust.trust())) {
       Snapshot s = chain.top();
       Verifier v = new Verifier(s);
       long t0 = System.nanoTime();
@@ -55,6 +58,7 @@ final class VerifyCommand implements Callable<Integer> {
         m.put("blocks_checked", report.blocksChecked());
         m.put("bytes_checked", report.bytesChecked());
         m.put("problem_count", report.problemCount());
+        m.put("signed_by", signer(chain));
         List<Map<String, Object>> problems = new ArrayList<>();
         for (Verifier.Problem p : report.problems()) {
           Map<String, Object> pm = new LinkedHashMap<>();
@@ -69,13 +73,18 @@ final class VerifyCommand implements Callable<Integer> {
         for (Verifier.Problem p : report.problems()) {
           System.err.println("cairn: " + p.message());
         }
+        String signed =
+            signer(chain) == null
+                ? ""
+                : ", signed by trusted key " + String.join(", ", signer(chain));
         if (report.ok()) {
           System.out.printf(
-              "%s: OK, %d blocks (%s) checked in %s%n",
+              "%s: OK, %d blocks (%s) checked in %s%s%n",
               snap,
               report.blocksChecked(),
               Human.bytes(report.bytesChecked()),
-              Human.seconds(nanos));
+              Human.seconds(nanos),
+              signed);
         } else {
           System.out.printf(
               "%s: FAILED, %d of %d blocks damaged%n",
@@ -84,5 +93,21 @@ final class VerifyCommand implements Callable<Integer> {
       }
       return report.ok() ? ExitCode.OK : ExitCode.FAILURE;
     }
+  }
+
+  /**
+   * The key ids whose signatures the chain's members were checked against (top first, each once),
+   * or null when it was opened without {@code --trust}.
+   */
+  private static List<String> signer(SnapshotChain chain) {
+    List<String> ids = new ArrayList<>();
+    for (Snapshot member : chain.members()) {
+      member
+          .signature()
+          .map(sig -> sig.signer().id().hex())
+          .filter(id -> !ids.contains(id))
+          .ifPresent(ids::add);
+    }
+    return ids.isEmpty() ? null : ids;
   }
 }

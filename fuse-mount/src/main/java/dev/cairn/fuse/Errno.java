@@ -35,6 +35,7 @@ final class Errno {
           NO_CREDENTIALS,
           MISSING_KEY,
           WRONG_KEY,
+          UNTRUSTED,
           USAGE ->
           -ErrorCodes.EIO();
     };

@@ -13,6 +13,7 @@ import dev.cairn.overlay.OverlayImage;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.SnapshotChain;
+import dev.cairn.sign.Trust;
 import dev.cairn.source.RemoteByteSource;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -80,19 +81,20 @@ final class MountChecks {
   }
 
   /**
-   * Opens SNAP's chain with {@code keys}, so that a missing or wrong key is said before a serving
-   * process starts (and Argon2id derivations made here travel with the ring to it); returns whether
-   * any member is encrypted. Without keys nothing is opened: an encrypted member then fails in the
+   * Opens SNAP's chain with {@code keys} and {@code trust}, so that a missing or wrong key, a
+   * missing signature or one by an untrusted key is said before a serving process starts (and
+   * Argon2id derivations made here travel with the ring to it); returns whether any member is
+   * encrypted. Without keys or trust nothing is opened: an encrypted member then fails in the
    * serving process, and the mount keeps its cheap start.
    */
-  static boolean checkKeys(String snap, List<Path> parentSearch, KeyRing keys)
+  static boolean checkKeys(String snap, List<Path> parentSearch, KeyRing keys, Trust trust)
       throws UsageException, IOException {
-    if (keys.isEmpty()) {
+    if (keys.isEmpty() && !trust.required()) {
       return false;
     }
     try (SnapshotChain chain =
         Snapshots.openChain(
-            snap, BlockCache.withCapacity(1 << 20), new ReadStats(), parentSearch, keys)) {
+            snap, BlockCache.withCapacity(1 << 20), new ReadStats(), parentSearch, keys, trust)) {
       return Snapshots.encrypted(chain);
     }
   }

@@ -2,6 +2,7 @@ package dev.cairn.mount;
 
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.UsageException;
+import dev.cairn.sign.Trust;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -18,6 +19,8 @@ import java.util.List;
  * @param parentSearch {@code --parent-search} directories
  * @param access {@code --uid}, {@code --gid}, {@code --mode}
  * @param keys {@code --key-file}, {@code --passphrase-env}: the secrets for encrypted members
+ * @param trust {@code --trust}: the keys every member's signature must be by ({@link Trust#NONE}:
+ *     signatures are not checked)
  */
 public record MountRequest(
     String snapshot,
@@ -27,7 +30,8 @@ public record MountRequest(
     String overlay,
     List<Path> parentSearch,
     AccessOptions access,
-    KeyRing keys) {
+    KeyRing keys,
+    Trust trust) {
 
   /**
    * A request from the command line's values, checking those that need nothing opened: the cache
@@ -44,11 +48,12 @@ public record MountRequest(
       String uid,
       String gid,
       String mode,
-      KeyRing keys)
+      KeyRing keys,
+      Trust trust)
       throws UsageException {
     MountChecks.checkCacheSize(cacheSize);
     AccessOptions access = AccessOptions.parse(uid, gid, mode);
     return new MountRequest(
-        snapshot, mountPoint, cacheSize, debug, overlay, parentSearch, access, keys);
+        snapshot, mountPoint, cacheSize, debug, overlay, parentSearch, access, keys, trust);
   }
 }

@@ -109,7 +109,9 @@ public final class MountServer {
     MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(request.cacheSize());
-    chain = Snapshots.openChain(snapSpec, cache, stats, request.parentSearch(), request.keys());
+    chain =
+        Snapshots.openChain(
+            snapSpec, cache, stats, request.parentSearch(), request.keys(), request.trust());
     snapshot = chain.top();
     boolean ok = false;
     try {

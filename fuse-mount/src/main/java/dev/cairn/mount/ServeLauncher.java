@@ -1,11 +1,13 @@
 package dev.cairn.mount;
 
 import dev.cairn.args.KeyArguments;
+import dev.cairn.args.TrustArguments;
 import dev.cairn.crypto.Aead;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountTable;
+import dev.cairn.sign.Trust;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +44,8 @@ public final class ServeLauncher {
       List<Path> parentSearch,
       AccessOptions access,
       boolean decrypts,
-      KeyRing keys) {
+      KeyRing keys,
+      Trust trust) {
 
     /** The same start without a class-data-sharing archive. */
     Spec withoutCds() {
@@ -61,7 +64,8 @@ public final class ServeLauncher {
           parentSearch,
           access,
           decrypts,
-          keys);
+          keys,
+          trust);
     }
   }
 
@@ -82,7 +86,8 @@ public final class ServeLauncher {
     Path overlay =
         request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
     MountChecks.checkFuse();
-    boolean decrypts = MountChecks.checkKeys(snap, parentSearch(request), request.keys());
+    boolean decrypts =
+        MountChecks.checkKeys(snap, parentSearch(request), request.keys(), request.trust());
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
     dirs.ensure();
     MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
@@ -111,7 +116,8 @@ public final class ServeLauncher {
             parentSearch(request),
             request.access(),
             decrypts,
-            request.keys());
+            request.keys(),
+            request.trust());
     try {
       start(spec);
     } catch (ReadyHandshake.CrashedException e) {
@@ -265,6 +271,7 @@ public final class ServeLauncher {
       c.add("--overlay=" + s.overlay());
     }
     c.addAll(s.access().serveArgs());
+    c.addAll(TrustArguments.serveArgs(s.trust()));
     if (!s.keys().isEmpty()) {
       c.add("--keys-on-stdin"); // a flag only: the keys follow on stdin
     }

@@ -2,6 +2,7 @@ package dev.cairn.mount;
 
 import dev.cairn.args.KeyArguments;
 import dev.cairn.args.Snapshots;
+import dev.cairn.args.TrustArguments;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
@@ -18,6 +19,7 @@ import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.read.StreamReader;
+import dev.cairn.sign.Trust;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -81,7 +83,8 @@ public final class ServeMain {
               a.get("overlay"),
               parentSearch(a),
               AccessOptions.fromServeArgs(a),
-              keys);
+              keys,
+              TrustArguments.fromServeArgs(a));
       return new MountServer(
               request,
               a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
@@ -136,7 +139,8 @@ public final class ServeMain {
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(16 << 20);
     Path mnt = Path.of("/nonexistent-cairn-training");
-    try (SnapshotChain chain = Snapshots.openChain(snap, cache, stats, List.of(), KeyRing.NONE)) {
+    try (SnapshotChain chain =
+        Snapshots.openChain(snap, cache, stats, List.of(), KeyRing.NONE, Trust.NONE)) {
       Snapshot s = chain.top();
       ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
       for (StreamReader r : s.streams()) {

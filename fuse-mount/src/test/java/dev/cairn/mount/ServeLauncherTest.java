@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cairn.crypto.Aead;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.crypto.KeySource;
+import dev.cairn.sign.Trust;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,8 @@ class ServeLauncherTest {
         List.of(Path.of("/a/parents"), Path.of("/b/more parents")),
         new AccessOptions(64055L, null, 0644),
         !keys.isEmpty(),
-        keys);
+        keys,
+        Trust.NONE);
   }
 
   @Test

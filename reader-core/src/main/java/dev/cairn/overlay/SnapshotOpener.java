@@ -5,6 +5,7 @@ import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
+import dev.cairn.sign.Trust;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
@@ -46,12 +47,21 @@ public interface SnapshotOpener {
    */
   static SnapshotOpener chains(
       List<Path> searchDirs, BlockCache cache, ReadStats stats, KeyRing keys) {
+    return chains(searchDirs, cache, stats, keys, Trust.NONE);
+  }
+
+  /**
+   * Like {@link #chains(List, BlockCache, ReadStats, KeyRing)}, checking every member against its
+   * signature by one of {@code trust}'s keys when it names any.
+   */
+  static SnapshotOpener chains(
+      List<Path> searchDirs, BlockCache cache, ReadStats stats, KeyRing keys, Trust trust) {
     return new SnapshotOpener() {
       private final Map<Snapshot, SnapshotChain> open = new IdentityHashMap<>();
 
       @Override
       public Snapshot open(Path path) throws IOException {
-        SnapshotChain chain = SnapshotChain.open(path, searchDirs, cache, stats, keys);
+        SnapshotChain chain = SnapshotChain.open(path, searchDirs, cache, stats, keys, trust);
         synchronized (open) {
           open.put(chain.top(), chain);
         }

@@ -76,6 +76,9 @@ final class BlockDecoder {
         in = view != null ? view : read(s, offset, stored);
       } catch (EOFException e) {
         throw corrupt(stream, block, PAST_END, e);
+      } catch (CorruptSnapshotException e) {
+        // a verifying source found bytes that do not match their signed digest
+        throw e.inBlock(stream, block);
       }
       stats.recordFetch(stored);
       if (Crc.ofRemaining(in) != page.storedCrc(i)) {
@@ -93,6 +96,8 @@ final class BlockDecoder {
           in = read(s, offset, stored);
         } catch (EOFException e) {
           throw corrupt(stream, block, PAST_END, e);
+        } catch (CorruptSnapshotException e) {
+          throw e.inBlock(stream, block);
         }
         stats.recordFetch(stored);
         if (Crc.ofRemaining(in) != page.storedCrc(i)) {

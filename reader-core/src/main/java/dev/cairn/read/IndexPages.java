@@ -77,6 +77,21 @@ final class IndexPages {
       } catch (EOFException e) {
         throw new CorruptSnapshotException(
             source.describe(), streamName, first, "index page lies past the end of the file", e);
+      } catch (CorruptSnapshotException e) {
+        // a verifying source found bytes that do not match their signed digest
+        throw new CorruptSnapshotException(
+            source.describe(),
+            streamName,
+            first,
+            "index page "
+                + pageNo
+                + " of blocks "
+                + first
+                + ".."
+                + (first + count - 1)
+                + ": "
+                + e.getMessage(),
+            e);
       }
       b.flip();
       return IndexPage.parse(

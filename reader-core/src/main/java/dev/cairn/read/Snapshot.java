@@ -12,6 +12,8 @@ import dev.cairn.format.SnapshotSeal;
 import dev.cairn.format.Trailer;
 import dev.cairn.io.Crc;
 import dev.cairn.source.ByteSource;
+import dev.cairn.trust.SignatureFile;
+import dev.cairn.trust.VerifiedSource;
 import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
@@ -42,6 +44,7 @@ public final class Snapshot implements Closeable {
   private final ReadStatsCounter stats;
   private final BlockDecoder decoder;
   private final SnapshotSeal seal;
+  private final SignatureFile signature;
   private final List<StreamReader> streams;
 
   private Snapshot(
@@ -54,7 +57,8 @@ public final class Snapshot implements Closeable {
       Snapshot parent,
       BlockCache blockCache,
       ReadStatsCounter stats,
-      SnapshotSeal seal)
+      SnapshotSeal seal,
+      SignatureFile signature)
       throws CairnException {
     this.source = source;
     this.header = header;
@@ -65,6 +69,7 @@ public final class Snapshot implements Closeable {
     this.blockCache = blockCache;
     this.stats = stats;
     this.seal = seal;
+    this.signature = signature;
     int cacheOwner = blockCache.newOwner();
     Codec codec = Codec.of(header.codec());
     int blockSize = header.blockSize();
@@ -154,6 +159,10 @@ public final class Snapshot implements Closeable {
     HeaderAt at = locateHeader(source);
     Header header = at.header();
     int headerLength = at.length();
+    SignatureFile signature = source instanceof VerifiedSource v ? v.signature() : null;
+    if (signature != null) {
+      SignedBinding.check(signature, header, parent, name);
+    }
     SnapshotSeal seal = SnapshotSeal.unlock(header, keys, name);
     long dataStart = headerLength + (long) header.dictionaryLength();
     if (dataStart + Trailer.LENGTH > size) {
@@ -229,7 +238,8 @@ public final class Snapshot implements Closeable {
         parent,
         cache,
         stats,
-        seal);
+        seal,
+        signature);
   }
 
   /** Reads and validates only the header: enough to follow a parent chain cheaply. */
@@ -330,6 +340,14 @@ public final class Snapshot implements Closeable {
 
   public Footer footer() {
     return footer;
+  }
+
+  /**
+   * The signature every byte of this snapshot was checked against, when it was opened with trusted
+   * keys ({@link dev.cairn.trust.SignatureCheck}); empty otherwise, even for a signed snapshot.
+   */
+  public Optional<SignatureFile> signature() {
+    return Optional.ofNullable(signature);
   }
 
   public String describe() {

@@ -3,10 +3,15 @@ package dev.cairn.read;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.MissingParentException;
+import dev.cairn.error.UntrustedSnapshotException;
 import dev.cairn.format.Header;
 import dev.cairn.format.SnapshotId;
+import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;
+import dev.cairn.source.FileByteSource;
+import dev.cairn.trust.SignatureCheck;
+import dev.cairn.trust.SignatureFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
@@ -49,33 +54,67 @@ public final class SnapshotChain implements Closeable {
   public static SnapshotChain open(
       Path path, List<Path> searchDirs, BlockCache cache, ReadStatsCounter stats)
       throws IOException {
-    return open(path, searchDirs, cache, stats, KeyRing.NONE);
+    return open(path, searchDirs, cache, stats, KeyRing.NONE, Trust.NONE);
+  }
+
+  /** Like {@link #open(Path, List, BlockCache, ReadStatsCounter, KeyRing, Trust)}, no trust. */
+  public static SnapshotChain open(
+      Path path, List<Path> searchDirs, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
+      throws IOException {
+    return open(path, searchDirs, cache, stats, keys, Trust.NONE);
   }
 
   /**
    * Opens {@code path} and its ancestors, each encrypted member with the first of {@code keys} that
-   * opens it (members may be sealed under different secrets).
+   * opens it (members may be sealed under different secrets) and, when {@code trust} names keys,
+   * each member checked against its signature file ({@code MEMBER.sig}) by one of them.
    */
   public static SnapshotChain open(
-      Path path, List<Path> searchDirs, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
+      Path path,
+      List<Path> searchDirs,
+      BlockCache cache,
+      ReadStatsCounter stats,
+      KeyRing keys,
+      Trust trust)
       throws IOException {
-    return open(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs), cache, stats, keys);
+    return open(
+        path.toAbsolutePath().normalize(), new LocalFiles(searchDirs), cache, stats, keys, trust);
   }
 
   /**
-   * Opens the snapshot at an HTTP(S) URL and its ancestors, each parent found from its child's path
-   * hint resolved against the child's URL (then the hint's file name next to the child), its id
-   * checked as for local files.
+   * Opens the snapshot at an HTTP(S) or S3 URL and its ancestors, each parent found from its
+   * child's path hint resolved against the child's URL (then the hint's file name next to the
+   * child), its id checked as for local files; signature files are looked for at each member's URL
+   * with {@code .sig} added to its path.
    */
-  public static SnapshotChain openUrl(URI uri, BlockCache cache, ReadStatsCounter stats)
+  public static SnapshotChain openUrl(
+      URI uri, BlockCache cache, ReadStatsCounter stats, KeyRing keys, Trust trust)
       throws IOException {
-    return openUrl(uri, cache, stats, KeyRing.NONE);
+    return open(uri, new Urls(), cache, stats, keys, trust);
   }
 
-  /** Like {@link #openUrl(URI, BlockCache, ReadStatsCounter)}, with keys for encrypted members. */
-  public static SnapshotChain openUrl(
-      URI uri, BlockCache cache, ReadStatsCounter stats, KeyRing keys) throws IOException {
-    return open(uri, new Urls(), cache, stats, keys);
+  /**
+   * The local files of {@code path}'s chain, top first, found as {@link #open} finds them but
+   * without opening any snapshot (so without keys): what signing a thin snapshot needs to find its
+   * parent's signature.
+   */
+  public static List<Path> locate(Path path, List<Path> searchDirs) throws IOException {
+    List<Found<Path>> found =
+        discover(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs));
+    List<Path> out = new ArrayList<>();
+    IOException first = null;
+    for (Found<Path> f : found) {
+      out.add(f.location());
+      try {
+        f.source().close();
+      } catch (IOException e) {
+        first = first == null ? e : first;
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+    return out;
   }
 
   /** Where the members of a chain live: local files or URLs. */
@@ -88,22 +127,28 @@ public final class SnapshotChain implements Closeable {
 
     /** What to tell a user whose parent was found nowhere. */
     String advice();
+
+    /**
+     * The signature file of the snapshot at {@code location}; {@link NoSuchFileException} naming it
+     * if there is none.
+     */
+    ByteSource openSignature(L location) throws IOException;
   }
 
+  /** A member found: where, and its bytes (owned by whoever holds the record). */
+  private record Found<L>(L location, ByteSource source) {}
+
   /**
-   * Resolves and opens a chain from the top: each member's source is opened once, its header
-   * checked, and kept for the snapshot opened from it bottom-up.
+   * Resolves a chain from the top: each member's source is opened once and its header checked to
+   * find the next. On failure every source opened is closed.
    */
-  private static <L> SnapshotChain open(
-      L top, Locations<L> where, BlockCache cache, ReadStatsCounter stats, KeyRing keys)
-      throws IOException {
-    List<ByteSource> sources = new ArrayList<>(); // top first
-    List<Snapshot> opened = new ArrayList<>(); // bottom first
+  private static <L> List<Found<L>> discover(L top, Locations<L> where) throws IOException {
+    List<Found<L>> found = new ArrayList<>(); // top first
     try {
       Set<SnapshotId> seen = new HashSet<>();
       L current = top;
       ByteSource source = where.open(current);
-      sources.add(source);
+      found.add(new Found<>(current, source));
       Header header = Snapshot.readHeader(source);
       while (true) {
         if (!seen.add(header.snapshotId())) {
@@ -111,18 +156,18 @@ public final class SnapshotChain implements Closeable {
               source.describe(), "parent chain loops back to snapshot " + header.snapshotId());
         }
         if (!header.hasParent()) {
-          break;
+          return found;
         }
         SnapshotId want = header.parentId();
         List<String> tried = new ArrayList<>();
-        ByteSource found = null;
+        ByteSource next = null;
         for (L c : where.parentCandidates(current, header.parentPathHint())) {
           ByteSource candidate = null;
           try {
             candidate = where.open(c);
             Header h = Snapshot.readHeader(candidate);
             if (h.snapshotId().equals(want)) {
-              found = candidate;
+              next = candidate;
               current = c;
               header = h;
               break;
@@ -137,7 +182,7 @@ public final class SnapshotChain implements Closeable {
             candidate.close();
           }
         }
-        if (found == null) {
+        if (next == null) {
           throw new MissingParentException(
               source.describe()
                   + ": parent snapshot "
@@ -146,12 +191,51 @@ public final class SnapshotChain implements Closeable {
                   + String.join(", ", tried)
                   + where.advice());
         }
-        sources.add(found);
-        source = found;
+        found.add(new Found<>(current, next));
+        source = next;
       }
+    } catch (IOException | RuntimeException e) {
+      for (Found<L> f : found) {
+        f.source().close();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Resolves and opens a chain from the top ({@link #discover}), then opens the snapshots
+   * bottom-up, each over its parent, each checked against its signature first when {@code trust}
+   * names keys.
+   */
+  private static <L> SnapshotChain open(
+      L top,
+      Locations<L> where,
+      BlockCache cache,
+      ReadStatsCounter stats,
+      KeyRing keys,
+      Trust trust)
+      throws IOException {
+    List<Found<L>> found = discover(top, where);
+    List<ByteSource> sources = new ArrayList<>(); // top first
+    for (Found<L> f : found) {
+      sources.add(f.source());
+    }
+    List<Snapshot> opened = new ArrayList<>(); // bottom first
+    try {
       Snapshot parent = null;
       for (int i = sources.size() - 1; i >= 0; i--) {
-        parent = Snapshot.open(sources.get(i), parent, cache, stats, keys);
+        ByteSource source = sources.get(i);
+        if (trust.required()) {
+          ByteSource sig;
+          try {
+            sig = where.openSignature(found.get(i).location());
+          } catch (NoSuchFileException e) {
+            throw SignatureCheck.unsigned(source.describe(), e.getFile(), trust);
+          }
+          source = SignatureCheck.open(source, sig, trust);
+          sources.set(i, source);
+        }
+        parent = Snapshot.open(source, parent, cache, stats, keys);
         opened.add(parent);
       }
     } catch (IOException | RuntimeException e) {
@@ -200,6 +284,18 @@ public final class SnapshotChain implements Closeable {
     public String advice() {
       return " (keep the parent next to the child, or pass --parent-search DIR)";
     }
+
+    @Override
+    public ByteSource openSignature(Path path) throws IOException {
+      Path sig = SignatureFile.siblingOf(path);
+      if (!Files.exists(sig)) {
+        throw new NoSuchFileException(sig.toString());
+      }
+      if (!Files.isRegularFile(sig)) {
+        throw new UntrustedSnapshotException(sig.toString(), "is not a regular file");
+      }
+      return FileByteSource.open(sig);
+    }
   }
 
   /**
@@ -228,6 +324,15 @@ public final class SnapshotChain implements Closeable {
     @Override
     public String advice() {
       return "";
+    }
+
+    @Override
+    public ByteSource openSignature(URI uri) throws IOException {
+      try {
+        return ChunkCachingSource.open(SignatureFile.siblingOf(uri));
+      } catch (NoSuchFileException e) {
+        throw new NoSuchFileException(SignatureFile.siblingOf(uri).toString());
+      }
     }
 
     /** A relative path as a URI reference: each segment percent-encoded, slashes kept. */

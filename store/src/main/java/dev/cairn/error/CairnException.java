@@ -28,6 +28,7 @@ public abstract sealed class CairnException extends IOException
         NoCredentialsException,
         MissingKeyException,
         WrongKeyException,
+        UntrustedSnapshotException,
         UsageException {
   private static final long serialVersionUID = 1L;
 
@@ -48,6 +49,7 @@ public abstract sealed class CairnException extends IOException
     NO_CREDENTIALS,
     MISSING_KEY,
     WRONG_KEY,
+    UNTRUSTED,
     USAGE
   }
 
@@ -86,7 +88,8 @@ public abstract sealed class CairnException extends IOException
           OUT_OF_SPACE,
           REMOTE_UNAVAILABLE,
           SOURCE_CHANGED,
-          NOT_A_REGULAR_FILE ->
+          NOT_A_REGULAR_FILE,
+          UNTRUSTED ->
           false;
     };
   }

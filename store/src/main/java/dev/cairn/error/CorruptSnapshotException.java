@@ -14,6 +14,7 @@ public final class CorruptSnapshotException extends CairnException {
   private final String source;
   private final String stream;
   private final long block;
+  private final String what;
 
   public CorruptSnapshotException(String source, String what) {
     this(source, null, NO_BLOCK, what, null);
@@ -25,6 +26,19 @@ public final class CorruptSnapshotException extends CairnException {
     this.source = source;
     this.stream = stream;
     this.block = block;
+    this.what = what;
+  }
+
+  /**
+   * This failure, found by a lower layer that did not know which block it was reading (a byte
+   * source that verifies what it reads), told again naming {@code stream} and {@code block}; this
+   * one if it already names a block.
+   */
+  public CorruptSnapshotException inBlock(String stream, long block) {
+    if (this.block != NO_BLOCK) {
+      return this;
+    }
+    return new CorruptSnapshotException(source, stream, block, what, this);
   }
 
   private static String format(String source, String stream, long block, String what) {

@@ -1,0 +1,215 @@
+package dev.cairn.trust;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
+import dev.cairn.crypto.BlockDigest;
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.source.ByteSource;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * A snapshot's bytes that are only handed out once they match what a trusted key signed: every read
+ * is widened to whole chunks, each chunk's SHA-256 is compared with its digest from the signature
+ * file ({@link SignatureFile}), and only then are the asked-for bytes copied out. The digest pages
+ * are read from the signature file on first use and checked against the signed table; a mount
+ * reading 4 MiB of a large remote image fetches one or two 32 KiB pages.
+ *
+ * <p>Bytes are hashed after they are copied into memory this source owns, so a file changed while
+ * it is read (a memory map, a shared cache) cannot swap them between the check and their use;
+ * {@link #view} therefore offers no views. Bytes that do not match are asked for once more when the
+ * source behind can fetch them afresh ({@link ByteSource#invalidate}: a poisoned cache, a lying
+ * server), then refused with a {@link CorruptSnapshotException} naming the byte range; the caller
+ * names the block ({@link CorruptSnapshotException#inBlock}).
+ *
+ * <p>Thread-safe: each thread has its own scratch memory; digest pages are cached in a bounded
+ * Caffeine cache (16 MiB). Closing closes the snapshot's source and the signature file's.
+ */
+public final class VerifiedSource implements ByteSource {
+  /** Bytes read and checked at once: larger reads are checked in pieces of this size. */
+  private static final int SEGMENT = 1 << 20;
+
+  private static final long MAX_PAGE_WEIGHT = 16L << 20;
+
+  private final ByteSource inner;
+  private final ByteSource sigSource;
+  private final SignatureFile sig;
+  private final String describe;
+  private final long size;
+  private final int chunkLog2;
+  private final int perPage;
+  private final BlockDigest sha256 = BlockDigest.of(BlockDigest.Algorithm.SHA256);
+  private final LoadingCache<Integer, byte[]> pages;
+  private final ThreadLocal<Scratch> scratch;
+
+  /** A thread's scratch: the widened read (grown on demand up to a segment) and one digest. */
+  private static final class Scratch {
+    ByteBuffer bytes = ByteBuffer.allocateDirect(0);
+    final byte[] digest = new byte[BlockDigest.LENGTH];
+
+    ByteBuffer bytes(int length) {
+      if (bytes.capacity() < length) {
+        bytes =
+            ByteBuffer.allocateDirect(Math.max(length, Math.min(SEGMENT, 2 * bytes.capacity())));
+      }
+      return bytes.clear().limit(length);
+    }
+  }
+
+  VerifiedSource(ByteSource inner, ByteSource sigSource, SignatureFile sig) throws IOException {
+    this.inner = inner;
+    this.sigSource = sigSource;
+    this.sig = sig;
+    this.describe = inner.describe();
+    this.size = inner.size();
+    this.chunkLog2 = sig.chunkLog2();
+    this.perPage = sig.perPage();
+    this.scratch = ThreadLocal.withInitial(Scratch::new);
+    this.pages =
+        Caffeine.newBuilder()
+            .maximumWeight(MAX_PAGE_WEIGHT)
+            .weigher((Integer k, byte[] v) -> v.length)
+            .executor(Runnable::run)
+            .build(this::loadPage);
+  }
+
+  /** The signature the bytes are checked against. */
+  public SignatureFile signature() {
+    return sig;
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public void readFully(long position, ByteBuffer dst) throws IOException {
+    if (position < 0) {
+      throw new IllegalArgumentException("negative position " + position);
+    }
+    int length = dst.remaining();
+    if (position + length > size) {
+      throw new EOFException(describe + ": read past the end (" + (position + length) + ")");
+    }
+    long pos = position;
+    long end = position + length;
+    Scratch s = scratch.get();
+    while (pos < end) {
+      long first = pos >>> chunkLog2 << chunkLog2;
+      long stop = Math.min(Math.min(end, first + SEGMENT), size);
+      long last = Math.min(size, ((stop - 1) >>> chunkLog2) + 1 << chunkLog2);
+      ByteBuffer b = checked(s, first, (int) (last - first));
+      int from = (int) (pos - first);
+      int n = (int) (stop - pos);
+      dst.put(b.limit(from + n).position(from));
+      pos = stop;
+    }
+  }
+
+  /** The {@code length} bytes at chunk boundary {@code first}, read into scratch and checked. */
+  private ByteBuffer checked(Scratch s, long first, int length) throws IOException {
+    ByteBuffer b = s.bytes(length);
+    inner.readFully(first, b);
+    long bad = mismatch(s, first, length);
+    if (bad < 0) {
+      return b.clear();
+    }
+    if (!inner.invalidate(first, length)) {
+      throw mismatch(bad);
+    }
+    b.clear().limit(length);
+    inner.readFully(first, b);
+    bad = mismatch(s, first, length);
+    if (bad >= 0) {
+      throw mismatch(bad);
+    }
+    return b.clear();
+  }
+
+  /** The first chunk of the scratch bytes that does not match its digest, or -1. */
+  private long mismatch(Scratch s, long first, int length) throws IOException {
+    ByteBuffer b = s.bytes;
+    int chunk = 1 << chunkLog2;
+    for (int at = 0; at < length; at += chunk) {
+      long index = (first + at) >>> chunkLog2;
+      b.limit(Math.min(length, at + chunk)).position(at);
+      sha256.digest(b, s.digest, 0);
+      byte[] page = page((int) (index / perPage));
+      int slot = (int) (index % perPage) * BlockDigest.LENGTH;
+      if (!Arrays.equals(page, slot, slot + BlockDigest.LENGTH, s.digest, 0, BlockDigest.LENGTH)) {
+        return index;
+      }
+    }
+    return -1;
+  }
+
+  private CorruptSnapshotException mismatch(long chunk) {
+    long from = chunk << chunkLog2;
+    long to = Math.min(size, from + (1L << chunkLog2));
+    return new CorruptSnapshotException(
+        describe,
+        "bytes "
+            + from
+            + ".."
+            + to
+            + " do not match their signed digest (SHA-256) in "
+            + sigSource.describe());
+  }
+
+  private byte[] page(int page) throws IOException {
+    try {
+      return pages.get(page);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+  }
+
+  private byte[] loadPage(Integer page) {
+    byte[] bytes = new byte[sig.pageEntries(page) * BlockDigest.LENGTH];
+    try {
+      ByteBuffer b = ByteBuffer.wrap(bytes);
+      sigSource.readFully(sig.pageOffset(page), b);
+      byte[] d = sha256.digest(b.flip());
+      if (sig.pageDigestIs(page, d)) {
+        return bytes;
+      }
+      // a cached copy may be what is wrong; one fresh read
+      if (sigSource.invalidate(sig.pageOffset(page), bytes.length)) {
+        sigSource.readFully(sig.pageOffset(page), b.clear());
+        if (sig.pageDigestIs(page, sha256.digest(b.flip()))) {
+          return bytes;
+        }
+      }
+      throw new CorruptSnapshotException(
+          sigSource.describe(), "digest page " + page + " does not match the signed table");
+    } catch (EOFException e) {
+      throw new UncheckedIOException(
+          new CorruptSnapshotException(sigSource.describe(), "signature file is truncated"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public boolean invalidate(long position, int length) {
+    return inner.invalidate(position, length);
+  }
+
+  @Override
+  public String describe() {
+    return describe;
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      inner.close();
+    } finally {
+      sigSource.close();
+    }
+  }
+}
