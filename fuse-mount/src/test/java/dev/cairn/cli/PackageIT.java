@@ -123,6 +123,12 @@ class PackageIT {
     return m;
   }
 
+  /** {@code mount -t fuse.cairn SNAP DIR -o OPTIONS}: through mount(8) and the installed helper. */
+  private static Result mountT(Path snap, Path m, String options)
+      throws IOException, InterruptedException {
+    return run("mount", "-t", "fuse.cairn", snap.toString(), m.toString(), "-o", options);
+  }
+
   private static boolean isMounted(Path m) throws IOException, InterruptedException {
     return run("findmnt", "-rn", "-t", "fuse.cairn", "--mountpoint", m.toString()).exit() == 0;
   }
@@ -190,8 +196,7 @@ class PackageIT {
   @Test
   void mountTypeFuseCairnServesTheSnapshot() throws Exception {
     Path m = mountPoint("m");
-    run("mount", "-t", "fuse.cairn", snapshot.toString(), m.toString(), "-o", "ro,cache_size=64M")
-        .ok("mount -t fuse.cairn");
+    mountT(snapshot, m, "ro,cache_size=64M").ok("mount -t fuse.cairn");
     assertTrue(isMounted(m));
     assertServes(m);
     cairnUmount(m);
@@ -199,25 +204,15 @@ class PackageIT {
     // mount(8)'s exit status for a mount that failed: a damaged snapshot
     Path truncated = dir.resolve("truncated.cairn");
     Files.write(truncated, Arrays.copyOf(Files.readAllBytes(snapshot), SIZE / 2));
-    Result damaged =
-        run("mount", "-t", "fuse.cairn", truncated.toString(), m.toString(), "-o", "ro");
+    Result damaged = mountT(truncated, m, "ro");
     assertEquals(32, damaged.exit(), damaged.err());
     assertTrue(
         damaged.err().startsWith("cairn: " + truncated + ": corrupt snapshot"), damaged.err());
 
-    Result unknown =
-        run("mount", "-t", "fuse.cairn", snapshot.toString(), m.toString(), "-o", "ro,bogus");
+    Result unknown = mountT(snapshot, m, "ro,bogus");
     assertEquals(1, unknown.exit());
     assertEquals("mount.fuse.cairn: unknown option: bogus\n", unknown.err());
-    Result contradiction =
-        run(
-            "mount",
-            "-t",
-            "fuse.cairn",
-            snapshot.toString(),
-            m.toString(),
-            "-o",
-            "ro,overlay=" + dir.resolve("ov"));
+    Result contradiction = mountT(snapshot, m, "ro,overlay=" + dir.resolve("ov"));
     assertEquals(1, contradiction.exit());
     assertEquals(
         "mount.fuse.cairn: options ro and overlay= contradict each other\n", contradiction.err());
@@ -228,14 +223,7 @@ class PackageIT {
   void overlayOptionMakesTheStreamWritable() throws Exception {
     Path m = mountPoint("w");
     Path overlay = dir.resolve("overlay");
-    run(
-            "mount",
-            "-t",
-            "fuse.cairn",
-            snapshot.toString(),
-            m.toString(),
-            "-o",
-            "overlay=" + overlay + ",nosuid,nodev,x-systemd.automount")
+    mountT(snapshot, m, "overlay=" + overlay + ",nosuid,nodev,x-systemd.automount")
         .ok("mount -o overlay=");
     byte[] patch = "written through the mount helper".getBytes(StandardCharsets.US_ASCII);
     try (RandomAccessFile f = new RandomAccessFile(m.resolve("disk.img").toFile(), "rw")) {
