@@ -2,7 +2,7 @@
 #   . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../lib.sh"   (path relative to the script)
 #
 # Holds: messages (die, bad, log, need_arg, need_root), Debian packages (ensure_packages and the
-# sets the build, the tests and the demo need), the benchmarks' command line (parse_args,
+# sets the build, the tests, the Debian package and the demo need), the benchmarks' command line (parse_args,
 # command_line, quick_default, need_positive, need_size), mount and process state (is_mounted,
 # alive, wait_gone, unmount_stale, run_bg, first_read), the page cache (drop_caches), timing (now,
 # secs), the results and problem logs (record, problem, fail, run), the private copy of the cairn
@@ -61,6 +61,13 @@ ensure_runtime_packages() {
   # libssl3: libcrypto, which seals and opens encrypted snapshots at full speed under any JIT tier;
   # openssl: the binary the signing-key tests check interoperability with
   ensure_packages fuse libfuse2 e2fsprogs util-linux python3-numpy libssl3 openssl
+}
+
+# What scripts/package and its CI test (PackageIT) need: asciidoctor renders the man pages; the
+# test reads them with man-db, completes with bash-completion installed, verifies the unit with
+# systemd-analyze (from systemd, which need not run as PID 1).
+ensure_packaging_packages() {
+  ensure_packages asciidoctor man-db bash-completion systemd
 }
 
 # --- the benchmarks' command line ------------------------------------------------------------------
