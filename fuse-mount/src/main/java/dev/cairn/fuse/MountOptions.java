@@ -16,8 +16,11 @@ import java.util.List;
  *   <li>{@code default_permissions}: the kernel enforces the owner, group and modes we report
  *       ({@link MountAccess}); without it, {@code allow_other} would open every file to every local
  *       user.
- *   <li>{@code fsname=cairn:NAME,subtype=cairn}: {@code mount}/{@code df} show {@code cairn:NAME}
- *       of type {@code fuse.cairn}; that type is how {@code cairn umount} recognises its mounts.
+ *   <li>{@code fsname=SNAP,subtype=cairn}: {@code mount}/{@code df} show the snapshot's absolute
+ *       path or URL, of type {@code fuse.cairn} (that type is how {@code cairn umount} recognises
+ *       its mounts); {@code mount -a} then knows an fstab line naming that path is mounted, as for
+ *       sshfs. A source with characters an option list or the mount table cannot carry (a comma, a
+ *       space, a backslash, a query string) shows as {@code cairn:NAME} instead.
  *   <li>{@code kernel_cache}: stream bytes never change, so the page cache survives close/open.
  *   <li>{@code big_writes}: writes arrive as large requests instead of 4 KiB ones (measured at 128
  *       KiB: 0.6–2.1 GB/s against 137–176 MB/s; {@link InitReplyPatch} then raises the limit to 1
@@ -33,20 +36,20 @@ import java.util.List;
 public final class MountOptions {
   private MountOptions() {}
 
-  /** The comma-separated option string. */
-  public static String of(String snapshotName, boolean allowOther) {
-    return of(snapshotName, allowOther, false);
+  /** The comma-separated option string for the snapshot at {@code source} (a path or URL). */
+  public static String of(String source, boolean allowOther) {
+    return of(source, allowOther, false);
   }
 
   /** The option string; {@code writable} for a mount with an overlay. */
-  public static String of(String snapshotName, boolean allowOther, boolean writable) {
+  public static String of(String source, boolean allowOther, boolean writable) {
     List<String> o = new ArrayList<>();
     if (!writable) {
       o.add("ro");
     }
     o.add("auto_unmount");
     o.add("default_permissions");
-    o.add("fsname=cairn:" + fsName(snapshotName));
+    o.add("fsname=" + source(source));
     o.add("subtype=cairn");
     o.add("kernel_cache");
     o.add("big_writes");
@@ -74,27 +77,40 @@ public final class MountOptions {
   }
 
   /**
+   * What the mount table shows as the mount's source: {@code source} itself when it is safe there
+   * (see {@link #fsName}, plus {@code /}; at most 255 characters), else {@code cairn:} and its last
+   * path segment made safe.
+   */
+  static String source(String source) {
+    boolean safe =
+        !source.isEmpty()
+            && source.length() <= 255
+            && source.chars().allMatch(c -> c == '/' || (c < 128 && safeChar(c)));
+    if (safe) {
+      return source;
+    }
+    return "cairn:" + fsName(source.substring(source.lastIndexOf('/') + 1));
+  }
+
+  private static boolean safeChar(int c) {
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '.'
+        || c == '_'
+        || c == '-'
+        || c == '+'
+        || c == '@'
+        || c == ':';
+  }
+
+  /**
    * {@code name} made safe inside an option list and the mount table: no commas, backslashes,
    * spaces or control characters, at most 64 characters.
    */
   static String fsName(String name) {
     StringBuilder sb = new StringBuilder();
-    name.codePoints()
-        .limit(64)
-        .forEach(
-            c -> {
-              boolean ok =
-                  (c >= 'a' && c <= 'z')
-                      || (c >= 'A' && c <= 'Z')
-                      || (c >= '0' && c <= '9')
-                      || c == '.'
-                      || c == '_'
-                      || c == '-'
-                      || c == '+'
-                      || c == '@'
-                      || c == ':';
-              sb.append(ok ? (char) c : '_');
-            });
+    name.codePoints().limit(64).forEach(c -> sb.append(c < 128 && safeChar(c) ? (char) c : '_'));
     return sb.length() == 0 ? "snapshot" : sb.toString();
   }
 }

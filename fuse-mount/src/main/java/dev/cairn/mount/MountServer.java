@@ -182,10 +182,9 @@ public final class MountServer {
               StatsReport.build(
                   stats.snapshot(), sections, cache.weightedSize(), info, streams, Instant.now()));
         });
-    String name = snapSpec.substring(snapSpec.lastIndexOf('/') + 1);
     String options =
         MountOptions.of(
-            name, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")), overlay != null);
+            snapSpec, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")), overlay != null);
     FuseSession session = new FuseSession(fs, mnt, options, request.debug());
     Log.LOG.debug("libfuse arguments: {}", session.argv());
     Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");

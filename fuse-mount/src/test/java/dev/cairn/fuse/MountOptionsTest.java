@@ -15,9 +15,9 @@ class MountOptionsTest {
   @Test
   void readOnlyAutoUnmountNamedCairn() {
     assertEquals(
-        "ro,auto_unmount,default_permissions,fsname=cairn:base.cairn,subtype=cairn,kernel_cache,"
+        "ro,auto_unmount,default_permissions,fsname=/srv/base.cairn,subtype=cairn,kernel_cache,"
             + "big_writes,allow_other",
-        MountOptions.of("base.cairn", true));
+        MountOptions.of("/srv/base.cairn", true));
     assertFalse(MountOptions.of("base.cairn", false).contains("allow_other"));
   }
 
@@ -27,6 +27,17 @@ class MountOptionsTest {
     assertEquals("snapshot", MountOptions.fsName(""));
     assertEquals(64, MountOptions.fsName("x".repeat(100)).length());
     assertEquals("_ber.cairn", MountOptions.fsName("über.cairn"));
+  }
+
+  @Test
+  void sourceIsTheSnapshotPathWhereTheMountTableCanCarryIt() {
+    assertEquals("/srv/images/base.cairn", MountOptions.source("/srv/images/base.cairn"));
+    assertEquals("https://h:8080/a/b.cairn", MountOptions.source("https://h:8080/a/b.cairn"));
+    assertEquals("cairn:my_image.cairn", MountOptions.source("/srv/my image.cairn"));
+    assertEquals("cairn:a_b.cairn", MountOptions.source("/srv/x,y/a,b.cairn"));
+    assertEquals("cairn:b.cairn_x_1", MountOptions.source("https://h/b.cairn?x=1"));
+    assertEquals("cairn:_ber.cairn", MountOptions.source("/srv/über.cairn"));
+    assertEquals("cairn:" + "x".repeat(64), MountOptions.source("/" + "x".repeat(300)));
   }
 
   @Test

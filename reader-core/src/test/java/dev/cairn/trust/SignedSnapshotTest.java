@@ -1,0 +1,349 @@
+package dev.cairn.trust;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.error.CorruptSnapshotException;
+import dev.cairn.error.UntrustedSnapshotException;
+import dev.cairn.format.CodecType;
+import dev.cairn.format.IndexPage;
+import dev.cairn.format.SnapshotId;
+import dev.cairn.read.BlockCache;
+import dev.cairn.read.ReadStats;
+import dev.cairn.read.Snapshot;
+import dev.cairn.sign.SigningKey;
+import dev.cairn.sign.Trust;
+import dev.cairn.source.ByteSource;
+import dev.cairn.testing.Fixture;
+import dev.cairn.testing.MemoryByteSource;
+import dev.cairn.testing.MemoryChannel;
+import dev.cairn.testing.Snapshots;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A snapshot read through its signature ({@link SignatureCheck}, {@link VerifiedSource}): every
+ * byte that matches is returned, every one that does not is refused with a message naming it, and
+ * every way the signature file itself can be wrong is told apart.
+ */
+class SignedSnapshotTest {
+  private static final SigningKey KEY = SigningKey.generate(new SecureRandom());
+  private static final SigningKey OTHER = SigningKey.generate(new SecureRandom());
+  private static final Trust TRUST = Trust.of(List.of(KEY.publicKey()));
+
+  private final byte[] primary = Fixture.primary();
+  private final Snapshots.Written written =
+      Snapshots.write(
+          Fixture.options(CodecType.NONE),
+          List.of(Fixture.PRIMARY, Fixture.SECONDARY),
+          primary,
+          Fixture.secondary());
+
+  /** The signature file of {@code file}'s bytes, bound to its own header. */
+  private byte[] sign(byte[] file, SigningKey key) throws IOException {
+    return sign(file, key, written.header().snapshotId());
+  }
+
+  private static byte[] sign(byte[] file, SigningKey key, SnapshotId id) throws IOException {
+    MemoryChannel out = new MemoryChannel(1000);
+    Signer.write(
+        new MemoryByteSource(file, "snap"),
+        new Signer.Binding(id, SnapshotId.NONE, Statement.noRoot()),
+        key,
+        1_700_000_000_000L,
+        out,
+        done -> {});
+    return out.toByteArray();
+  }
+
+  private static VerifiedSource verified(byte[] file, byte[] sig, Trust trust) throws IOException {
+    return SignatureCheck.open(
+        new MemoryByteSource(file, "snap"), new MemoryByteSource(sig, "snap.sig"), trust);
+  }
+
+  private static Snapshot open(ByteSource source) throws IOException {
+    return Snapshot.open(source, BlockCache.withCapacity(1 << 20), new ReadStats());
+  }
+
+  @Test
+  void signedSnapshotReadsEveryByteThroughItsSignature() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    try (Snapshot s = open(verified(written.file(), sig, TRUST))) {
+      assertArrayEquals(primary, Snapshots.readAll(s.stream(0)));
+      assertArrayEquals(Fixture.secondary(), Snapshots.readAll(s.stream(1)));
+      Snapshots.checkRandomReads(s.stream(0), primary, 300, 7);
+      assertEquals(KEY.id(), s.signature().orElseThrow().signer().id());
+      assertEquals(written.file().length, s.signature().orElseThrow().statement().fileSize());
+    }
+  }
+
+  @Test
+  void signatureFileHasTheDocumentedSize() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    long chunks = (written.file().length + 4095) / 4096;
+    long pages = (chunks + 1023) / 1024;
+    assertEquals(16 + 32 * chunks + 16 + 32 * pages + 232, sig.length);
+    assertArrayEquals("CAIRNSIG".getBytes(), Arrays.copyOf(sig, 8));
+    // deterministic: Ed25519 and the digests depend only on the bytes, key, binding and time
+    assertArrayEquals(sig, sign(written.file(), KEY));
+  }
+
+  @Test
+  void anyRangeReadsTheFileBytes() throws IOException {
+    byte[] file = bigFile();
+    byte[] sig = sign(file, KEY);
+    Random r = new Random(3);
+    try (VerifiedSource v = verified(file, sig, TRUST)) {
+      for (int i = 0; i < 400; i++) {
+        int len = i % 10 == 0 ? r.nextInt(3 << 20) : r.nextInt(70_000);
+        int pos = r.nextInt(file.length - len + 1);
+        ByteBuffer b = ByteBuffer.allocate(len);
+        v.readFully(pos, b);
+        assertArrayEquals(Arrays.copyOfRange(file, pos, pos + len), b.array(), "at " + pos);
+      }
+      ByteBuffer all = ByteBuffer.allocateDirect(file.length);
+      v.readFully(0, all);
+      byte[] got = new byte[file.length];
+      all.flip().get(got);
+      assertArrayEquals(file, got);
+      assertThrows(
+          java.io.EOFException.class, () -> v.readFully(file.length - 1, ByteBuffer.allocate(2)));
+    }
+  }
+
+  /** Arbitrary bytes not a multiple of the chunk size, spanning several digest pages. */
+  private static byte[] bigFile() {
+    byte[] file = new byte[9 * (1 << 20) + 1234];
+    new Random(5).nextBytes(file);
+    return file;
+  }
+
+  @Test
+  void alteredBlockFailsOnlyTheReadsOfThatBlock() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    byte[] forged = written.file().clone();
+    IndexPage page = written.page(0, 0);
+    int block = 3;
+    int at = (int) page.offset(block) + 100;
+    forged[at] ^= 1;
+    try (Snapshot s = open(verified(forged, sig, TRUST))) {
+      int bs = Fixture.BLOCK;
+      CorruptSnapshotException e =
+          assertThrows(
+              CorruptSnapshotException.class,
+              () -> s.stream(0).read((long) block * bs, ByteBuffer.allocate(10)));
+      assertEquals(block, e.block());
+      assertTrue(
+          e.getMessage().contains("do not match their signed digest (SHA-256) in snap.sig"),
+          e.getMessage());
+      // the blocks around it are in other chunks (4 KiB blocks, stored raw at chunk offsets or
+      // not): every block whose stored bytes do not share a chunk with the altered byte reads
+      long chunk = at / 4096;
+      for (int b = 0; b < page.count(); b++) {
+        long first = page.offset(b) / 4096;
+        long last = (page.offset(b) + page.storedLength(b) - 1) / 4096;
+        if (page.storedLength(b) == 0 || (chunk >= first && chunk <= last)) {
+          continue;
+        }
+        ByteBuffer got = ByteBuffer.allocate(bs);
+        s.stream(0).read((long) b * bs, got);
+        assertArrayEquals(
+            Arrays.copyOfRange(primary, b * bs, b * bs + bs), got.array(), "block " + b);
+      }
+    }
+  }
+
+  @Test
+  void alteredIndexPageFailsTheReadsOfItsBlocks() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    byte[] forged = written.file().clone();
+    int at = (int) written.pageOffset(0, 1) + 30;
+    forged[at] ^= 1;
+    try (Snapshot s = open(verified(forged, sig, TRUST))) {
+      long first = written.header().entriesPerPage();
+      CorruptSnapshotException e =
+          assertThrows(
+              CorruptSnapshotException.class,
+              () -> s.stream(0).read(first * Fixture.BLOCK, ByteBuffer.allocate(10)));
+      assertTrue(e.getMessage().contains("index page 1 of blocks " + first + ".."), e.getMessage());
+      assertTrue(e.getMessage().contains("signed digest"), e.getMessage());
+      ByteBuffer b = ByteBuffer.allocate(100);
+      s.stream(0).read(0, b);
+      assertArrayEquals(Arrays.copyOf(primary, 100), b.array());
+    }
+  }
+
+  @Test
+  void alteredHeaderOrFooterIsRefusedAtOpen() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    for (int at : new int[] {20, written.file().length - 60, written.file().length - 3}) {
+      byte[] forged = written.file().clone();
+      forged[at] ^= 1;
+      CorruptSnapshotException e =
+          assertThrows(CorruptSnapshotException.class, () -> open(verified(forged, sig, TRUST)));
+      assertTrue(e.getMessage().contains("signed digest"), at + ": " + e.getMessage());
+    }
+  }
+
+  @Test
+  void signatureByAnotherKeyIsNotTrusted() throws IOException {
+    byte[] sig = sign(written.file(), OTHER);
+    UntrustedSnapshotException e =
+        assertThrows(UntrustedSnapshotException.class, () -> verified(written.file(), sig, TRUST));
+    assertEquals(
+        "snap: signed by key " + OTHER.id() + ", which is not trusted (trusted: " + KEY.id() + ")",
+        e.getMessage());
+    // any of several trusted keys will do
+    verified(written.file(), sig, Trust.of(List.of(KEY.publicKey(), OTHER.publicKey()))).close();
+  }
+
+  @Test
+  void alteredStatementDoesNotVerify() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    sig[sig.length - 1] ^= 1; // the signing time, inside the signed statement
+    UntrustedSnapshotException e =
+        assertThrows(UntrustedSnapshotException.class, () -> verified(written.file(), sig, TRUST));
+    assertEquals(
+        "snap: signature by key " + KEY.id() + " does not verify (snap.sig altered)",
+        e.getMessage());
+  }
+
+  @Test
+  void alteredTableDoesNotMatchTheSignedRoot() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    sig[sig.length - 232 - 5] ^= 1; // the last page digest in the table
+    UntrustedSnapshotException e =
+        assertThrows(UntrustedSnapshotException.class, () -> verified(written.file(), sig, TRUST));
+    assertEquals("snap: digest table in snap.sig does not match its signed root", e.getMessage());
+  }
+
+  @Test
+  void alteredDigestPageFailsTheReadsItCovers() throws IOException {
+    byte[] file = bigFile();
+    byte[] sig = sign(file, KEY);
+    sig[16 + 32 * 1024 + 7] ^= 1; // digest page 1: file bytes [4 MiB, 8 MiB)
+    try (VerifiedSource v = verified(file, sig, TRUST)) {
+      v.readFully(0, ByteBuffer.allocate(4 << 20));
+      CorruptSnapshotException e =
+          assertThrows(
+              CorruptSnapshotException.class,
+              () -> v.readFully((4 << 20) + 10, ByteBuffer.allocate(10)));
+      assertEquals(
+          "snap.sig: corrupt snapshot: digest page 1 does not match the signed table",
+          e.getMessage());
+      v.readFully(8 << 20, ByteBuffer.allocate(1000));
+    }
+  }
+
+  @Test
+  void signatureOfAnotherSizeIsRefused() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    byte[] longer = Arrays.copyOf(written.file(), written.file().length + 1);
+    UntrustedSnapshotException e =
+        assertThrows(UntrustedSnapshotException.class, () -> verified(longer, sig, TRUST));
+    assertEquals(
+        "snap: is "
+            + longer.length
+            + " bytes, the signature is for "
+            + written.file().length
+            + " bytes: a different file",
+        e.getMessage());
+  }
+
+  @Test
+  void statementNamingAnotherSnapshotIsRefused() throws IOException {
+    SnapshotId other = SnapshotId.random();
+    byte[] sig = sign(written.file(), KEY, other);
+    UntrustedSnapshotException e =
+        assertThrows(
+            UntrustedSnapshotException.class, () -> open(verified(written.file(), sig, TRUST)));
+    assertEquals(
+        "snap: its signature is for snapshot "
+            + other
+            + ", the file is "
+            + written.header().snapshotId(),
+        e.getMessage());
+  }
+
+  @Test
+  void malformedSignatureFilesAreRefusedWithOneLine() throws IOException {
+    byte[] sig = sign(written.file(), KEY);
+    assertMalformed(Arrays.copyOf(sig, 100), "snap.sig: not a Cairn signature file (100 bytes)");
+    byte[] magic = sig.clone();
+    magic[0] = 'X';
+    assertMalformed(magic, "snap.sig: not a Cairn signature file (no CAIRNSIG magic)");
+    byte[] version = sig.clone();
+    version[8] = 2;
+    assertMalformed(version, "snap.sig: signature file version 2 is not supported (this cairn: 1)");
+    byte[] cut = Arrays.copyOfRange(sig, 0, sig.length - 32);
+    UntrustedSnapshotException e =
+        assertThrows(
+            UntrustedSnapshotException.class,
+            () -> SignatureFile.read(new MemoryByteSource(cut, "snap.sig")));
+    assertTrue(e.getMessage().startsWith("snap.sig: "), e.getMessage());
+    byte[] extra = Arrays.copyOf(sig, sig.length + 32);
+    System.arraycopy(sig, sig.length - 232, extra, extra.length - 232, 232);
+    System.arraycopy(sig, sig.length - 232 - 48, extra, extra.length - 232 - 48, 48);
+    assertMalformed(
+        extra, "snap.sig: is " + extra.length + " bytes long, its table says " + sig.length);
+  }
+
+  private static void assertMalformed(byte[] sig, String message) {
+    UntrustedSnapshotException e =
+        assertThrows(
+            UntrustedSnapshotException.class,
+            () -> SignatureFile.read(new MemoryByteSource(sig, "snap.sig")));
+    assertEquals(message, e.getMessage());
+  }
+
+  @Test
+  void wrongBytesFromASourceThatCanFetchAgainAreFetchedOnceMore() throws IOException {
+    byte[] file = bigFile();
+    byte[] sig = sign(file, KEY);
+    AtomicInteger invalidated = new AtomicInteger();
+    byte[] poisoned = file.clone();
+    poisoned[5000] ^= 1;
+    ByteSource lying =
+        new ByteSource() {
+          @Override
+          public long size() {
+            return file.length;
+          }
+
+          @Override
+          public void readFully(long position, ByteBuffer dst) {
+            byte[] from = invalidated.get() == 0 ? poisoned : file;
+            dst.put(from, (int) position, dst.remaining());
+          }
+
+          @Override
+          public boolean invalidate(long position, int length) {
+            invalidated.incrementAndGet();
+            return true;
+          }
+
+          @Override
+          public String describe() {
+            return "lying";
+          }
+
+          @Override
+          public void close() {}
+        };
+    try (VerifiedSource v =
+        SignatureCheck.open(lying, new MemoryByteSource(sig, "lying.sig"), TRUST)) {
+      ByteBuffer b = ByteBuffer.allocate(100);
+      v.readFully(4990, b);
+      assertArrayEquals(Arrays.copyOfRange(file, 4990, 5090), b.array());
+      assertEquals(1, invalidated.get());
+    }
+  }
+}
