@@ -8,7 +8,9 @@
 #          cairn-zstd, squashfuse-zstd, squashfuse_ll-zstd (mksquashfs -comp zstd),
 #          qsd-qcow2-zstd (qemu-img convert -c -O qcow2 -o compression_type=zstd);
 #          cairn-lz4-enc, cairn-zstd-enc: the same Cairn snapshots packed with --encrypt under a
-#          random key file (AES-256-GCM), against which the plain ones are compared (issue 12).
+#          random key file (AES-256-GCM), against which the plain ones are compared (issue 12);
+#          cairn-lz4-sig, cairn-zstd-sig: the same snapshots packed with --sign and mounted with
+#          --trust, so every byte read is checked against its signature (issue 13).
 # Every tool packs with its own defaults (block sizes: cairn 64 KiB, squashfs 128 KiB, qcow2
 # 64 KiB clusters; zstd levels: cairn 3, mksquashfs 15, qcow2 3) unless --zstd-level is given.
 #
@@ -29,6 +31,7 @@
 # Targets (issue 4): seq cairn/squashfuse >= 1.3 for lz4 and zstd; rand4 zstd cairn/squashfuse_ll
 # >= 1.5; rand1 zstd cairn/squashfuse_ll >= 1.0; cairn's peak RSS <= cache size + 200 MiB.
 # Targets (issue 12): encrypted/plain >= 0.85 for seq, rand1 and rand4, lz4 and zstd.
+# Targets (issue 13): signed+--trust/plain >= 0.85 for seq, rand1 and rand4, lz4 and zstd.
 # Exit: 0 all targets met, 3 some target missed, 1 a tool or a mount failed, 2 usage.
 set -euo pipefail
 
@@ -39,7 +42,7 @@ CAIRN="$root/scripts/cairn"
 # shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
 
-ALL_SYSTEMS="cairn-lz4,cairn-lz4-enc,squashfuse-lz4,squashfuse_ll-lz4,cairn-zstd,cairn-zstd-enc,squashfuse-zstd,squashfuse_ll-zstd,qsd-qcow2-zstd"
+ALL_SYSTEMS="cairn-lz4,cairn-lz4-enc,cairn-lz4-sig,squashfuse-lz4,squashfuse_ll-lz4,cairn-zstd,cairn-zstd-enc,cairn-zstd-sig,squashfuse-zstd,squashfuse_ll-zstd,qsd-qcow2-zstd"
 ALL_TESTS="seq,rand1,rand4"
 
 usage() {
@@ -195,8 +198,12 @@ artifact[lz4.cairn]="$out/read-lz4.cairn"
 artifact[zstd.cairn]="$out/read-zstd$lvl_suffix.cairn"
 artifact[lz4-enc.cairn]="$out/read-lz4-enc.cairn"
 artifact[zstd-enc.cairn]="$out/read-zstd-enc$lvl_suffix.cairn"
+artifact[lz4-sig.cairn]="$out/read-lz4-sig.cairn"
+artifact[zstd-sig.cairn]="$out/read-zstd-sig$lvl_suffix.cairn"
 # The encrypted systems' key: random, made once, kept next to the outputs (never committed).
 key_file="$out/read-bench.key"
+# The signed systems' key pair (cairn keygen), made once, kept next to the outputs.
+sign_key="$out/read-bench-sign"
 artifact[lz4.sqfs]="$out/read-lz4.sqfs"
 artifact[zstd.sqfs]="$out/read-zstd$lvl_suffix.sqfs"
 artifact[zstd.qcow2]="$out/read-zstd.qcow2"
@@ -207,6 +214,7 @@ needed_artifacts() {
     case "$s" in
       cairn-lz4) echo lz4.cairn ;; cairn-zstd) echo zstd.cairn ;;
       cairn-lz4-enc) echo lz4-enc.cairn ;; cairn-zstd-enc) echo zstd-enc.cairn ;;
+      cairn-lz4-sig) echo lz4-sig.cairn ;; cairn-zstd-sig) echo zstd-sig.cairn ;;
       squashfuse*-lz4) echo lz4.sqfs ;; squashfuse*-zstd) echo zstd.sqfs ;;
       qsd-*) echo zstd.qcow2 ;;
     esac
@@ -221,6 +229,8 @@ pack_cmd() { # artifact key -> the command that makes it (a string, shown and ru
     zstd.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec zstd${zstd_level:+ --level $zstd_level}" ;;
     lz4-enc.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec lz4 --encrypt --key-file $(printf %q "$key_file")" ;;
     zstd-enc.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec zstd${zstd_level:+ --level $zstd_level} --encrypt --key-file $(printf %q "$key_file")" ;;
+    lz4-sig.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec lz4 --sign $(printf %q "$sign_key.key")" ;;
+    zstd-sig.cairn) echo "$(printf %q "$CAIRN") pack $qi -o $f --codec zstd${zstd_level:+ --level $zstd_level} --sign $(printf %q "$sign_key.key")" ;;
     lz4.sqfs) echo "mksquashfs $qi $f -comp lz4 -noappend -no-progress -quiet" ;;
     zstd.sqfs) echo "mksquashfs $qi $f -comp zstd${zstd_level:+ -Xcompression-level $zstd_level} -noappend -no-progress -quiet" ;;
     zstd.qcow2) echo "qemu-img convert -c -O qcow2 -o compression_type=zstd $qi $f" ;;
@@ -229,6 +239,10 @@ pack_cmd() { # artifact key -> the command that makes it (a string, shown and ru
 pack_all() {
   local k f cmd t0
   if [ ! -s "$key_file" ]; then (umask 077 && head -c 32 /dev/urandom >"$key_file"); fi
+  if [ ! -s "$sign_key.key" ]; then
+    rm -f "$sign_key.key" "$sign_key.pub"
+    "$CAIRN" keygen -o "$sign_key" >/dev/null || die "cairn keygen failed"
+  fi
   for k in $(needed_artifacts); do
     f="${artifact[$k]}"
     cmd="$(pack_cmd "$k")"
@@ -237,13 +251,14 @@ pack_all() {
       log "reusing $f"
     else
       log "packing: $cmd"
-      rm -f "$f" "$f.cmd"
+      rm -f "$f" "$f.cmd" "$f.sig"
       t0=$(now)
       bash -c "$cmd" >"$logs/pack-$k.log" 2>&1 || { cat "$logs/pack-$k.log" >&2; die "packing failed: $cmd"; }
       log "  $(secs "$t0" "$(now)" 1) s"
       echo "$cmd" >"$f.cmd"
     fi
     [ "$keep" = 1 ] || packed+=("$f" "$f.cmd")
+    [[ "$k" != *-sig.cairn ]] || [ "$keep" = 1 ] || packed+=("$f.sig")
   done
 }
 
@@ -262,6 +277,7 @@ mount_system() {
       local snap="${artifact[${sys#cairn-}.cairn]}"
       local keys=()
       [[ "$sys" != *-enc ]] || keys=(--key-file "$key_file")
+      [[ "$sys" != *-sig ]] || keys=(--trust "$sign_key.pub")
       run_bg timeout 180 "$CAIRN" mount "$snap" "$mnt" ${cache_size:+--cache-size "$cache_size"} "${keys[@]}" >>"$log" 2>&1 || return 1 ;;
     squashfuse-* | squashfuse_ll-*)
       local prog="${sys%-*}" sqfs="${artifact[${sys##*-}.sqfs]}"
@@ -360,8 +376,8 @@ if [ "$check" = 1 ]; then image_sha=$(sha256sum "$image" | cut -d' ' -f1); fi
 # Groups are run in turn inside each test; within a group the order flips from test to test,
 # from group to group and from repeat to repeat.
 lz4_group=() zstd_group=()
-for s in cairn-lz4 cairn-lz4-enc squashfuse-lz4 squashfuse_ll-lz4; do [[ ",$systems," == *",$s,"* ]] && lz4_group+=("$s"); done
-for s in cairn-zstd cairn-zstd-enc squashfuse-zstd squashfuse_ll-zstd qsd-qcow2-zstd; do [[ ",$systems," == *",$s,"* ]] && zstd_group+=("$s"); done
+for s in cairn-lz4 cairn-lz4-enc cairn-lz4-sig squashfuse-lz4 squashfuse_ll-lz4; do [[ ",$systems," == *",$s,"* ]] && lz4_group+=("$s"); done
+for s in cairn-zstd cairn-zstd-enc cairn-zstd-sig squashfuse-zstd squashfuse_ll-zstd qsd-qcow2-zstd; do [[ ",$systems," == *",$s,"* ]] && zstd_group+=("$s"); done
 any_fail=0
 for ((r = 1; r <= repeat; r++)); do
   ti=0

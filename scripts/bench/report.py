@@ -199,7 +199,7 @@ def parse_size(s):
 def ratio_table(lines, title, label_width, rows, pairs, short, ratios):
     if not pairs:
         return
-    cols = ["%s %s/%s" % (a.split("-")[1], "enc" if a.endswith("-enc") else "c", short[b])
+    cols = ["%s %s/%s" % (a.split("-")[1], a.split("-")[2] if a.count("-") == 2 else "c", short[b])
             for a, b in pairs]
     w2 = max(len(c) for c in cols) + 2
     lines.append(title)
@@ -220,7 +220,8 @@ def size_lines(lines, title, image_bytes, sizes_d, size_names):
 
 SIZE_NAMES = {"lz4.cairn": "cairn lz4", "lz4.sqfs": "squashfs lz4", "zstd.cairn": "cairn zstd",
               "zstd.sqfs": "squashfs zstd", "zstd.qcow2": "qcow2 zstd",
-              "lz4-enc.cairn": "cairn lz4 encrypted", "zstd-enc.cairn": "cairn zstd encrypted"}
+              "lz4-enc.cairn": "cairn lz4 encrypted", "zstd-enc.cairn": "cairn zstd encrypted",
+              "lz4-sig.cairn": "cairn lz4 signed", "zstd-sig.cairn": "cairn zstd signed"}
 
 
 def read(logs, out, image, image_bytes, runtime, repeat, caches, cache_size, quick, cmdline, sizes, zlevel):
@@ -228,8 +229,9 @@ def read(logs, out, image, image_bytes, runtime, repeat, caches, cache_size, qui
     raw = run.raw
     image_bytes = int(image_bytes)
     cache_bytes = parse_size(cache_size)
-    systems = ["cairn-lz4", "cairn-lz4-enc", "squashfuse-lz4", "squashfuse_ll-lz4",
-               "cairn-zstd", "cairn-zstd-enc", "squashfuse-zstd", "squashfuse_ll-zstd", "qsd-qcow2-zstd"]
+    systems = ["cairn-lz4", "cairn-lz4-enc", "cairn-lz4-sig", "squashfuse-lz4", "squashfuse_ll-lz4",
+               "cairn-zstd", "cairn-zstd-enc", "cairn-zstd-sig", "squashfuse-zstd", "squashfuse_ll-zstd",
+               "qsd-qcow2-zstd"]
     systems = [s for s in systems if s in raw]
 
     def summary(sysname, test):
@@ -263,7 +265,11 @@ def read(logs, out, image, image_bytes, runtime, repeat, caches, cache_size, qui
              ("cairn-lz4-enc", "cairn-lz4"), ("cairn-lz4-enc", "squashfuse-lz4"),
              ("cairn-lz4-enc", "squashfuse_ll-lz4"),
              ("cairn-zstd-enc", "cairn-zstd"), ("cairn-zstd-enc", "squashfuse-zstd"),
-             ("cairn-zstd-enc", "squashfuse_ll-zstd")]
+             ("cairn-zstd-enc", "squashfuse_ll-zstd"),
+             ("cairn-lz4-sig", "cairn-lz4"), ("cairn-lz4-sig", "squashfuse-lz4"),
+             ("cairn-lz4-sig", "squashfuse_ll-lz4"),
+             ("cairn-zstd-sig", "cairn-zstd"), ("cairn-zstd-sig", "squashfuse-zstd"),
+             ("cairn-zstd-sig", "squashfuse_ll-zstd")]
     pairs = [p for p in pairs if p[0] in res and p[1] in res]
     short = {"squashfuse-lz4": "sqfuse", "squashfuse_ll-lz4": "sqfuse_ll", "squashfuse-zstd": "sqfuse",
              "squashfuse_ll-zstd": "sqfuse_ll", "qsd-qcow2-zstd": "qsd", "cairn-lz4": "plain",
@@ -292,8 +298,10 @@ def read(logs, out, image, image_bytes, runtime, repeat, caches, cache_size, qui
         for t, label in (("seq_mib_s", "seq"), ("rand1_iops", "rand 1 job"), ("rand4_iops", "rand 4 jobs")):
             target("%s %s encrypted/plain >= 0.85" % (label, codec), "cairn-%s-enc" % codec,
                    "cairn-%s" % codec, t, 0.85)
+            target("%s %s signed+trust/plain >= 0.85" % (label, codec), "cairn-%s-sig" % codec,
+                   "cairn-%s" % codec, t, 0.85)
     rss_limit_mib = cache_bytes / 1048576 + 200
-    for c in ("cairn-lz4", "cairn-zstd", "cairn-lz4-enc", "cairn-zstd-enc"):
+    for c in ("cairn-lz4", "cairn-zstd", "cairn-lz4-enc", "cairn-zstd-enc", "cairn-lz4-sig", "cairn-zstd-sig"):
         if c in res:
             v = res[c]["peak_rss_kib"]
             targets.append({"target": "%s peak RSS <= cache + 200 MiB (%.0f MiB)" % (c, rss_limit_mib),
@@ -318,7 +326,7 @@ def read(logs, out, image, image_bytes, runtime, repeat, caches, cache_size, qui
     size_lines(lines, "compressed sizes", image_bytes, sizes_d, SIZE_NAMES)
     lines.append("")
     if targets:
-        targets_lines(lines, "targets (issues 4 and 12)", targets, 58)
+        targets_lines(lines, "targets (issues 4, 12 and 13)", targets, 58)
     problems(lines, run.errors)
     passed = all(t["pass"] for t in targets)
     obj = {

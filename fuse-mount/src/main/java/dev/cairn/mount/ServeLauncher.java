@@ -3,6 +3,7 @@ package dev.cairn.mount;
 import dev.cairn.args.KeyArguments;
 import dev.cairn.args.TrustArguments;
 import dev.cairn.crypto.Aead;
+import dev.cairn.crypto.BlockDigest;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.fuse.FuseAvailability;
@@ -244,6 +245,16 @@ public final class ServeLauncher {
     return String.join(File.pathSeparator, out);
   }
 
+  /**
+   * Whether the serving process needs C2, which it otherwise goes without: only where a cipher or
+   * hash it must run every read has no libcrypto to run in, and the JDK's is fast only with C2's
+   * intrinsics (AES-GCM for an encrypted chain, SHA-256 for a verified one).
+   */
+  static boolean needsC2(Spec s) {
+    return (s.decrypts() && !Aead.nativeAvailable())
+        || (s.trust().required() && !BlockDigest.nativeSha256Available());
+  }
+
   /** The serving process's command line. */
   static List<String> command(Spec s) {
     List<String> c = new ArrayList<>();
@@ -251,9 +262,7 @@ public final class ServeLauncher {
       c.add(s.setsid());
     }
     c.add(s.java());
-    c.addAll(
-        JvmOptions.of(
-            s.cacheSize(), s.cdsArchive(), s.debug(), s.decrypts() && !Aead.nativeAvailable()));
+    c.addAll(JvmOptions.of(s.cacheSize(), s.cdsArchive(), s.debug(), needsC2(s)));
     // crash reports next to the log, not in whatever directory the user mounted from
     c.add("-XX:ErrorFile=" + s.logFile().resolveSibling("hs_err_pid%p.log"));
     c.add("-cp");
