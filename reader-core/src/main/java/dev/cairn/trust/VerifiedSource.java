@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.cairn.crypto.BlockDigest;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.source.ByteSource;
+import dev.cairn.source.RangeCheck;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,6 +45,7 @@ public final class VerifiedSource implements ByteSource {
   private final BlockDigest sha256 = BlockDigest.of(BlockDigest.Algorithm.SHA256);
   private final LoadingCache<Integer, byte[]> pages;
   private final ThreadLocal<Scratch> scratch;
+  private volatile boolean closed;
 
   /** A thread's scratch: the widened read (grown on demand up to a segment) and one digest. */
   private static final class Scratch {
@@ -88,13 +90,8 @@ public final class VerifiedSource implements ByteSource {
 
   @Override
   public void readFully(long position, ByteBuffer dst) throws IOException {
-    if (position < 0) {
-      throw new IllegalArgumentException("negative position " + position);
-    }
     int length = dst.remaining();
-    if (position + length > size) {
-      throw new EOFException(describe + ": read past the end (" + (position + length) + ")");
-    }
+    RangeCheck.check(closed, describe, size, position, length);
     long pos = position;
     long end = position + length;
     Scratch s = scratch.get();
@@ -206,6 +203,7 @@ public final class VerifiedSource implements ByteSource {
 
   @Override
   public void close() throws IOException {
+    closed = true;
     try {
       inner.close();
     } finally {
