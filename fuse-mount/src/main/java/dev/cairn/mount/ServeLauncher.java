@@ -173,9 +173,13 @@ public final class ServeLauncher {
    * (its one line and exit code, as a serving process of its own would have reported them).
    */
   private static String viaServer(Spec spec, ServerSettings settings, Cds cds) throws Exception {
+    // the passphrase variables are left out of the server's environment, and so of its key too
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    KeyArguments.scrub(env, spec.keys());
     ServerAddress address =
         ServerAddress.of(
-            spec.readyFile().getParent(), ServerAddress.key(spec.java(), spec.classPath()));
+            spec.readyFile().getParent(),
+            ServerAddress.key(spec.java(), spec.classPath(), System.getProperties(), env));
     Map<String, Object> req = new LinkedHashMap<>();
     req.put("op", "mount");
     req.put("args", serveArgs(spec));
@@ -207,19 +211,19 @@ public final class ServeLauncher {
   }
 
   /**
-   * The command line of a serving process for many mounts: the JVM flags of a serving process with
-   * a heap for the whole cache budget (the first mount's {@code --cache-size} if that is more) plus
-   * 80 MiB more for the index pages and bookkeeping of many mounts.
+   * The command line of a serving process for many mounts: the JVM flags of a serving process whose
+   * cache is the whole budget ({@link ServerSettings#budgetFor}), so one mount's server has the
+   * heap that mount's own process would have had.
    */
   static List<String> serverCommand(
       Spec s, ServerAddress address, ServerSettings settings, Path cdsArchive) {
-    long budget = Math.max(settings.cacheBudget(), s.cacheSize());
+    long budget = settings.budgetFor(s.cacheSize());
     List<String> c = new ArrayList<>();
     if (s.setsid() != null) {
       c.add(s.setsid());
     }
     c.add(s.java());
-    c.addAll(JvmOptions.of(budget + (80L << 20), cdsArchive, false, false));
+    c.addAll(JvmOptions.of(budget, cdsArchive, false, false));
     c.add("-XX:ErrorFile=" + address.log().resolveSibling("hs_err_pid%p.log"));
     c.add("-cp");
     c.add(s.classPath());

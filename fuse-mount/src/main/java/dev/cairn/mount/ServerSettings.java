@@ -12,13 +12,17 @@ import java.util.Map;
  *     own, as {@code --foreground} does, but detached)
  * @param idle {@code CAIRN_SERVER_IDLE} in seconds, default 60: how long the serving process stays
  *     after its last mount is gone (a new mount soon after then finds it warm)
- * @param cacheBudget {@code CAIRN_SERVER_CACHE}, default 1G (at most half of physical memory): the
- *     byte budget all its mounts' block caches share ({@link CacheBudget}); the heap is sized for
- *     it when the process starts, so a first mount asking for more raises it to its {@code
- *     --cache-size}
+ * @param cacheBudget {@code CAIRN_SERVER_CACHE} (at most half of physical memory), or 0 when unset:
+ *     the byte budget all its mounts' block caches share ({@link CacheBudget}). The heap is sized
+ *     for it when the process starts, so unset it is the first mount's {@code --cache-size}: a
+ *     server with one mount is then exactly as large as that mount's own process would have been
  */
 record ServerSettings(boolean enabled, Duration idle, long cacheBudget) {
-  static final long DEFAULT_BUDGET = 1L << 30;
+
+  /** The budget of a server whose first mount asks for {@code cacheSize}. */
+  long budgetFor(long cacheSize) {
+    return cacheBudget > 0 ? cacheBudget : cacheSize;
+  }
 
   /** The settings of this process's environment. */
   static ServerSettings current() {
@@ -37,7 +41,7 @@ record ServerSettings(boolean enabled, Duration idle, long cacheBudget) {
         // keep the default: a typo must not stop a mount
       }
     }
-    long budget = DEFAULT_BUDGET;
+    long budget = 0;
     String c = env.get("CAIRN_SERVER_CACHE");
     if (c != null) {
       try {
@@ -46,7 +50,7 @@ record ServerSettings(boolean enabled, Duration idle, long cacheBudget) {
         // keep the default
       }
     }
-    if (memory > 0) {
+    if (memory > 0 && budget > 0) {
       budget = Math.min(budget, memory / 2);
     }
     return new ServerSettings(enabled, Duration.ofSeconds(idle), budget);

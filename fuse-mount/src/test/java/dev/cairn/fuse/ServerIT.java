@@ -157,7 +157,17 @@ class ServerIT {
     }
     assertEquals(mb.toRealPath().toString(), list.get(1).get("mount_point").asText());
     assertEquals(b.toString(), list.get(1).get("snapshot").asText());
-    assertEquals(64L << 20, list.get(1).get("cache_size").asLong());
+    // one budget, the first mount's --cache-size (256M), shared in proportion to what each asked
+    // for (256M + 64M + 256M): nobody above its own --cache-size, all together within the budget
+    long budget = 256L << 20;
+    long asked = (256L + 64 + 256) << 20;
+    assertEquals(
+        (long) ((double) (64L << 20) * budget / asked), list.get(1).get("cache_size").asLong());
+    long sum = 0;
+    for (JsonNode m : list) {
+      sum += m.get("cache_size").asLong();
+    }
+    assertTrue(sum <= budget && sum > budget - 8, sum + " of " + budget);
     String table = cairn("mounts").ok().out();
     assertTrue(table.startsWith("MOUNTPOINT"), table);
     assertTrue(table.contains(ma.toRealPath() + "  " + a), table);
@@ -178,7 +188,11 @@ class ServerIT {
     assertServes(ma, "a");
     assertServes(mc, "c");
     assertTrue(ProcessHandle.of(pid).isPresent(), "server stays for the others");
-    assertEquals(2, listed().size());
+    JsonNode two = listed();
+    assertEquals(2, two.size());
+    for (JsonNode m : two) {
+      assertEquals(128L << 20, m.get("cache_size").asLong(), "the budget re-divided: " + m);
+    }
     assertEquals(pid, mount(b, mb), "mounted again in the same process");
     assertServes(mb, "b");
     for (Path m : List.of(ma, mb, mc)) {

@@ -17,7 +17,8 @@ class ServerSettingsTest {
     ServerSettings d = ServerSettings.from(Map.of(), 16L << 30);
     assertTrue(d.enabled());
     assertEquals(Duration.ofSeconds(60), d.idle());
-    assertEquals(1L << 30, d.cacheBudget());
+    assertEquals(0, d.cacheBudget());
+    assertEquals(256L << 20, d.budgetFor(256L << 20), "unset: the first mount's --cache-size");
     ServerSettings o =
         ServerSettings.from(
             Map.of("CAIRN_SERVER", "0", "CAIRN_SERVER_IDLE", "3", "CAIRN_SERVER_CACHE", "2G"),
@@ -25,6 +26,7 @@ class ServerSettingsTest {
     assertFalse(o.enabled());
     assertEquals(Duration.ofSeconds(3), o.idle());
     assertEquals(2L << 30, o.cacheBudget());
+    assertEquals(2L << 30, o.budgetFor(256L << 20), "set: it wins");
     assertEquals(
         1L << 30,
         ServerSettings.from(Map.of("CAIRN_SERVER_CACHE", "8G"), 2L << 30).cacheBudget(),
@@ -32,7 +34,7 @@ class ServerSettingsTest {
     ServerSettings typo =
         ServerSettings.from(Map.of("CAIRN_SERVER_IDLE", "x", "CAIRN_SERVER_CACHE", "lots"), 0);
     assertEquals(Duration.ofSeconds(60), typo.idle());
-    assertEquals(1L << 30, typo.cacheBudget());
+    assertEquals(0, typo.cacheBudget());
   }
 
   @Test
