@@ -106,11 +106,17 @@ public final class MountDaemon {
     @Override
     public void ready(MountState state) {
       ready.complete(state);
+      prepareSpare();
     }
 
     @Override
     public Path socket() {
       return socket;
+    }
+
+    @Override
+    public java.util.concurrent.Future<dev.cairn.fuse.CairnFs> fileSystem() {
+      return takeSpare();
     }
 
     /** Serves the mount on a thread of its own until it is unmounted. */
@@ -163,6 +169,32 @@ public final class MountDaemon {
         done.complete(rc);
       }
     }
+  }
+
+  // guarded by this: the file system object the next mount takes, being built meanwhile
+  private java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> spare;
+
+  /** The spare file system object, or one built now if there is none. */
+  private synchronized java.util.concurrent.Future<dev.cairn.fuse.CairnFs> takeSpare() {
+    java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> mine = spare;
+    spare = null;
+    return mine != null ? mine : buildSpare();
+  }
+
+  /** Builds the next mount's file system object, once a mount is up (not while it gets ready). */
+  private synchronized void prepareSpare() {
+    if (spare == null && !closing) {
+      spare = buildSpare();
+    }
+  }
+
+  private static java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> buildSpare() {
+    java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> t =
+        new java.util.concurrent.FutureTask<>(dev.cairn.fuse.CairnFs::new);
+    Thread th = new Thread(t, "fuse-load");
+    th.setDaemon(true);
+    th.start();
+    return t;
   }
 
   private MountDaemon(Path socket, RuntimeDir dirs, long budget, Duration idle) {

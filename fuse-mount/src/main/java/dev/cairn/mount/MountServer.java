@@ -65,6 +65,12 @@ public final class MountServer {
 
     /** The host's control socket, recorded in the state file. */
     Path socket();
+
+    /**
+     * A fresh file system object for this mount, usually made ahead while the host was idle
+     * (building jnr-fuse's callbacks is the slowest step of getting ready).
+     */
+    java.util.concurrent.Future<CairnFs> fileSystem();
   }
 
   /** How long a mount may take to become ready. */
@@ -113,10 +119,16 @@ public final class MountServer {
     // do it (and the logger's set-up) while this thread checks and opens the snapshot.
     long uid = RuntimeDir.currentUid();
     long gid = RuntimeDir.currentGid();
-    FutureTask<CairnFs> loading = new FutureTask<>(CairnFs::new);
-    Thread loader = new Thread(loading, "fuse-load");
-    loader.setDaemon(true);
-    loader.start();
+    java.util.concurrent.Future<CairnFs> loading;
+    if (host != null) {
+      loading = host.fileSystem();
+    } else {
+      FutureTask<CairnFs> task = new FutureTask<>(CairnFs::new);
+      Thread loader = new Thread(task, "fuse-load");
+      loader.setDaemon(true);
+      loader.start();
+      loading = task;
+    }
 
     snapSpec = MountChecks.checkSnapshotSpec(request.snapshot(), request.overlay() != null);
     MountAccess base =

@@ -91,12 +91,20 @@ public final class ServeLauncher {
     Path mnt = MountChecks.checkMountPoint(request.mountPoint());
     Path overlay =
         request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
-    MountChecks.checkFuse();
     boolean decrypts =
         MountChecks.checkKeys(snap, parentSearch(request), request.keys(), request.trust());
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
-    dirs.ensure();
-    MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
+    ServerSettings settings = ServerSettings.current();
+    // --debug (libfuse's -d, debug logging) and a C2-only cipher are per-process settings: such a
+    // mount gets a process of its own, as every mount did before the server existed
+    boolean shared = settings.enabled() && !request.debug() && !needsC2(decrypts, request.trust());
+    if (!shared) {
+      MountChecks.checkFuse();
+      dirs.ensure();
+      MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
+    }
+    // (a running server checks FUSE and the mount point's other users itself, and answers with the
+    // same message: the time is spent once, in the process that is up already)
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
     String java =
@@ -124,11 +132,8 @@ public final class ServeLauncher {
             decrypts,
             request.keys(),
             request.trust());
-    ServerSettings settings = ServerSettings.current();
-    if (settings.enabled() && !request.debug() && !needsC2(spec)) {
-      // --debug (libfuse's -d, debug logging) and a C2-only cipher are per-process settings: such
-      // a mount gets a process of its own, as every mount did before the server existed
-      String log2 = viaServer(spec, settings, cds);
+    if (shared) {
+      String log2 = viaServer(spec, settings, cds, dirs);
       if (MountTable.find(mnt).filter(MountTable.Entry::isCairn).isEmpty()) {
         throw new IOException(
             mnt + ": the cairn server reported ready but nothing is mounted (log: " + log2 + ")");
@@ -172,7 +177,8 @@ public final class ServeLauncher {
    * answers; returns the mount's log file once it is ready, or throws what the mount failed with
    * (its one line and exit code, as a serving process of its own would have reported them).
    */
-  private static String viaServer(Spec spec, ServerSettings settings, Cds cds) throws Exception {
+  private static String viaServer(Spec spec, ServerSettings settings, Cds cds, RuntimeDir dirs)
+      throws Exception {
     // the passphrase variables are left out of the server's environment, and so of its key too
     Map<String, String> env = new java.util.HashMap<>(System.getenv());
     KeyArguments.scrub(env, spec.keys());
@@ -192,12 +198,23 @@ public final class ServeLauncher {
         ServerClient.callStarting(
             address,
             req,
-            () ->
-                startDetached(
+            new ServerClient.Starter() {
+              @Override
+              public void prepare() throws Exception {
+                // what a running server would have said, before starting one for nothing
+                MountChecks.checkFuse();
+                dirs.ensure();
+              }
+
+              @Override
+              public long start() throws IOException {
+                return startDetached(
                     serverCommand(spec, address, settings, cds.usableArchive().orElse(null)),
                     address.log(),
                     spec.keys(),
-                    false));
+                    false);
+              }
+            });
     int code = ServerClient.code(resp);
     String log = JsonLine.text(resp, "log");
     if (code != ExitCode.OK) {
@@ -348,8 +365,12 @@ public final class ServeLauncher {
    * intrinsics (AES-GCM for an encrypted chain, SHA-256 for a verified one).
    */
   static boolean needsC2(Spec s) {
-    return (s.decrypts() && !Aead.nativeAvailable())
-        || (s.trust().required() && !BlockDigest.nativeSha256Available());
+    return needsC2(s.decrypts(), s.trust());
+  }
+
+  private static boolean needsC2(boolean decrypts, Trust trust) {
+    return (decrypts && !Aead.nativeAvailable())
+        || (trust.required() && !BlockDigest.nativeSha256Available());
   }
 
   /** The serving process's command line. */

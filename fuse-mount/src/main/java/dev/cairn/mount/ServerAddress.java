@@ -18,13 +18,22 @@ import java.util.TreeMap;
  *
  * <p>KEY hashes everything the serving process takes from whoever started it and cannot change
  * afterwards: the JVM, the jar (path, size, time), the {@code -Dcairn.…} tuning properties and the
- * environment that configures it ({@code CAIRN_…} but the runtime directory, which already
- * separates servers, {@code AWS_…} credentials, proxies, {@code HOME}, {@code XDG_CACHE_HOME}). A
- * {@code cairn mount} started with other settings, or from a rebuilt jar, so gets a server of its
- * own instead of one that would silently ignore them; the old server keeps its mounts and leaves
- * once they are gone. Immutable.
+ * environment that configures it (the {@code CAIRN_…} variables it reads — the runtime directory
+ * already separates servers, and those only the command line reads do not count —, {@code AWS_…}
+ * credentials, proxies, {@code HOME}, {@code XDG_CACHE_HOME}). A {@code cairn mount} started with
+ * other settings, or from a rebuilt jar, so gets a server of its own instead of one that would
+ * silently ignore them; the old server keeps its mounts and leaves once they are gone. Immutable.
  */
 record ServerAddress(Path socket, Path lock, Path log) {
+  /** The variables of Cairn's own that the serving process reads (see {@code Tuning}). */
+  private static final java.util.Set<String> SERVER_SETTINGS =
+      java.util.Set.of(
+          "CAIRN_CACHE_DIR",
+          "CAIRN_CACHE_LIMIT",
+          "CAIRN_CDS",
+          "CAIRN_SERVER_CACHE",
+          "CAIRN_SERVER_IDLE",
+          "CAIRN_SERVER_JAVA_OPTS");
 
   /** The server's files for {@code key} under {@code dir}. */
   static ServerAddress of(Path dir, String key) {
@@ -61,7 +70,7 @@ record ServerAddress(Path socket, Path lock, Path log) {
     for (Map.Entry<String, String> e : env.entrySet()) {
       String k = e.getKey();
       boolean counts =
-          (k.startsWith("CAIRN_") && !k.equals("CAIRN_RUNTIME_DIR"))
+          SERVER_SETTINGS.contains(k)
               || k.startsWith("AWS_")
               || k.toLowerCase(Locale.ROOT).endsWith("_proxy")
               || k.equals("HOME")

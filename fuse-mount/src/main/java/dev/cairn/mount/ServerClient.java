@@ -35,8 +35,12 @@ final class ServerClient {
   /** How long a freshly started server may take to listen. */
   private static final long START_TIMEOUT_MILLIS = 30_000;
 
-  /** Starts a server process; returns its pid. */
+  /** Starts a server process. */
   interface Starter {
+    /** Checks and prepares what a start needs (outside the start lock); throws if it cannot. */
+    void prepare() throws Exception;
+
+    /** Starts the server process; returns its pid. */
     long start() throws IOException;
   }
 
@@ -92,6 +96,7 @@ final class ServerClient {
         if (attempt >= 2) {
           throw e;
         }
+        starter.prepare();
         ensureStarted(address, starter);
       } catch (EOFException e) {
         if (attempt >= 2) {

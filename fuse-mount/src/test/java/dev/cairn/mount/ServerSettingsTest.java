@@ -53,6 +53,11 @@ class ServerSettingsTest {
         ServerAddress.key("/usr/bin/java", "/x.jar", none, Map.of("CAIRN_RUNTIME_DIR", "/r")),
         "the directory already separates servers");
     assertNotEquals(base, ServerAddress.key("/usr/bin/java", "/x.jar", tuned, Map.of()));
+    assertEquals(
+        base,
+        ServerAddress.key(
+            "/usr/bin/java", "/x.jar", none, Map.of("CAIRN_JAR", "/j", "CAIRN_JAVA_OPTS", "-X")),
+        "only the command line reads those");
     assertNotEquals(base, ServerAddress.key("/opt/java", "/x.jar", none, Map.of()));
     assertNotEquals(base, ServerAddress.key("/usr/bin/java", "/y.jar", none, Map.of()));
     assertNotEquals(
