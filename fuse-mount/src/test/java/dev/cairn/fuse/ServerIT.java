@@ -239,41 +239,90 @@ class ServerIT {
 
   @Test
   void killDashNineOfTheServerLeavesNoDeadMountAndKeepsFsyncedOverlayData() throws Exception {
+    // ten mounts, three of them overlays being written when the server dies
     Path a = snapshot("a", 3 << 20);
     Path b = snapshot("b", 2 << 20);
     Path base = snapshot("base", 4 << 20);
-    Path ma = mountPoint("a");
-    Path mb = mountPoint("b");
-    Path mo = mountPoint("o");
-    Path work = dir.resolve("work");
-    long pid = mount(a, ma);
-    mount(b, mb);
-    assertEquals(pid, mount(base, mo, "--overlay", work.toString()));
-    byte[] durable = new byte[1 << 20];
-    new Random(9).nextBytes(durable);
-    try (RandomAccessFile out = new RandomAccessFile(mo.resolve("base.img").toFile(), "rw")) {
-      out.seek(4096);
-      out.write(durable);
-      out.getFD().sync();
+    List<Path> all = new ArrayList<>();
+    long pid = 0;
+    for (int i = 0; i < 7; i++) {
+      Path m = mountPoint("ro" + i);
+      long p = mount(i % 2 == 0 ? a : b, m);
+      assertTrue(pid == 0 || p == pid, "one server");
+      pid = p;
+      all.add(m);
     }
+    List<Path> overlays = new ArrayList<>();
+    List<Path> works = new ArrayList<>();
+    List<byte[]> durable = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      Path m = mountPoint("o" + i);
+      Path work = dir.resolve("work" + i);
+      assertEquals(pid, mount(base, m, "--overlay", work.toString()));
+      byte[] d = new byte[1 << 20];
+      new Random(9 + i).nextBytes(d);
+      try (RandomAccessFile out = new RandomAccessFile(m.resolve("base.img").toFile(), "rw")) {
+        out.seek(4096 + i * 8192L);
+        out.write(d);
+        out.getFD().sync();
+      }
+      overlays.add(m);
+      works.add(work);
+      durable.add(d);
+      all.add(m);
+    }
+    assertEquals(10, listed().size());
+    // writes still in flight (never fsynced) at the moment of the kill
+    java.util.concurrent.atomic.AtomicBoolean stop =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    List<Thread> writers = new ArrayList<>();
+    for (Path m : overlays) {
+      Thread w =
+          new Thread(
+              () -> {
+                byte[] chunk = new byte[64 << 10];
+                try (RandomAccessFile out =
+                    new RandomAccessFile(m.resolve("base.img").toFile(), "rw")) {
+                  while (!stop.get()) {
+                    out.seek(3L << 20);
+                    out.write(chunk);
+                  }
+                } catch (java.io.IOException expected) {
+                  // the mount goes away under it
+                }
+              });
+      w.setDaemon(true);
+      w.start();
+      writers.add(w);
+    }
+    Thread.sleep(300);
     run("kill", "-9", Long.toString(pid)).ok();
-    for (Path m : List.of(ma, mb, mo)) {
+    for (Path m : all) {
       MountSupport.awaitUnmounted(m, Duration.ofSeconds(15));
       assertTrue(Files.isDirectory(m), m + " is a plain directory again, not a dead mount");
       MountSupport.awaitNoServers(m, Duration.ofSeconds(15));
     }
+    stop.set(true);
+    for (Thread w : writers) {
+      w.join(10_000);
+    }
     assertEquals(0, listed().size());
 
-    long next = mount(base, mo, "--overlay", work.toString());
-    assertNotEquals(pid, next, "a fresh server");
-    byte[] now = Files.readAllBytes(mo.resolve("base.img"));
-    byte[] expect = data.get("base").clone();
-    System.arraycopy(durable, 0, expect, 4096, durable.length);
-    assertArrayEquals(expect, now, "fsynced overlay data intact after remounting");
-    assertEquals(next, mount(a, ma));
-    assertServes(ma, "a");
-    cairn("umount", mo.toString()).ok();
-    cairn("umount", ma.toString()).ok();
+    long next = 0;
+    for (int i = 0; i < 3; i++) {
+      Path m = overlays.get(i);
+      next = mount(base, m, "--overlay", works.get(i).toString());
+      assertNotEquals(pid, next, "a fresh server");
+      byte[] now = Files.readAllBytes(m.resolve("base.img"));
+      byte[] got = Arrays.copyOfRange(now, 4096 + i * 8192, 4096 + i * 8192 + (1 << 20));
+      assertArrayEquals(durable.get(i), got, "fsynced overlay data intact after remounting");
+    }
+    assertEquals(next, mount(a, all.get(0)));
+    assertServes(all.get(0), "a");
+    for (Path m : overlays) {
+      cairn("umount", m.toString()).ok();
+    }
+    cairn("umount", all.get(0).toString()).ok();
   }
 
   @Test
