@@ -210,12 +210,19 @@ cairn_stats_pid() {
   python3 "$cairn_root/scripts/bench/report.py" stats-pid "$1/.cairn/stats.json" 2>/dev/null
 }
 # cairn_unmount MNT PID WHO: cairn umount MNT (120 s at most), waits up to 30 s for the serving
-# process PID (if known) to exit, kills it if it does not, lazily unmounts what is left. Problems go
-# to $logs/errors.txt, WHO naming the mount; fails when anything was not clean.
+# process PID (if known) to exit, kills it if it does not, lazily unmounts what is left. A per-user
+# server (MountDaemon) left without mounts is stopped (SIGTERM) rather than waited for idle, so that
+# every benchmark mount starts as a fresh process, its peak RSS its own. Problems go to
+# $logs/errors.txt, WHO naming the mount; fails when anything was not clean.
 cairn_unmount() {
   local mnt="$1" pid="$2" who="$3" rc=0
   if is_mounted "$mnt"; then
     timeout 120 "${cairn_cmd[@]}" umount "$mnt" >>"$logs/umount.log" 2>&1 || { rc=1; echo "cairn umount $mnt failed or timed out" >>"$logs/errors.txt"; }
+  fi
+  # a server's mounts each keep a fusermount watchdog child: none left means no mounts left
+  if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'dev\.cairn\.mount\.MountDaemon' &&
+    ! pgrep -P "$pid" -x fusermount >/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
   fi
   if [ -n "$pid" ] && ! wait_gone "$pid" 30; then
     echo "$who serving process $pid still alive 30 s after umount; killed" >>"$logs/errors.txt"

@@ -28,6 +28,12 @@ public final class Main {
         System.exit(ExitCode.FAILURE);
       }
       args = Arrays.copyOfRange(args, 1, args.length);
+    } else {
+      // mount, umount and mounts in their plain forms: without building the picocli command tree
+      Integer fast = FastPath.run(args);
+      if (fast != null) {
+        System.exit(fast);
+      }
     }
     System.exit(run(args));
   }

@@ -48,12 +48,38 @@ public final class MountServer {
     static final Logger LOG = LoggerFactory.getLogger(MountServer.class);
   }
 
+  /**
+   * The process that serves this mount among others ({@link MountDaemon}): shares one cache budget
+   * among the mounts and answers {@code cairn mount} when the mount is ready. Its methods are
+   * called from the mount's own thread.
+   */
+  interface Host {
+    /** The mount's block cache, which asked for {@code requested} bytes: the host caps it. */
+    void cacheOpened(BlockCache cache, long requested);
+
+    /** The mount is gone (or never came up): its cache no longer counts. */
+    void cacheClosed(BlockCache cache);
+
+    /** The mount is ready and its state file written. */
+    void ready(MountState state);
+
+    /** The host's control socket, recorded in the state file. */
+    Path socket();
+
+    /**
+     * A fresh file system object for this mount, usually made ahead while the host was idle
+     * (building jnr-fuse's callbacks is the slowest step of getting ready).
+     */
+    java.util.concurrent.Future<CairnFs> fileSystem();
+  }
+
   /** How long a mount may take to become ready. */
   static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
 
   private final MountRequest request;
   private final Path readyFile; // null in --foreground
   private final Path logFile; // null in --foreground
+  private final Host host; // null unless a MountDaemon serves this mount among others
 
   /** Guarded by {@code this}: {@link #cleanup} has run (or is running, in the lock's holder). */
   private boolean cleaned;
@@ -64,15 +90,22 @@ public final class MountServer {
   private SnapshotChain chain;
   private Snapshot snapshot;
   private OverlayImage overlay;
+  private BlockCache cache;
 
   /**
    * The serving process {@link ServeLauncher} started: reports to its parent through {@code
    * readyFile} and logs to {@code logFile}.
    */
   MountServer(MountRequest request, Path readyFile, Path logFile) {
+    this(request, readyFile, logFile, null);
+  }
+
+  /** A mount served by {@code host} among others, logging to {@code logFile}. */
+  MountServer(MountRequest request, Path readyFile, Path logFile, Host host) {
     this.request = request;
     this.readyFile = readyFile;
     this.logFile = logFile;
+    this.host = host;
   }
 
   /** {@code cairn mount --foreground}: serves in the calling process, logging to its stderr. */
@@ -86,10 +119,16 @@ public final class MountServer {
     // do it (and the logger's set-up) while this thread checks and opens the snapshot.
     long uid = RuntimeDir.currentUid();
     long gid = RuntimeDir.currentGid();
-    FutureTask<CairnFs> loading = new FutureTask<>(CairnFs::new);
-    Thread loader = new Thread(loading, "fuse-load");
-    loader.setDaemon(true);
-    loader.start();
+    java.util.concurrent.Future<CairnFs> loading;
+    if (host != null) {
+      loading = host.fileSystem();
+    } else {
+      FutureTask<CairnFs> task = new FutureTask<>(CairnFs::new);
+      Thread loader = new Thread(task, "fuse-load");
+      loader.setDaemon(true);
+      loader.start();
+      loading = task;
+    }
 
     snapSpec = MountChecks.checkSnapshotSpec(request.snapshot(), request.overlay() != null);
     MountAccess base =
@@ -109,6 +148,10 @@ public final class MountServer {
     MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
     ReadStats stats = new ReadStats();
     BlockCache cache = BlockCache.withCapacity(request.cacheSize());
+    this.cache = cache;
+    if (host != null) {
+      host.cacheOpened(cache, request.cacheSize());
+    }
     chain =
         Snapshots.openChain(
             snapSpec, cache, stats, request.parentSearch(), request.keys(), request.trust());
@@ -189,6 +232,7 @@ public final class MountServer {
     Log.LOG.debug("libfuse arguments: {}", session.argv());
     Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+    java.util.Set<Long> watchdogs = fusermountChildren();
     session.start();
     try {
       session.awaitReady(READY_TIMEOUT);
@@ -203,11 +247,12 @@ public final class MountServer {
         new MountState(
             pid(),
             MountState.startMillis(ProcessHandle.current()),
-            helperPid(),
+            helperPid(watchdogs),
             snapSpec,
             mnt,
             logFile,
-            request.cacheSize());
+            request.cacheSize(),
+            host == null ? null : host.socket());
     state.write(dirs.stateFile(mnt));
     Log.LOG.info(
         "mounted {} at {} (pid {}, cache {}, files {}, owner {}:{} mode 0{}, options {})",
@@ -220,7 +265,9 @@ public final class MountServer {
         access.gid(),
         Integer.toOctalString(overlay != null ? access.writableMode() : access.readOnlyMode()),
         options);
-    if (readyFile != null) {
+    if (host != null) {
+      host.ready(state);
+    } else if (readyFile != null) {
       Path ready = readyFile;
       Path tmp = ready.resolveSibling(ready.getFileName() + ".tmp");
       Files.writeString(tmp, "ready " + pid() + "\n");
@@ -300,16 +347,25 @@ public final class MountServer {
         Log.LOG.warn("closing {}: {}", snapSpec, e.toString());
       }
     }
+    if (host != null && cache != null) {
+      host.cacheClosed(cache);
+    }
   }
 
-  /** libfuse leaves {@code fusermount} running as the auto_unmount watchdog: our child. */
-  private static long helperPid() {
+  /**
+   * libfuse leaves {@code fusermount} running as the auto_unmount watchdog: our child, the one that
+   * was not there before this mount started (a process serving many mounts has one per mount).
+   */
+  private static long helperPid(java.util.Set<Long> before) {
+    return fusermountChildren().stream().filter(p -> !before.contains(p)).findFirst().orElse(0L);
+  }
+
+  private static java.util.Set<Long> fusermountChildren() {
     return ProcessHandle.current()
         .children()
         .filter(h -> h.info().command().map(c -> c.endsWith("/fusermount")).orElse(false))
-        .mapToLong(ProcessHandle::pid)
-        .findFirst()
-        .orElse(0);
+        .map(ProcessHandle::pid)
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   /** Per remote member of the chain (top first): its URL and request counters. */

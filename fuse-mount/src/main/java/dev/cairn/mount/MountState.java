@@ -24,6 +24,9 @@ import java.util.Properties;
  * @param mountPoint mount point
  * @param logFile log file, or null for a foreground mount logging to its terminal
  * @param cacheSize block cache capacity in bytes
+ * @param server the control socket of the serving process when it serves many mounts ({@link
+ *     MountDaemon}), null when the process serves only this one (a {@code --foreground} mount, or
+ *     one the per-mount process {@link ServeMain} serves)
  */
 public record MountState(
     long pid,
@@ -32,7 +35,20 @@ public record MountState(
     String snapshot,
     Path mountPoint,
     Path logFile,
-    long cacheSize) {
+    long cacheSize,
+    Path server) {
+
+  /** The state of a mount whose process serves only it. */
+  public MountState(
+      long pid,
+      long startMillis,
+      long helperPid,
+      String snapshot,
+      Path mountPoint,
+      Path logFile,
+      long cacheSize) {
+    this(pid, startMillis, helperPid, snapshot, mountPoint, logFile, cacheSize, null);
+  }
 
   /** Serializes to a small properties text. */
   public String encode() {
@@ -46,6 +62,9 @@ public record MountState(
       p.setProperty("log", logFile.toString());
     }
     p.setProperty("cache_size", Long.toString(cacheSize));
+    if (server != null) {
+      p.setProperty("server", server.toString());
+    }
     StringWriter w = new StringWriter();
     try {
       p.store(w, "cairn mount state");
@@ -63,6 +82,7 @@ public record MountState(
     }
     try {
       String log = p.getProperty("log");
+      String server = p.getProperty("server");
       return new MountState(
           Long.parseLong(required(p, "pid")),
           Long.parseLong(p.getProperty("start_millis", "0")),
@@ -70,7 +90,8 @@ public record MountState(
           required(p, "snapshot"),
           Path.of(required(p, "mount_point")),
           log == null ? null : Path.of(log),
-          Long.parseLong(p.getProperty("cache_size", "0")));
+          Long.parseLong(p.getProperty("cache_size", "0")),
+          server == null ? null : Path.of(server));
     } catch (NumberFormatException e) {
       throw new IOException("malformed mount state: " + e.getMessage());
     }

@@ -6,16 +6,21 @@ import dev.cairn.crypto.Aead;
 import dev.cairn.crypto.BlockDigest;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
+import dev.cairn.error.UsageException;
 import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.sign.Trust;
+import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Starts a mount's serving process — this jar again, {@link ServeMain} — detached from the terminal
@@ -86,12 +91,20 @@ public final class ServeLauncher {
     Path mnt = MountChecks.checkMountPoint(request.mountPoint());
     Path overlay =
         request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
-    MountChecks.checkFuse();
     boolean decrypts =
         MountChecks.checkKeys(snap, parentSearch(request), request.keys(), request.trust());
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
-    dirs.ensure();
-    MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
+    ServerSettings settings = ServerSettings.current();
+    // --debug (libfuse's -d, debug logging) and a C2-only cipher are per-process settings: such a
+    // mount gets a process of its own, as every mount did before the server existed
+    boolean shared = settings.enabled() && !request.debug() && !needsC2(decrypts, request.trust());
+    if (!shared) {
+      MountChecks.checkFuse();
+      dirs.ensure();
+      MountChecks.checkNoOtherServer(request.mountPoint(), dirs.stateFile(mnt));
+    }
+    // (a running server checks FUSE and the mount point's other users itself, and answers with the
+    // same message: the time is spent once, in the process that is up already)
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
     String java =
@@ -119,6 +132,18 @@ public final class ServeLauncher {
             decrypts,
             request.keys(),
             request.trust());
+    if (shared) {
+      String log2 = viaServer(spec, settings, cds, dirs);
+      if (MountTable.find(mnt).filter(MountTable.Entry::isCairn).isEmpty()) {
+        throw new IOException(
+            mnt + ": the cairn server reported ready but nothing is mounted (log: " + log2 + ")");
+      }
+      if (!decrypts) {
+        cds.maybeTrain(spec);
+      }
+      System.out.println("mounted " + request.snapshot() + " at " + mnt + " (log: " + log2 + ")");
+      return ExitCode.OK;
+    }
     try {
       start(spec);
     } catch (ReadyHandshake.CrashedException e) {
@@ -145,6 +170,85 @@ public final class ServeLauncher {
     }
     System.out.println("mounted " + request.snapshot() + " at " + mnt + " (log: " + log + ")");
     return ExitCode.OK;
+  }
+
+  /**
+   * Hands the mount to the user's serving process ({@link MountDaemon}), starting one if none
+   * answers; returns the mount's log file once it is ready, or throws what the mount failed with
+   * (its one line and exit code, as a serving process of its own would have reported them).
+   */
+  private static String viaServer(Spec spec, ServerSettings settings, Cds cds, RuntimeDir dirs)
+      throws Exception {
+    // the passphrase variables are left out of the server's environment, and so of its key too
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    KeyArguments.scrub(env, spec.keys());
+    ServerAddress address =
+        ServerAddress.of(
+            spec.readyFile().getParent(),
+            ServerAddress.key(spec.java(), spec.classPath(), System.getProperties(), env));
+    Map<String, Object> req = new LinkedHashMap<>();
+    req.put("op", "mount");
+    req.put("args", serveArgs(spec));
+    if (!spec.keys().isEmpty()) {
+      ByteArrayOutputStream b = new ByteArrayOutputStream();
+      KeyArguments.send(spec.keys(), b);
+      req.put("keys", Base64.getEncoder().encodeToString(b.toByteArray()));
+    }
+    Map<String, Object> resp =
+        ServerClient.callStarting(
+            address,
+            req,
+            new ServerClient.Starter() {
+              @Override
+              public void prepare() throws Exception {
+                // what a running server would have said, before starting one for nothing
+                MountChecks.checkFuse();
+                dirs.ensure();
+              }
+
+              @Override
+              public long start() throws IOException {
+                return startDetached(
+                    serverCommand(spec, address, settings, cds.usableArchive().orElse(null)),
+                    address.log(),
+                    spec.keys(),
+                    false);
+              }
+            });
+    int code = ServerClient.code(resp);
+    String log = JsonLine.text(resp, "log");
+    if (code != ExitCode.OK) {
+      String why = ServerClient.message(resp).orElse("mount failed (exit code " + code + ")");
+      if (code == ExitCode.USAGE) {
+        throw new UsageException(why);
+      }
+      throw new IOException(why + (log == null ? "" : " (log: " + log + ")"));
+    }
+    return log == null ? spec.logFile().toString() : log;
+  }
+
+  /**
+   * The command line of a serving process for many mounts: the JVM flags of a serving process whose
+   * cache is the whole budget ({@link ServerSettings#budgetFor}), so one mount's server has the
+   * heap that mount's own process would have had.
+   */
+  static List<String> serverCommand(
+      Spec s, ServerAddress address, ServerSettings settings, Path cdsArchive) {
+    long budget = settings.budgetFor(s.cacheSize());
+    List<String> c = new ArrayList<>();
+    if (s.setsid() != null) {
+      c.add(s.setsid());
+    }
+    c.add(s.java());
+    c.addAll(JvmOptions.of(budget, cdsArchive, false, false));
+    c.add("-XX:ErrorFile=" + address.log().resolveSibling("hs_err_pid%p.log"));
+    c.add("-cp");
+    c.add(s.classPath());
+    c.add(MountDaemon.class.getName());
+    c.add("--socket=" + address.socket());
+    c.add("--idle-seconds=" + settings.idle().toSeconds());
+    c.add("--cache-budget=" + budget);
+    return c;
   }
 
   /** Starts the serving process and waits until it is ready. */
@@ -189,7 +293,17 @@ public final class ServeLauncher {
    * background command /dev/null for stdin unless another descriptor (4 here) carries the pipe.
    */
   static long startDetached(List<String> command, Path output, KeyRing keys) throws IOException {
-    boolean pipe = !keys.isEmpty();
+    return startDetached(command, output, keys, true);
+  }
+
+  /**
+   * Like {@link #startDetached(List, Path, KeyRing)}; with {@code send} false the keys are not
+   * written, only their passphrase variables left out of the environment (a server gets each
+   * mount's keys with its request).
+   */
+  static long startDetached(List<String> command, Path output, KeyRing keys, boolean send)
+      throws IOException {
+    boolean pipe = send && !keys.isEmpty();
     List<String> sh = new ArrayList<>();
     sh.add("/bin/sh");
     sh.add("-c");
@@ -251,8 +365,12 @@ public final class ServeLauncher {
    * intrinsics (AES-GCM for an encrypted chain, SHA-256 for a verified one).
    */
   static boolean needsC2(Spec s) {
-    return (s.decrypts() && !Aead.nativeAvailable())
-        || (s.trust().required() && !BlockDigest.nativeSha256Available());
+    return needsC2(s.decrypts(), s.trust());
+  }
+
+  private static boolean needsC2(boolean decrypts, Trust trust) {
+    return (decrypts && !Aead.nativeAvailable())
+        || (trust.required() && !BlockDigest.nativeSha256Available());
   }
 
   /** The serving process's command line. */
@@ -268,22 +386,29 @@ public final class ServeLauncher {
     c.add("-cp");
     c.add(s.classPath());
     c.add(ServeMain.class.getName());
+    c.addAll(serveArgs(s));
+    c.add("--ready-file=" + s.readyFile());
+    c.add("--log-file=" + s.logFile());
+    if (!s.keys().isEmpty()) {
+      c.add("--keys-on-stdin"); // a flag only: the keys follow on stdin
+    }
+    return c;
+  }
+
+  /** The mount's own {@code --key=value} arguments, as {@link ServeMain#request} reads them. */
+  static List<String> serveArgs(Spec s) {
+    List<String> c = new ArrayList<>();
     c.add("--snapshot=" + s.snapshot());
     for (int i = 0; i < s.parentSearch().size(); i++) {
       c.add("--parent-search-" + i + "=" + s.parentSearch().get(i));
     }
     c.add("--mount-point=" + s.mountPoint());
     c.add("--cache-size=" + s.cacheSize());
-    c.add("--ready-file=" + s.readyFile());
-    c.add("--log-file=" + s.logFile());
     if (s.overlay() != null) {
       c.add("--overlay=" + s.overlay());
     }
     c.addAll(s.access().serveArgs());
     c.addAll(TrustArguments.serveArgs(s.trust()));
-    if (!s.keys().isEmpty()) {
-      c.add("--keys-on-stdin"); // a flag only: the keys follow on stdin
-    }
     if (s.debug()) {
       c.add("--debug");
     }

@@ -72,19 +72,7 @@ public final class ServeMain {
       }
       KeyRing keys =
           a.containsKey("keys-on-stdin") ? KeyArguments.receive(System.in) : KeyRing.NONE;
-      long cache = Long.parseLong(require(a, "cache-size"));
-      MountChecks.checkCacheSize(cache);
-      MountRequest request =
-          new MountRequest(
-              require(a, "snapshot"),
-              require(a, "mount-point"),
-              cache,
-              debug,
-              a.get("overlay"),
-              parentSearch(a),
-              AccessOptions.fromServeArgs(a),
-              keys,
-              TrustArguments.fromServeArgs(a));
+      MountRequest request = request(a, keys);
       return new MountServer(
               request,
               a.containsKey("ready-file") ? Path.of(a.get("ready-file")) : null,
@@ -102,6 +90,43 @@ public final class ServeMain {
       }
       return code;
     }
+  }
+
+  /**
+   * The request that {@code --key=value} arguments (as {@link ServeLauncher#serveArgs} writes them)
+   * and {@code keys} describe; the cache size checked.
+   */
+  static MountRequest request(Map<String, String> a, KeyRing keys) throws UsageException {
+    long cache;
+    try {
+      cache = Long.parseLong(require(a, "cache-size"));
+    } catch (NumberFormatException e) {
+      throw new UsageException("internal serve process: bad --cache-size");
+    }
+    MountChecks.checkCacheSize(cache);
+    return new MountRequest(
+        require(a, "snapshot"),
+        require(a, "mount-point"),
+        cache,
+        a.containsKey("debug"),
+        a.get("overlay"),
+        parentSearch(a),
+        AccessOptions.fromServeArgs(a),
+        keys,
+        TrustArguments.fromServeArgs(a));
+  }
+
+  /** {@code --key=value} arguments (a bare {@code --flag} has the value ""); null if malformed. */
+  static Map<String, String> parse(List<String> args) {
+    Map<String, String> a = new HashMap<>();
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (!arg.startsWith("--")) {
+        return null;
+      }
+      a.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "" : arg.substring(eq + 1));
+    }
+    return a;
   }
 
   /** Tells the waiting {@code cairn mount} how this failed (the message is in the log). */

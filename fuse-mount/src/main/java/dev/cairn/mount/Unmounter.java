@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -40,12 +42,13 @@ public final class Unmounter {
       }
     }
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
-    Optional<MountState> state = MountState.read(dirs.stateFile(mnt));
+    Path stateFile = dirs.stateFile(mnt);
+    Optional<MountState> state = MountState.read(stateFile);
     Optional<ProcessHandle> server = state.flatMap(MountState::liveProcess);
     if (entry.isEmpty()) {
       if (server.isPresent()) {
         // already unmounted (e.g. fusermount -u by hand): just wait for the process to finish
-        awaitExit(server.get(), state.get());
+        awaitExit(server.get(), state.get(), stateFile);
         System.out.println("unmounted " + mnt);
         return ExitCode.OK;
       }
@@ -57,6 +60,12 @@ public final class Unmounter {
     if (!entry.get().isCairn()) {
       throw new UsageException(
           mountPoint + ": not a cairn mount (it is a " + entry.get().fsType() + " mount)");
+    }
+    if (server.isPresent() && state.get().server() != null) {
+      Optional<Integer> rc = viaServer(state.get().server(), mnt);
+      if (rc.isPresent()) {
+        return rc.get();
+      }
     }
     if (server.isEmpty()) {
       server = findServer(mnt);
@@ -73,13 +82,48 @@ public final class Unmounter {
       }
     }
     if (server.isPresent()) {
-      awaitExit(server.get(), state.orElse(null));
+      awaitExit(server.get(), state.orElse(null), stateFile);
     }
     System.out.println("unmounted " + mnt);
     return ExitCode.OK;
   }
 
-  private void awaitExit(ProcessHandle server, MountState state) throws IOException {
+  /**
+   * Asks the serving process of many mounts ({@link MountDaemon}) to unmount {@code mnt} and wait
+   * for its FUSE loop; empty if it cannot be asked (then {@code fusermount -u} here does it).
+   */
+  private Optional<Integer> viaServer(Path socket, Path mnt) throws IOException {
+    Map<String, Object> request = new LinkedHashMap<>();
+    request.put("op", "umount");
+    request.put("mount_point", mnt.toString());
+    Map<String, Object> response;
+    try {
+      response = ServerClient.call(socket, request);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (Boolean.FALSE.equals(response.get("served"))) {
+      return Optional.empty();
+    }
+    int code = ServerClient.code(response);
+    if (code == ExitCode.OK) {
+      System.out.println("unmounted " + mnt);
+      return Optional.of(ExitCode.OK);
+    }
+    if (Boolean.TRUE.equals(response.get("busy"))) {
+      throw new IOException(
+          mountPoint + " is busy: close files using it (e.g. loop devices: losetup -d) and retry");
+    }
+    throw new IOException(mountPoint + ": " + ServerClient.message(response).orElse("failed"));
+  }
+
+  private void awaitExit(ProcessHandle server, MountState state, Path stateFile)
+      throws IOException {
+    if (state != null && state.server() != null) {
+      // a process serving many mounts stays: this mount is gone once its state file is
+      awaitStateGone(stateFile);
+      return;
+    }
     try {
       if (!MountState.awaitGone(server.pid(), EXIT_TIMEOUT.toMillis())) {
         throw new IOException(
@@ -93,6 +137,25 @@ public final class Unmounter {
       if (state != null && state.helperPid() > 0) {
         // the auto_unmount watchdog (fusermount) exits as soon as its parent is gone
         MountState.awaitGone(state.helperPid(), 5000);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+
+  private void awaitStateGone(Path stateFile) throws IOException {
+    long deadline = System.nanoTime() + EXIT_TIMEOUT.toNanos();
+    try {
+      while (Files.exists(stateFile)) {
+        if (System.nanoTime() > deadline) {
+          throw new IOException(
+              mountPoint
+                  + ": unmounted, but its serving process did not finish it within "
+                  + EXIT_TIMEOUT.toSeconds()
+                  + " s");
+        }
+        Thread.sleep(10);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

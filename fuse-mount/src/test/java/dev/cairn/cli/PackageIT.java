@@ -190,7 +190,7 @@ class PackageIT {
         words cairn mount --cache
         """;
     Result r = run("bash", "--norc", "--noprofile", "-c", script).ok("completion");
-    assertEquals("mount\n--cache-size\n", r.out(), r.err());
+    assertEquals("mount mounts\n--cache-size\n", r.out(), r.err());
   }
 
   @Test

@@ -25,7 +25,7 @@ public final class BlockCache {
   private final ConcurrentHashMap<Long, CompletableFuture<ByteBuffer>> loading =
       new ConcurrentHashMap<>();
   private final AtomicInteger owners = new AtomicInteger();
-  private final long capacity;
+  private volatile long capacity;
   private final boolean prefetch;
 
   private BlockCache(long capacityBytes, boolean prefetch) {
@@ -61,6 +61,16 @@ public final class BlockCache {
 
   public long capacity() {
     return capacity;
+  }
+
+  /**
+   * Changes the bound to {@code capacityBytes}, evicting down to it at once if it shrank: a serving
+   * process with many mounts shares one byte budget among their caches and re-divides it as mounts
+   * come and go.
+   */
+  public void setCapacity(long capacityBytes) {
+    capacity = capacityBytes;
+    cache.policy().eviction().ifPresent(e -> e.setMaximum(capacityBytes));
   }
 
   /** A fresh owner id; each snapshot in a chain takes one so their keys never collide. */

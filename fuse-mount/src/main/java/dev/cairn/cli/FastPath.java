@@ -1,0 +1,145 @@
+package dev.cairn.cli;
+
+import dev.cairn.args.KeyArguments;
+import dev.cairn.args.TrustArguments;
+import dev.cairn.error.ExitCode;
+import dev.cairn.io.Sizes;
+import dev.cairn.mount.MountList;
+import dev.cairn.mount.MountRequest;
+import dev.cairn.mount.ServeLauncher;
+import dev.cairn.mount.Unmounter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The common {@code cairn mount SNAP MNT [options]}, {@code cairn umount MNT} and {@code cairn
+ * mounts [--json]} without picocli: building its command tree (every command, its annotations, the
+ * reflection behind them) cost more start-up than the rest of a mount handed to a running server.
+ * Only plain lines are taken — the options below, each once or repeatable as picocli would take
+ * them — and everything else ({@code --help}, {@code --foreground}, {@code --debug}, keys, trust, a
+ * malformed value, an unknown option) is left to the full parser ({@link Main#run}), which also
+ * says what is wrong with it. Errors are reported as {@link ErrorHandler} does. Stateless.
+ */
+final class FastPath {
+  private FastPath() {}
+
+  /** The exit code of a command handled here, or null when the full parser must handle it. */
+  static Integer run(String[] args) {
+    if (args.length == 0) {
+      return null;
+    }
+    try {
+      switch (args[0]) {
+        case "mount":
+          return mount(args);
+        case "umount":
+          if (args.length == 2 && !args[1].startsWith("-")) {
+            return new Unmounter(args[1]).unmount();
+          }
+          return null;
+        case "mounts":
+          if (args.length == 1 || (args.length == 2 && args[1].equals("--json"))) {
+            var mounts = MountList.current();
+            System.out.print(
+                args.length == 2 ? MountList.json(mounts) + "\n" : MountList.table(mounts));
+            System.out.flush();
+            return ExitCode.OK;
+          }
+          return null;
+        default:
+          return null;
+      }
+    } catch (Exception e) {
+      System.err.println("cairn: " + ExitCode.message(e));
+      System.err.flush();
+      return ExitCode.of(e);
+    }
+  }
+
+  private static Integer mount(String[] args) throws Exception {
+    List<String> positional = new ArrayList<>();
+    List<Path> parentSearch = new ArrayList<>();
+    String cacheSize = null;
+    String overlay = null;
+    String uid = null;
+    String gid = null;
+    String mode = null;
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("-") || a.equals("-")) {
+        positional.add(a);
+        continue;
+      }
+      int eq = a.indexOf('=');
+      String name = eq < 0 ? a : a.substring(0, eq);
+      String value;
+      if (eq >= 0) {
+        value = a.substring(eq + 1);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        return null;
+      }
+      switch (name) {
+        case "--cache-size" -> {
+          if (cacheSize != null) {
+            return null;
+          }
+          cacheSize = value;
+        }
+        case "--overlay" -> {
+          if (overlay != null) {
+            return null;
+          }
+          overlay = value;
+        }
+        case "--uid" -> {
+          if (uid != null) {
+            return null;
+          }
+          uid = value;
+        }
+        case "--gid" -> {
+          if (gid != null) {
+            return null;
+          }
+          gid = value;
+        }
+        case "--mode" -> {
+          if (mode != null) {
+            return null;
+          }
+          mode = value;
+        }
+        case "--parent-search" -> parentSearch.add(Path.of(value));
+        default -> {
+          return null;
+        }
+      }
+    }
+    if (positional.size() != 2) {
+      return null;
+    }
+    long cache;
+    try {
+      cache = Sizes.parse(cacheSize == null ? "256M" : cacheSize);
+    } catch (IllegalArgumentException e) {
+      return null; // picocli says what is wrong with it
+    }
+    MountRequest request =
+        MountRequest.of(
+            positional.get(0),
+            positional.get(1),
+            cache,
+            false,
+            overlay,
+            parentSearch,
+            uid,
+            gid,
+            mode,
+            KeyArguments.ring(List.of()),
+            TrustArguments.read(List.of()));
+    return ServeLauncher.launch(request);
+  }
+}

@@ -1,0 +1,58 @@
+package dev.cairn.mount;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
+
+/**
+ * The {@code fusermount} {@code auto_unmount} watchdog each mount leaves running as a child of its
+ * serving process: it unmounts the mount should the process die, and exits once the mount is gone.
+ * A process serving one mount exits soon after, and the watchdog with it; a process serving many
+ * ({@link MountDaemon}) outlives each mount and must end the watchdog itself, then reap it ({@code
+ * waitpid} of that one pid: the JVM reaps only the children it started itself, and every mount
+ * would otherwise leave a zombie). Stateless.
+ */
+final class Watchdogs {
+  private static final int WNOHANG = 1;
+
+  private Watchdogs() {}
+
+  /** The libc entry point. */
+  public interface LibC {
+    int waitpid(int pid, Pointer status, int options);
+  }
+
+  private static final class Holder {
+    static final LibC LIBC = load();
+
+    private static LibC load() {
+      try {
+        return LibraryLoader.create(LibC.class).failImmediately().load("c");
+      } catch (RuntimeException | LinkageError e) {
+        return null; // a zombie per mount until the process exits: harmless
+      }
+    }
+  }
+
+  /**
+   * Ends the watchdog {@code pid} of a mount that is gone, and reaps it. libfuse keeps the socket
+   * the watchdog waits on open until the process exits, so it would otherwise linger until then —
+   * and then "auto-unmount" whatever is mounted at that path by that time, a later mount included.
+   * It blocks every signal but SIGKILL, which it cannot catch and so leaves the mount table alone.
+   * Only a {@code fusermount} child of this process is touched (the pid may have been reused).
+   */
+  static void retire(long pid) throws InterruptedException {
+    if (pid <= 0) {
+      return;
+    }
+    ProcessHandle.of(pid)
+        .filter(h -> h.parent().map(p -> p.pid() == ProcessHandle.current().pid()).orElse(false))
+        .filter(h -> h.info().command().map(c -> c.endsWith("/fusermount")).orElse(false))
+        .ifPresent(ProcessHandle::destroyForcibly);
+    if (MountState.awaitGone(pid, 5000)) {
+      LibC libc = Holder.LIBC;
+      if (libc != null) {
+        libc.waitpid((int) pid, null, WNOHANG);
+      }
+    }
+  }
+}
