@@ -418,7 +418,8 @@ public final class MountServer {
           ProfileFetcher.start(
               snapshot.streams(),
               profile,
-              o.fetchAll() ? ProfileFetcher.Mode.ALL : ProfileFetcher.Mode.PROFILE);
+              o.fetchAll() ? ProfileFetcher.Mode.ALL : ProfileFetcher.Mode.PROFILE,
+              ProfileFetcher.DEFAULT_THREADS);
     } catch (IOException e) {
       Log.LOG.warn("no background fetch: {}", ExitCode.message(e));
     }

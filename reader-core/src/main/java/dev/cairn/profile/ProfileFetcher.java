@@ -8,19 +8,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches the blocks an {@link AccessProfile} names, in its order, on one background thread, and
- * then, with {@link Mode#ALL}, every other block of every stream: a mount of a remote snapshot
- * starts this at once so that a boot or a model load finds its blocks cached instead of waiting for
- * each. It only fetches stored bytes into the source's caches ({@link StreamReader#fetch}); it
- * decodes nothing and holds no block, so its memory is one scratch buffer, and it runs on a single
- * thread of minimum priority, so a foreground read never queues behind more than the one request it
- * has in flight. Blocks past the end of a stream (a profile of another version) are skipped. A
- * source that fails stops the fetch with one log line; reads go on as without it.
+ * Fetches the blocks an {@link AccessProfile} names, in its order, in the background, and then,
+ * with {@link Mode#ALL}, every other block of every stream: a mount of a remote snapshot starts
+ * this at once so that a boot or a model load finds its blocks cached instead of waiting for each.
+ * It only fetches stored bytes into the source's caches ({@link StreamReader#fetch}); it decodes
+ * nothing and holds no block. A few threads of minimum priority take the blocks in order, so that
+ * over a link with latency several requests are in flight, and memory in flight stays a few scratch
+ * buffers (plus what the source caches); a foreground read queues behind at most that many of its
+ * requests. Blocks past the end of a stream (a profile of another version) are skipped. A source
+ * that fails stops the fetch with one log line; reads go on as without it.
  *
  * <p>Thread-safe: {@link #stats} and {@link #close} may be called from any thread.
  */
 public final class ProfileFetcher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ProfileFetcher.class);
+
+  /**
+   * Threads a mount fetches with: over a link with 50 ms per request, four requests in flight fetch
+   * a boot's scattered chunks in a quarter of the time one would, and hold four chunks.
+   */
+  public static final int DEFAULT_THREADS = 4;
 
   /** What to fetch. */
   public enum Mode {
@@ -40,12 +47,19 @@ public final class ProfileFetcher implements AutoCloseable {
   private final long total;
   private final AtomicLong fetchedBlocks = new AtomicLong();
   private final AtomicLong fetchedBytes = new AtomicLong();
-  private final Thread thread;
+  private final Thread[] threads;
+  private final Object order = new Object();
+  private final java.util.BitSet[] handedOut; // guarded by order: per stream, blocks taken
+  private int run; // guarded by order: the next block to hand out is
+  private long next; // block `next` of run `run`, or of stream `run - runs` in the ALL phase
+  private final java.util.concurrent.atomic.AtomicInteger running =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean done;
   private volatile boolean closed;
   private volatile String error;
 
-  private ProfileFetcher(List<StreamReader> streams, AccessProfile profile, Mode mode) {
+  private ProfileFetcher(
+      List<StreamReader> streams, AccessProfile profile, Mode mode, int threadCount) {
     this.streams = List.copyOf(streams);
     this.profile = profile;
     this.mode = mode;
@@ -57,59 +71,95 @@ public final class ProfileFetcher implements AutoCloseable {
       }
     }
     this.total = n;
-    this.thread = new Thread(this::run, "cairn-profile-fetch");
-    thread.setDaemon(true);
-    thread.setPriority(Thread.MIN_PRIORITY);
+    this.handedOut = new java.util.BitSet[streams.size()];
+    for (int i = 0; i < handedOut.length; i++) {
+      handedOut[i] = new java.util.BitSet();
+    }
+    this.threads = new Thread[threadCount];
+    for (int i = 0; i < threadCount; i++) {
+      threads[i] = new Thread(this::work, "cairn-profile-fetch");
+      threads[i].setDaemon(true);
+      threads[i].setPriority(Thread.MIN_PRIORITY);
+    }
+    if (!profile.runs().isEmpty()) {
+      next = profile.runs().get(0).first();
+    }
   }
 
-  /** Starts fetching {@code profile}'s blocks of {@code streams} (the snapshot's, by index). */
-  public static ProfileFetcher start(List<StreamReader> streams, AccessProfile profile, Mode mode) {
-    ProfileFetcher f = new ProfileFetcher(streams, profile, mode);
-    f.thread.start();
+  /**
+   * Starts fetching {@code profile}'s blocks of {@code streams} (the snapshot's, by index) on
+   * {@code threads} threads (at least 1).
+   */
+  public static ProfileFetcher start(
+      List<StreamReader> streams, AccessProfile profile, Mode mode, int threads) {
+    ProfileFetcher f = new ProfileFetcher(streams, profile, mode, Math.max(1, threads));
+    f.running.set(f.threads.length);
+    for (Thread t : f.threads) {
+      t.start();
+    }
     return f;
   }
 
-  private void run() {
-    try {
-      for (AccessProfile.Run r : profile.runs()) {
-        if (r.stream() >= streams.size()) {
+  /** The next block to fetch, as {stream, block}, or null when there is none left. */
+  private long[] take() {
+    synchronized (order) {
+      List<AccessProfile.Run> runs = profile.runs();
+      while (run < runs.size()) {
+        AccessProfile.Run r = runs.get(run);
+        if (r.stream() < streams.size()
+            && next < Math.min(streams.get(r.stream()).blockCount(), r.first() + r.count())) {
+          long b = next++;
+          if (!handedOut[r.stream()].get((int) b)) {
+            handedOut[r.stream()].set((int) b);
+            return new long[] {r.stream(), b};
+          }
           continue;
         }
-        StreamReader s = streams.get(r.stream());
-        long end = Math.min(s.blockCount(), r.first() + r.count());
-        for (long b = r.first(); b < end; b++) {
-          if (!fetch(s, b)) {
-            return;
-          }
-        }
+        run++;
+        next = run < runs.size() ? runs.get(run).first() : 0;
       }
       if (mode == Mode.ALL) {
-        for (StreamReader s : streams) {
-          for (long b = 0; b < s.blockCount(); b++) {
-            if (!fetch(s, b)) {
-              return;
+        while (run - runs.size() < streams.size()) {
+          int s = run - runs.size();
+          if (next < streams.get(s).blockCount()) {
+            long b = next++;
+            if (!handedOut[s].get((int) b)) {
+              handedOut[s].set((int) b);
+              return new long[] {s, b};
             }
+            continue;
           }
+          run++;
+          next = 0;
         }
       }
-      done = !closed;
-    } catch (IOException | RuntimeException e) {
-      error = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (!closed) {
-        LOG.warn("background fetch stopped: {}", error);
-      }
+      return null;
     }
   }
 
-  /** Fetches one block; false once closed. Blocks already cached cost a cache lookup. */
-  private boolean fetch(StreamReader s, long block) throws IOException {
-    if (closed) {
-      return false;
+  private void work() {
+    try {
+      for (long[] t = take(); t != null && !closed; t = take()) {
+        int n = streams.get((int) t[0]).fetch(t[1]);
+        fetchedBlocks.incrementAndGet();
+        fetchedBytes.addAndGet(n);
+      }
+    } catch (IOException | RuntimeException e) {
+      String m = e.getMessage() == null ? e.toString() : e.getMessage();
+      synchronized (order) {
+        if (error == null) {
+          error = m;
+          if (!closed) {
+            LOG.warn("background fetch stopped: {}", m);
+          }
+        }
+      }
+      closed = true;
+    } finally {
+      if (running.decrementAndGet() == 0) {
+        done = error == null && take() == null;
+      }
     }
-    int n = s.fetch(block);
-    fetchedBlocks.incrementAndGet();
-    fetchedBytes.addAndGet(n);
-    return true;
   }
 
   /** Progress so far. */
@@ -119,8 +169,14 @@ public final class ProfileFetcher implements AutoCloseable {
 
   /** Waits up to {@code millis} for the fetch to finish; true if it did. For tests and tools. */
   public boolean await(long millis) throws InterruptedException {
-    thread.join(millis);
-    return !thread.isAlive();
+    long deadline = System.nanoTime() + millis * 1_000_000L;
+    for (Thread t : threads) {
+      t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
+      if (t.isAlive()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Stops fetching after the block in flight; does not wait. */

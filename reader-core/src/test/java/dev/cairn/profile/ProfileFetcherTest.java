@@ -72,7 +72,7 @@ class ProfileFetcherTest {
                   new AccessProfile.Run(0, y, 1),
                   new AccessProfile.Run(0, primary.blockCount() + 5, 3))); // past the end
       source.reads.clear();
-      ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.PROFILE);
+      ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.PROFILE, 1);
       assertTrue(f.await(10_000));
       List<Long> expected = new ArrayList<>();
       for (long b : new long[] {x, y}) {
@@ -87,7 +87,7 @@ class ProfileFetcherTest {
       assertNull(st.error());
 
       source.reads.clear();
-      ProfileFetcher all = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.ALL);
+      ProfileFetcher all = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.ALL, 1);
       assertTrue(all.await(10_000));
       assertEquals(expected, source.reads.subList(0, 2), "the profile first");
       assertTrue(all.stats().done());
@@ -101,6 +101,35 @@ class ProfileFetcherTest {
       }
       // and reads still return the right bytes
       assertArrayEquals(w.inputs().get(0), Snapshots.readAll(primary));
+    }
+  }
+
+  @Test
+  void severalThreadsFetchEveryBlockOnce() throws Exception {
+    Snapshots.Written w = Fixture.write(CodecType.LZ4);
+    Recording source = new Recording(w.file());
+    try (Snapshot s = Snapshots.open(source, 1 << 20)) {
+      AccessProfile p =
+          AccessProfile.of(
+              s.header().snapshotId(),
+              List.of(new AccessProfile.Run(0, 3, 5), new AccessProfile.Run(1, 0, 1)));
+      java.util.Set<Long> expected = new java.util.HashSet<>();
+      long total = 0;
+      for (StreamReader r : s.streams()) { // loads every index page first
+        total += r.blockCount();
+        for (long b = 0; b < r.blockCount(); b++) {
+          if (r.entry(b).kind().hasData()) {
+            expected.add(r.entry(b).offset());
+          }
+        }
+      }
+      source.reads.clear();
+      ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.ALL, 4);
+      assertTrue(f.await(10_000));
+      assertEquals(expected, new java.util.HashSet<>(source.reads));
+      assertEquals(expected.size(), source.reads.size(), "no block fetched twice");
+      assertEquals(total, f.stats().fetchedBlocks(), "the profile's 6, then the others");
+      assertTrue(f.stats().done());
     }
   }
 
@@ -138,7 +167,7 @@ class ProfileFetcherTest {
                   new AccessProfile.Run(0, data.get(0), 1),
                   new AccessProfile.Run(0, data.get(1), 1),
                   new AccessProfile.Run(0, data.get(2), 1)));
-      ProfileFetcher f = ProfileFetcher.start(s.streams(), three, ProfileFetcher.Mode.ALL);
+      ProfileFetcher f = ProfileFetcher.start(s.streams(), three, ProfileFetcher.Mode.ALL, 1);
       assertTrue(reading.await(10, java.util.concurrent.TimeUnit.SECONDS));
       f.close();
       gate.countDown();
@@ -153,7 +182,7 @@ class ProfileFetcherTest {
             s.header().snapshotId(),
             List.of(new AccessProfile.Run(0, 0, (int) s.stream(0).blockCount())));
     s.close(); // the source is closed: every read fails
-    ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.PROFILE);
+    ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.PROFILE, 1);
     assertTrue(f.await(10_000));
     assertTrue(f.stats().error() != null, "stopped with an error");
     assertTrue(!f.stats().done());
