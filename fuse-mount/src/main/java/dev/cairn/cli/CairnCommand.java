@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       CommitCommand.class,
       MountCommand.class,
       UmountCommand.class,
+      FetchCommand.class,
       SignCommand.class,
       KeygenCommand.class,
     })

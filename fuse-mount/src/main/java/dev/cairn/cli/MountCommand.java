@@ -33,6 +33,8 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin TrustOptions trust;
 
+  @Mixin RemoteOptions remote;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -90,6 +92,7 @@ final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    remote.apply();
     MountRequest request =
         MountRequest.of(
             snap,

@@ -53,6 +53,9 @@ final class CacheRoot {
   /** The folder in ROOT that holds everything the cache writes. */
   static final String VERSIONED = "cairn-chunks-v1";
 
+  /** The name ending of an {@link ObjectRecord} file, {@code URLKEY.obj}. */
+  static final String RECORD_SUFFIX = ".obj";
+
   /** The standard cache-directory tag (https://bford.info/cachedir/). */
   static final String TAG = "CACHEDIR.TAG";
 
