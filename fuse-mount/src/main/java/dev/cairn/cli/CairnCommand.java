@@ -22,6 +22,7 @@ import picocli.CommandLine.Spec;
       MountCommand.class,
       UmountCommand.class,
       FetchCommand.class,
+      CacheCommand.class,
       SignCommand.class,
       KeygenCommand.class,
     })

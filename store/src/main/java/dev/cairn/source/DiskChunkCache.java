@@ -68,10 +68,18 @@ final class DiskChunkCache {
   }
 
   private static DiskChunkCache of(CacheRoot r, ObjectRecord o) {
+    byte[] hash = hashOf(o);
+    return new DiskChunkCache(r, r.path.resolve(HexFormat.of().formatHex(hash, 0, 16)), hash, o);
+  }
+
+  private static byte[] hashOf(ObjectRecord o) {
     String v = o.validator();
-    byte[] hash = sha256(o.url() + "\n" + o.size() + "\n" + (v == null ? "" : v));
-    String key = HexFormat.of().formatHex(hash, 0, 16);
-    return new DiskChunkCache(r, r.path.resolve(key), hash, o);
+    return sha256(o.url() + "\n" + o.size() + "\n" + (v == null ? "" : v));
+  }
+
+  /** The KEY folder name of the object version {@code o} describes. */
+  static String keyOf(ObjectRecord o) {
+    return HexFormat.of().formatHex(hashOf(o), 0, 16);
   }
 
   /**
@@ -169,6 +177,18 @@ final class DiskChunkCache {
             ".tmp-" + index + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
       ChunkFile.write(tmp, hash, index, data);
+    } catch (java.nio.file.NoSuchFileException e) {
+      // the KEY folder went (cairn cache prune removes empty ones): made again, checked again
+      dirChecked = false;
+      if (!dirReady(true)) {
+        return;
+      }
+      try {
+        ChunkFile.write(tmp, hash, index, data);
+      } catch (IOException again) {
+        CacheRoot.delete(tmp);
+        return;
+      }
     } catch (IOException e) {
       CacheRoot.delete(tmp);
       return;
