@@ -4,6 +4,10 @@
  * {@code dev.cairn.error.ExitCode}). Owns flags, help, human and JSON output and where a command
  * writes; must not read or write snapshot bytes itself (it calls {@code dev.cairn.read}, {@code
  * dev.cairn.write}), nor talk to FUSE ({@code dev.cairn.fuse}), nor start, serve or stop a mount:
- * {@code mount} and {@code umount} hand their arguments to {@code dev.cairn.mount}.
+ * {@code mount} and {@code umount} hand their arguments to {@code dev.cairn.mount}. {@code fetch}
+ * and {@code cache} drive the remote disk cache through {@code dev.cairn.source} ({@code
+ * ChunkCachingSource.warm}, {@code CacheFolder}); {@code RemoteOptions} turns {@code
+ * --max-connections} and {@code --max-bandwidth} into the process's tuning, which a mount's serving
+ * process inherits.
  */
 package dev.cairn.cli;
