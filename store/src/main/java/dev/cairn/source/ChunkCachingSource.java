@@ -327,9 +327,7 @@ public final class ChunkCachingSource implements ByteSource {
 
   private void markPresent(long index) {
     synchronized (presentLock) {
-      if (present != null) {
-        present.set((int) index);
-      }
+      present().set((int) index);
     }
   }
 
