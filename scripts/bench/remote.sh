@@ -27,6 +27,9 @@
 #               same offset for every system, a new one per repeat): bytes and requests fetched,
 #               counted until the log has been quiet for 0.5 s (so read-ahead that the read set off
 #               counts too), and the read's time
+# --delay MS puts every system behind scripts/bench/delayproxy.py, a loopback proxy that adds MS
+# milliseconds to every request (keep-alive connections included): the link of a fleet to a bucket
+# in another region, without tc netem. nginx still logs what it sent.
 # Checks (unless --no-check): the 4 MiB read equals the image's bytes at that offset, and dd read
 # the whole image size. Order alternates from test to test and from repeat to repeat. A read during
 # which for 30 s neither the reader nor the server moves is stopped and run once more on a fresh
@@ -47,7 +50,7 @@ SEED=20260401
 usage() {
   cat <<EOF
 usage: $(basename "$0") [-h] [--quick] [--json] [--size MB] [--repeat N] [--systems LIST]
-                [--tests LIST] [--zstd-level N] [--keep] [--no-check] [IMAGE]
+                [--tests LIST] [--zstd-level N] [--delay MS] [--keep] [--no-check] [IMAGE]
   Serve IMAGE packed as Cairn snapshots (lz4, zstd), a zstd qcow2 and squashfs images (lz4,
   zstd) from one nginx on 127.0.0.1, mount each over HTTP (cairn mount URL; qemu-storage-daemon
   with its curl driver; squashfuse inside httpdirfs) and measure, cold: time to first byte, cold
@@ -63,6 +66,8 @@ usage: $(basename "$0") [-h] [--quick] [--json] [--size MB] [--repeat N] [--syst
   --tests LIST     comma-separated subset of $ALL_TESTS (default all)
   --zstd-level N   zstd level for cairn pack and mksquashfs (qemu-img has no level option);
                    default: each tool's own default
+  --delay MS       every system reads through a proxy adding MS milliseconds to each request
+                   (scripts/bench/delayproxy.py; default 0: straight to nginx)
   --keep           keep the packed images in scripts/bench/out/remote-srv/
   --no-check       skip comparing the 4 MiB read with the image
   CAIRN_NO_BUILD=1 in the environment runs the jar already built instead of rebuilding it.
@@ -72,14 +77,15 @@ EOF
 
 command_line "$@"
 json_only=0 quick=0 size_mb="" repeat=1 systems="$ALL_SYSTEMS" tests="$ALL_TESTS" zstd_level=""
-keep=0 check=1 image=""
-value_opts=(--size=size_mb --repeat=repeat --systems=systems --tests=tests --zstd-level=zstd_level)
+keep=0 check=1 image="" delay=0
+value_opts=(--size=size_mb --repeat=repeat --systems=systems --tests=tests --zstd-level=zstd_level --delay=delay)
 flag_opts=("--json json_only=1" "--quick quick=1" "--keep keep=1" "--no-check check=0")
 parse_args "$@"
 quick_default size_mb 128 1024
 need_size
 need_positive --repeat "$repeat"
 [ -z "$zstd_level" ] || [[ "$zstd_level" =~ ^[0-9]+$ ]] || bad "--zstd-level needs an integer"
+[[ "$delay" =~ ^[0-9]+$ ]] || bad "--delay needs a whole number of milliseconds"
 IFS=, read -r -a sys_list <<<"$systems"
 IFS=, read -r -a test_list <<<"$tests"
 for s in "${sys_list[@]}"; do [[ ",$ALL_SYSTEMS," == *",$s,"* ]] || bad "unknown system $s"; done
@@ -117,7 +123,7 @@ rm -rf "$logs" "$web" "$work" "$srv" # everything is packed afresh: a stale file
 mkdir -p "$logs" "$srv/sqfs" "$web/tmp" "$work" "$mnt_root"
 : >"$logs/results.tsv"
 : >"$logs/errors.txt"
-active_sys="" active_pids=() nginx_pid="" child=""
+active_sys="" active_pids=() nginx_pid="" proxy_pid="" child=""
 
 # A private copy of the jar (see private_jar in lib.sh), kept with the logs.
 private_jar "$logs"
@@ -173,6 +179,7 @@ cleanup() {
   fi
   for s in ${ALL_SYSTEMS//,/ }; do unmount_stale "$(mnt_of "$s")" "$(http_mnt_of "$s")"; done
   unmount_stale "$mnt_root/warm-up"
+  if [ -n "$proxy_pid" ]; then kill -TERM "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; fi
   if [ -n "$nginx_pid" ]; then kill -TERM "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
   rm -rf "$work" "$logs/cairn.jar"
   [ "$keep" = 1 ] || rm -rf "$srv"
@@ -220,7 +227,7 @@ done
 {
   echo "command: $cmdline"
   commit_line
-  echo "image: $image ($image_bytes bytes); repeat $repeat; $(nproc) cores; kernel $(uname -r)"
+  echo "image: $image ($image_bytes bytes); repeat $repeat; $(nproc) cores; kernel $(uname -r); added delay per request: $delay ms"
   echo "$(cairn --version 2>/dev/null | head -1); $("$nginx_bin" -v 2>&1 | head -1); $(qemu-storage-daemon --version | head -1); $(squashfuse --version 2>&1 | head -1); $(httpdirfs --version 2>&1 | head -1)"
 } >"$logs/header.txt"
 cat "$logs/header.txt" >&2
@@ -274,6 +281,19 @@ until curl -sf -o /dev/null "$base/"; do
   fi
   sleep 0.05
 done
+# With --delay, everything below reads through the delay proxy (nginx itself is not slowed down).
+if [ "$delay" -gt 0 ]; then
+  python3 "$here/delayproxy.py" --backend "127.0.0.1:$port" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
+  proxy_pid=$!
+  deadline=$((SECONDS + 10))
+  until grep -q '^listening on ' "$logs/proxy.out" 2>/dev/null; do
+    if ! alive "$proxy_pid" || [ $SECONDS -ge $deadline ]; then die "the delay proxy did not start: $(tail -3 "$logs/proxy.out")"; fi
+    sleep 0.05
+  done
+  base="http://$(sed -n 's/^listening on //p' "$logs/proxy.out" | head -1)"
+  curl -sf -o /dev/null "$base/" || die "nothing answers through the delay proxy at $base"
+  log "every system reads through $base (+$delay ms per request)"
+fi
 if [[ " ${needed[*]} " == *" zstd.qcow2 "* ]]; then
   qemu-img info "$base/$(basename "${artifact[zstd.qcow2]}")" >"$logs/qemu-img-info.log" 2>&1 ||
     die "qemu-img info over HTTP failed (is qemu-block-extra, qemu's curl driver, installed?): $(tail -2 "$logs/qemu-img-info.log" | tr '\n' ' ')"

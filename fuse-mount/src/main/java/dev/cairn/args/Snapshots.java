@@ -10,6 +10,7 @@ import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.FileByteSource;
+import dev.cairn.source.OfflineNotices;
 import dev.cairn.source.RemoteByteSource;
 import dev.cairn.trust.SignatureFile;
 import java.io.IOException;
@@ -70,13 +71,20 @@ public final class Snapshots {
     return s.header().encryption().enabled();
   }
 
-  /** The bytes of the snapshot {@code spec} names (a path or a URL), without its parents. */
+  /**
+   * The bytes of the snapshot {@code spec} names (a path or a URL), without its parents. A remote
+   * one read from the disk cache alone (its server unreachable) says nothing here: opening its
+   * chain does ({@link OfflineNotices}).
+   */
   public static ByteSource openSource(String spec) throws IOException, UsageException {
     if (RemoteByteSource.isRemote(spec)) {
+      OfflineNotices quiet = OfflineNotices.collect();
       try {
         return ChunkCachingSource.open(uri(spec));
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
+      } finally {
+        quiet.close();
       }
     }
     return FileByteSource.open(InputFiles.regularFile(spec, "snapshot"));

@@ -22,6 +22,8 @@ import picocli.CommandLine.Spec;
       MountCommand.class,
       UmountCommand.class,
       MountsCommand.class,
+      FetchCommand.class,
+      CacheCommand.class,
       SignCommand.class,
       KeygenCommand.class,
     })

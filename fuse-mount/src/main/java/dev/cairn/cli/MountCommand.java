@@ -34,6 +34,8 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin TrustOptions trust;
 
+  @Mixin RemoteOptions remote;
+
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -116,6 +118,7 @@ final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    remote.apply();
     MountRequest request =
         MountRequest.of(
             snap,

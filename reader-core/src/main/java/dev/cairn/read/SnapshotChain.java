@@ -3,6 +3,7 @@ package dev.cairn.read;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.MissingParentException;
+import dev.cairn.error.RemoteUnavailableException;
 import dev.cairn.error.UntrustedSnapshotException;
 import dev.cairn.format.Header;
 import dev.cairn.format.SnapshotId;
@@ -10,6 +11,7 @@ import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.FileByteSource;
+import dev.cairn.source.OfflineNotices;
 import dev.cairn.source.RemoteByteSource;
 import dev.cairn.trust.SignatureCheck;
 import dev.cairn.trust.SignatureFile;
@@ -96,7 +98,13 @@ public final class SnapshotChain implements Closeable {
   public static SnapshotChain openUrl(
       URI uri, BlockCache cache, ReadStatsCounter stats, KeyRing keys, Trust trust)
       throws IOException {
-    return open(uri, new Urls(), cache, stats, keys, trust);
+    // a member read from the disk cache alone (server unreachable) says so once the whole chain
+    // opened; a chain that fails says only why
+    try (OfflineNotices notices = OfflineNotices.collect()) {
+      SnapshotChain chain = open(uri, new Urls(), cache, stats, keys, trust);
+      notices.print();
+      return chain;
+    }
   }
 
   /**
@@ -119,6 +127,27 @@ public final class SnapshotChain implements Closeable {
     }
     if (first != null) {
       throw first;
+    }
+    return out;
+  }
+
+  /**
+   * A member of a remote chain found by {@link #locateUrl}: where, and its bytes (the caller's).
+   */
+  public record RemoteMember(URI location, ByteSource source) {}
+
+  /**
+   * The members of the chain at {@code uri}, top first, found as {@link #openUrl} finds them but
+   * without opening any snapshot (so without keys), each with its bytes open: what warming the disk
+   * cache needs. The caller closes the sources.
+   */
+  public static List<RemoteMember> locateUrl(URI uri) throws IOException {
+    List<RemoteMember> out = new ArrayList<>();
+    try (OfflineNotices notices = OfflineNotices.collect()) {
+      for (Found<URI> f : discover(uri, new Urls())) {
+        out.add(new RemoteMember(f.location(), f.source()));
+      }
+      notices.print();
     }
     return out;
   }
@@ -166,6 +195,7 @@ public final class SnapshotChain implements Closeable {
         }
         SnapshotId want = header.parentId();
         List<String> tried = new ArrayList<>();
+        RemoteUnavailableException unreachable = null;
         ByteSource next = null;
         for (L c : where.parentCandidates(current, header.parentPathHint())) {
           ByteSource candidate = null;
@@ -181,12 +211,19 @@ public final class SnapshotChain implements Closeable {
             tried.add(c + " (a different snapshot, " + h.snapshotId() + ")");
           } catch (NoSuchFileException e) {
             tried.add(c + " (missing)");
+          } catch (RemoteUnavailableException e) {
+            unreachable = unreachable == null ? e : unreachable;
+            tried.add(c + " (" + e.getMessage() + ")");
           } catch (IOException e) {
             tried.add(c + " (" + e.getMessage() + ")");
           }
           if (candidate != null) {
             candidate.close();
           }
+        }
+        if (next == null && unreachable != null) {
+          // not missing: its server did not answer (and the disk cache could not stand in)
+          throw unreachable;
         }
         if (next == null) {
           throw new MissingParentException(

@@ -54,6 +54,16 @@ import java.util.function.UnaryOperator;
  *     serving process, after Cairn's own
  * @param jdkCrypto {@code cairn.crypto=jdk}, default false: AES-GCM and SHA-256 through the JDK's
  *     providers even where libcrypto is available (for comparison; the JDK's need C2 to be fast)
+ * @param remoteMaxConnections {@code cairn.remote.maxConnections} (mount option {@code
+ *     --max-connections}), default 8 (1–64): remote requests in flight at once per process, which
+ *     is also the number of connections it keeps open to a server
+ * @param remoteMaxBandwidth {@code cairn.remote.maxBandwidth} (mount option {@code
+ *     --max-bandwidth}), a size per second such as {@code 50M}, default 0 (no cap): what remote
+ *     requests of the process may bring in
+ * @param remoteMaxInFlight {@code cairn.remote.maxInFlight}, a size, default 32M (at least 1M): the
+ *     most read-ahead bytes a process has requested and not yet received
+ * @param remoteReadAheadMax {@code cairn.remote.readAheadMax}, default 24 (at least {@code
+ *     remoteReadAhead}): the most chunks a sequential remote reader's read-ahead window grows to
  */
 public record Tuning(
     int fuseThreads,
@@ -72,7 +82,11 @@ public record Tuning(
     Optional<Path> runtimeDir,
     boolean cds,
     List<String> serverJavaOpts,
-    boolean jdkCrypto) {
+    boolean jdkCrypto,
+    int remoteMaxConnections,
+    long remoteMaxBandwidth,
+    long remoteMaxInFlight,
+    int remoteReadAheadMax) {
 
   /** System properties starting with this are Cairn's, and reach the serving process too. */
   public static final String PROPERTY_PREFIX = "cairn.";
@@ -110,7 +124,30 @@ public record Tuning(
         runtimeDir(env.apply("CAIRN_RUNTIME_DIR")),
         !"0".equals(env.apply("CAIRN_CDS")),
         words(env.apply("CAIRN_SERVER_JAVA_OPTS")),
-        "jdk".equals(property.apply("cairn.crypto")));
+        "jdk".equals(property.apply("cairn.crypto")),
+        Math.min(64, Math.max(1, integer(property, "cairn.remote.maxConnections", 8))),
+        size(property.apply("cairn.remote.maxBandwidth"), "-Dcairn.remote.maxBandwidth", 0, "0"),
+        Math.max(
+            1L << 20,
+            size(
+                property.apply("cairn.remote.maxInFlight"),
+                "-Dcairn.remote.maxInFlight",
+                32L << 20,
+                "32M")),
+        Math.max(1, integer(property, "cairn.remote.readAheadMax", 24)));
+  }
+
+  /** A size such as {@code 50M}, or {@code dflt} (said once) if it does not parse. */
+  private static long size(String value, String what, long dflt, String dfltText) {
+    if (value == null || value.isBlank()) {
+      return dflt;
+    }
+    try {
+      return Sizes.parse(value.trim());
+    } catch (IllegalArgumentException e) {
+      ignored(what, value, dfltText);
+      return dflt;
+    }
   }
 
   /**

@@ -53,6 +53,9 @@ final class CacheRoot {
   /** The folder in ROOT that holds everything the cache writes. */
   static final String VERSIONED = "cairn-chunks-v1";
 
+  /** The name ending of an {@link ObjectRecord} file, {@code URLKEY.obj}. */
+  static final String RECORD_SUFFIX = ".obj";
+
   /** The standard cache-directory tag (https://bford.info/cachedir/). */
   static final String TAG = "CACHEDIR.TAG";
 
@@ -63,7 +66,9 @@ final class CacheRoot {
               + "# For information about cache directory tags, see https://bford.info/cachedir/\n")
           .getBytes(StandardCharsets.US_ASCII);
 
-  private static final Pattern KEY_NAME = Pattern.compile("[0-9a-f]{32}");
+  static final Pattern KEY_NAME = Pattern.compile("[0-9a-f]{32}");
+  private static final Pattern RECORD_NAME = Pattern.compile("[0-9a-f]{32}\\.obj");
+  private static final Pattern RECORD_TEMP_NAME = Pattern.compile("\\.tmp-obj-[0-9a-f]{1,16}");
   private static final Pattern CHUNK_NAME = Pattern.compile("0|[1-9][0-9]{0,18}");
   private static final Pattern TEMP_NAME =
       Pattern.compile("\\.tmp-(0|[1-9][0-9]{0,18})-[0-9a-f]{1,16}");
@@ -258,7 +263,7 @@ final class CacheRoot {
     used.set(total);
   }
 
-  private boolean isPrivate(Path key) {
+  boolean isPrivate(Path key) {
     try {
       return PrivateFolder.problem(key, uid) == null;
     } catch (IOException e) {
@@ -270,7 +275,7 @@ final class CacheRoot {
    * The chunk files in the cache, after deleting stale temporary files: only names of the cache's
    * own forms, only regular files, only in KEY folders that pass the ownership rule.
    */
-  private List<Entry> scan() {
+  List<Entry> scan() {
     List<Entry> out = new ArrayList<>();
     Instant stale = Instant.now().minusSeconds(600);
     try (DirectoryStream<Path> keys = Files.newDirectoryStream(path)) {
@@ -311,5 +316,51 @@ final class CacheRoot {
     return out;
   }
 
-  private record Entry(Path file, long size, FileTime touched) {}
+  /** One chunk file: where, how large, when last used. */
+  record Entry(Path file, long size, FileTime touched) {}
+
+  /**
+   * The {@link ObjectRecord} files in the cache folder (regular files named {@code URLKEY.obj}),
+   * after deleting stale temporary ones.
+   */
+  List<Path> recordFiles() {
+    List<Path> out = new ArrayList<>();
+    Instant stale = Instant.now().minusSeconds(600);
+    try (DirectoryStream<Path> all = Files.newDirectoryStream(path)) {
+      for (Path f : all) {
+        String name = f.getFileName().toString();
+        boolean record = RECORD_NAME.matcher(name).matches();
+        if (!record && !RECORD_TEMP_NAME.matcher(name).matches()) {
+          continue;
+        }
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+          continue;
+        }
+        if (!a.isRegularFile()) {
+          continue;
+        }
+        if (record) {
+          out.add(f);
+        } else if (a.lastModifiedTime().toInstant().isBefore(stale)) {
+          delete(f);
+        }
+      }
+    } catch (IOException | DirectoryIteratorException e) {
+      // an unreadable cache folder lists nothing
+    }
+    return out;
+  }
+
+  /** The limit the cache is kept under. */
+  long limit() {
+    return limit;
+  }
+
+  /** Forgets the running total, so that the next write counts the folder again. */
+  void recount() {
+    used.set(-1);
+  }
 }

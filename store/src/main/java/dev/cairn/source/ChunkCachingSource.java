@@ -1,19 +1,24 @@
 package dev.cairn.source;
 
 import dev.cairn.config.Tuning;
+import dev.cairn.error.RemoteUnavailableException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.LongConsumer;
 
 /**
  * A {@link ByteSource} in front of another whose every read costs a request (a {@link
@@ -22,14 +27,27 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * whole {@value #CHUNK}-byte chunks of the inner source, of which the last {@value #CHUNKS} are
  * kept in memory and, unless turned off, on local disk ({@link DiskChunkCache}): each chunk is read
  * from the inner source once, and every later process reading the same object version gets it
- * without a request. Larger reads go to the inner source as they are. A reader moving forward chunk
- * by chunk gets the next chunks read ahead of it ({@code -Dcairn.remote.readAhead=N}, default 4; 0
- * turns it off).
+ * without a request. Larger reads go to the inner source as they are.
+ *
+ * <p>A reader moving forward chunk by chunk gets chunks read ahead of it in a window that grows
+ * with its streak up to what the link needs in flight ({@link ReadAheadWindow}, sized by the
+ * measured {@link LinkEstimate}; {@code -Dcairn.remote.readAhead=N} chunks at first, default 4, 0
+ * turns it off; {@code -Dcairn.remote.readAheadMax}). Chunks missing side by side go out as one
+ * ranged request of up to {@value #MAX_RUN} chunks ({@link ChunkRuns}), several requests in flight
+ * at once on the process's fetch threads, within its {@link RemoteLimits} (request slots, bandwidth
+ * cap, read-ahead bytes in flight). Every byte still comes from one checked ranged response (a
+ * short or misplaced one fails and is retried, and is never cached); what the bytes mean is checked
+ * above this source, which drops a range found wrong ({@link #invalidate}).
  *
  * <p>When a chunk's read failed after taking at least {@link RetryPolicy#timeout()}, reads of that
  * chunk in the next second fail at once with the same message: the kernel answers a failed read
  * request by asking again at once for the page the reader wanted, which would otherwise wait
  * through four more timeouts.
+ *
+ * <p>When the server is unreachable at {@link #open(URI)}, an object whose every chunk is in the
+ * disk cache is read from there, trusting the size and validator the cache recorded ({@link
+ * ObjectRecord}); one line on stderr says so. {@link #warm} fills the disk cache with every chunk
+ * ({@code cairn fetch}).
  *
  * <p><b>Thread safety:</b> safe for concurrent use if the inner source is. Concurrent readers of
  * the same chunk wait for one read instead of each reading it; a read holds no lock, so a stalled
@@ -40,34 +58,25 @@ public final class ChunkCachingSource implements ByteSource {
   private static final int CHUNKS = 16;
   private static final int MAX_CHUNKS_PER_READ = 4;
 
+  /** The most adjacent chunks one coalesced request fetches. */
+  static final int MAX_RUN = 4;
+
   /** How long a chunk whose read gave up after a timeout fails again without a request. */
   private static final long GAVE_UP_NANOS = 1_000_000_000L;
 
-  /** Chunks read ahead of a sequential reader. */
-  private static final int READ_AHEAD = Tuning.current().remoteReadAhead();
-
-  /**
-   * Reads chunks ahead of a sequential reader, shared by all cached sources: a mount's two serving
-   * threads would otherwise have at most two requests in flight, and each waits a round trip.
-   */
-  private static final ExecutorService AHEAD =
-      Executors.newFixedThreadPool(
-          Math.max(1, READ_AHEAD),
-          r -> {
-            Thread t = new Thread(r, "cairn-remote-read-ahead");
-            t.setDaemon(true);
-            return t;
-          });
-
   private final ByteSource inner;
   private final long size;
+  private final long lastChunk;
   private final DiskChunkCache disk;
   private final RemoteCounters counters;
+  private final RemoteLimits limits;
+  private final LinkEstimate link;
+  private final ReadAheadWindow window;
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
   private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loading =
       new ConcurrentHashMap<>();
-  private final AtomicLong lastAccess = new AtomicLong(Long.MIN_VALUE / 2);
-  private final AtomicLong aheadUpTo = new AtomicLong(-1);
+  private final Object presentLock = new Object();
+  private BitSet present;
   private volatile GaveUp gaveUp;
   private volatile boolean closed;
 
@@ -77,34 +86,142 @@ public final class ChunkCachingSource implements ByteSource {
    */
   ChunkCachingSource(ByteSource inner, DiskChunkCache disk, RemoteCounters counters)
       throws IOException {
+    this(inner, disk, counters, RemoteLimits.shared(), null, defaultWindow(disk));
+  }
+
+  ChunkCachingSource(
+      ByteSource inner,
+      DiskChunkCache disk,
+      RemoteCounters counters,
+      RemoteLimits limits,
+      LinkEstimate link,
+      ReadAheadWindow window)
+      throws IOException {
     this.inner = inner;
     this.size = inner.size();
+    this.lastChunk = Math.max(0, (size - 1) / CHUNK);
     this.disk = disk;
     this.counters = counters;
+    this.limits = limits;
+    this.link = link;
+    this.window = window;
+  }
+
+  /**
+   * The read-ahead window as tuned; without a disk cache it stays within the chunks kept in memory,
+   * or what it read ahead would be dropped before it is used.
+   */
+  private static ReadAheadWindow defaultWindow(DiskChunkCache disk) {
+    Tuning t = Tuning.current();
+    int max = disk == null ? Math.min(t.remoteReadAheadMax(), CHUNKS - 4) : t.remoteReadAheadMax();
+    return new ReadAheadWindow(t.remoteReadAhead(), max, MAX_RUN);
   }
 
   /**
    * {@code fetcher} behind chunks cached in memory and in the disk cache, keyed by its URL, size
-   * and version.
+   * and version; the disk cache records that version as the URL's current one.
    */
   public static ChunkCachingSource of(RemoteByteSource fetcher) throws IOException {
+    DiskChunkCache disk =
+        DiskChunkCache.forObject(fetcher.describe(), fetcher.size(), fetcher.validator());
+    if (disk != null) {
+      disk.record();
+    }
     return new ChunkCachingSource(
         fetcher,
-        DiskChunkCache.forObject(fetcher.describe(), fetcher.size(), fetcher.validator()),
-        fetcher.counting());
+        disk,
+        fetcher.counting(),
+        RemoteLimits.shared(),
+        fetcher.link(),
+        defaultWindow(disk));
   }
 
   /**
    * Opens the remote object {@code uri} names ({@link RemoteByteSource#open(URI)}) behind a chunk
-   * cache: the way to read a snapshot over the network.
+   * cache: the way to read a snapshot over the network. If the server is unreachable and the disk
+   * cache holds every chunk of the version it last saw, reads that version from the disk cache.
    *
    * @throws java.nio.file.NoSuchFileException if the server says the object does not exist
    * @throws IllegalArgumentException if the scheme is not one of http, https, s3, or the URL lacks
    *     a part the scheme needs
+   * @throws RemoteUnavailableException if the server is unreachable and the disk cache does not
+   *     hold the whole object (the message says how much is missing and what to do)
    * @throws IOException if the object cannot be reached
    */
   public static ChunkCachingSource open(URI uri) throws IOException {
-    return of(RemoteByteSource.open(uri));
+    RemoteByteSource fetcher;
+    try {
+      fetcher = RemoteByteSource.open(uri);
+    } catch (RemoteUnavailableException e) {
+      return fromCacheOnly(uri, e);
+    }
+    return of(fetcher);
+  }
+
+  /** The object from the disk cache alone, or the failure {@code unreachable} made clear. */
+  private static ChunkCachingSource fromCacheOnly(URI uri, RemoteUnavailableException unreachable)
+      throws IOException {
+    String name = RemoteByteSource.nameOf(uri);
+    if (name == null || CacheRoot.configured() == null) {
+      throw unreachable; // no disk cache: nothing to offer
+    }
+    DiskChunkCache disk = name == null ? null : DiskChunkCache.recorded(name);
+    if (disk == null) {
+      throw new RemoteUnavailableException(
+          unreachable.getMessage()
+              + "; the disk cache holds nothing of it (run cairn fetch "
+              + name
+              + " while the server is reachable)",
+          unreachable);
+    }
+    ObjectRecord o = disk.object();
+    long missing = 0;
+    for (long c = 0; c * CHUNK < o.size(); c++) {
+      int length = (int) Math.min(CHUNK, o.size() - c * CHUNK);
+      if (!disk.has(c, length)) {
+        missing += length;
+      }
+    }
+    if (missing > 0) {
+      throw new RemoteUnavailableException(
+          unreachable.getMessage()
+              + "; the disk cache holds "
+              + percent(o.size() - missing, o.size())
+              + " % of it ("
+              + mib(missing)
+              + " MiB missing): run cairn fetch "
+              + name
+              + " while the server is reachable",
+          unreachable);
+    }
+    OfflineNotices.say(
+        "cairn: "
+            + name
+            + " is unreachable; reading it from the disk cache in "
+            + disk.folder()
+            + " (the version of "
+            + Instant.ofEpochMilli(o.recordedMillis())
+            + ": "
+            + o.size()
+            + " bytes, "
+            + (o.validator() == null ? "no validator" : "validator " + o.validator())
+            + ")");
+    RemoteCounters counters = new RemoteCounters();
+    return new ChunkCachingSource(
+        new Unreachable(name, o.size(), unreachable.getMessage()),
+        disk,
+        counters,
+        RemoteLimits.shared(),
+        null,
+        new ReadAheadWindow(0, 0));
+  }
+
+  private static String percent(long part, long whole) {
+    return whole == 0 ? "100" : String.format(java.util.Locale.ROOT, "%.1f", 100.0 * part / whole);
+  }
+
+  private static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0);
   }
 
   @Override
@@ -161,6 +278,11 @@ public final class ChunkCachingSource implements ByteSource {
         if (c != null && c.index() == index) {
           chunks.compareAndSet(slot, c, null);
         }
+        synchronized (presentLock) {
+          if (present != null) {
+            present.clear((int) index);
+          }
+        }
       }
     }
     inner.invalidate(position, length);
@@ -169,24 +291,128 @@ public final class ChunkCachingSource implements ByteSource {
 
   /**
    * What reading this object has cost since it was opened, as {@link RemoteCounters} names it:
-   * {@code requests}, {@code bytes_fetched}, {@code disk_cache_chunks}.
+   * {@code requests}, {@code bytes_fetched}, {@code disk_cache_chunks}; then how much of it this
+   * process knows to be cached ({@code cached_bytes}, {@code cached_percent}: in the disk cache
+   * when there is one, else in memory).
    */
-  public Map<String, Long> counters() {
-    return counters.snapshot();
+  public Map<String, Object> counters() {
+    Map<String, Object> m = new java.util.LinkedHashMap<>(counters.snapshot());
+    long cached;
+    synchronized (presentLock) {
+      BitSet p = present();
+      cached = (long) p.cardinality() * CHUNK;
+      if (p.get((int) lastChunk)) {
+        cached -= (lastChunk + 1) * CHUNK - size;
+      }
+    }
+    m.put("cached_bytes", Math.max(0, cached));
+    m.put("cached_percent", size == 0 ? 100.0 : Math.round(1000.0 * cached / size) / 10.0);
+    return m;
+  }
+
+  /** Which chunks are cached, found on disk the first time it is asked (under presentLock). */
+  private BitSet present() {
+    if (present == null) {
+      present = new BitSet();
+      if (disk != null) {
+        for (long c = 0; c <= lastChunk && size > 0; c++) {
+          if (disk.has(c, chunkLength(c))) {
+            present.set((int) c);
+          }
+        }
+      }
+    }
+    return present;
+  }
+
+  private void markPresent(long index) {
+    synchronized (presentLock) {
+      present().set((int) index);
+    }
+  }
+
+  private int chunkLength(long index) {
+    return (int) Math.min(CHUNK, size - index * CHUNK);
+  }
+
+  /**
+   * Puts every chunk of the object into the disk cache that is not there yet, several coalesced
+   * requests at a time within the process's {@link RemoteLimits}, telling {@code progress} the
+   * bytes of the object cached so far. Returns the bytes of the chunks it loaded.
+   *
+   * @throws IOException if a request fails after its retries, or if there is no disk cache to fill,
+   *     or if chunks are missing afterwards (the cache limit is smaller than the object)
+   */
+  public long warm(LongConsumer progress) throws IOException {
+    if (disk == null) {
+      throw new IOException(
+          describe()
+              + ": there is no disk cache to fetch into (CAIRN_CACHE_DIR is none or refused)");
+    }
+    AtomicLong done = new AtomicLong();
+    AtomicLong fetched = new AtomicLong();
+    List<Long> missing = new ArrayList<>();
+    for (long c = 0; c <= lastChunk && size > 0; c++) {
+      if (disk.has(c, chunkLength(c))) {
+        markPresent(c);
+        progress.accept(done.addAndGet(chunkLength(c)));
+      } else {
+        missing.add(c);
+      }
+    }
+    List<CompletableFuture<byte[]>> pending = new ArrayList<>();
+    for (ChunkRuns.Run run :
+        ChunkRuns.of(missing.stream().mapToLong(Long::longValue).toArray(), MAX_RUN)) {
+      long bytes = runBytes(run.first(), run.count());
+      limits.reserveAhead(bytes);
+      List<Claim> claims = claim(run.first(), run.last());
+      for (Claim c : claims) {
+        pending.add(
+            c.future()
+                .whenComplete(
+                    (data, e) -> {
+                      if (data != null) {
+                        fetched.addAndGet(data.length);
+                        progress.accept(done.addAndGet(data.length));
+                      }
+                    }));
+      }
+      submit(claims, bytes);
+    }
+    for (CompletableFuture<byte[]> f : pending) {
+      await(f);
+    }
+    long absent = 0;
+    for (long c = 0; c <= lastChunk && size > 0; c++) {
+      if (!disk.has(c, chunkLength(c))) {
+        absent += chunkLength(c);
+      }
+    }
+    if (absent > 0) {
+      throw new IOException(
+          describe()
+              + ": "
+              + mib(absent)
+              + " MiB of it did not stay in the disk cache "
+              + disk.folder()
+              + " (is CAIRN_CACHE_LIMIT smaller than the snapshot?)");
+    }
+    return fetched.get();
   }
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
   private byte[] chunk(long index) throws IOException {
-    // a reader moving forward chunk by chunk (two serving threads may swap neighbours) gets the
-    // next chunks read ahead of it
-    long previous = lastAccess.getAndSet(index);
-    if (READ_AHEAD > 0
-        && index > previous
-        && index - previous <= 2
-        && aheadUpTo.get() < index + READ_AHEAD) {
-      readAhead(index);
+    ReadAheadWindow.Span span =
+        window.onAccess(index, lastChunk, link == null ? 0 : link.chunksInFlight(CHUNK));
+    if (span != null) {
+      readAhead(span);
     }
     return load(index);
+  }
+
+  private byte[] inMemory(long index) {
+    Chunk c = chunks.get((int) (index % CHUNKS));
+    return c != null && c.index() == index ? c.data() : null;
   }
 
   /**
@@ -195,10 +421,9 @@ public final class ChunkCachingSource implements ByteSource {
    * for that load (and share its failure), readers of other chunks do not wait at all.
    */
   private byte[] load(long index) throws IOException {
-    int slot = (int) (index % CHUNKS);
-    Chunk c = chunks.get(slot);
-    if (c != null && c.index() == index) {
-      return c.data();
+    byte[] data = inMemory(index);
+    if (data != null) {
+      return data;
     }
     CompletableFuture<byte[]> mine = new CompletableFuture<>();
     CompletableFuture<byte[]> running = loading.putIfAbsent(index, mine);
@@ -206,9 +431,11 @@ public final class ChunkCachingSource implements ByteSource {
       return await(running);
     }
     try {
-      c = chunks.get(slot);
-      byte[] data = c != null && c.index() == index ? c.data() : loadMissing(index);
-      chunks.set(slot, new Chunk(index, data));
+      data = inMemory(index);
+      if (data == null) {
+        data = loadMissing(index);
+      }
+      install(index, data);
       mine.complete(data);
       return data;
     } catch (IOException | RuntimeException | Error e) {
@@ -219,9 +446,14 @@ public final class ChunkCachingSource implements ByteSource {
     }
   }
 
+  private void install(long index, byte[] data) {
+    chunks.set((int) (index % CHUNKS), new Chunk(index, data));
+    markPresent(index);
+  }
+
   private byte[] loadMissing(long index) throws IOException {
     long start = index * CHUNK;
-    int length = (int) Math.min(CHUNK, size - start);
+    int length = chunkLength(index);
     byte[] data = disk == null ? null : disk.get(index, length);
     if (data != null) {
       counters.diskChunk();
@@ -268,22 +500,113 @@ public final class ChunkCachingSource implements ByteSource {
     }
   }
 
-  /** Starts loading the chunks after {@code index} that no one has asked for yet. */
-  private void readAhead(long index) {
-    long end = Math.min(index + READ_AHEAD, (size - 1) / CHUNK);
-    for (long c = Math.max(index + 1, aheadUpTo.get() + 1); c <= end; c++) {
-      long next = c;
-      aheadUpTo.accumulateAndGet(next, Math::max);
-      AHEAD.execute(
-          () -> {
-            try {
-              if (!closed) {
-                load(next);
-              }
-            } catch (IOException | RuntimeException e) {
-              // the reader that needs this chunk loads it again and reports what fails
-            }
-          });
+  /**
+   * Starts loading the chunks of {@code span} that are neither in memory nor being loaded, as
+   * coalesced runs on the fetch threads, as far as the read-ahead budget allows; the rest is
+   * offered again on a later step.
+   */
+  private void readAhead(ReadAheadWindow.Span span) {
+    long[] wanted =
+        java.util.stream.LongStream.rangeClosed(span.first(), span.last())
+            .filter(c -> inMemory(c) == null && !loading.containsKey(c))
+            .toArray();
+    for (ChunkRuns.Run run : ChunkRuns.of(wanted, MAX_RUN)) {
+      long bytes = runBytes(run.first(), run.count());
+      if (closed || !limits.tryReserveAhead(bytes)) {
+        window.rewind(run.first() - 1);
+        return;
+      }
+      List<Claim> claims = claim(run.first(), run.last());
+      if (claims.isEmpty()) {
+        limits.releaseAhead(bytes);
+      } else {
+        submit(claims, bytes);
+      }
+    }
+  }
+
+  private long runBytes(long first, int count) {
+    return Math.min(size, (first + count) * CHUNK) - first * CHUNK;
+  }
+
+  /** A chunk this source has taken on to load, and the future its readers wait on. */
+  private record Claim(long index, CompletableFuture<byte[]> future) {}
+
+  /** Takes on loading those of chunks {@code first..last} that no one is loading. */
+  private List<Claim> claim(long first, long last) {
+    List<Claim> out = new ArrayList<>();
+    for (long c = first; c <= last; c++) {
+      CompletableFuture<byte[]> f = new CompletableFuture<>();
+      if (inMemory(c) == null && loading.putIfAbsent(c, f) == null) {
+        out.add(new Claim(c, f));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Loads the claimed chunks on a fetch thread: from the disk cache where it has them, the rest in
+   * coalesced ranged requests; then gives back {@code reserved} bytes of the read-ahead budget.
+   */
+  private void submit(List<Claim> claims, long reserved) {
+    try {
+      limits.fetchers().execute(() -> fetchRun(claims, reserved));
+    } catch (RuntimeException e) {
+      fail(claims, e);
+      limits.releaseAhead(reserved);
+    }
+  }
+
+  private void fetchRun(List<Claim> claims, long reserved) {
+    try {
+      List<Claim> missing = new ArrayList<>();
+      for (Claim c : claims) {
+        if (closed) {
+          throw new java.nio.channels.ClosedChannelException();
+        }
+        byte[] data = disk == null ? null : disk.get(c.index(), chunkLength(c.index()));
+        if (data == null) {
+          missing.add(c);
+        } else {
+          counters.diskChunk();
+          done(c, data);
+        }
+      }
+      long[] indices = missing.stream().mapToLong(Claim::index).toArray();
+      int at = 0;
+      for (ChunkRuns.Run run : ChunkRuns.of(indices, MAX_RUN)) {
+        long start = run.first() * CHUNK;
+        byte[] all = new byte[(int) runBytes(run.first(), run.count())];
+        inner.readFully(start, ByteBuffer.wrap(all));
+        for (int i = 0; i < run.count(); i++, at++) {
+          long index = run.first() + i;
+          int from = i * CHUNK;
+          byte[] data = Arrays.copyOfRange(all, from, from + chunkLength(index));
+          if (disk != null) {
+            disk.put(index, data);
+          }
+          done(missing.get(at), data);
+        }
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      // whoever waits for these chunks gets the failure; the next reader of them tries again
+      fail(claims, e);
+    } finally {
+      limits.releaseAhead(reserved);
+    }
+  }
+
+  private void done(Claim c, byte[] data) {
+    install(c.index(), data);
+    c.future().complete(data);
+    loading.remove(c.index(), c.future());
+  }
+
+  private void fail(List<Claim> claims, Throwable e) {
+    for (Claim c : claims) {
+      if (c.future().completeExceptionally(e)) {
+        loading.remove(c.index(), c.future());
+      }
     }
   }
 
@@ -292,6 +615,27 @@ public final class ChunkCachingSource implements ByteSource {
 
   /** The latest chunk whose read gave up after a timeout, when, and why. */
   private record GaveUp(long index, long atNanos, IOException failure) {}
+
+  /**
+   * The inner source of an object read from the disk cache alone while its server is unreachable:
+   * any read that reaches it (a chunk evicted meanwhile) fails saying so.
+   */
+  private record Unreachable(String name, long size, String why) implements ByteSource {
+    @Override
+    public void readFully(long position, ByteBuffer dst) throws IOException {
+      throw new RemoteUnavailableException(
+          why + "; bytes " + position + "+" + dst.remaining() + " are no longer in the disk cache",
+          null);
+    }
+
+    @Override
+    public String describe() {
+      return name;
+    }
+
+    @Override
+    public void close() {}
+  }
 
   @Override
   public String describe() {

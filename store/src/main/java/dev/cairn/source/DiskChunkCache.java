@@ -30,19 +30,25 @@ import java.util.concurrent.ThreadLocalRandom;
  * none; a file that is not the chunk asked for is deleted and fetched again. The KEY folder must
  * pass the ownership rule of {@link PrivateFolder} like the folders above it.
  *
+ * <p>Next to the KEY folders, {@code URLKEY.obj} remembers each URL's size and validator ({@link
+ * ObjectRecord}), so that the chunks can be found while the server is unreachable ({@link
+ * #recorded}).
+ *
  * <p><b>Thread safety:</b> safe for concurrent use, also by several processes.
  */
 final class DiskChunkCache {
   private final CacheRoot root;
   private final Path dir;
   private final byte[] hash;
+  private final ObjectRecord object;
   private volatile boolean dirChecked;
   private volatile boolean dirRefused;
 
-  private DiskChunkCache(CacheRoot root, Path dir, byte[] hash) {
+  private DiskChunkCache(CacheRoot root, Path dir, byte[] hash, ObjectRecord object) {
     this.root = root;
     this.dir = dir;
     this.hash = hash;
+    this.object = object;
   }
 
   /**
@@ -58,9 +64,87 @@ final class DiskChunkCache {
     if (r == null) {
       return null;
     }
-    byte[] hash = sha256(url + "\n" + size + "\n" + (validator == null ? "" : validator));
-    String key = HexFormat.of().formatHex(hash, 0, 16);
-    return new DiskChunkCache(r, r.path.resolve(key), hash);
+    return of(r, new ObjectRecord(url, size, validator, System.currentTimeMillis()));
+  }
+
+  private static DiskChunkCache of(CacheRoot r, ObjectRecord o) {
+    byte[] hash = hashOf(o);
+    return new DiskChunkCache(r, r.path.resolve(HexFormat.of().formatHex(hash, 0, 16)), hash, o);
+  }
+
+  private static byte[] hashOf(ObjectRecord o) {
+    String v = o.validator();
+    return sha256(o.url() + "\n" + o.size() + "\n" + (v == null ? "" : v));
+  }
+
+  /** The KEY folder name of the object version {@code o} describes. */
+  static String keyOf(ObjectRecord o) {
+    return HexFormat.of().formatHex(hashOf(o), 0, 16);
+  }
+
+  /**
+   * The cache of the version of {@code url} the disk cache last saw (its size and validator as
+   * {@link #record()} kept them), or null if caching is off or it has no usable record of it.
+   */
+  static DiskChunkCache recorded(String url) {
+    CacheRoot r = CacheRoot.configured();
+    if (r == null) {
+      return null;
+    }
+    ObjectRecord o = ObjectRecord.read(recordFile(r, url), url);
+    return o == null ? null : of(r, o);
+  }
+
+  /** {@code cairn-chunks-v1/URLKEY.obj}. */
+  static Path recordFile(CacheRoot r, String url) {
+    byte[] h = sha256(url);
+    return r.path.resolve(HexFormat.of().formatHex(h, 0, 16) + CacheRoot.RECORD_SUFFIX);
+  }
+
+  /** The object version this cache holds, and when the server last described it so. */
+  ObjectRecord object() {
+    return object;
+  }
+
+  /**
+   * Remembers this object version as the one its URL has now ({@link ObjectRecord}), unless the
+   * record already says so; a failure only means no offline use.
+   */
+  void record() {
+    Path f = recordFile(root, object.url());
+    if (object.sameVersion(ObjectRecord.read(f, object.url()))) {
+      return;
+    }
+    try {
+      object.write(f);
+    } catch (IOException e) {
+      // a read-only or full cache: the object can be read only while its server answers
+    }
+  }
+
+  /**
+   * Whether chunk {@code index} of {@code length} data bytes is on disk, going by its name and size
+   * only (its content is checked when it is read).
+   */
+  boolean has(long index, int length) {
+    if (!dirReady(false)) {
+      return false;
+    }
+    try {
+      BasicFileAttributes a =
+          Files.readAttributes(
+              dir.resolve(Long.toString(index)),
+              BasicFileAttributes.class,
+              LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile() && a.size() == ChunkFile.fileSize(length);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The folder's description for messages: the cache folder. */
+  Path folder() {
+    return root.path.getParent();
   }
 
   /** Chunk {@code index} if cached whole and intact ({@code length} bytes), else null. */
@@ -93,6 +177,18 @@ final class DiskChunkCache {
             ".tmp-" + index + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
       ChunkFile.write(tmp, hash, index, data);
+    } catch (java.nio.file.NoSuchFileException e) {
+      // the KEY folder went (cairn cache prune removes empty ones): made again, checked again
+      dirChecked = false;
+      if (!dirReady(true)) {
+        return;
+      }
+      try {
+        ChunkFile.write(tmp, hash, index, data);
+      } catch (IOException again) {
+        CacheRoot.delete(tmp);
+        return;
+      }
     } catch (IOException e) {
       CacheRoot.delete(tmp);
       return;

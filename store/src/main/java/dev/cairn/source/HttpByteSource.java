@@ -70,7 +70,8 @@ public final class HttpByteSource extends RemoteByteSource {
             .build();
     String name = describe(uri);
     HttpResponse<Void> r =
-        RetryPolicy.withRetries(() -> get(client, uri, name, 0, ByteBuffer.allocate(1)));
+        RetryPolicy.withRetries(
+            () -> get(client, uri, name, 0, ByteBuffer.allocate(1), new long[1]));
     if (r.statusCode() != 206) {
       // an empty object: there is no byte 0 to send (200 with nothing, or 416)
       return new HttpByteSource(uri, client, 0, null);
@@ -88,11 +89,13 @@ public final class HttpByteSource extends RemoteByteSource {
   }
 
   @Override
-  void fetch(long position, ByteBuffer dst) throws IOException {
-    HttpResponse<Void> r = get(client, uri, describe(), position, dst);
+  long fetch(long position, ByteBuffer dst) throws IOException {
+    long[] headers = new long[1];
+    HttpResponse<Void> r = get(client, uri, describe(), position, dst, headers);
     if (r.statusCode() != 206) {
       throw new IOException(describe() + ": HTTP " + r.statusCode() + " for a ranged request");
     }
+    return headers[0];
   }
 
   /**
@@ -101,7 +104,8 @@ public final class HttpByteSource extends RemoteByteSource {
    * answer for an empty object ({@code 416}, or {@code 200} without a body).
    */
   private static HttpResponse<Void> get(
-      HttpClient client, URI uri, String name, long first, ByteBuffer dst) throws IOException {
+      HttpClient client, URI uri, String name, long first, ByteBuffer dst, long[] headersAt)
+      throws IOException {
     long last = first + dst.remaining() - 1;
     int seconds = RetryPolicy.timeout();
     HttpRequest request =
@@ -113,6 +117,7 @@ public final class HttpByteSource extends RemoteByteSource {
     RangeBody body = new RangeBody(name, first, last, dst);
     CompletableFuture<HttpResponse<Void>> call = client.sendAsync(request, body);
     HttpResponse<Void> r = await(call, body, name, seconds);
+    headersAt[0] = body.headersAt;
     int status = r.statusCode();
     if (status == 206) {
       long[] range = contentRange(r.headers(), name);
@@ -252,6 +257,9 @@ public final class HttpByteSource extends RemoteByteSource {
     /** {@link System#nanoTime()} when the headers or the latest body bytes came; 0 before. */
     volatile long lastProgress;
 
+    /** {@link System#nanoTime()} when the headers came; 0 before. */
+    volatile long headersAt;
+
     RangeBody(String name, long first, long last, ByteBuffer dst) {
       this.name = name;
       this.first = first;
@@ -264,7 +272,8 @@ public final class HttpByteSource extends RemoteByteSource {
     public HttpResponse.BodySubscriber<Void> apply(HttpResponse.ResponseInfo info) {
       long[] range = info.statusCode() == 206 ? parse(info.headers()) : null;
       wanted = range != null && range[0] == first && range[1] == last;
-      lastProgress = System.nanoTime();
+      headersAt = System.nanoTime();
+      lastProgress = headersAt;
       return this;
     }
 
@@ -347,7 +356,7 @@ public final class HttpByteSource extends RemoteByteSource {
   }
 
   /** The URL without credentials or query (which may carry signatures), for messages. */
-  private static String describe(URI uri) {
+  static String describe(URI uri) {
     return uri.getScheme()
         + "://"
         + uri.getHost()

@@ -20,6 +20,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
   private final long size;
   private final String validator;
   private final RemoteCounters counters = new RemoteCounters();
+  private final LinkEstimate link = new LinkEstimate();
   private volatile boolean closed;
 
   /**
@@ -56,6 +57,19 @@ public abstract sealed class RemoteByteSource implements ByteSource
     };
   }
 
+  /**
+   * The name a source opened from {@code uri} would {@link #describe() describe} itself by (the URL
+   * without credentials or query), or null if {@code uri} is not a usable remote URL.
+   */
+  static String nameOf(URI uri) {
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme();
+    return switch (scheme) {
+      case "http", "https" -> uri.getHost() == null ? null : HttpByteSource.describe(uri);
+      case "s3" -> S3ByteSource.nameOf(uri);
+      default -> null;
+    };
+  }
+
   @Override
   public final long size() {
     return size;
@@ -71,7 +85,8 @@ public abstract sealed class RemoteByteSource implements ByteSource
 
   /**
    * Reads the range with one ranged request, repeated as {@link RetryPolicy} says while it fails in
-   * a way another attempt may fix.
+   * a way another attempt may fix. Each attempt waits for the process's {@link RemoteLimits} (a
+   * request slot, the bandwidth cap) and is measured into the {@link #link() link estimate}.
    */
   @Override
   public final void readFully(long position, ByteBuffer dst) throws IOException {
@@ -81,14 +96,26 @@ public abstract sealed class RemoteByteSource implements ByteSource
       return;
     }
     int start = dst.position();
+    RemoteLimits limits = RemoteLimits.shared();
     RetryPolicy.withRetries(
-        () -> {
-          counters.request();
-          dst.position(start);
-          fetch(position, dst);
-          return null;
-        });
+        () ->
+            limits.request(
+                length,
+                () -> {
+                  counters.request();
+                  dst.position(start);
+                  long sent = System.nanoTime();
+                  long headers = fetch(position, dst);
+                  long done = System.nanoTime();
+                  link.observe(length, headers - sent, done - sent, limits.inUse());
+                  return null;
+                }));
     counters.fetched(length);
+  }
+
+  /** What the link to this object's server is measured to carry. */
+  final LinkEstimate link() {
+    return link;
   }
 
   /** The requests this source has sent and the bytes they brought; see {@link RemoteCounters}. */
@@ -101,9 +128,10 @@ public abstract sealed class RemoteByteSource implements ByteSource
    * with one ranged request, one attempt, bounded by {@link RetryPolicy#timeout()}; never takes
    * bytes from another place.
    *
+   * @return {@link System#nanoTime()} when the response's headers came
    * @throws TransientException if another attempt may succeed
    */
-  abstract void fetch(long position, ByteBuffer dst) throws IOException;
+  abstract long fetch(long position, ByteBuffer dst) throws IOException;
 
   @Override
   public final String describe() {

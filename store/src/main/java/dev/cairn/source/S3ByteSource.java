@@ -115,7 +115,7 @@ public final class S3ByteSource extends RemoteByteSource {
     if (bucket == null || bucket.isEmpty() || key.isEmpty()) {
       throw new IllegalArgumentException(uri + ": an S3 URL is s3://BUCKET/KEY");
     }
-    String name = "s3://" + bucket + "/" + key;
+    String name = nameOf(bucket, key);
     try {
       settings.credentials().resolveCredentials();
     } catch (SdkClientException e) {
@@ -143,7 +143,26 @@ public final class S3ByteSource extends RemoteByteSource {
     }
   }
 
+  /** The name {@code s3://BUCKET/KEY} stands for in messages and in the disk cache. */
+  static String nameOf(String bucket, String key) {
+    return "s3://" + bucket + "/" + key;
+  }
+
+  /** {@link #nameOf(String, String)} of an {@code s3://} URL, or null if it lacks a part. */
+  static String nameOf(URI uri) {
+    String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
+    String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
+    String key = URLDecoder.decode(rawPath.replaceFirst("^/", ""), StandardCharsets.UTF_8);
+    return bucket == null || bucket.isEmpty() || key.isEmpty() ? null : nameOf(bucket, key);
+  }
+
   private static S3Client client(Settings settings) {
+    if (System.getProperty("http.maxConnections") == null) {
+      // the URL connection client keeps 5 idle keep-alive connections per server by default:
+      // as many as requests may be in flight at once, so that none is opened anew per request
+      System.setProperty(
+          "http.maxConnections", Integer.toString(RemoteLimits.shared().maxConnections()));
+    }
     Duration timeout = Duration.ofSeconds(RetryPolicy.timeout());
     S3ClientBuilder b =
         S3Client.builder()
@@ -164,7 +183,7 @@ public final class S3ByteSource extends RemoteByteSource {
   }
 
   @Override
-  void fetch(long position, ByteBuffer dst) throws IOException {
+  long fetch(long position, ByteBuffer dst) throws IOException {
     long last = position + dst.remaining() - 1;
     String name = describe();
     try (ResponseInputStream<GetObjectResponse> in =
@@ -173,6 +192,7 @@ public final class S3ByteSource extends RemoteByteSource {
             () ->
                 client.getObject(
                     b -> b.bucket(bucket).key(key).range("bytes=" + position + "-" + last)))) {
+      long headers = System.nanoTime();
       String range = in.response().contentRange();
       String expected = "bytes " + position + "-" + last + "/";
       if (range == null || !range.startsWith(expected)) {
@@ -187,6 +207,7 @@ public final class S3ByteSource extends RemoteByteSource {
         in.abort();
         throw e;
       }
+      return headers;
     }
   }
 

@@ -37,7 +37,11 @@ class TuningTest {
             Optional.empty(),
             true,
             List.of(),
-            false),
+            false,
+            8,
+            0,
+            32L << 20,
+            24),
         t);
   }
 
@@ -59,7 +63,11 @@ class TuningTest {
                 Map.entry("cairn.remote.timeout", "1"),
                 Map.entry("cairn.cacheDir", " /c "),
                 Map.entry("cairn.cacheLimit", "100K"),
-                Map.entry("cairn.crypto", "jdk")),
+                Map.entry("cairn.crypto", "jdk"),
+                Map.entry("cairn.remote.maxConnections", "3"),
+                Map.entry("cairn.remote.maxBandwidth", "50M"),
+                Map.entry("cairn.remote.maxInFlight", "8M"),
+                Map.entry("cairn.remote.readAheadMax", "12")),
             Map.of(
                 "CAIRN_RUNTIME_DIR", "/run/x",
                 "CAIRN_CDS", "0",
@@ -82,7 +90,11 @@ class TuningTest {
             Optional.of(Path.of("/run/x")),
             false,
             List.of("-Xint", "-Dcairn.log.repeatSeconds=2"),
-            true),
+            true,
+            3,
+            50L << 20,
+            8L << 20,
+            12),
         t);
   }
 

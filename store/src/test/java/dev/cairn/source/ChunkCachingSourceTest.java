@@ -182,8 +182,138 @@ class ChunkCachingSourceTest extends ByteSourceContract {
     try (ChunkCachingSource s = diskCached(second)) {
       assertArrayEquals(slice(content, MIB + 10, 200), read(s, MIB + 10, 200));
       assertEquals(
-          Map.of("requests", 0L, "bytes_fetched", 0L, "disk_cache_chunks", 1L), s.counters());
+          Map.of(
+              "requests",
+              0L,
+              "bytes_fetched",
+              0L,
+              "disk_cache_chunks",
+              1L,
+              "cached_bytes",
+              300L,
+              "cached_percent",
+              0.0),
+          s.counters());
     }
     assertEquals(List.of(), second.reads());
+  }
+
+  /** A chunk cache with its own limits and window, so that the test sets every bound. */
+  private static ChunkCachingSource windowed(
+      ByteSource inner, DiskChunkCache disk, long maxInFlight, int initial) throws IOException {
+    return new ChunkCachingSource(
+        inner,
+        disk,
+        new RemoteCounters(),
+        new RemoteLimits(8, 0, maxInFlight),
+        null,
+        new ReadAheadWindow(initial, 24, ChunkCachingSource.MAX_RUN));
+  }
+
+  /** Reads all of {@code s} in 64 KiB blocks, in order, as a mount's sequential reader does. */
+  private static byte[] readAll(ByteSource s) throws IOException {
+    byte[] out = new byte[(int) s.size()];
+    for (int pos = 0; pos < out.length; pos += 65536) {
+      ByteBuffer b = ByteBuffer.allocate(Math.min(65536, out.length - pos));
+      s.readFully(pos, b);
+      System.arraycopy(b.array(), 0, out, pos, b.capacity());
+    }
+    return out;
+  }
+
+  /**
+   * A sequential reader's read-ahead goes out as ranged reads of several adjacent chunks, every
+   * byte read exactly once.
+   */
+  @Test
+  void aSequentialReaderFetchesEveryByteOnceInCoalescedReads() throws IOException {
+    byte[] content = randomBytes(32 * MIB + 1234, 7);
+    FaultySource inner = faulty(content);
+    try (ChunkCachingSource s = windowed(inner, null, 32 * MIB, 4)) {
+      assertArrayEquals(content, readAll(s));
+    }
+    List<Read> reads =
+        inner.reads().stream().sorted(java.util.Comparator.comparingLong(Read::position)).toList();
+    long next = 0;
+    for (Read r : reads) {
+      assertEquals(next, r.position(), "no byte twice, none left out: " + reads);
+      next += r.length();
+    }
+    assertEquals(content.length, next);
+    assertTrue(reads.size() <= 33 / 2, reads.size() + " reads for 33 chunks: " + reads);
+    assertTrue(reads.stream().anyMatch(r -> r.length() >= 4 * MIB), reads.toString());
+    assertTrue(reads.stream().allMatch(r -> r.length() <= ChunkCachingSource.MAX_RUN * MIB));
+  }
+
+  /**
+   * Read-ahead that finds the budget of bytes in flight spent is not started: reads go one by one.
+   */
+  @Test
+  void readAheadBeyondTheBudgetInFlightIsNotStarted() throws IOException {
+    byte[] content = randomBytes(8 * MIB, 8);
+    FaultySource inner = faulty(content);
+    // a budget of 1 MiB cannot hold a run of two chunks or more
+    try (ChunkCachingSource s = windowed(inner, null, MIB, 4)) {
+      assertArrayEquals(content, readAll(s));
+    }
+    assertTrue(inner.reads().stream().allMatch(r -> r.length() <= MIB), inner.reads().toString());
+    assertEquals(8, inner.reads().size());
+  }
+
+  /** Random reads read nothing ahead: a fleet reading a few blocks fetches only those. */
+  @Test
+  void randomReadsFetchOnlyTheChunksRead() throws IOException {
+    byte[] content = randomBytes(64 * MIB, 9);
+    FaultySource inner = faulty(content);
+    long[] positions = {40L * MIB + 5, 3L * MIB, 60L * MIB + 77, 17L * MIB, 9L * MIB + 1000};
+    try (ChunkCachingSource s = windowed(inner, null, 32 * MIB, 4)) {
+      for (long p : positions) {
+        assertArrayEquals(slice(content, p, 4096), read(s, p, 4096));
+      }
+    }
+    assertEquals(positions.length, inner.reads().size(), inner.reads().toString());
+  }
+
+  /**
+   * {@code warm} puts every chunk on disk in coalesced reads, reporting progress up to the size; a
+   * later source of the same version then reads everything with its server failing every read.
+   */
+  @Test
+  void warmingFillsTheDiskCacheSoThatALaterSourceNeedsNoServer() throws IOException {
+    System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
+    byte[] content = randomBytes(10 * MIB + 5, 10);
+    FaultySource first = faulty(content);
+    List<Long> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (ChunkCachingSource s =
+        windowed(
+            first, DiskChunkCache.forObject("test://warm", content.length, "v1"), 32 * MIB, 4)) {
+      read(s, 0, 10); // chunk 0 cached by a read first: warm fetches the rest
+      assertEquals(10L * MIB + 5 - MIB, s.warm(progress::add));
+      assertEquals(100.0, s.counters().get("cached_percent"));
+      assertEquals((long) content.length, s.counters().get("cached_bytes"));
+    }
+    assertEquals(
+        (long) content.length, progress.stream().mapToLong(Long::longValue).max().orElse(0));
+    assertTrue(first.reads().size() <= 1 + 3, first.reads().toString());
+    FaultySource gone = faulty(content);
+    gone.fault =
+        (position, length) -> {
+          throw new IOException("obj: connection refused (gave up after 4 attempts)");
+        };
+    try (ChunkCachingSource s =
+        windowed(
+            gone, DiskChunkCache.forObject("test://warm", content.length, "v1"), 32 * MIB, 4)) {
+      assertArrayEquals(content, readAll(s));
+      assertEquals(0L, s.warm(p -> {}), "nothing left to fetch");
+    }
+    assertEquals(List.of(), gone.reads());
+  }
+
+  @Test
+  void warmingWithoutADiskCacheFailsSayingSo() throws IOException {
+    try (ChunkCachingSource s = windowed(faulty(new byte[100]), null, MIB, 4)) {
+      IOException e = assertThrows(IOException.class, () -> s.warm(p -> {}));
+      assertTrue(e.getMessage().contains("no disk cache to fetch into"), e.getMessage());
+    }
   }
 }

@@ -109,7 +109,10 @@ class HttpByteSourceTest extends ByteSourceContract {
     return out;
   }
 
-  /** A sequential reader gets chunks fetched ahead of it, and still each chunk only once. */
+  /**
+   * A sequential reader gets chunks fetched ahead of it, each chunk still only once, and adjacent
+   * chunks read ahead together: fewer requests than chunks.
+   */
   @Test
   void sequentialReadsFetchEveryChunkOnceWithReadAhead() throws Exception {
     System.setProperty("cairn.cacheDir", "none");
@@ -120,7 +123,8 @@ class HttpByteSourceTest extends ByteSourceContract {
       try (ChunkCachingSource s =
           ChunkCachingSource.of(HttpByteSource.open(URI.create(nginx.url("sequential.bin"))))) {
         assertArrayEquals(content, readAll(s));
-        assertEquals(10, s.counters().get("requests"), s.counters().toString());
+        long requests = (Long) s.counters().get("requests");
+        assertTrue(requests < 10 && requests >= 3, s.counters().toString());
         assertEquals(10L << 20, s.counters().get("bytes_fetched"));
       }
     } finally {
