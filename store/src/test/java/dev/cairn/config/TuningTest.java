@@ -41,7 +41,9 @@ class TuningTest {
             8,
             0,
             32L << 20,
-            24),
+            24,
+            Optional.empty(),
+            ""),
         t);
   }
 
@@ -67,7 +69,9 @@ class TuningTest {
                 Map.entry("cairn.remote.maxConnections", "3"),
                 Map.entry("cairn.remote.maxBandwidth", "50M"),
                 Map.entry("cairn.remote.maxInFlight", "8M"),
-                Map.entry("cairn.remote.readAheadMax", "12")),
+                Map.entry("cairn.remote.readAheadMax", "12"),
+                Map.entry("cairn.remote.recordProfile", "/p/boot.profile"),
+                Map.entry("cairn.remote.profile", "none")),
             Map.of(
                 "CAIRN_RUNTIME_DIR", "/run/x",
                 "CAIRN_CDS", "0",
@@ -94,7 +98,9 @@ class TuningTest {
             3,
             50L << 20,
             8L << 20,
-            12),
+            12,
+            Optional.of(Path.of("/p/boot.profile")),
+            "none"),
         t);
   }
 
