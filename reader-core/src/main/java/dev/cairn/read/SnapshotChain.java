@@ -98,9 +98,11 @@ public final class SnapshotChain implements Closeable {
       SnapshotChain chain = open(uri, new Urls(), cache, stats, keys, trust);
       notices.print();
       // the access profile published next to the top snapshot, fetched ahead in its order
-      for (Snapshot s : chain.members()) {
-        if (s.source() instanceof ChunkCachingSource c) {
-          c.prefetchByProfile(uri);
+      if (ChunkCachingSource.hasProfile(uri)) {
+        for (Snapshot s : chain.members()) {
+          if (s.source() instanceof ChunkCachingSource c) {
+            c.prefetchByProfile(uri);
+          }
         }
       }
       return chain;
