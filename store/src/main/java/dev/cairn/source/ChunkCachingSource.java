@@ -678,84 +678,68 @@ public final class ChunkCachingSource implements ByteSource {
   }
 
   /**
-   * Starts fetching, on one background thread and in profile order, the chunks that the access
-   * profile of this process lists for the members {@code sources} of a chain ({@link
-   * Profiles#active}: {@code --profile FILE}, else {@code SNAP.profile} next to {@code top}, looked
-   * for on that thread), as coalesced runs on the fetch threads within the read-ahead budget;
-   * chunks cached or being loaded are skipped. Foreground reads never wait for it: they keep their
-   * request slot, and a chunk they need meanwhile is theirs or shared.
+   * Starts fetching, in the background and in profile order, the chunks of this object that the
+   * access profile of this process lists ({@link Profiles#active}: {@code --profile FILE}, else
+   * {@code SNAP.profile} next to {@code top}), as coalesced runs on the fetch threads within the
+   * read-ahead budget; chunks cached or being loaded are skipped. Foreground reads never wait for
+   * it: they keep their request slot, and a chunk they need meanwhile is theirs or shared.
    *
    * @param top the URL of the chain's top snapshot, next to which a profile is published
-   * @param sources the chain's members' sources; those that are not chunk caches are passed over
    */
-  public static void prefetchByProfile(URI top, List<? extends ByteSource> sources) {
-    Map<String, ChunkCachingSource> byName = new java.util.HashMap<>();
-    for (ByteSource s : sources) {
-      if (s instanceof ChunkCachingSource c) {
-        byName.putIfAbsent(AccessProfile.memberName(c.describe()), c);
-      }
+  public void prefetchByProfile(URI top) {
+    if (!hasProfile(top)) {
+      return;
     }
-    Thread t =
-        new Thread(
-            () -> {
-              AccessProfile profile = Profiles.active(top);
-              if (profile != null && !byName.isEmpty()) {
-                prefetch(profile, byName);
-              }
-            },
-            "cairn-profile-prefetch");
+    AccessProfile profile = Profiles.active(top);
+    if (profile == null) {
+      return;
+    }
+    List<Long> order =
+        profile.chunksOf(AccessProfile.memberName(describe())).stream()
+            .filter(c -> c >= 0 && c <= lastChunk && size > 0)
+            .toList();
+    if (order.isEmpty()) {
+      return;
+    }
+    Thread t = new Thread(() -> prefetch(order), "cairn-profile-prefetch");
     t.setDaemon(true);
     t.start();
   }
 
-  /** Fetches the profile's chunks of the members in {@code byName}, in profile order. */
-  static void prefetch(AccessProfile profile, Map<String, ChunkCachingSource> byName) {
-    List<AccessProfile.Entry> e = profile.entries();
+  /**
+   * Whether this process has an access profile to prefetch by for the chain whose top is {@code
+   * top} (found once per process; see {@link Profiles}; with {@code --trust} a published one is
+   * ignored here, saying so in one line).
+   */
+  public static boolean hasProfile(URI top) {
+    return Profiles.active(top) != null;
+  }
+
+  void prefetch(List<Long> order) {
     int i = 0;
-    while (i < e.size()) {
-      ChunkCachingSource c = byName.get(e.get(i).member());
-      long first = e.get(i).chunk();
+    while (i < order.size() && !closed) {
+      long first = order.get(i);
       int n = 1;
-      while (i + n < e.size()
-          && n < MAX_RUN
-          && e.get(i + n).member().equals(e.get(i).member())
-          && e.get(i + n).chunk() == first + n) {
+      while (i + n < order.size() && n < MAX_RUN && order.get(i + n) == first + n) {
         n++;
       }
       i += n;
-      if (c != null && !c.closed && first <= c.lastChunk && c.size > 0) {
-        try {
-          c.prefetchRun(first, (int) Math.min(n, c.lastChunk - first + 1));
-        } catch (InterruptedIOException ex) {
-          return;
-        }
+      boolean cached = true;
+      for (long c = first; c < first + n && cached; c++) {
+        cached = inMemory(c) != null || (disk != null && disk.has(c, chunkLength(c)));
       }
+      if (cached) {
+        continue;
+      }
+      long bytes = runBytes(first, n);
+      try {
+        limits.reserveAhead(bytes);
+      } catch (InterruptedIOException e) {
+        return;
+      }
+      List<Claim> claims = claim(first, first + n - 1);
+      profileChunks.addAndGet(claims.size());
+      submit(claims, bytes);
     }
-  }
-
-  /** Fetches chunks {@code first..first+n-1} ahead unless all are cached; waits for the budget. */
-  private void prefetchRun(long first, int n) throws InterruptedIOException {
-    boolean cached = true;
-    for (long c = first; c < first + n && cached; c++) {
-      cached = inMemory(c) != null || (disk != null && disk.has(c, chunkLength(c)));
-    }
-    if (cached) {
-      return;
-    }
-    long bytes = runBytes(first, n);
-    limits.reserveAhead(bytes);
-    List<Claim> claims = claim(first, first + n - 1);
-    profileChunks.addAndGet(claims.size());
-    submit(claims, bytes);
-  }
-
-  /**
-   * Fetches this object's chunks in {@code order} ahead, as {@link #prefetch(AccessProfile, Map)}.
-   */
-  void prefetch(List<Long> order) {
-    String name = AccessProfile.memberName(describe());
-    prefetch(
-        new AccessProfile(order.stream().map(c -> new AccessProfile.Entry(name, c)).toList()),
-        Map.of(name, this));
   }
 }

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashSet;
@@ -75,44 +76,38 @@ final class Profiles {
     }
     boolean untrusted = setting.equals("untrusted");
     String where = setting.isEmpty() || untrusted ? top + ".profile" : setting;
-    String text;
     try {
-      text = setting.isEmpty() || untrusted ? fetch(where) : readLocal(setting);
-    } catch (IOException | RuntimeException e) {
-      // none published (404), or the server does not serve it well now: no prefetching, and
-      // nothing said, since the reads report what matters
-      return null;
-    }
-    if (untrusted) {
-      System.err.println(
-          "cairn: ignoring access profile "
-              + where
-              + ": profiles are not signed, and --trust reads only signed data");
-      return null;
-    }
-    try {
-      return AccessProfile.parse(text, where);
-    } catch (IOException e) {
-      System.err.println("cairn: ignoring " + e.getMessage());
-      return null;
-    }
-  }
-
-  private static String readLocal(String file) throws IOException {
-    if (Files.size(Path.of(file)) > MAX_PROFILE_BYTES) {
-      throw new IOException(file + ": larger than " + MAX_PROFILE_BYTES + " bytes");
-    }
-    return Files.readString(Path.of(file));
-  }
-
-  private static String fetch(String url) throws IOException {
-    try (RemoteByteSource sidecar = RemoteByteSource.open(URI.create(url))) {
-      if (sidecar.size() > MAX_PROFILE_BYTES) {
-        throw new IOException(url + ": larger than " + MAX_PROFILE_BYTES + " bytes");
+      if (untrusted) {
+        RemoteByteSource.open(URI.create(where)).close();
+        System.err.println(
+            "cairn: ignoring access profile "
+                + where
+                + ": profiles are not signed, and --trust reads only signed data");
+        return null;
       }
-      ByteBuffer b = ByteBuffer.allocate((int) sidecar.size());
-      sidecar.readFully(0, b);
-      return new String(b.array(), StandardCharsets.UTF_8);
+      if (!setting.isEmpty()) {
+        long size = Files.size(Path.of(setting));
+        if (size > MAX_PROFILE_BYTES) {
+          throw new IOException(setting + ": larger than " + MAX_PROFILE_BYTES + " bytes");
+        }
+        return AccessProfile.parse(Files.readString(Path.of(setting)), setting);
+      }
+      try (RemoteByteSource sidecar = RemoteByteSource.open(URI.create(where))) {
+        if (sidecar.size() > MAX_PROFILE_BYTES) {
+          throw new IOException(where + ": larger than " + MAX_PROFILE_BYTES + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) sidecar.size());
+        sidecar.readFully(0, b);
+        return AccessProfile.parse(new String(b.array(), StandardCharsets.UTF_8), where);
+      }
+    } catch (NoSuchFileException e) {
+      if (!setting.isEmpty() && !untrusted) {
+        System.err.println("cairn: access profile " + setting + " not found; prefetching none");
+      }
+      return null; // no sidecar published: nothing to prefetch
+    } catch (IOException | RuntimeException e) {
+      System.err.println("cairn: ignoring access profile " + where + " (" + e.getMessage() + ")");
+      return null;
     }
   }
 }
