@@ -11,9 +11,7 @@
  * {@code RemoteLimits} with {@code BandwidthCap} (the process's request slots, rate cap, read-ahead
  * budget and fetch threads). Offline use and cache management: {@code ObjectRecord} (a URL's size
  * and validator kept next to its chunks), {@code OfflineNotices} (the line saying an object is read
- * from the cache alone), {@code CacheFolder} (ls, du, prune); {@code AccessProfile} and {@code
- * Profiles} (the chunks a workload read, in order: recorded, and fetched ahead by later mounts).
- * Must not know the snapshot format: callers ask for (position, length) and get bytes, or an
- * exception that says why not.
+ * from the cache alone), {@code CacheFolder} (ls, du, prune). Must not know the snapshot format:
+ * callers ask for (position, length) and get bytes, or an exception that says why not.
  */
 package dev.cairn.source;
