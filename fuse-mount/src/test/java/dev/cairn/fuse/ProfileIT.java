@@ -131,39 +131,4 @@ class ProfileIT {
             dir.resolve("nope.profile").toString())
         .fails(2, "--profile " + dir.resolve("nope.profile") + ": no such file (or 'none')");
   }
-
-  /**
-   * With --trust a published profile is ignored with one line (profiles are not signed) and the
-   * mount fetches nothing ahead of its reads; --profile FILE with --trust is refused.
-   */
-  @Test
-  void aTrustedMountIgnoresAPublishedProfileSayingSo() throws Exception {
-    Path key = dir.resolve("k");
-    cairn("keygen", "-o", key.toString()).ok();
-    cairn("sign", www.resolve("boot.cairn").toString(), "--key", key + ".key").ok();
-    Files.writeString(www.resolve("boot.cairn.profile"), "cairn-profile 1\nboot.cairn 20\n");
-    String url = nginx.url("boot.cairn");
-    MountSupport.Run m =
-        cairn(env("c1"), "mount", url, mnt.toString(), "--trust", key + ".pub").ok();
-    assertTrue(
-        m.err()
-            .contains(
-                "cairn: ignoring access profile "
-                    + url
-                    + ".profile: profiles are not signed, and --trust reads only signed data"),
-        m.err());
-    Thread.sleep(1000); // (stats.json has no remote section for a verified chain)
-    assertTrue(!fetched(20), "nothing fetched ahead: " + nginx.requests());
-    umount(mnt);
-    cairn(
-            env("c1"),
-            "mount",
-            url,
-            mnt.toString(),
-            "--trust",
-            key + ".pub",
-            "--profile",
-            www.resolve("boot.cairn.profile").toString())
-        .fails(2, "access profiles are not signed, and --trust reads only signed data");
-  }
 }

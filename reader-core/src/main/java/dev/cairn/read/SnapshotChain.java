@@ -98,11 +98,9 @@ public final class SnapshotChain implements Closeable {
       SnapshotChain chain = open(uri, new Urls(), cache, stats, keys, trust);
       notices.print();
       // the access profile published next to the top snapshot, fetched ahead in its order
-      if (ChunkCachingSource.hasProfile(uri)) {
-        for (Snapshot s : chain.members()) {
-          if (s.source() instanceof ChunkCachingSource c) {
-            c.prefetchByProfile(uri);
-          }
+      for (Snapshot s : chain.members()) {
+        if (s.source() instanceof ChunkCachingSource c) {
+          c.prefetchByProfile(uri);
         }
       }
       return chain;

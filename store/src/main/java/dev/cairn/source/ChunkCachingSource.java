@@ -687,9 +687,6 @@ public final class ChunkCachingSource implements ByteSource {
    * @param top the URL of the chain's top snapshot, next to which a profile is published
    */
   public void prefetchByProfile(URI top) {
-    if (!hasProfile(top)) {
-      return;
-    }
     AccessProfile profile = Profiles.active(top);
     if (profile == null) {
       return;
@@ -704,15 +701,6 @@ public final class ChunkCachingSource implements ByteSource {
     Thread t = new Thread(() -> prefetch(order), "cairn-profile-prefetch");
     t.setDaemon(true);
     t.start();
-  }
-
-  /**
-   * Whether this process has an access profile to prefetch by for the chain whose top is {@code
-   * top} (found once per process; see {@link Profiles}; with {@code --trust} a published one is
-   * ignored here, saying so in one line).
-   */
-  public static boolean hasProfile(URI top) {
-    return Profiles.active(top) != null;
   }
 
   void prefetch(List<Long> order) {
