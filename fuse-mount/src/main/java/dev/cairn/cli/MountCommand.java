@@ -35,22 +35,6 @@ final class MountCommand implements Callable<Integer> {
 
   @Mixin RemoteOptions remote;
 
-  @Option(
-      names = "--record-profile",
-      paramLabel = "FILE",
-      description =
-          "Write the order in which remote chunks were first read to FILE at unmount: publish it"
-              + " as SNAP.profile next to the snapshot and later mounts fetch those chunks first.")
-  java.nio.file.Path recordProfile;
-
-  @Option(
-      names = "--profile",
-      paramLabel = "FILE|none",
-      description =
-          "Prefetch by this access profile (default: SNAP.profile next to a remote SNAP, if"
-              + " published); none: no prefetching by profile.")
-  String profile;
-
   @Parameters(
       index = "0",
       paramLabel = "SNAP",
@@ -108,9 +92,7 @@ final class MountCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    remote.recordProfile = recordProfile;
-    remote.profile = profile;
-    remote.apply(trust.trust().required());
+    remote.apply();
     MountRequest request =
         MountRequest.of(
             snap,

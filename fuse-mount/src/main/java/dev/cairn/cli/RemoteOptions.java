@@ -28,50 +28,12 @@ public final class RemoteOptions {
               + " shared with other work.")
   Long maxBandwidth;
 
-  /** Only {@code mount} shows these; other commands leave them null. */
-  java.nio.file.Path recordProfile;
-
-  String profile;
-
   /**
    * Makes the options this process's tuning; must run before the first remote source opens.
    *
    * @throws UsageException if a value is out of range
    */
   void apply() throws UsageException {
-    apply(false);
-  }
-
-  /**
-   * Like {@link #apply()}; with {@code trusted} (a mount with {@code --trust}) a published access
-   * profile is ignored with one line, and {@code --profile FILE} is refused: profiles are not
-   * signed.
-   */
-  void apply(boolean trusted) throws UsageException {
-    if (recordProfile != null) {
-      System.setProperty(
-          "cairn.remote.recordProfile", recordProfile.toAbsolutePath().normalize().toString());
-    }
-    if (trusted) {
-      if (profile != null && !profile.equals("none")) {
-        throw new UsageException(
-            "--profile "
-                + profile
-                + ": access profiles are not signed, and --trust reads only signed data (use"
-                + " --profile none)");
-      }
-      System.setProperty("cairn.remote.profile", profile == null ? "untrusted" : "none");
-    } else if (profile != null) {
-      if (!profile.equals("none")
-          && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(profile))) {
-        throw new UsageException("--profile " + profile + ": no such file (or 'none')");
-      }
-      System.setProperty(
-          "cairn.remote.profile",
-          profile.equals("none")
-              ? "none"
-              : java.nio.file.Path.of(profile).toAbsolutePath().normalize().toString());
-    }
     if (maxConnections != null) {
       if (maxConnections < 1 || maxConnections > 64) {
         throw new UsageException(

@@ -97,12 +97,6 @@ public final class SnapshotChain implements Closeable {
     try (OfflineNotices notices = OfflineNotices.collect()) {
       SnapshotChain chain = open(uri, new Urls(), cache, stats, keys, trust);
       notices.print();
-      // the access profile published next to the top snapshot, fetched ahead in its order
-      for (Snapshot s : chain.members()) {
-        if (s.source() instanceof ChunkCachingSource c) {
-          c.prefetchByProfile(uri);
-        }
-      }
       return chain;
     }
   }

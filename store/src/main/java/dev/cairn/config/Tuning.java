@@ -64,12 +64,6 @@ import java.util.function.UnaryOperator;
  *     most read-ahead bytes a process has requested and not yet received
  * @param remoteReadAheadMax {@code cairn.remote.readAheadMax}, default 24 (at least {@code
  *     remoteReadAhead}): the most chunks a sequential remote reader's read-ahead window grows to
- * @param remoteRecordProfile {@code cairn.remote.recordProfile} (mount option {@code
- *     --record-profile FILE}), default none: where to write the order in which remote chunks were
- *     first read
- * @param remoteProfile {@code cairn.remote.profile} (mount option {@code --profile FILE|none}),
- *     default empty: the access profile to prefetch in order; empty looks for {@code SNAP.profile}
- *     next to a remote snapshot, {@code none} turns prefetching by profile off
  */
 public record Tuning(
     int fuseThreads,
@@ -92,9 +86,7 @@ public record Tuning(
     int remoteMaxConnections,
     long remoteMaxBandwidth,
     long remoteMaxInFlight,
-    int remoteReadAheadMax,
-    Optional<Path> remoteRecordProfile,
-    String remoteProfile) {
+    int remoteReadAheadMax) {
 
   /** System properties starting with this are Cairn's, and reach the serving process too. */
   public static final String PROPERTY_PREFIX = "cairn.";
@@ -142,11 +134,7 @@ public record Tuning(
                 "-Dcairn.remote.maxInFlight",
                 32L << 20,
                 "32M")),
-        Math.max(1, integer(property, "cairn.remote.readAheadMax", 24)),
-        Optional.ofNullable(property.apply("cairn.remote.recordProfile"))
-            .filter(v -> !v.isBlank())
-            .map(v -> Path.of(v.trim()).toAbsolutePath()),
-        Objects.requireNonNullElse(property.apply("cairn.remote.profile"), "").trim());
+        Math.max(1, integer(property, "cairn.remote.readAheadMax", 24)));
   }
 
   /** A size such as {@code 50M}, or {@code dflt} (said once) if it does not parse. */

@@ -76,9 +76,7 @@ public final class ChunkCachingSource implements ByteSource {
       new ConcurrentHashMap<>();
   private final Object presentLock = new Object();
   private BitSet present;
-  private final java.nio.file.Path recordTo = Tuning.current().remoteRecordProfile().orElse(null);
   private volatile GaveUp gaveUp;
-  private final AtomicLong profileChunks = new AtomicLong();
   private volatile boolean closed;
 
   /**
@@ -306,7 +304,6 @@ public final class ChunkCachingSource implements ByteSource {
         cached -= (lastChunk + 1) * CHUNK - size;
       }
     }
-    m.put("profile_chunks", profileChunks.get());
     m.put("cached_bytes", Math.max(0, cached));
     m.put("cached_percent", size == 0 ? 100.0 : Math.round(1000.0 * cached / size) / 10.0);
     return m;
@@ -404,9 +401,6 @@ public final class ChunkCachingSource implements ByteSource {
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
   private byte[] chunk(long index) throws IOException {
-    if (recordTo != null) {
-      Profiles.record(describe(), index);
-    }
     ReadAheadWindow.Span span =
         window.onAccess(index, lastChunk, link == null ? 0 : link.chunksInFlight(CHUNK));
     if (span != null) {
@@ -671,63 +665,6 @@ public final class ChunkCachingSource implements ByteSource {
   @Override
   public void close() throws IOException {
     closed = true;
-    if (recordTo != null) {
-      Profiles.flush(recordTo);
-    }
     inner.close();
-  }
-
-  /**
-   * Starts fetching, in the background and in profile order, the chunks of this object that the
-   * access profile of this process lists ({@link Profiles#active}: {@code --profile FILE}, else
-   * {@code SNAP.profile} next to {@code top}), as coalesced runs on the fetch threads within the
-   * read-ahead budget; chunks cached or being loaded are skipped. Foreground reads never wait for
-   * it: they keep their request slot, and a chunk they need meanwhile is theirs or shared.
-   *
-   * @param top the URL of the chain's top snapshot, next to which a profile is published
-   */
-  public void prefetchByProfile(URI top) {
-    AccessProfile profile = Profiles.active(top);
-    if (profile == null) {
-      return;
-    }
-    List<Long> order =
-        profile.chunksOf(AccessProfile.memberName(describe())).stream()
-            .filter(c -> c >= 0 && c <= lastChunk && size > 0)
-            .toList();
-    if (order.isEmpty()) {
-      return;
-    }
-    Thread t = new Thread(() -> prefetch(order), "cairn-profile-prefetch");
-    t.setDaemon(true);
-    t.start();
-  }
-
-  void prefetch(List<Long> order) {
-    int i = 0;
-    while (i < order.size() && !closed) {
-      long first = order.get(i);
-      int n = 1;
-      while (i + n < order.size() && n < MAX_RUN && order.get(i + n) == first + n) {
-        n++;
-      }
-      i += n;
-      boolean cached = true;
-      for (long c = first; c < first + n && cached; c++) {
-        cached = inMemory(c) != null || (disk != null && disk.has(c, chunkLength(c)));
-      }
-      if (cached) {
-        continue;
-      }
-      long bytes = runBytes(first, n);
-      try {
-        limits.reserveAhead(bytes);
-      } catch (InterruptedIOException e) {
-        return;
-      }
-      List<Claim> claims = claim(first, first + n - 1);
-      profileChunks.addAndGet(claims.size());
-      submit(claims, bytes);
-    }
   }
 }

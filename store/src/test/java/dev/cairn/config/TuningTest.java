@@ -41,9 +41,7 @@ class TuningTest {
             8,
             0,
             32L << 20,
-            24,
-            Optional.empty(),
-            ""),
+            24),
         t);
   }
 
@@ -69,9 +67,7 @@ class TuningTest {
                 Map.entry("cairn.remote.maxConnections", "3"),
                 Map.entry("cairn.remote.maxBandwidth", "50M"),
                 Map.entry("cairn.remote.maxInFlight", "8M"),
-                Map.entry("cairn.remote.readAheadMax", "12"),
-                Map.entry("cairn.remote.recordProfile", "/p/boot.profile"),
-                Map.entry("cairn.remote.profile", "none")),
+                Map.entry("cairn.remote.readAheadMax", "12")),
             Map.of(
                 "CAIRN_RUNTIME_DIR", "/run/x",
                 "CAIRN_CDS", "0",
@@ -98,9 +94,7 @@ class TuningTest {
             3,
             50L << 20,
             8L << 20,
-            12,
-            Optional.of(Path.of("/p/boot.profile")),
-            "none"),
+            12),
         t);
   }
 

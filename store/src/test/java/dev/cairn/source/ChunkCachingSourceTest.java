@@ -189,8 +189,6 @@ class ChunkCachingSourceTest extends ByteSourceContract {
               0L,
               "disk_cache_chunks",
               1L,
-              "profile_chunks",
-              0L,
               "cached_bytes",
               300L,
               "cached_percent",
@@ -316,42 +314,6 @@ class ChunkCachingSourceTest extends ByteSourceContract {
     try (ChunkCachingSource s = windowed(faulty(new byte[100]), null, MIB, 4)) {
       IOException e = assertThrows(IOException.class, () -> s.warm(p -> {}));
       assertTrue(e.getMessage().contains("no disk cache to fetch into"), e.getMessage());
-    }
-  }
-
-  /**
-   * Prefetching by profile fetches the listed chunks, adjacent ones together, skipping what is
-   * cached; reading them afterwards sends nothing more.
-   */
-  @Test
-  void aProfileIsFetchedAheadInCoalescedRunsAndThenServedFromTheCache() throws Exception {
-    System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
-    byte[] content = randomBytes(16 * MIB, 11);
-    FaultySource inner = faulty(content);
-    try (ChunkCachingSource s =
-        windowed(
-            inner,
-            DiskChunkCache.forObject("test://profile", content.length, "v1"),
-            32 * MIB,
-            0)) { // no read-ahead: only the profile fetches ahead
-      read(s, 5L * MIB, 10); // chunk 5 is cached before the profile runs
-      s.prefetch(List.of(9L, 10L, 11L, 3L, 5L, 0L));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (inner.reads().size() < 4 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertEquals(
-          java.util.Set.of(
-              new Read(5L * MIB, MIB),
-              new Read(9L * MIB, 3 * MIB),
-              new Read(3L * MIB, MIB),
-              new Read(0, MIB)),
-          java.util.Set.copyOf(inner.reads()));
-      for (long c : new long[] {9, 10, 11, 3, 0}) {
-        assertArrayEquals(slice(content, c * MIB + 7, 100), read(s, c * MIB + 7, 100));
-      }
-      assertEquals(4, inner.reads().size(), inner.reads().toString());
-      assertEquals(5L, s.counters().get("profile_chunks"));
     }
   }
 }
