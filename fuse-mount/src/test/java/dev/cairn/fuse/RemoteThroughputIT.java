@@ -62,8 +62,12 @@ class RemoteThroughputIT {
     return in;
   }
 
+  /**
+   * A fresh disk cache; no class-data training run (it opens the snapshot in a process of its own
+   * and would add its reads to the server's log).
+   */
   private Map<String, String> cache() {
-    return Map.of("CAIRN_CACHE_DIR", dir.resolve("cache").toString());
+    return Map.of("CAIRN_CACHE_DIR", dir.resolve("cache").toString(), "CAIRN_CDS", "0");
   }
 
   /** The GET requests nginx served for {@code /NAME.cairn} with 206 Partial Content. */
@@ -98,7 +102,7 @@ class RemoteThroughputIT {
   @Test
   void aSequentialReadBehind20msIsWholeFetchedOnceAndInFarFewerRequestsThanChunks()
       throws Exception {
-    Path in = pack("seq", 40);
+    Path in = pack("seq", 64);
     long snapSize = Files.size(www.resolve("seq.cairn"));
     long chunks = (snapSize + MIB - 1) / MIB;
     try (DelayProxy proxy = DelayProxy.start(nginx.port(), 20)) {
@@ -110,9 +114,10 @@ class RemoteThroughputIT {
       List<String[]> gets = ranged("seq");
       long body =
           gets.stream().filter(f -> !f[4].equals(PROBE)).mapToLong(f -> Long.parseLong(f[3])).sum();
+      long requests = gets.stream().filter(f -> !f[4].equals(PROBE)).count();
       assertTrue(
-          gets.size() * 2L <= chunks,
-          gets.size() + " ranged requests for " + chunks + " chunks: " + nginx.requests());
+          requests * 2 <= chunks,
+          requests + " ranged requests for " + chunks + " chunks: " + nginx.requests());
       // besides the probes of byte 0 at each open, whole chunks, none twice (the processes share
       // the disk cache)
       assertTrue(body <= snapSize, body + " body bytes for a " + snapSize + "-byte snapshot");

@@ -8,7 +8,6 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -510,7 +509,7 @@ public final class ChunkCachingSource implements ByteSource {
         java.util.stream.LongStream.rangeClosed(span.first(), span.last())
             .filter(c -> inMemory(c) == null && !loading.containsKey(c))
             .toArray();
-    for (ChunkRuns.Run run : ChunkRuns.of(wanted, MAX_RUN)) {
+    for (ChunkRuns.Run run : ChunkRuns.of(wanted, span.run())) {
       long bytes = runBytes(run.first(), run.count());
       if (closed || !limits.tryReserveAhead(bytes)) {
         window.rewind(run.first() - 1);
@@ -575,17 +574,14 @@ public final class ChunkCachingSource implements ByteSource {
       long[] indices = missing.stream().mapToLong(Claim::index).toArray();
       int at = 0;
       for (ChunkRuns.Run run : ChunkRuns.of(indices, MAX_RUN)) {
-        long start = run.first() * CHUNK;
-        byte[] all = new byte[(int) runBytes(run.first(), run.count())];
-        inner.readFully(start, ByteBuffer.wrap(all));
+        byte[][] data = fetch(run);
         for (int i = 0; i < run.count(); i++, at++) {
-          long index = run.first() + i;
-          int from = i * CHUNK;
-          byte[] data = Arrays.copyOfRange(all, from, from + chunkLength(index));
+          // on disk before readers see it, as a foreground load does: a chunk evicted from memory
+          // is then always found on disk, and one dropped as wrong (invalidate) cannot come back
           if (disk != null) {
-            disk.put(index, data);
+            disk.put(missing.get(at).index(), data[i]);
           }
-          done(missing.get(at), data);
+          done(missing.get(at), data[i]);
         }
       }
     } catch (IOException | RuntimeException | Error e) {
@@ -594,6 +590,30 @@ public final class ChunkCachingSource implements ByteSource {
     } finally {
       limits.releaseAhead(reserved);
     }
+  }
+
+  /**
+   * The chunks of {@code run} with one ranged request, each in its own array: straight into them
+   * from a remote source, through one array of the run from any other.
+   */
+  private byte[][] fetch(ChunkRuns.Run run) throws IOException {
+    byte[][] data = new byte[run.count()][];
+    ByteBuffer[] parts = new ByteBuffer[run.count()];
+    for (int i = 0; i < run.count(); i++) {
+      data[i] = new byte[chunkLength(run.first() + i)];
+      parts[i] = ByteBuffer.wrap(data[i]);
+    }
+    long start = run.first() * CHUNK;
+    if (inner instanceof RemoteByteSource r) {
+      r.readFully(start, parts);
+    } else {
+      byte[] all = new byte[(int) runBytes(run.first(), run.count())];
+      inner.readFully(start, ByteBuffer.wrap(all));
+      for (int i = 0; i < run.count(); i++) {
+        System.arraycopy(all, i * CHUNK, data[i], 0, data[i].length);
+      }
+    }
+    return data;
   }
 
   private void done(Claim c, byte[] data) {

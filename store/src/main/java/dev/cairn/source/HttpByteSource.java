@@ -71,7 +71,7 @@ public final class HttpByteSource extends RemoteByteSource {
     String name = describe(uri);
     HttpResponse<Void> r =
         RetryPolicy.withRetries(
-            () -> get(client, uri, name, 0, ByteBuffer.allocate(1), new long[1]));
+            () -> get(client, uri, name, 0, new Scatter(ByteBuffer.allocate(1)), new long[1]));
     if (r.statusCode() != 206) {
       // an empty object: there is no byte 0 to send (200 with nothing, or 416)
       return new HttpByteSource(uri, client, 0, null);
@@ -89,7 +89,7 @@ public final class HttpByteSource extends RemoteByteSource {
   }
 
   @Override
-  long fetch(long position, ByteBuffer dst) throws IOException {
+  long fetch(long position, Scatter dst) throws IOException {
     long[] headers = new long[1];
     HttpResponse<Void> r = get(client, uri, describe(), position, dst, headers);
     if (r.statusCode() != 206) {
@@ -104,7 +104,7 @@ public final class HttpByteSource extends RemoteByteSource {
    * answer for an empty object ({@code 416}, or {@code 200} without a body).
    */
   private static HttpResponse<Void> get(
-      HttpClient client, URI uri, String name, long first, ByteBuffer dst, long[] headersAt)
+      HttpClient client, URI uri, String name, long first, Scatter dst, long[] headersAt)
       throws IOException {
     long last = first + dst.remaining() - 1;
     int seconds = RetryPolicy.timeout();
@@ -247,7 +247,7 @@ public final class HttpByteSource extends RemoteByteSource {
     private final String name;
     private final long first;
     private final long last;
-    private final ByteBuffer dst;
+    private final Scatter dst;
     private final int requested;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private Flow.Subscription subscription;
@@ -260,12 +260,12 @@ public final class HttpByteSource extends RemoteByteSource {
     /** {@link System#nanoTime()} when the headers came; 0 before. */
     volatile long headersAt;
 
-    RangeBody(String name, long first, long last, ByteBuffer dst) {
+    RangeBody(String name, long first, long last, Scatter dst) {
       this.name = name;
       this.first = first;
       this.last = last;
       this.dst = dst;
-      this.requested = dst.remaining();
+      this.requested = (int) dst.remaining();
     }
 
     @Override
@@ -315,14 +315,14 @@ public final class HttpByteSource extends RemoteByteSource {
     @Override
     public synchronized void onError(Throwable t) {
       done.completeExceptionally(
-          wanted ? TransientException.closedShort(name, dst.remaining(), requested, t) : t);
+          wanted ? TransientException.closedShort(name, (int) dst.remaining(), requested, t) : t);
     }
 
     @Override
     public synchronized void onComplete() {
       if (wanted && dst.hasRemaining()) {
         done.completeExceptionally(
-            TransientException.closedShort(name, dst.remaining(), requested, null));
+            TransientException.closedShort(name, (int) dst.remaining(), requested, null));
       } else {
         done.complete(null);
       }

@@ -7,15 +7,20 @@ package dev.cairn.source;
  * at {@code initial} chunks and doubles on each forward step up to a cap: the number of chunks the
  * link needs in flight to stay busy (bandwidth × latency, measured, see {@link LinkEstimate}), at
  * least {@code 2 × initial}, at most {@code max}. A jump elsewhere closes the window: random reads
- * fetch only what they ask for. The window is refilled only once half of it has been consumed, so
- * that read-ahead goes out in runs of adjacent chunks that {@link ChunkRuns} turns into single
- * requests, rather than one chunk per step.
+ * fetch only what they ask for. Read-ahead goes out in runs of adjacent chunks, each one request
+ * ({@link ChunkRuns}), a quarter of the window long (at least 1 chunk, at most the granule given),
+ * so that about four requests are in flight whatever the window: a small window on a fast link
+ * keeps several small requests going, a large one on a slow link fewer requests per byte. The
+ * window is refilled whenever a whole run fits in it again, never one chunk per step.
  *
  * <p><b>Thread safety:</b> safe for concurrent use (synchronized; each call is a few comparisons).
  */
 final class ReadAheadWindow {
-  /** The chunks {@code first..last} (inclusive) to start loading now. */
-  record Span(long first, long last) {}
+  /**
+   * The chunks {@code first..last} (inclusive) to start loading now, as requests of {@code run}
+   * chunks.
+   */
+  record Span(long first, long last, int run) {}
 
   private final int initial;
   private final int max;
@@ -67,19 +72,18 @@ final class ReadAheadWindow {
     }
     int cap = (int) Math.min(max, Math.max(2L * initial, linkChunks));
     window = window == 0 ? Math.min(initial, cap) : (int) Math.min(cap, 2L * window);
-    if (aheadUpTo - index > window / 2) {
-      return null; // enough is on its way; refill when half of it is consumed
-    }
+    int run = Math.max(1, Math.min(granule, window / 4));
     long first = Math.max(index + 1, aheadUpTo + 1);
     long end = Math.min(index + window, lastChunk);
     if (end < lastChunk) {
-      end = first - 1 + (end - first + 1) / granule * granule;
+      // whole runs only: the rest goes out with the next step's
+      end = first - 1 + (end - first + 1) / run * run;
     }
     if (first > end) {
       return null;
     }
     aheadUpTo = end;
-    return new Span(first, end);
+    return new Span(first, end, run);
   }
 
   /**

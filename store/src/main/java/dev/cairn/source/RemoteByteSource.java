@@ -90,12 +90,27 @@ public abstract sealed class RemoteByteSource implements ByteSource
    */
   @Override
   public final void readFully(long position, ByteBuffer dst) throws IOException {
-    int length = dst.remaining();
+    readFully(position, new ByteBuffer[] {dst});
+  }
+
+  /**
+   * Like {@link #readFully(long, ByteBuffer)} into several buffers in turn, as one ranged request:
+   * the chunks of a run, each in its own array.
+   */
+  final void readFully(long position, ByteBuffer[] dsts) throws IOException {
+    long total = 0;
+    for (ByteBuffer b : dsts) {
+      total += b.remaining();
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("a request of " + total + " bytes");
+    }
+    int length = (int) total;
     RangeCheck.check(closed, name, size, position, length);
     if (length == 0) {
       return;
     }
-    int start = dst.position();
+    Scatter dst = new Scatter(dsts);
     RemoteLimits limits = RemoteLimits.shared();
     RetryPolicy.withRetries(
         () ->
@@ -103,7 +118,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
                 length,
                 () -> {
                   counters.request();
-                  dst.position(start);
+                  dst.rewind();
                   long sent = System.nanoTime();
                   long headers = fetch(position, dst);
                   long done = System.nanoTime();
@@ -131,7 +146,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
    * @return {@link System#nanoTime()} when the response's headers came
    * @throws TransientException if another attempt may succeed
    */
-  abstract long fetch(long position, ByteBuffer dst) throws IOException;
+  abstract long fetch(long position, Scatter dst) throws IOException;
 
   @Override
   public final String describe() {

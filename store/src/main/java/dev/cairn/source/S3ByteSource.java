@@ -9,7 +9,6 @@ import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
@@ -183,7 +182,7 @@ public final class S3ByteSource extends RemoteByteSource {
   }
 
   @Override
-  long fetch(long position, ByteBuffer dst) throws IOException {
+  long fetch(long position, Scatter dst) throws IOException {
     long last = position + dst.remaining() - 1;
     String name = describe();
     try (ResponseInputStream<GetObjectResponse> in =
@@ -215,22 +214,24 @@ public final class S3ByteSource extends RemoteByteSource {
    * Reads a blocking response body into {@code dst} until it is full. The client's socket timeout
    * bounds each read; a read that times out or a body that ends early fails the attempt.
    */
-  private static void readBody(InputStream body, ByteBuffer dst, String name) throws IOException {
-    int requested = dst.remaining();
+  private static void readBody(InputStream body, Scatter dst, String name) throws IOException {
+    int requested = (int) dst.remaining();
     byte[] buf = new byte[Math.min(requested, 64 << 10)];
-    while (dst.hasRemaining()) {
+    long left = requested;
+    while (left > 0) {
       int n;
       try {
-        n = body.read(buf, 0, Math.min(buf.length, dst.remaining()));
+        n = body.read(buf, 0, (int) Math.min(buf.length, left));
       } catch (SocketTimeoutException e) {
         throw TransientException.stalled(name, e);
       } catch (IOException e) {
-        throw TransientException.closedShort(name, dst.remaining(), requested, e);
+        throw TransientException.closedShort(name, (int) left, requested, e);
       }
       if (n < 0) {
-        throw TransientException.closedShort(name, dst.remaining(), requested, null);
+        throw TransientException.closedShort(name, (int) left, requested, null);
       }
       dst.put(buf, 0, n);
+      left -= n;
     }
   }
 

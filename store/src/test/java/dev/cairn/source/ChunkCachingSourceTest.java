@@ -229,7 +229,7 @@ class ChunkCachingSourceTest extends ByteSourceContract {
   void aSequentialReaderFetchesEveryByteOnceInCoalescedReads() throws IOException {
     byte[] content = randomBytes(32 * MIB + 1234, 7);
     FaultySource inner = faulty(content);
-    try (ChunkCachingSource s = windowed(inner, null, 32 * MIB, 4)) {
+    try (ChunkCachingSource s = windowed(inner, null, 32 * MIB, 8)) {
       assertArrayEquals(content, readAll(s));
     }
     List<Read> reads =
@@ -252,8 +252,8 @@ class ChunkCachingSourceTest extends ByteSourceContract {
   void readAheadBeyondTheBudgetInFlightIsNotStarted() throws IOException {
     byte[] content = randomBytes(8 * MIB, 8);
     FaultySource inner = faulty(content);
-    // a budget of 1 MiB cannot hold a run of two chunks or more
-    try (ChunkCachingSource s = windowed(inner, null, MIB, 4)) {
+    // a budget of 1 MiB cannot hold a run of two chunks or more (a window of 8: runs of 2)
+    try (ChunkCachingSource s = windowed(inner, null, MIB, 8)) {
       assertArrayEquals(content, readAll(s));
     }
     assertTrue(inner.reads().stream().allMatch(r -> r.length() <= MIB), inner.reads().toString());

@@ -34,7 +34,7 @@ class ReadAheadWindowTest {
   void aSecondForwardStepOpensTheInitialWindowAndTheFirstStepNothing() {
     ReadAheadWindow w = new ReadAheadWindow(4, 24);
     assertNull(w.onAccess(0, 100, 0));
-    assertEquals(new Span(2, 5), w.onAccess(1, 100, 0));
+    assertEquals(new Span(2, 5, 1), w.onAccess(1, 100, 0));
     assertEquals(4, w.window());
   }
 
@@ -51,9 +51,8 @@ class ReadAheadWindowTest {
     }
     assertEquals(199, seen.cardinality(), "chunks 2..200 handed out");
     assertEquals(2, seen.nextSetBit(0));
-    // without a measured link the window stays at twice the initial one, refilled by halves
+    // without a measured link the window stays at twice the initial one
     assertEquals(8, w.window());
-    assertTrue(spans.size() <= 199 / 4 + 2, spans.size() + " spans: " + spans);
   }
 
   @Test
@@ -78,7 +77,7 @@ class ReadAheadWindowTest {
     for (long c : new long[] {37, 900, 3, 250, 620}) {
       assertNull(w.onAccess(c, 1000, 0), "chunk " + c);
     }
-    assertEquals(new Span(622, 625), w.onAccess(621, 1000, 0), "one step forward reopens it");
+    assertEquals(new Span(622, 625, 1), w.onAccess(621, 1000, 0), "one step forward reopens it");
   }
 
   @Test
@@ -97,7 +96,7 @@ class ReadAheadWindowTest {
   void theWindowStopsAtTheLastChunk() {
     ReadAheadWindow w = new ReadAheadWindow(4, 24);
     w.onAccess(0, 3, 0);
-    assertEquals(new Span(2, 3), w.onAccess(1, 3, 0));
+    assertEquals(new Span(2, 3, 1), w.onAccess(1, 3, 0));
     assertNull(w.onAccess(2, 3, 0));
     assertNull(w.onAccess(3, 3, 0));
   }
@@ -106,20 +105,35 @@ class ReadAheadWindowTest {
   void rewoundChunksAreOfferedAgainOnTheNextStep() {
     ReadAheadWindow w = new ReadAheadWindow(4, 24);
     w.onAccess(0, 100, 0);
-    assertEquals(new Span(2, 5), w.onAccess(1, 100, 0));
+    assertEquals(new Span(2, 5, 1), w.onAccess(1, 100, 0));
     w.rewind(1); // none of 2..5 could be started
     Span again = w.onAccess(2, 100, 0);
     assertEquals(3, again.first(), again.toString());
   }
 
   @Test
-  void spansComeInWholeGranulesExceptAtTheEnd() {
+  void spansComeInWholeRunsOfAQuarterWindowExceptAtTheEnd() {
     ReadAheadWindow w = new ReadAheadWindow(4, 24, 4);
-    List<Span> spans = sequential(w, 101, 6);
+    List<Span> spans = sequential(w, 101, 1000);
+    BitSet seen = new BitSet();
     for (Span s : spans) {
       long n = s.last() - s.first() + 1;
-      assertTrue(n % 4 == 0 || s.last() == 101, s + " in " + spans);
+      assertTrue(s.run() >= 1 && s.run() <= 4, s.toString());
+      assertTrue(n % s.run() == 0 || s.last() == 101, s + " in " + spans);
+      seen.set((int) s.first(), (int) s.last() + 1);
     }
+    assertEquals(100, seen.cardinality(), "chunks 2..101 each once");
     assertEquals(101, spans.get(spans.size() - 1).last());
+    // once the window is 16 or more, runs of 4: a quarter of the steps send a request
+    assertEquals(4, spans.get(spans.size() - 2).run());
+    assertTrue(spans.size() <= 100 / 4 + 6, spans.size() + " spans: " + spans);
+  }
+
+  @Test
+  void aSmallWindowKeepsSeveralSmallRunsGoing() {
+    ReadAheadWindow w = new ReadAheadWindow(4, 8, 4);
+    List<Span> spans = sequential(w, 100, 0);
+    assertEquals(8, w.window());
+    assertEquals(2, spans.get(spans.size() - 2).run(), "a quarter of 8");
   }
 }

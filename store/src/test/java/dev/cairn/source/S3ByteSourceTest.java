@@ -123,4 +123,34 @@ class S3ByteSourceTest extends ByteSourceContract {
             IllegalArgumentException.class,
             () -> RemoteByteSource.open(URI.create("ftp://host/a.cairn"))));
   }
+
+  /**
+   * A sequential reader through the chunk cache gets coalesced read-ahead from S3 too: each chunk
+   * fetched once, in fewer requests than chunks, every byte in its place.
+   */
+  @Test
+  void sequentialReadsThroughTheChunkCacheAreCoalescedOverS3() throws Exception {
+    System.setProperty("cairn.cacheDir", "none");
+    try {
+      byte[] content = new byte[(12 << 20) + 333];
+      new java.util.Random(77).nextBytes(content);
+      s3.put(BUCKET, "seq.bin", content);
+      try (ChunkCachingSource c =
+          ChunkCachingSource.of(
+              S3ByteSource.open(URI.create("s3://" + BUCKET + "/seq.bin"), s3.settings()))) {
+        byte[] got = new byte[content.length];
+        for (int pos = 0; pos < got.length; pos += 65536) {
+          java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.min(65536, got.length - pos));
+          c.readFully(pos, b);
+          System.arraycopy(b.array(), 0, got, pos, b.capacity());
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(content, got);
+        assertEquals((long) content.length, c.counters().get("bytes_fetched"));
+        long requests = (Long) c.counters().get("requests");
+        assertTrue(requests < 13, c.counters().toString());
+      }
+    } finally {
+      System.clearProperty("cairn.cacheDir");
+    }
+  }
 }
