@@ -143,6 +143,44 @@ class SignedChainsIT {
   }
 
   @Test
+  void afterCairnFetchATrustedMountReadsWithTheServerGoneAndStillChecksEveryByte()
+      throws Exception {
+    Path www = Files.createDirectories(dir.resolve("www"));
+    byte[] v1 = random(12 * MIB, 6);
+    Path img = Files.write(dir.resolve("disk.img"), v1);
+    cairn(
+            "pack",
+            img.toString(),
+            "-o",
+            www.resolve("s.cairn").toString(),
+            "--sign",
+            signerKey.toString())
+        .ok();
+    Map<String, String> env = freshCache();
+    Path prefix = Files.createDirectories(dir.resolve("nginx"));
+    String url;
+    try (Nginx nginx = Nginx.serve(www, prefix)) {
+      url = nginx.url("s.cairn");
+      cairn(env, "fetch", url).ok();
+      assertTrue(nginx.bodyBytesSent("/s.cairn.sig") > 0, "cairn fetch took the signature too");
+    }
+    MountSupport.Run verify = cairn(env, "verify", url, "--trust", signerPub).ok();
+    assertTrue(verify.out().contains(", signed by trusted key "), verify.out());
+    assertEquals(0, cairn(env, "mount", url, mountPoint().toString(), "--trust", signerPub).exit());
+    assertArrayEquals(v1, Files.readAllBytes(mnt.resolve("disk.img")), "every byte, offline");
+    umount(mnt);
+    // without the cached signature, the same offline mount is refused: it cannot be checked
+    Map<String, String> other = freshCache();
+    try (Nginx nginx =
+        Nginx.serve(www, prefix, Integer.parseInt(url.replaceAll(".*:(\\d+)/.*", "$1")))) {
+      cairn(other, "cat", url, "--length", "1").ok(); // caches a little of the snapshot only
+    }
+    MountSupport.Run refused = cairn(other, "mount", url, mnt.toString(), "--trust", signerPub);
+    assertEquals(1, refused.exit(), refused.err());
+    assertTrue(MountTable.find(mnt.toRealPath()).isEmpty());
+  }
+
+  @Test
   void anEncryptedAndSignedSnapshotVerifiesWithoutItsKeyAndReadsWithIt() throws Exception {
     Path www = Files.createDirectories(dir.resolve("www"));
     byte[] v1 = random(8 * MIB, 3);

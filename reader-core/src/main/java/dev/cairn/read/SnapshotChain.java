@@ -378,14 +378,25 @@ public final class SnapshotChain implements Closeable {
      * The signature file is read with exact ranged requests, not through the chunk cache: what a
      * mount reads of it is its 16-byte prefix, its tail and table, and one 32 KiB digest page per 4
      * MiB of snapshot read (kept in memory by {@link dev.cairn.trust.VerifiedSource}), where whole
-     * 1 MiB chunks would fetch thirty times that.
+     * 1 MiB chunks would fetch thirty times that. With the server unreachable, the copy in the disk
+     * cache ({@code cairn fetch} puts it there) is read instead.
      */
     @Override
     public ByteSource openSignature(URI uri) throws IOException {
+      URI sig = SignatureFile.siblingOf(uri);
       try {
-        return RemoteByteSource.open(SignatureFile.siblingOf(uri));
+        return RemoteByteSource.open(sig);
       } catch (NoSuchFileException e) {
-        throw new NoSuchFileException(SignatureFile.siblingOf(uri).toString());
+        throw new NoSuchFileException(sig.toString());
+      } catch (IOException unreachable) {
+        // the server is not there: read the copy `cairn fetch` left in the disk cache, as the
+        // snapshot itself is read then (ChunkCachingSource's offline path), or fail as it would
+        try {
+          return ChunkCachingSource.open(sig);
+        } catch (IOException offline) {
+          offline.addSuppressed(unreachable);
+          throw offline;
+        }
       }
     }
 
