@@ -301,30 +301,26 @@ class SignedReadsIT {
     assertEquals(Files.size(genuine), Files.size(impostor), "an impostor of the same size");
     Files.copy(impostor, www.resolve("swap.cairn"), StandardCopyOption.REPLACE_EXISTING);
     String url = nginx.url("swap.cairn");
-    String trust = signerPub.toString();
 
-    // the genuine signature beside it
-    Files.copy(
-        Path.of(genuine + ".sig"),
-        www.resolve("swap.cairn.sig"),
-        StandardCopyOption.REPLACE_EXISTING);
-    mount(freshCache(), url, "--trust", trust).fails(1, "its signature is for snapshot ");
-    cairn(freshCache(), "cat", url, "--trust", trust).fails(1, "its signature is for snapshot ");
-    assertTrue(MountTable.find(mnt.toRealPath()).isEmpty());
-
-    // its own valid signature, by a key not trusted
-    Files.copy(
-        Path.of(impostor + ".sig"),
-        www.resolve("swap.cairn.sig"),
-        StandardCopyOption.REPLACE_EXISTING);
-    mount(freshCache(), url, "--trust", trust).fails(1, "which is not trusted");
-    cairn(freshCache(), "verify", url, "--trust", trust).fails(1, "which is not trusted");
-    assertTrue(MountTable.find(mnt.toRealPath()).isEmpty());
+    // the genuine signature beside it, then its own valid signature by a key not trusted
+    assertRefusedWith(Path.of(genuine + ".sig"), url, "its signature is for snapshot ");
+    assertRefusedWith(Path.of(impostor + ".sig"), url, "which is not trusted");
 
     // the impostor's signer, trusted, reads it: the refusals above were about trust, not the file
     MountSupport.Run ok =
         cairn(freshCache(), "verify", url, "--trust", shared.resolve("other.pub").toString());
     assertEquals(0, ok.exit(), ok.err());
+  }
+
+  /**
+   * With {@code sig} served beside the snapshot, a mount and a cat are refused with {@code why}.
+   */
+  private void assertRefusedWith(Path sig, String url, String why) throws Exception {
+    Files.copy(sig, www.resolve("swap.cairn.sig"), StandardCopyOption.REPLACE_EXISTING);
+    String trust = signerPub.toString();
+    mount(freshCache(), url, "--trust", trust).fails(1, why);
+    cairn(freshCache(), "cat", url, "--trust", trust).fails(1, why);
+    assertTrue(MountTable.find(mnt.toRealPath()).isEmpty());
   }
 
   @Test
