@@ -464,7 +464,11 @@ public final class MountServer {
   private List<Map<String, Object>> remoteCounters() {
     List<Map<String, Object>> out = new java.util.ArrayList<>();
     for (Snapshot m : chain.members()) {
-      if (m.source() instanceof dev.cairn.source.ChunkCachingSource r) {
+      dev.cairn.source.ByteSource source = m.source();
+      if (source instanceof dev.cairn.trust.VerifiedSource v) {
+        source = v.inner(); // a --trust member: the counters are those of the source it checks
+      }
+      if (source instanceof dev.cairn.source.ChunkCachingSource r) {
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("snapshot", r.describe());
         e.putAll(r.counters());

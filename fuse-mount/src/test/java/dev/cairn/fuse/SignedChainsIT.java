@@ -117,6 +117,12 @@ class SignedChainsIT {
       assertEquals(
           0, cairn(env, "mount", url, mountPoint().toString(), "--trust", signerPub).exit());
       assertArrayEquals(v2, Files.readAllBytes(mnt.resolve("disk.img")), "every byte of the child");
+      String stats = Files.readString(mnt.resolve(".cairn/stats.json"));
+      assertTrue(
+          stats.contains("\"remote\"")
+              && stats.contains("child.cairn")
+              && stats.contains("base.cairn"),
+          "a verified mount reports its members' requests: " + stats);
       umount(mnt);
 
       // the key's holder once signed another copy of the base (same id, one block changed);

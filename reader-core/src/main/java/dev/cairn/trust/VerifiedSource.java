@@ -85,6 +85,11 @@ public final class VerifiedSource implements ByteSource {
             .build(this::loadPage);
   }
 
+  /** The source whose bytes are checked (for its own statistics; reading it bypasses the check). */
+  public ByteSource inner() {
+    return inner;
+  }
+
   /** The signature the bytes are checked against. */
   public SignatureFile signature() {
     return sig;
