@@ -6,6 +6,7 @@ import dev.cairn.error.ExitCode;
 import dev.cairn.io.Sizes;
 import dev.cairn.mount.MountList;
 import dev.cairn.mount.MountRequest;
+import dev.cairn.mount.ProfileOptions;
 import dev.cairn.mount.ServeLauncher;
 import dev.cairn.mount.Unmounter;
 import java.nio.file.Path;
@@ -139,7 +140,8 @@ final class FastPath {
             gid,
             mode,
             KeyArguments.ring(List.of()),
-            TrustArguments.read(List.of()));
+            TrustArguments.read(List.of()),
+            ProfileOptions.DEFAULT);
     return ServeLauncher.launch(request);
   }
 }

@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.mount.MountRequest;
 import dev.cairn.mount.MountServer;
+import dev.cairn.mount.ProfileOptions;
 import dev.cairn.mount.ServeLauncher;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -84,6 +85,31 @@ final class MountCommand implements Callable<Integer> {
   String mode;
 
   @Option(
+      names = "--record-profile",
+      paramLabel = "FILE",
+      description =
+          "Record which blocks are read, in first-read order, and write them to FILE when"
+              + " unmounted: an access profile to publish next to the snapshot as SNAP.profile.")
+  String recordProfile;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "FILE|none",
+      description =
+          "Access profile whose blocks are fetched in the background, in its order, from the"
+              + " start (default: SNAP.profile next to the snapshot, if any; with --trust only"
+              + " a signed one).")
+  String profile;
+
+  @Option(
+      names = "--fetch",
+      paramLabel = "WHAT",
+      description =
+          "profile (default): fetch the profile's blocks ahead; all: then every other block too,"
+              + " so the mount keeps working when the server goes away.")
+  String fetch;
+
+  @Option(
       names = "--foreground",
       description = "Serve in this process (log to stderr) until unmounted or interrupted.")
   boolean foreground;
@@ -102,7 +128,8 @@ final class MountCommand implements Callable<Integer> {
             gid,
             mode,
             keys.ring(),
-            trust.trust());
+            trust.trust(),
+            ProfileOptions.parse(recordProfile, profile, fetch));
     if (!foreground) {
       return ServeLauncher.launch(request);
     }

@@ -2,6 +2,7 @@ package dev.cairn.fuse;
 
 import dev.cairn.config.Tuning;
 import dev.cairn.overlay.OverlayImage;
+import dev.cairn.profile.ProfileRecorder;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import java.nio.ByteBuffer;
@@ -75,6 +76,7 @@ public final class CairnFs extends FuseStubFS {
           LOG::warn);
   private final CountDownLatch initialized = new CountDownLatch(1);
   private volatile Contents contents;
+  private volatile ProfileRecorder recorder;
 
   /**
    * What the file system shows; fixed once attached.
@@ -84,6 +86,14 @@ public final class CairnFs extends FuseStubFS {
    */
   private record Contents(
       List<String> names, Map<String, FileNode> files, StatsFile stats, Attributes attributes) {}
+
+  /**
+   * Records every read of a stream file into {@code recorder} ({@code --record-profile}); null
+   * records nothing. Call before mounting.
+   */
+  public void recordReads(ProfileRecorder recorder) {
+    this.recorder = recorder;
+  }
 
   /**
    * Loads libfuse and registers the callbacks — the slow part of getting ready, so a serving
@@ -274,7 +284,12 @@ public final class CairnFs extends FuseStubFS {
     }
     FileNode f = c.files.get(path);
     if (f != null) {
-      return f.read(buf, size, offset);
+      int n = f.read(buf, size, offset);
+      ProfileRecorder r = recorder;
+      if (r != null && n > 0) {
+        r.record(c.names.indexOf(path.substring(1)), offset, n);
+      }
+      return n;
     }
     if (STATS_PATH.equals(path)) {
       return c.stats.read(fi.fh.get(), buf, size, offset);

@@ -21,6 +21,7 @@ import java.util.List;
  * @param keys {@code --key-file}, {@code --passphrase-env}: the secrets for encrypted members
  * @param trust {@code --trust}: the keys every member's signature must be by ({@link Trust#NONE}:
  *     signatures are not checked)
+ * @param profiles {@code --record-profile}, {@code --profile}, {@code --fetch}
  */
 public record MountRequest(
     String snapshot,
@@ -31,7 +32,8 @@ public record MountRequest(
     List<Path> parentSearch,
     AccessOptions access,
     KeyRing keys,
-    Trust trust) {
+    Trust trust,
+    ProfileOptions profiles) {
 
   /**
    * A request from the command line's values, checking those that need nothing opened: the cache
@@ -49,11 +51,21 @@ public record MountRequest(
       String gid,
       String mode,
       KeyRing keys,
-      Trust trust)
+      Trust trust,
+      ProfileOptions profiles)
       throws UsageException {
     MountChecks.checkCacheSize(cacheSize);
     AccessOptions access = AccessOptions.parse(uid, gid, mode);
     return new MountRequest(
-        snapshot, mountPoint, cacheSize, debug, overlay, parentSearch, access, keys, trust);
+        snapshot,
+        mountPoint,
+        cacheSize,
+        debug,
+        overlay,
+        parentSearch,
+        access,
+        keys,
+        trust,
+        profiles);
   }
 }

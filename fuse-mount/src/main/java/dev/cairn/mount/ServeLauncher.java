@@ -51,7 +51,8 @@ public final class ServeLauncher {
       AccessOptions access,
       boolean decrypts,
       KeyRing keys,
-      Trust trust) {
+      Trust trust,
+      ProfileOptions profiles) {
 
     /** The same start without a class-data-sharing archive. */
     Spec withoutCds() {
@@ -71,7 +72,8 @@ public final class ServeLauncher {
           access,
           decrypts,
           keys,
-          trust);
+          trust,
+          profiles);
     }
   }
 
@@ -134,7 +136,8 @@ public final class ServeLauncher {
             request.access(),
             decrypts,
             request.keys(),
-            request.trust());
+            request.trust(),
+            request.profiles());
     if (shared) {
       String log2 = viaServer(spec, settings, cds, dirs);
       if (MountTable.find(mnt).filter(MountTable.Entry::isCairn).isEmpty()) {
@@ -412,6 +415,7 @@ public final class ServeLauncher {
     }
     c.addAll(s.access().serveArgs());
     c.addAll(TrustArguments.serveArgs(s.trust()));
+    c.addAll(s.profiles().serveArgs());
     if (s.debug()) {
       c.add("--debug");
     }

@@ -113,7 +113,8 @@ public final class ServeMain {
         parentSearch(a),
         AccessOptions.fromServeArgs(a),
         keys,
-        TrustArguments.fromServeArgs(a));
+        TrustArguments.fromServeArgs(a),
+        ProfileOptions.fromServeArgs(a));
   }
 
   /** {@code --key=value} arguments (a bare {@code --flag} has the value ""); null if malformed. */

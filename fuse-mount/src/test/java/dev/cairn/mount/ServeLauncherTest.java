@@ -41,7 +41,8 @@ class ServeLauncherTest {
         new AccessOptions(64055L, null, 0644),
         !keys.isEmpty(),
         keys,
-        Trust.NONE);
+        Trust.NONE,
+        new ProfileOptions(Path.of("/p/boot.profile"), "none", true));
   }
 
   @Test
@@ -65,6 +66,13 @@ class ServeLauncherTest {
     assertFalse(c.stream().anyMatch(a -> a.startsWith("--gid")), c.toString());
     assertTrue(ServeLauncher.command(spec(null, true)).contains("--debug"));
     assertFalse(c.contains("--keys-on-stdin"));
+    assertTrue(c.contains("--record-profile=/p/boot.profile"), c.toString());
+    assertTrue(c.contains("--profile=none"), c.toString());
+    assertTrue(c.contains("--fetch-all"), c.toString());
+    assertEquals(
+        new ProfileOptions(Path.of("/p/boot.profile"), "none", true),
+        ProfileOptions.fromServeArgs(
+            ServeMain.parse(c.subList(c.indexOf(ServeMain.class.getName()) + 1, c.size()))));
   }
 
   @Test

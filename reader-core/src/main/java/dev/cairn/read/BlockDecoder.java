@@ -145,6 +145,28 @@ final class BlockDecoder {
     }
   }
 
+  /**
+   * Fetches the stored bytes of the block in slot {@code i} of {@code page} without decoding them,
+   * so that a caching source below holds them before they are read (a background fetch in the order
+   * of an access profile). Bytes whose CRC32C does not match are forgotten by the source ({@link
+   * ByteSource#invalidate}) for the real read to fetch afresh; nothing is thrown for them. Returns
+   * the number of stored bytes read.
+   */
+  int fetch(IndexPage page, int i) throws IOException {
+    int stored = page.storedLength(i);
+    long offset = page.offset(i);
+    Scratch s = scratch.take();
+    try {
+      ByteBuffer in = read(s, offset, stored);
+      if (Crc.ofRemaining(in) != page.storedCrc(i)) {
+        source.invalidate(offset, stored);
+      }
+      return stored;
+    } finally {
+      scratch.give(s);
+    }
+  }
+
   /** The {@code stored} bytes at {@code offset}, read into the scratch buffer. */
   private ByteBuffer read(Scratch s, long offset, int stored) throws IOException {
     ByteBuffer in = s.stored.clear().limit(stored);

@@ -10,6 +10,7 @@ import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.FileByteSource;
+import dev.cairn.source.RemoteByteSource;
 import dev.cairn.trust.SignatureCheck;
 import dev.cairn.trust.SignatureFile;
 import java.io.Closeable;
@@ -78,7 +79,12 @@ public final class SnapshotChain implements Closeable {
       Trust trust)
       throws IOException {
     return open(
-        path.toAbsolutePath().normalize(), new LocalFiles(searchDirs), cache, stats, keys, trust);
+        path.toAbsolutePath().normalize(),
+        new LocalFiles(searchDirs, trust.required()),
+        cache,
+        stats,
+        keys,
+        trust);
   }
 
   /**
@@ -100,7 +106,7 @@ public final class SnapshotChain implements Closeable {
    */
   public static List<Path> locate(Path path, List<Path> searchDirs) throws IOException {
     List<Found<Path>> found =
-        discover(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs));
+        discover(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs, false));
     List<Path> out = new ArrayList<>();
     IOException first = null;
     for (Found<Path> f : found) {
@@ -252,14 +258,19 @@ public final class SnapshotChain implements Closeable {
     return new SnapshotChain(opened);
   }
 
-  /** Members as local files: the hint, then its file name next to the child and in searchDirs. */
-  private record LocalFiles(List<Path> searchDirs) implements Locations<Path> {
+  /**
+   * Members as local files: the hint, then its file name next to the child and in searchDirs.
+   * Verified members are read with positional reads, not mapped: a verified read copies every byte
+   * into memory of its own before hashing it, so a mapping would save no copy, and its pages would
+   * count as the serving process's resident memory.
+   */
+  private record LocalFiles(List<Path> searchDirs, boolean verified) implements Locations<Path> {
     @Override
     public ByteSource open(Path path) throws IOException {
       if (!Files.isRegularFile(path)) {
         throw new NoSuchFileException(path.toString());
       }
-      return ByteSource.openLocal(path);
+      return verified ? FileByteSource.open(path) : ByteSource.openLocal(path);
     }
 
     @Override
@@ -326,10 +337,16 @@ public final class SnapshotChain implements Closeable {
       return "";
     }
 
+    /**
+     * The signature file is read with exact ranged requests, not through the chunk cache: what a
+     * mount reads of it is its 16-byte prefix, its tail and table, and one 32 KiB digest page per 4
+     * MiB of snapshot read (kept in memory by {@link dev.cairn.trust.VerifiedSource}), where whole
+     * 1 MiB chunks would fetch thirty times that.
+     */
     @Override
     public ByteSource openSignature(URI uri) throws IOException {
       try {
-        return ChunkCachingSource.open(SignatureFile.siblingOf(uri));
+        return RemoteByteSource.open(SignatureFile.siblingOf(uri));
       } catch (NoSuchFileException e) {
         throw new NoSuchFileException(SignatureFile.siblingOf(uri).toString());
       }

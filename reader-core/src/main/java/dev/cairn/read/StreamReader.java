@@ -224,6 +224,28 @@ public final class StreamReader {
   }
 
   /**
+   * Fetches the stored bytes of block {@code block} from the snapshot's source without decoding
+   * them (inherited blocks from the parent that holds them), unless the block holds no data or is
+   * in the block cache: what an access profile's background fetch does, so that a remote source's
+   * chunk cache has the block before a reader asks. Returns the stored bytes read.
+   *
+   * @throws IOException if the source cannot be read (the profile's fetch stops; reads go on)
+   */
+  public int fetch(long block) throws IOException {
+    checkBlock(block);
+    IndexPage page = blocks.page(block);
+    int i = blocks.slot(block);
+    BlockKind kind = page.kind(i);
+    if (kind == BlockKind.PARENT) {
+      return parent == null || block >= parent.blockCount() ? 0 : parent.fetch(block);
+    }
+    if (!kind.hasData() || cache.getIfPresent(BlockCache.key(cacheOwner, index, block)) != null) {
+      return 0;
+    }
+    return decoder.fetch(page, i);
+  }
+
+  /**
    * Loads block {@code block} into the cache if it has data and is not cached yet (for the
    * prefetcher); inherited blocks are warmed in the parent. Returns true if it loaded something.
    */

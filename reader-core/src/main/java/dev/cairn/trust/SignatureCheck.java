@@ -1,7 +1,10 @@
 package dev.cairn.trust;
 
 import dev.cairn.crypto.BlockDigest;
+import dev.cairn.error.CairnException;
 import dev.cairn.error.UntrustedSnapshotException;
+import dev.cairn.format.Header;
+import dev.cairn.format.SnapshotId;
 import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
 import java.io.IOException;
@@ -17,6 +20,11 @@ import java.nio.ByteBuffer;
  * <p>Stateless; thread-safe.
  */
 public final class SignatureCheck {
+  /** Where a snapshot header holds its id (docs/FORMAT.md, Header: offset 16, 16 bytes). */
+  private static final int ID_AT = 16;
+
+  private static final int ID_END = ID_AT + 16;
+
   private SignatureCheck() {}
 
   /** The refusal of a snapshot {@code name} whose signature file {@code sigName} does not exist. */
@@ -77,6 +85,16 @@ public final class SignatureCheck {
                 + file.statement().fileSize()
                 + " bytes: a different file");
       }
+      SnapshotId claimed = claimedId(source);
+      if (claimed != null && !claimed.equals(file.statement().snapshot())) {
+        throw new UntrustedSnapshotException(
+            name,
+            "its signature is for snapshot "
+                + file.statement().snapshot()
+                + ", the file is "
+                + claimed
+                + ": another snapshot in its place");
+      }
       VerifiedSource v = new VerifiedSource(source, sig, file);
       ok = true;
       return v;
@@ -85,5 +103,24 @@ public final class SignatureCheck {
         sig.close();
       }
     }
+  }
+
+  /**
+   * The snapshot id the file's header claims, read without verification and used for nothing but
+   * naming a file that is not the one signed (the verified read that follows would refuse it, but
+   * only as bytes that do not match); null if the file does not start like a snapshot.
+   */
+  private static SnapshotId claimedId(ByteSource source) throws IOException {
+    if (source.size() < ID_END) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.allocate(ID_END);
+    source.readFully(0, b);
+    try {
+      Header.peekLength(b.flip(), source.describe());
+    } catch (CairnException e) {
+      return null;
+    }
+    return SnapshotId.read(b.position(ID_AT));
   }
 }

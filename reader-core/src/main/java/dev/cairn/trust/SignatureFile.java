@@ -5,10 +5,10 @@ import dev.cairn.error.UntrustedSnapshotException;
 import dev.cairn.sign.SigningKey;
 import dev.cairn.sign.TrustedKey;
 import dev.cairn.source.ByteSource;
+import dev.cairn.source.Sidecar;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +58,7 @@ public final class SignatureFile {
 
   /** Where the signature file of the snapshot file {@code snapshot} is: next to it. */
   public static Path siblingOf(Path snapshot) {
-    return snapshot.resolveSibling(snapshot.getFileName() + SUFFIX);
+    return Sidecar.of(snapshot, SUFFIX);
   }
 
   /**
@@ -66,16 +66,7 @@ public final class SignatureFile {
    * URL's path (a query, if any, kept).
    */
   public static URI siblingOf(URI snapshot) {
-    try {
-      return new URI(
-          snapshot.getScheme(),
-          snapshot.getAuthority(),
-          snapshot.getPath() + SUFFIX,
-          snapshot.getQuery(),
-          null);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(snapshot + ": " + e.getMessage(), e);
-    }
+    return Sidecar.of(snapshot, SUFFIX);
   }
 
   /** The default chunk size: a page of a block device, dm-verity's unit. */

@@ -20,11 +20,12 @@ import java.util.Arrays;
  * reading 4 MiB of a large remote image fetches one or two 32 KiB pages.
  *
  * <p>Bytes are hashed after they are copied into memory this source owns, so a file changed while
- * it is read (a memory map, a shared cache) cannot swap them between the check and their use;
- * {@link #view} therefore offers no views. Bytes that do not match are asked for once more when the
- * source behind can fetch them afresh ({@link ByteSource#invalidate}: a poisoned cache, a lying
- * server), then refused with a {@link CorruptSnapshotException} naming the byte range; the caller
- * names the block ({@link CorruptSnapshotException#inBlock}).
+ * it is read (a memory map, a shared cache) cannot swap them between the check and their use; a
+ * {@link #view} lends that private, checked memory (one view per thread at a time), which spares
+ * the block decoder a second copy. Bytes that do not match are asked for once more when the source
+ * behind can fetch them afresh ({@link ByteSource#invalidate}: a poisoned cache, a lying server),
+ * then refused with a {@link CorruptSnapshotException} naming the byte range; the caller names the
+ * block ({@link CorruptSnapshotException#inBlock}).
  *
  * <p>Thread-safe: each thread has its own scratch memory; digest pages are cached in a bounded
  * Caffeine cache (16 MiB). Closing closes the snapshot's source and the signature file's.
@@ -47,17 +48,23 @@ public final class VerifiedSource implements ByteSource {
   private final ThreadLocal<Scratch> scratch;
   private volatile boolean closed;
 
-  /** A thread's scratch: the widened read (grown on demand up to a segment) and one digest. */
+  /**
+   * A thread's scratch: memory for widened reads (one for {@link #readFully}, one for the view it
+   * lends), whether the view is lent, one digest, and the digest page used last.
+   */
   private static final class Scratch {
     ByteBuffer bytes = ByteBuffer.allocateDirect(0);
+    ByteBuffer lendable = ByteBuffer.allocateDirect(0);
+    boolean lent;
     final byte[] digest = new byte[BlockDigest.LENGTH];
+    int pageIndex = -1;
+    byte[] page;
 
-    ByteBuffer bytes(int length) {
-      if (bytes.capacity() < length) {
-        bytes =
-            ByteBuffer.allocateDirect(Math.max(length, Math.min(SEGMENT, 2 * bytes.capacity())));
+    static ByteBuffer sized(ByteBuffer b, int length) {
+      if (b.capacity() < length) {
+        b = ByteBuffer.allocateDirect(Math.max(length, Math.min(SEGMENT, 2 * b.capacity())));
       }
-      return bytes.clear().limit(length);
+      return b.clear().limit(length);
     }
   }
 
@@ -99,7 +106,8 @@ public final class VerifiedSource implements ByteSource {
       long first = pos >>> chunkLog2 << chunkLog2;
       long stop = Math.min(Math.min(end, first + SEGMENT), size);
       long last = Math.min(size, ((stop - 1) >>> chunkLog2) + 1 << chunkLog2);
-      ByteBuffer b = checked(s, first, (int) (last - first));
+      s.bytes = Scratch.sized(s.bytes, (int) (last - first));
+      ByteBuffer b = checked(s.bytes, s, first, (int) (last - first));
       int from = (int) (pos - first);
       int n = (int) (stop - pos);
       dst.put(b.limit(from + n).position(from));
@@ -107,11 +115,36 @@ public final class VerifiedSource implements ByteSource {
     }
   }
 
-  /** The {@code length} bytes at chunk boundary {@code first}, read into scratch and checked. */
-  private ByteBuffer checked(Scratch s, long first, int length) throws IOException {
-    ByteBuffer b = s.bytes(length);
+  /**
+   * Lends the {@code length} bytes at {@code position}, checked, from this thread's private memory;
+   * null for no bytes, when this thread has a view out already, or for more than a segment. The
+   * view is valid until {@link #release}, which the thread that took it calls.
+   */
+  @Override
+  public ByteBuffer view(long position, int length) throws IOException {
+    RangeCheck.check(closed, describe, size, position, length);
+    Scratch s = scratch.get();
+    if (length == 0 || s.lent || length > SEGMENT - (2 << chunkLog2)) {
+      return null;
+    }
+    long first = position >>> chunkLog2 << chunkLog2;
+    long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
+    s.lendable = Scratch.sized(s.lendable, (int) (last - first));
+    ByteBuffer b = checked(s.lendable, s, first, (int) (last - first));
+    int from = (int) (position - first);
+    s.lent = true;
+    return b.slice(from, length).asReadOnlyBuffer();
+  }
+
+  @Override
+  public void release(ByteBuffer view) {
+    scratch.get().lent = false;
+  }
+
+  /** The {@code length} bytes at chunk boundary {@code first}, read into {@code b} and checked. */
+  private ByteBuffer checked(ByteBuffer b, Scratch s, long first, int length) throws IOException {
     inner.readFully(first, b);
-    long bad = mismatch(s, first, length);
+    long bad = mismatch(b, s, first, length);
     if (bad < 0) {
       return b.clear();
     }
@@ -120,24 +153,28 @@ public final class VerifiedSource implements ByteSource {
     }
     b.clear().limit(length);
     inner.readFully(first, b);
-    bad = mismatch(s, first, length);
+    bad = mismatch(b, s, first, length);
     if (bad >= 0) {
       throw mismatch(bad);
     }
     return b.clear();
   }
 
-  /** The first chunk of the scratch bytes that does not match its digest, or -1. */
-  private long mismatch(Scratch s, long first, int length) throws IOException {
-    ByteBuffer b = s.bytes;
+  /** The first chunk of {@code b}'s bytes that does not match its digest, or -1. */
+  private long mismatch(ByteBuffer b, Scratch s, long first, int length) throws IOException {
     int chunk = 1 << chunkLog2;
     for (int at = 0; at < length; at += chunk) {
       long index = (first + at) >>> chunkLog2;
       b.limit(Math.min(length, at + chunk)).position(at);
       sha256.digest(b, s.digest, 0);
-      byte[] page = page((int) (index / perPage));
+      int pageIndex = (int) (index / perPage);
+      if (pageIndex != s.pageIndex) {
+        s.page = page(pageIndex);
+        s.pageIndex = pageIndex;
+      }
       int slot = (int) (index % perPage) * BlockDigest.LENGTH;
-      if (!Arrays.equals(page, slot, slot + BlockDigest.LENGTH, s.digest, 0, BlockDigest.LENGTH)) {
+      if (!Arrays.equals(
+          s.page, slot, slot + BlockDigest.LENGTH, s.digest, 0, BlockDigest.LENGTH)) {
         return index;
       }
     }

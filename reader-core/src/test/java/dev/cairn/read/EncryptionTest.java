@@ -22,6 +22,7 @@ import dev.cairn.format.CodecType;
 import dev.cairn.format.Header;
 import dev.cairn.format.IndexPage;
 import dev.cairn.format.Trailer;
+import dev.cairn.testing.CrcForge;
 import dev.cairn.testing.Fixture;
 import dev.cairn.testing.MemoryByteSource;
 import dev.cairn.testing.Snapshots;

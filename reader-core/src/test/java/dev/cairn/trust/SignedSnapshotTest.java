@@ -119,6 +119,40 @@ class SignedSnapshotTest {
     }
   }
 
+  @Test
+  void aViewLendsCheckedBytesOncePerThreadAndSurvivesReadsMeanwhile() throws IOException {
+    byte[] file = bigFile();
+    byte[] sig = sign(file, KEY);
+    try (VerifiedSource v = verified(file, sig, TRUST)) {
+      int pos = 5_000_001;
+      int len = 70_000;
+      ByteBuffer view = v.view(pos, len);
+      assertEquals(len, view.remaining());
+      assertTrue(view.isReadOnly());
+      assertEquals(null, v.view(0, 10), "one view per thread at a time");
+      ByteBuffer other = ByteBuffer.allocate(100_000);
+      v.readFully(pos - 20_000, other); // a read meanwhile leaves the view alone
+      byte[] got = new byte[len];
+      view.get(got);
+      assertArrayEquals(Arrays.copyOfRange(file, pos, pos + len), got);
+      v.release(view);
+      assertEquals(null, v.view(0, 0), "no view of nothing");
+      ByteBuffer again = v.view(file.length - 10, 10);
+      byte[] tail = new byte[10];
+      again.get(tail);
+      assertArrayEquals(Arrays.copyOfRange(file, file.length - 10, file.length), tail);
+      v.release(again);
+    }
+    byte[] forged = file.clone();
+    forged[6_000_000] ^= 1;
+    try (VerifiedSource v = verified(forged, sig, TRUST)) {
+      CorruptSnapshotException e =
+          assertThrows(CorruptSnapshotException.class, () -> v.view(5_999_000, 2000));
+      assertTrue(e.getMessage().contains("bytes 5996544..6000640 do not match"), e.getMessage());
+      assertTrue(v.view(0, 4096) != null, "a refused view is not lent");
+    }
+  }
+
   /** Arbitrary bytes not a multiple of the chunk size, spanning several digest pages. */
   private static byte[] bigFile() {
     byte[] file = new byte[9 * (1 << 20) + 1234];
@@ -184,7 +218,8 @@ class SignedSnapshotTest {
   @Test
   void alteredHeaderOrFooterIsRefusedAtOpen() throws IOException {
     byte[] sig = sign(written.file(), KEY);
-    for (int at : new int[] {20, written.file().length - 60, written.file().length - 3}) {
+    // byte 33: the creation time; the id (16..31) is the next test's
+    for (int at : new int[] {33, written.file().length - 60, written.file().length - 3}) {
       byte[] forged = written.file().clone();
       forged[at] ^= 1;
       CorruptSnapshotException e =
@@ -269,7 +304,8 @@ class SignedSnapshotTest {
         "snap: its signature is for snapshot "
             + other
             + ", the file is "
-            + written.header().snapshotId(),
+            + written.header().snapshotId()
+            + ": another snapshot in its place",
         e.getMessage());
   }
 

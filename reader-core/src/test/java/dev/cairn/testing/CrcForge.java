@@ -1,11 +1,11 @@
-package dev.cairn.read;
+package dev.cairn.testing;
 
 /**
  * Forges a CRC32C: rewrites the last four bytes of a range so the range's checksum becomes any
  * value wanted. CRC32C is linear, so an attacker can always do this; the tests use it to show that
  * what stops a forged block is the AES-GCM tag, not the checksum.
  */
-final class CrcForge {
+public final class CrcForge {
   private static final int POLY = 0x82F63B78;
   private static final int[] TABLE = new int[256];
   private static final int[] BY_TOP_BYTE = new int[256];
@@ -23,7 +23,7 @@ final class CrcForge {
 
   private CrcForge() {}
 
-  static void forge(byte[] f, int from, int len, int want) {
+  public static void forge(byte[] f, int from, int len, int want) {
     int state = ~0;
     for (int i = from; i < from + len - 4; i++) {
       state = (state >>> 8) ^ TABLE[(state ^ f[i]) & 0xFF];

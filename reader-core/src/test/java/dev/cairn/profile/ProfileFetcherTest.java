@@ -1,0 +1,161 @@
+package dev.cairn.profile;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.format.CodecType;
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
+import dev.cairn.source.ByteSource;
+import dev.cairn.testing.Fixture;
+import dev.cairn.testing.MemoryByteSource;
+import dev.cairn.testing.Snapshots;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ProfileFetcherTest {
+  /** A source that remembers the position of every read. */
+  private static class Recording implements ByteSource {
+    final MemoryByteSource inner;
+    final List<Long> reads = Collections.synchronizedList(new ArrayList<>());
+
+    Recording(byte[] file) {
+      inner = new MemoryByteSource(file, "recorded");
+    }
+
+    @Override
+    public long size() {
+      return inner.size();
+    }
+
+    @Override
+    public void readFully(long position, ByteBuffer dst) throws IOException {
+      reads.add(position);
+      inner.readFully(position, dst);
+    }
+
+    @Override
+    public String describe() {
+      return inner.describe();
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void fetchesTheProfilesBlocksInItsOrderThenTheRest() throws Exception {
+    Snapshots.Written w = Fixture.write(CodecType.LZ4);
+    Recording source = new Recording(w.file());
+    try (Snapshot s = Snapshots.open(source, 1 << 20)) {
+      StreamReader primary = s.stream(0);
+      List<Long> dataBlocks = new ArrayList<>();
+      for (long b = 0; b < primary.blockCount(); b++) {
+        if (primary.entry(b).kind().hasData()) {
+          dataBlocks.add(b);
+        }
+      }
+      assertTrue(dataBlocks.size() > 6, "the fixture has data blocks");
+      long x = dataBlocks.get(5);
+      long y = dataBlocks.get(1);
+      AccessProfile p =
+          AccessProfile.of(
+              s.header().snapshotId(),
+              List.of(
+                  new AccessProfile.Run(0, x, 1),
+                  new AccessProfile.Run(0, y, 1),
+                  new AccessProfile.Run(0, primary.blockCount() + 5, 3))); // past the end
+      source.reads.clear();
+      ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.PROFILE);
+      assertTrue(f.await(10_000));
+      List<Long> expected = new ArrayList<>();
+      for (long b : new long[] {x, y}) {
+        expected.add(primary.entry(b).offset());
+      }
+      assertEquals(expected, source.reads, "stored bytes of x, then y, and nothing else");
+      ProfileFetcher.Stats st = f.stats();
+      assertEquals(2, st.fetchedBlocks());
+      assertEquals(
+          primary.entry(x).storedLength() + primary.entry(y).storedLength(), st.fetchedBytes());
+      assertTrue(st.done());
+      assertNull(st.error());
+
+      source.reads.clear();
+      ProfileFetcher all = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.ALL);
+      assertTrue(all.await(10_000));
+      assertEquals(expected, source.reads.subList(0, 2), "the profile first");
+      assertTrue(all.stats().done());
+      // every data block's stored bytes were read
+      for (StreamReader r : s.streams()) {
+        for (long b = 0; b < r.blockCount(); b++) {
+          if (r.entry(b).kind().hasData()) {
+            assertTrue(source.reads.contains(r.entry(b).offset()), "block " + b);
+          }
+        }
+      }
+      // and reads still return the right bytes
+      assertArrayEquals(w.inputs().get(0), Snapshots.readAll(primary));
+    }
+  }
+
+  @Test
+  void aClosedFetcherStopsAndAFailingSourceEndsItWithAnError() throws Exception {
+    Snapshots.Written w = Fixture.write(CodecType.LZ4);
+    java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+    Recording held =
+        new Recording(w.file()) {
+          @Override
+          public void readFully(long position, ByteBuffer dst) throws IOException {
+            if (Thread.currentThread().getName().equals("cairn-profile-fetch")) {
+              reading.countDown();
+              try {
+                gate.await();
+              } catch (InterruptedException e) {
+                throw new IOException(e);
+              }
+            }
+            super.readFully(position, dst);
+          }
+        };
+    try (Snapshot s = Snapshots.open(held, 1 << 20)) {
+      List<Long> data = new ArrayList<>();
+      for (long b = 0; b < s.stream(0).blockCount() && data.size() < 3; b++) {
+        if (s.stream(0).entry(b).kind().hasData()) {
+          data.add(b);
+        }
+      }
+      AccessProfile three =
+          AccessProfile.of(
+              s.header().snapshotId(),
+              List.of(
+                  new AccessProfile.Run(0, data.get(0), 1),
+                  new AccessProfile.Run(0, data.get(1), 1),
+                  new AccessProfile.Run(0, data.get(2), 1)));
+      ProfileFetcher f = ProfileFetcher.start(s.streams(), three, ProfileFetcher.Mode.ALL);
+      assertTrue(reading.await(10, java.util.concurrent.TimeUnit.SECONDS));
+      f.close();
+      gate.countDown();
+      assertTrue(f.await(10_000));
+      assertEquals(1, f.stats().fetchedBlocks(), "the block in flight, then nothing");
+      assertTrue(!f.stats().done());
+    }
+    MemoryByteSource failing = new MemoryByteSource(w.file(), "failing");
+    Snapshot s = Snapshots.open(failing, 1 << 20);
+    AccessProfile p =
+        AccessProfile.of(
+            s.header().snapshotId(),
+            List.of(new AccessProfile.Run(0, 0, (int) s.stream(0).blockCount())));
+    s.close(); // the source is closed: every read fails
+    ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.PROFILE);
+    assertTrue(f.await(10_000));
+    assertTrue(f.stats().error() != null, "stopped with an error");
+    assertTrue(!f.stats().done());
+  }
+}
