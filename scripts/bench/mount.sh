@@ -55,6 +55,7 @@ quick_default repeat 5 10
 need_size
 need_positive --repeat "$repeat"
 need_positive --mounts "$mounts"
+[ "$mounts" -ge 2 ] || bad "--mounts needs at least 2 (the server-up test mounts a second snapshot)"
 
 exec 3>&2
 log_fd=3
@@ -119,7 +120,8 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
 
 rm -rf "$work"
-mkdir -p "$work/snap" "$work/sqfs" "$CAIRN_RUNTIME_DIR"
+mkdir -p "$work/snap" "$work/sqfs" # the runtime directory cairn makes itself (0700)
+cairn_cmd=()
 private_jar "$work"
 
 # --- images ----------------------------------------------------------------------------------------
@@ -137,7 +139,12 @@ for i in $(seq 1 "$mounts"); do mkdir -p "$work/mnt-c$i" "$work/mnt-q$i"; done
 # in the background after a first mount), then no server
 run warm-up cairn mount "$work/snap/s1.cairn" "$work/mnt-c1" || die "cairn mount failed (see $logs/warm-up.log)"
 first_read "$work/mnt-c1/$name" || die "no first read through the warm-up mount"
-sleep 5
+# the serving process's archive is trained in the background after a first mount: wait for it
+for _ in $(seq 1 120); do
+  compgen -G "$CAIRN_RUNTIME_DIR/cds/serve-*.jsa" >/dev/null && break
+  sleep 0.5
+done
+compgen -G "$CAIRN_RUNTIME_DIR/cds/serve-*.jsa" >/dev/null || problem "no class-data archive for the serving process after 60 s"
 unmount_all
 stop_servers
 
@@ -227,9 +234,10 @@ caches_note=$([ "$warm" = 1 ] && echo "warm page cache" || echo "page cache drop
   printf '%d idle mounts: cairn %d MiB resident (one server), squashfuse %d MiB (%d processes), ratio %s; target <250 MiB %s\n' \
     "$mounts" "$cairn_mib" "$squash_mib" "$mounts" "$(ratio "$cairn_mib" "$squash_mib")" "$t_mem"
 } >"$out/mount.txt"
+jnum() { if [ "$1" = nan ]; then echo null; else echo "$1"; fi; }
 cat >"$out/mount.json" <<EOF2
 {"bench":"mount","image":"$name","image_mib":$((image_bytes >> 20)),"repeat":$repeat,"caches":"$([ "$warm" = 1 ] && echo warm || echo cold)",
- "latency_ms":{"cairn-server":$ms_server,"cairn-first":$ms_first,"squashfuse":$ms_squash},
+ "latency_ms":{"cairn-server":$(jnum "$ms_server"),"cairn-first":$(jnum "$ms_first"),"squashfuse":$(jnum "$ms_squash")},
  "ratio":{"cairn-server":"$(ratio "$ms_server" "$ms_squash")","cairn-first":"$(ratio "$ms_first" "$ms_squash")"},
  "idle_mounts":$mounts,"idle_rss_mib":{"cairn":$cairn_mib,"squashfuse":$squash_mib},
  "targets":{"cairn-server":"$t_server","cairn-first":"$t_first","memory":"$t_mem"}}

@@ -242,6 +242,11 @@ public final class MountDaemon {
     synchronized (this) {
       listener = ch;
     }
+    // the first mount's file system object, and the one-time set-up of opening a snapshot, are
+    // done while its client connects and asks
+    prepareSpare();
+    String cp = System.getProperty("java.class.path", "");
+    ServerWarmUp.start(cp.endsWith(".jar") && !cp.contains(":") ? Path.of(cp) : null);
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "cairn-server-exit"));
     Thread watch = new Thread(this::watchIdle, "cairn-idle");
     watch.setDaemon(true);

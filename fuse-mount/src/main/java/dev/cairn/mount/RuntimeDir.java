@@ -102,18 +102,26 @@ public final class RuntimeDir {
 
   /**
    * Deletes logs and JVM crash reports not written for {@code maxAge}, except those of mounts whose
-   * state file still exists. Best effort; returns how many files went.
+   * state file still exists and of servers whose socket does (with a server's old log goes its
+   * start lock). Best effort; returns how many logs went.
    */
   public int pruneOldLogs(java.time.Duration maxAge) {
     long cutoff = System.currentTimeMillis() - maxAge.toMillis();
     int n = 0;
     try (java.nio.file.DirectoryStream<Path> ds =
-        Files.newDirectoryStream(dir, "{mount-*.log,hs_err_pid*.log}")) {
+        Files.newDirectoryStream(dir, "{mount-*.log,server-*.log,hs_err_pid*.log}")) {
       for (Path p : ds) {
         String name = p.getFileName().toString();
-        if (name.startsWith("mount-")
-            && Files.exists(dir.resolve(name.substring(0, name.length() - 4) + ".state"))) {
+        String stem = name.substring(0, name.length() - 4);
+        if (name.startsWith("mount-") && Files.exists(dir.resolve(stem + ".state"))) {
           continue;
+        }
+        if (name.startsWith("server-") && Files.exists(dir.resolve(stem + ".sock"))) {
+          continue;
+        }
+        if (name.startsWith("server-")
+            && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff) {
+          Files.deleteIfExists(dir.resolve(stem + ".lock"));
         }
         if (Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < cutoff) {
           Files.deleteIfExists(p);

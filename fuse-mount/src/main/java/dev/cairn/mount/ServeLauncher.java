@@ -87,6 +87,10 @@ public final class ServeLauncher {
    * the exit code.
    */
   public static int launch(MountRequest request) throws Exception {
+    ServerSettings settings = ServerSettings.current();
+    if (settings.enabled()) {
+      ServerClient.preload();
+    }
     // The serving process repeats these checks (and opens the snapshot fully); doing the cheap
     // ones here too gives the common mistakes an answer without starting a JVM.
     String snap = MountChecks.checkSnapshotSpec(request.snapshot(), request.overlay() != null);
@@ -96,7 +100,6 @@ public final class ServeLauncher {
     boolean decrypts =
         MountChecks.checkKeys(snap, parentSearch(request), request.keys(), request.trust());
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
-    ServerSettings settings = ServerSettings.current();
     // --debug (libfuse's -d, debug logging) and a C2-only cipher are per-process settings: such a
     // mount gets a process of its own, as every mount did before the server existed
     boolean shared = settings.enabled() && !request.debug() && !needsC2(decrypts, request.trust());

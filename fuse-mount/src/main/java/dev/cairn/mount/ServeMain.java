@@ -159,6 +159,58 @@ public final class ServeMain {
     return v;
   }
 
+  /**
+   * The classes of the server for many mounts ({@link MountDaemon}): loaded, and its protocol and
+   * socket exercised on a scratch socket, so that the first mount of a new server starts from the
+   * archive too.
+   */
+  private static void trainServer(BlockCache cache) throws IOException {
+    for (String c :
+        List.of(
+            MountDaemon.class.getName(),
+            MountDaemon.class.getName() + "$Served",
+            ThreadLog.class.getName(),
+            Watchdogs.class.getName(),
+            ServerAddress.class.getName(),
+            ServerClient.class.getName())) {
+      try {
+        Class.forName(c, true, ServeMain.class.getClassLoader());
+      } catch (ClassNotFoundException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    new CacheBudget(1 << 20).add(cache, 1 << 20);
+    Path dir = Files.createTempDirectory("cairn-train");
+    Path sock = dir.resolve("s.sock");
+    try (java.nio.channels.ServerSocketChannel server =
+        java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      server.bind(java.net.UnixDomainSocketAddress.of(sock));
+      Thread t =
+          new Thread(
+              () -> {
+                try (java.nio.channels.SocketChannel c = server.accept()) {
+                  c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
+                  c.write(
+                      java.nio.ByteBuffer.wrap(
+                          (JsonLine.write(MountDaemon.error(0, "ok")) + "\n")
+                              .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                  // training only
+                }
+              });
+      t.start();
+      Map<String, Object> req = new java.util.LinkedHashMap<>();
+      req.put("op", "list");
+      ServerClient.call(sock, req);
+      t.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      Files.deleteIfExists(sock);
+      Files.deleteIfExists(dir);
+    }
+  }
+
   /** Exercises the serving code paths without mounting (for the class-data-sharing archive). */
   private static void train(String snap) throws IOException, UsageException {
     LoggerFactory.getLogger(ServeMain.class).debug("training");
@@ -187,6 +239,7 @@ public final class ServeMain {
       MountTable.read();
       MountState st = new MountState(1, 1, 0, snap, mnt, null, 1);
       MountState.decode(st.encode());
+      trainServer(cache);
       try {
         CairnFs fs = new CairnFs(s, new MountAccess(0, 0, 0644), () -> new byte[0]);
         new FuseSession(fs, mnt, MountOptions.of("x", false), false).argv();

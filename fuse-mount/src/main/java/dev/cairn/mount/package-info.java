@@ -12,10 +12,11 @@
  * umount} and a second {@code cairn mount} find the serving process ({@link
  * dev.cairn.mount.MountState}), the cache budget the mounts of one process share ({@code
  * CacheBudget}), per-mount logs in a shared process ({@code ThreadLog}), the {@code fusermount}
- * watchdogs ({@code Watchdogs}), {@code --uid/--gid/--mode} ({@link dev.cairn.mount.AccessOptions})
- * and the serving JVMs' class-data-sharing archive ({@code Cds}). Must not know the snapshot format
- * or the FUSE callbacks (that is {@code dev.cairn.fuse}), nor picocli or any other part of the
- * command line ({@code dev.cairn.cli} calls this package, never the other way round).
+ * watchdogs ({@code Watchdogs}), what a new server prepares while its first client connects ({@code
+ * ServerWarmUp}), {@code --uid/--gid/--mode} ({@link dev.cairn.mount.AccessOptions}) and the
+ * serving JVMs' class-data-sharing archive ({@code Cds}). Must not know the snapshot format or the
+ * FUSE callbacks (that is {@code dev.cairn.fuse}), nor picocli or any other part of the command
+ * line ({@code dev.cairn.cli} calls this package, never the other way round).
  *
  * <h2>Lifecycle</h2>
  *

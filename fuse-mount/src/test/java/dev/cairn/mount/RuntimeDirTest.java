@@ -68,14 +68,21 @@ class RuntimeDirTest {
     Path crash = Files.writeString(tmp.resolve("hs_err_pid12.log"), "x");
     Path fresh = Files.writeString(tmp.resolve("mount-00000000000000cc.log"), "x");
     Path other = Files.writeString(tmp.resolve("notes.txt"), "x");
-    for (Path p : new Path[] {oldLog, activeLog, crash, other}) {
+    // a server that is gone, and one still listening (its socket is there)
+    Path goneServer = Files.writeString(tmp.resolve("server-00000000000000dd.log"), "x");
+    Path goneLock = Files.writeString(tmp.resolve("server-00000000000000dd.lock"), "");
+    Path liveServer = Files.writeString(tmp.resolve("server-00000000000000ee.log"), "x");
+    Files.writeString(tmp.resolve("server-00000000000000ee.sock"), "");
+    for (Path p : new Path[] {oldLog, activeLog, crash, other, goneServer, liveServer}) {
       Files.setLastModifiedTime(p, old);
     }
-    assertEquals(2, d.pruneOldLogs(java.time.Duration.ofDays(7)));
+    assertEquals(3, d.pruneOldLogs(java.time.Duration.ofDays(7)));
     assertTrue(Files.exists(activeLog));
     assertTrue(Files.exists(fresh));
     assertTrue(Files.exists(other));
+    assertTrue(Files.exists(liveServer));
     assertTrue(!Files.exists(oldLog) && !Files.exists(crash));
+    assertTrue(!Files.exists(goneServer) && !Files.exists(goneLock));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -111,5 +112,22 @@ class BlockCacheTest {
                     })));
     assertEquals(
         2, cache.get(8L, k -> ByteBuffer.allocate(2)).capacity(), "a failure is not cached");
+  }
+
+  @Test
+  void aSmallerCapacityEvictsDownToItAtOnceAndALargerOneLetsItGrow() {
+    BlockCache cache = BlockCache.withCapacity(64L << 20);
+    for (long k = 0; k < 32; k++) {
+      cache.get(k, x -> ByteBuffer.allocate(1 << 20));
+    }
+    assertTrue(cache.weightedSize() >= 32L << 20, "all 32 blocks held: " + cache.weightedSize());
+    cache.setCapacity(8L << 20);
+    assertEquals(8L << 20, cache.capacity());
+    assertTrue(cache.weightedSize() <= 8L << 20, "evicted at once: " + cache.weightedSize());
+    cache.setCapacity(64L << 20);
+    for (long k = 100; k < 132; k++) {
+      cache.get(k, x -> ByteBuffer.allocate(1 << 20));
+    }
+    assertTrue(cache.weightedSize() >= 32L << 20, "grew again: " + cache.weightedSize());
   }
 }
