@@ -116,6 +116,7 @@ name="$(basename "$image")"
 "$CAIRN" --version >/dev/null || die "scripts/cairn does not run"
 export CAIRN_NO_BUILD=1
 jar="$root/fuse-mount/target/cairn.jar"
+cairn_cmd=("$CAIRN")
 
 # --- bookkeeping, clean-up -------------------------------------------------------------------------
 logs="$out/read-logs"
@@ -148,9 +149,10 @@ unmount_system() {
   mnt="$(mnt_of "$sys")"
   case "$sys" in
     cairn-*)
-      if is_mounted "$mnt"; then
-        timeout 60 "$CAIRN" umount "$mnt" >>"$logs/umount.log" 2>&1 || { rc=1; echo "$sys: cairn umount failed or timed out" >>"$logs/errors.txt"; }
-      fi ;;
+      # cairn_unmount (lib.sh) also stops the per-user server left without mounts, so that every
+      # mount starts a fresh serving process and its peak RSS is its own
+      cairn_unmount "$mnt" "$pid" "$sys:" || rc=1
+      pid="" ;;
     qsd-*) if alive "$pid"; then kill -TERM "$pid" 2>/dev/null || true; fi ;;
     *) if is_mounted "$mnt"; then umount "$mnt" 2>>"$logs/umount.log" || rc=1; fi ;;
   esac
