@@ -178,23 +178,14 @@ public final class MountDaemon {
   private synchronized java.util.concurrent.Future<dev.cairn.fuse.CairnFs> takeSpare() {
     java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> mine = spare;
     spare = null;
-    return mine != null ? mine : buildSpare();
+    return mine != null ? mine : MountServer.loadFileSystem();
   }
 
   /** Builds the next mount's file system object, once a mount is up (not while it gets ready). */
   private synchronized void prepareSpare() {
     if (spare == null && !closing) {
-      spare = buildSpare();
+      spare = MountServer.loadFileSystem();
     }
-  }
-
-  private static java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> buildSpare() {
-    java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> t =
-        new java.util.concurrent.FutureTask<>(dev.cairn.fuse.CairnFs::new);
-    Thread th = new Thread(t, "fuse-load");
-    th.setDaemon(true);
-    th.start();
-    return t;
   }
 
   private MountDaemon(Path socket, RuntimeDir dirs, long budget, Duration idle) {

@@ -1,7 +1,6 @@
 package dev.cairn.mount;
 
 import dev.cairn.args.Human;
-import dev.cairn.args.Profiles;
 import dev.cairn.args.Snapshots;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
@@ -13,9 +12,6 @@ import dev.cairn.fuse.MountInfo;
 import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.StatsReport;
 import dev.cairn.overlay.OverlayImage;
-import dev.cairn.profile.AccessProfile;
-import dev.cairn.profile.ProfileFetcher;
-import dev.cairn.profile.ProfileRecorder;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -31,7 +27,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import org.slf4j.Logger;
@@ -93,8 +88,7 @@ public final class MountServer {
   private Path mnt;
   private RuntimeDir dirs;
   private SnapshotChain chain;
-  private ProfileRecorder recorder;
-  private volatile ProfileFetcher fetcher;
+  private MountProfile profile;
   private Snapshot snapshot;
   private OverlayImage overlay;
   private BlockCache cache;
@@ -126,16 +120,8 @@ public final class MountServer {
     // do it (and the logger's set-up) while this thread checks and opens the snapshot.
     long uid = RuntimeDir.currentUid();
     long gid = RuntimeDir.currentGid();
-    java.util.concurrent.Future<CairnFs> loading;
-    if (host != null) {
-      loading = host.fileSystem();
-    } else {
-      FutureTask<CairnFs> task = new FutureTask<>(CairnFs::new);
-      Thread loader = new Thread(task, "fuse-load");
-      loader.setDaemon(true);
-      loader.start();
-      loading = task;
-    }
+    java.util.concurrent.Future<CairnFs> loading =
+        host != null ? host.fileSystem() : loadFileSystem();
 
     snapSpec = MountChecks.checkSnapshotSpec(request.snapshot(), request.overlay() != null);
     MountAccess base =
@@ -163,13 +149,7 @@ public final class MountServer {
         Snapshots.openChain(
             snapSpec, cache, stats, request.parentSearch(), request.keys(), request.trust());
     snapshot = chain.top();
-    if (request.profiles().record() != null) {
-      recorder =
-          new ProfileRecorder(
-              snapshot.header().snapshotId(),
-              snapshot.header().blockSizeLog2(),
-              snapshot.streams().stream().mapToLong(StreamReader::size).toArray());
-    }
+    profile = new MountProfile(request.profiles(), snapSpec, snapshot, request.trust());
     boolean ok = false;
     try {
       if (request.overlay() != null) {
@@ -202,6 +182,19 @@ public final class MountServer {
     }
   }
 
+  /**
+   * Starts loading libfuse and registering the callbacks ({@link CairnFs#CairnFs()}) on a daemon
+   * thread of its own: the slowest step of getting a mount ready, done while the caller does
+   * everything else.
+   */
+  static FutureTask<CairnFs> loadFileSystem() {
+    FutureTask<CairnFs> task = new FutureTask<>(CairnFs::new);
+    Thread loader = new Thread(task, "fuse-load");
+    loader.setDaemon(true);
+    loader.start();
+    return task;
+  }
+
   private static long pid() {
     return ProcessHandle.current().pid();
   }
@@ -231,9 +224,9 @@ public final class MountServer {
           if (overlay != null) {
             sections.put("overlay", overlay.stats());
           }
-          Map<String, Object> profile = profileStats();
-          if (!profile.isEmpty()) {
-            sections.put("profile", profile);
+          Map<String, Object> profiling = profile.stats();
+          if (!profiling.isEmpty()) {
+            sections.put("profile", profiling);
           }
           List<Map<String, Object>> remote = remoteCounters();
           if (!remote.isEmpty()) {
@@ -246,7 +239,7 @@ public final class MountServer {
     String options =
         MountOptions.of(
             snapSpec, MountOptions.allowOther(uid, Path.of("/etc/fuse.conf")), overlay != null);
-    fs.recordReads(recorder);
+    fs.recordReads(profile.recorder());
     FuseSession session = new FuseSession(fs, mnt, options, request.debug());
     Log.LOG.debug("libfuse arguments: {}", session.argv());
     Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");
@@ -302,7 +295,7 @@ public final class MountServer {
               + "' to unmount)");
       System.out.flush();
     }
-    startFetching();
+    profile.start();
     dirs.pruneOldLogs(Duration.ofDays(7)); // off the critical path: the mount is ready
     int rc = session.awaitExit();
     try {
@@ -342,12 +335,8 @@ public final class MountServer {
       return;
     }
     cleaned = true;
-    ProfileFetcher f = fetcher;
-    if (f != null) {
-      f.close();
-    }
-    if (recorder != null) {
-      writeProfile();
+    if (profile != null) {
+      profile.close();
     }
     if (dirs != null && mnt != null) {
       Path state = dirs.stateFile(mnt);
@@ -393,71 +382,6 @@ public final class MountServer {
         .filter(h -> h.info().command().map(c -> c.endsWith("/fusermount")).orElse(false))
         .map(ProcessHandle::pid)
         .collect(java.util.stream.Collectors.toSet());
-  }
-
-  /**
-   * Starts fetching the mount's access profile in the background: the one named by {@code
-   * --profile}, else for a remote snapshot the one published next to it; with {@code --fetch all},
-   * every block after it. A local snapshot fetches nothing unless asked to: its reads cost no round
-   * trips.
-   */
-  private void startFetching() {
-    ProfileOptions o = request.profiles();
-    boolean remote = RemoteByteSource.isRemote(snapSpec);
-    if (!o.fetchAll() && (o.profile() == null && !remote || "none".equals(o.profile()))) {
-      return;
-    }
-    try {
-      Optional<AccessProfile> p =
-          Profiles.forMount(snapSpec, o.profile(), snapshot.header().snapshotId(), request.trust());
-      if (p.isEmpty() && !o.fetchAll()) {
-        return;
-      }
-      AccessProfile profile = p.orElse(AccessProfile.of(snapshot.header().snapshotId(), List.of()));
-      fetcher =
-          ProfileFetcher.start(
-              snapshot.streams(),
-              profile,
-              o.fetchAll() ? ProfileFetcher.Mode.ALL : ProfileFetcher.Mode.PROFILE,
-              ProfileFetcher.DEFAULT_THREADS);
-    } catch (IOException e) {
-      Log.LOG.warn("no background fetch: {}", ExitCode.message(e));
-    }
-  }
-
-  /** Writes the recorded profile ({@code --record-profile}); a failure is logged, not thrown. */
-  private void writeProfile() {
-    AccessProfile p = recorder.profile();
-    Path out = request.profiles().record();
-    try {
-      Profiles.write(out, p);
-      Log.LOG.info("recorded profile {}: {} blocks in {} runs", out, p.blocks(), p.runs().size());
-    } catch (IOException e) {
-      Log.LOG.warn("cannot write profile {}: {}", out, ExitCode.message(e));
-    }
-  }
-
-  /** The {@code profile} section of stats.json: the background fetch and the recording. */
-  private Map<String, Object> profileStats() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    ProfileFetcher f = fetcher;
-    if (f != null) {
-      ProfileFetcher.Stats st = f.stats();
-      m.put("fetch_blocks", st.blocks());
-      m.put("fetched_blocks", st.fetchedBlocks());
-      m.put("fetched_bytes", st.fetchedBytes());
-      m.put("fetch_done", st.done());
-      if (st.error() != null) {
-        m.put("fetch_error", st.error());
-      }
-    }
-    if (recorder != null) {
-      AccessProfile p = recorder.profile();
-      m.put("recording", request.profiles().record().toString());
-      m.put("recorded_blocks", p.blocks());
-      m.put("recorded_runs", p.runs().size());
-    }
-    return m;
   }
 
   /** Per remote member of the chain (top first): its URL and request counters. */

@@ -97,8 +97,8 @@ public final class ServeLauncher {
     Path mnt = MountChecks.checkMountPoint(request.mountPoint());
     Path overlay =
         request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
-    boolean decrypts =
-        MountChecks.checkKeys(snap, parentSearch(request), request.keys(), request.trust());
+    List<Path> parentSearch = parentSearch(request);
+    boolean decrypts = MountChecks.checkKeys(snap, parentSearch, request.keys(), request.trust());
     RuntimeDir dirs = RuntimeDir.forCurrentUser();
     // --debug (libfuse's -d, debug logging) and a C2-only cipher are per-process settings: such a
     // mount gets a process of its own, as every mount did before the server existed
@@ -132,7 +132,7 @@ public final class ServeLauncher {
             log,
             setsid(),
             overlay,
-            parentSearch(request),
+            parentSearch,
             request.access(),
             decrypts,
             request.keys(),
@@ -215,7 +215,7 @@ public final class ServeLauncher {
               @Override
               public long start() throws IOException {
                 return startDetached(
-                    serverCommand(spec, address, settings, cds.usableArchive().orElse(null)),
+                    serverCommand(spec, address, settings, spec.cdsArchive()),
                     address.log(),
                     spec.keys(),
                     false);

@@ -52,6 +52,7 @@ public final class ProfileFetcher implements AutoCloseable {
   private final java.util.BitSet[] handedOut; // guarded by order: per stream, blocks taken
   private int run; // guarded by order: the next block to hand out is
   private long next; // block `next` of run `run`, or of stream `run - runs` in the ALL phase
+  private boolean exhausted; // guarded by order: take() found nothing left
   private final java.util.concurrent.atomic.AtomicInteger running =
       new java.util.concurrent.atomic.AtomicInteger();
   private volatile boolean done;
@@ -100,46 +101,47 @@ public final class ProfileFetcher implements AutoCloseable {
     return f;
   }
 
-  /** The next block to fetch, as {stream, block}, or null when there is none left. */
+  /**
+   * The next block to fetch, as {stream, block}, or null when there is none left: the profile's
+   * runs in order, then (with {@link Mode#ALL}) every stream from its start, each block once.
+   */
   private long[] take() {
     synchronized (order) {
       List<AccessProfile.Run> runs = profile.runs();
-      while (run < runs.size()) {
-        AccessProfile.Run r = runs.get(run);
-        if (r.stream() < streams.size()
-            && next < Math.min(streams.get(r.stream()).blockCount(), r.first() + r.count())) {
+      int cursors = runs.size() + (mode == Mode.ALL ? streams.size() : 0);
+      while (run < cursors) {
+        int stream;
+        long end;
+        if (run < runs.size()) {
+          AccessProfile.Run r = runs.get(run);
+          stream = r.stream();
+          end =
+              stream < streams.size()
+                  ? Math.min(streams.get(stream).blockCount(), r.first() + r.count())
+                  : 0;
+        } else {
+          stream = run - runs.size();
+          end = streams.get(stream).blockCount();
+        }
+        while (next < end) {
           long b = next++;
-          if (!handedOut[r.stream()].get((int) b)) {
-            handedOut[r.stream()].set((int) b);
-            return new long[] {r.stream(), b};
+          if (!handedOut[stream].get((int) b)) {
+            handedOut[stream].set((int) b);
+            return new long[] {stream, b};
           }
-          continue;
         }
         run++;
         next = run < runs.size() ? runs.get(run).first() : 0;
       }
-      if (mode == Mode.ALL) {
-        while (run - runs.size() < streams.size()) {
-          int s = run - runs.size();
-          if (next < streams.get(s).blockCount()) {
-            long b = next++;
-            if (!handedOut[s].get((int) b)) {
-              handedOut[s].set((int) b);
-              return new long[] {s, b};
-            }
-            continue;
-          }
-          run++;
-          next = 0;
-        }
-      }
+      exhausted = true;
       return null;
     }
   }
 
   private void work() {
     try {
-      for (long[] t = take(); t != null && !closed; t = take()) {
+      long[] t;
+      while (!closed && (t = take()) != null) {
         int n = streams.get((int) t[0]).fetch(t[1]);
         fetchedBlocks.incrementAndGet();
         fetchedBytes.addAndGet(n);
@@ -157,7 +159,9 @@ public final class ProfileFetcher implements AutoCloseable {
       closed = true;
     } finally {
       if (running.decrementAndGet() == 0) {
-        done = error == null && take() == null;
+        synchronized (order) {
+          done = error == null && exhausted;
+        }
       }
     }
   }

@@ -4,29 +4,20 @@ import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.CorruptSnapshotException;
 import dev.cairn.error.MissingParentException;
 import dev.cairn.error.RemoteUnavailableException;
-import dev.cairn.error.UntrustedSnapshotException;
 import dev.cairn.format.Header;
 import dev.cairn.format.SnapshotId;
 import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
-import dev.cairn.source.ChunkCachingSource;
-import dev.cairn.source.FileByteSource;
 import dev.cairn.source.OfflineNotices;
-import dev.cairn.source.RemoteByteSource;
 import dev.cairn.trust.SignatureCheck;
-import dev.cairn.trust.SignatureFile;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -82,7 +73,7 @@ public final class SnapshotChain implements Closeable {
       throws IOException {
     return open(
         path.toAbsolutePath().normalize(),
-        new LocalFiles(searchDirs, trust.required()),
+        new ChainMembers.LocalFiles(searchDirs, trust.required()),
         cache,
         stats,
         keys,
@@ -101,7 +92,7 @@ public final class SnapshotChain implements Closeable {
     // a member read from the disk cache alone (server unreachable) says so once the whole chain
     // opened; a chain that fails says only why
     try (OfflineNotices notices = OfflineNotices.collect()) {
-      SnapshotChain chain = open(uri, new Urls(), cache, stats, keys, trust);
+      SnapshotChain chain = open(uri, new ChainMembers.Urls(), cache, stats, keys, trust);
       notices.print();
       return chain;
     }
@@ -114,7 +105,7 @@ public final class SnapshotChain implements Closeable {
    */
   public static List<Path> locate(Path path, List<Path> searchDirs) throws IOException {
     List<Found<Path>> found =
-        discover(path.toAbsolutePath().normalize(), new LocalFiles(searchDirs, false));
+        discover(path.toAbsolutePath().normalize(), new ChainMembers.LocalFiles(searchDirs, false));
     List<Path> out = new ArrayList<>();
     IOException first = null;
     for (Found<Path> f : found) {
@@ -144,30 +135,12 @@ public final class SnapshotChain implements Closeable {
   public static List<RemoteMember> locateUrl(URI uri) throws IOException {
     List<RemoteMember> out = new ArrayList<>();
     try (OfflineNotices notices = OfflineNotices.collect()) {
-      for (Found<URI> f : discover(uri, new Urls())) {
+      for (Found<URI> f : discover(uri, new ChainMembers.Urls())) {
         out.add(new RemoteMember(f.location(), f.source()));
       }
       notices.print();
     }
     return out;
-  }
-
-  /** Where the members of a chain live: local files or URLs. */
-  private interface Locations<L> {
-    /** The snapshot's bytes; {@link NoSuchFileException} if there is nothing there. */
-    ByteSource open(L location) throws IOException;
-
-    /** Where a child at {@code child} with path hint {@code hint} may find its parent, in order. */
-    Set<L> parentCandidates(L child, String hint);
-
-    /** What to tell a user whose parent was found nowhere. */
-    String advice();
-
-    /**
-     * The signature file of the snapshot at {@code location}; {@link NoSuchFileException} naming it
-     * if there is none.
-     */
-    ByteSource openSignature(L location) throws IOException;
   }
 
   /** A member found: where, and its bytes (owned by whoever holds the record). */
@@ -177,7 +150,7 @@ public final class SnapshotChain implements Closeable {
    * Resolves a chain from the top: each member's source is opened once and its header checked to
    * find the next. On failure every source opened is closed.
    */
-  private static <L> List<Found<L>> discover(L top, Locations<L> where) throws IOException {
+  private static <L> List<Found<L>> discover(L top, ChainMembers<L> where) throws IOException {
     List<Found<L>> found = new ArrayList<>(); // top first
     try {
       Set<SnapshotId> seen = new HashSet<>();
@@ -252,7 +225,7 @@ public final class SnapshotChain implements Closeable {
    */
   private static <L> SnapshotChain open(
       L top,
-      Locations<L> where,
+      ChainMembers<L> where,
       BlockCache cache,
       ReadStatsCounter stats,
       KeyRing keys,
@@ -293,124 +266,6 @@ public final class SnapshotChain implements Closeable {
     }
     Collections.reverse(opened);
     return new SnapshotChain(opened);
-  }
-
-  /**
-   * Members as local files: the hint, then its file name next to the child and in searchDirs.
-   * Verified members are read with positional reads, not mapped: a verified read copies every byte
-   * into memory of its own before hashing it, so a mapping would save no copy, and its pages would
-   * count as the serving process's resident memory.
-   */
-  private record LocalFiles(List<Path> searchDirs, boolean verified) implements Locations<Path> {
-    @Override
-    public ByteSource open(Path path) throws IOException {
-      if (!Files.isRegularFile(path)) {
-        throw new NoSuchFileException(path.toString());
-      }
-      return verified ? FileByteSource.open(path) : ByteSource.openLocal(path);
-    }
-
-    @Override
-    public Set<Path> parentCandidates(Path child, String hint) {
-      Set<Path> out = new LinkedHashSet<>();
-      Path dir = child.getParent();
-      if (!hint.isEmpty()) {
-        Path h = Path.of(hint);
-        out.add(dir.resolve(h).normalize());
-        Path name = h.getFileName();
-        if (name != null) {
-          out.add(dir.resolve(name).normalize());
-          for (Path d : searchDirs) {
-            out.add(d.toAbsolutePath().resolve(name).normalize());
-          }
-        }
-      }
-      return out;
-    }
-
-    @Override
-    public String advice() {
-      return " (keep the parent next to the child, or pass --parent-search DIR)";
-    }
-
-    @Override
-    public ByteSource openSignature(Path path) throws IOException {
-      Path sig = SignatureFile.siblingOf(path);
-      if (!Files.exists(sig)) {
-        throw new NoSuchFileException(sig.toString());
-      }
-      if (!Files.isRegularFile(sig)) {
-        throw new UntrustedSnapshotException(sig.toString(), "is not a regular file");
-      }
-      return FileByteSource.open(sig);
-    }
-  }
-
-  /**
-   * Members as remote objects (HTTP(S) or S3): the hint, then its file name, resolved against the
-   * child's URL.
-   */
-  private record Urls() implements Locations<URI> {
-    @Override
-    public ByteSource open(URI uri) throws IOException {
-      return ChunkCachingSource.open(uri);
-    }
-
-    @Override
-    public Set<URI> parentCandidates(URI child, String hint) {
-      Set<URI> out = new LinkedHashSet<>();
-      if (!hint.isEmpty()) {
-        out.add(child.resolve(encodePath(hint)));
-        Path name = Path.of(hint).getFileName();
-        if (name != null) {
-          out.add(child.resolve(encodePath(name.toString())));
-        }
-      }
-      return out;
-    }
-
-    @Override
-    public String advice() {
-      return "";
-    }
-
-    /**
-     * The signature file is read with exact ranged requests, not through the chunk cache: what a
-     * mount reads of it is its 16-byte prefix, its tail and table, and one 32 KiB digest page per 4
-     * MiB of snapshot read (kept in memory by {@link dev.cairn.trust.VerifiedSource}), where whole
-     * 1 MiB chunks would fetch thirty times that. With the server unreachable, the copy in the disk
-     * cache ({@code cairn fetch} puts it there) is read instead.
-     */
-    @Override
-    public ByteSource openSignature(URI uri) throws IOException {
-      URI sig = SignatureFile.siblingOf(uri);
-      try {
-        return RemoteByteSource.open(sig);
-      } catch (NoSuchFileException e) {
-        throw new NoSuchFileException(sig.toString());
-      } catch (IOException unreachable) {
-        // the server is not there: read the copy `cairn fetch` left in the disk cache, as the
-        // snapshot itself is read then (ChunkCachingSource's offline path), or fail as it would
-        try {
-          return ChunkCachingSource.open(sig);
-        } catch (IOException offline) {
-          offline.addSuppressed(unreachable);
-          throw offline;
-        }
-      }
-    }
-
-    /** A relative path as a URI reference: each segment percent-encoded, slashes kept. */
-    private static String encodePath(String path) {
-      StringBuilder sb = new StringBuilder();
-      for (String seg : path.split("/", -1)) {
-        if (sb.length() > 0 || path.startsWith("/")) {
-          sb.append('/');
-        }
-        sb.append(URLEncoder.encode(seg, StandardCharsets.UTF_8).replace("+", "%20"));
-      }
-      return sb.toString();
-    }
   }
 
   /** The snapshot asked for. */

@@ -53,6 +53,30 @@ public interface ByteSource extends Closeable {
   void readFully(long position, ByteBuffer dst) throws IOException;
 
   /**
+   * Reads the bytes at {@code position} into {@code dsts} in turn, each to its limit, as {@link
+   * #readFully(long, ByteBuffer)} would read them into one buffer. This default reads once into a
+   * buffer of the total and copies; a source that can fill several buffers from one request (a
+   * ranged HTTP or S3 response) does so without the copy.
+   */
+  default void readFully(long position, ByteBuffer[] dsts) throws IOException {
+    long total = 0;
+    for (ByteBuffer b : dsts) {
+      total += b.remaining();
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("a read of " + total + " bytes");
+    }
+    ByteBuffer all = ByteBuffer.allocate((int) total);
+    readFully(position, all);
+    all.flip();
+    for (ByteBuffer b : dsts) {
+      int n = b.remaining();
+      b.put(all.slice(all.position(), n));
+      all.position(all.position() + n);
+    }
+  }
+
+  /**
    * A read-only view of the {@code length} bytes at {@code position} without copying them, or null
    * if this source cannot offer one for that range now (the caller then uses {@link #readFully}). A
    * view must be handed back with {@link #release} when the caller is done with it, in a {@code

@@ -164,7 +164,7 @@ public final class ChunkCachingSource implements ByteSource {
     if (name == null || CacheRoot.configured() == null) {
       throw unreachable; // no disk cache: nothing to offer
     }
-    DiskChunkCache disk = name == null ? null : DiskChunkCache.recorded(name);
+    DiskChunkCache disk = DiskChunkCache.recorded(name);
     if (disk == null) {
       throw new RemoteUnavailableException(
           unreachable.getMessage()
@@ -324,9 +324,16 @@ public final class ChunkCachingSource implements ByteSource {
     return present;
   }
 
+  /**
+   * Counts chunk {@code index} as cached. Before anyone asked for the counts there is nothing to
+   * update: the first {@link #present()} finds the chunk on disk, where it was put before this is
+   * called; scanning the object's chunk files here would put that scan on the first read's path.
+   */
   private void markPresent(long index) {
     synchronized (presentLock) {
-      present().set((int) index);
+      if (present != null || disk == null) {
+        present().set((int) index);
+      }
     }
   }
 
@@ -604,15 +611,7 @@ public final class ChunkCachingSource implements ByteSource {
       parts[i] = ByteBuffer.wrap(data[i]);
     }
     long start = run.first() * CHUNK;
-    if (inner instanceof RemoteByteSource r) {
-      r.readFully(start, parts);
-    } else {
-      byte[] all = new byte[(int) runBytes(run.first(), run.count())];
-      inner.readFully(start, ByteBuffer.wrap(all));
-      for (int i = 0; i < run.count(); i++) {
-        System.arraycopy(all, i * CHUNK, data[i], 0, data[i].length);
-      }
-    }
+    inner.readFully(start, parts);
     return data;
   }
 

@@ -97,7 +97,8 @@ public abstract sealed class RemoteByteSource implements ByteSource
    * Like {@link #readFully(long, ByteBuffer)} into several buffers in turn, as one ranged request:
    * the chunks of a run, each in its own array.
    */
-  final void readFully(long position, ByteBuffer[] dsts) throws IOException {
+  @Override
+  public final void readFully(long position, ByteBuffer[] dsts) throws IOException {
     long total = 0;
     for (ByteBuffer b : dsts) {
       total += b.remaining();

@@ -1,0 +1,136 @@
+package dev.cairn.mount;
+
+import dev.cairn.args.Profiles;
+import dev.cairn.error.ExitCode;
+import dev.cairn.profile.AccessProfile;
+import dev.cairn.profile.ProfileFetcher;
+import dev.cairn.profile.ProfileRecorder;
+import dev.cairn.read.Snapshot;
+import dev.cairn.read.StreamReader;
+import dev.cairn.sign.Trust;
+import dev.cairn.source.RemoteByteSource;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One mount's access profile work ({@link ProfileOptions}): the recorder that {@code
+ * --record-profile} fills while the mount serves reads and writes when it ends, and the background
+ * fetch of the profile published next to the snapshot (or named by {@code --profile}), plus
+ * everything with {@code --fetch all}; and their section of stats.json.
+ *
+ * <p>Thread-safe: {@link #start} and {@link #close} run on the mount's own thread, {@link #stats}
+ * on any.
+ */
+final class MountProfile {
+  /** The mount's log lines keep one logger name; created on first use, as MountServer's. */
+  private static final class Log {
+    static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MountServer.class);
+  }
+
+  private final ProfileOptions options;
+  private final String snapshotSpec;
+  private final Snapshot snapshot;
+  private final Trust trust;
+  private final ProfileRecorder recorder;
+  private volatile ProfileFetcher fetcher;
+
+  MountProfile(ProfileOptions options, String snapshotSpec, Snapshot snapshot, Trust trust) {
+    this.options = options;
+    this.snapshotSpec = snapshotSpec;
+    this.snapshot = snapshot;
+    this.trust = trust;
+    this.recorder =
+        options.record() == null
+            ? null
+            : new ProfileRecorder(
+                snapshot.header().snapshotId(),
+                snapshot.header().blockSizeLog2(),
+                snapshot.streams().stream().mapToLong(StreamReader::size).toArray());
+  }
+
+  /** What the file system records reads into, or null when not recording. */
+  ProfileRecorder recorder() {
+    return recorder;
+  }
+
+  /**
+   * Starts fetching the mount's access profile in the background: the one named by {@code
+   * --profile}, else for a remote snapshot the one published next to it; with {@code --fetch all},
+   * every block after it. A local snapshot fetches nothing unless asked to: its reads cost no round
+   * trips.
+   */
+  void start() {
+    boolean wantsProfile =
+        options.profile() == null
+            ? RemoteByteSource.isRemote(snapshotSpec)
+            : !"none".equals(options.profile());
+    if (!wantsProfile && !options.fetchAll()) {
+      return;
+    }
+    try {
+      Optional<AccessProfile> p =
+          Profiles.forMount(snapshotSpec, options.profile(), snapshot.header().snapshotId(), trust);
+      if (p.isEmpty() && !options.fetchAll()) {
+        return;
+      }
+      AccessProfile profile = p.orElse(AccessProfile.of(snapshot.header().snapshotId(), List.of()));
+      fetcher =
+          ProfileFetcher.start(
+              snapshot.streams(),
+              profile,
+              options.fetchAll() ? ProfileFetcher.Mode.ALL : ProfileFetcher.Mode.PROFILE,
+              ProfileFetcher.DEFAULT_THREADS);
+    } catch (IOException e) {
+      Log.LOG.warn("no background fetch: {}", ExitCode.message(e));
+    }
+  }
+
+  /**
+   * Stops the fetch and writes the recorded profile ({@code --record-profile}); a failure to write
+   * is logged, not thrown.
+   */
+  void close() {
+    ProfileFetcher f = fetcher;
+    if (f != null) {
+      f.close();
+    }
+    if (recorder == null) {
+      return;
+    }
+    AccessProfile p = recorder.profile();
+    Path out = options.record();
+    try {
+      Profiles.write(out, p);
+      Log.LOG.info("recorded profile {}: {} blocks in {} runs", out, p.blocks(), p.runs().size());
+    } catch (IOException e) {
+      Log.LOG.warn("cannot write profile {}: {}", out, ExitCode.message(e));
+    }
+  }
+
+  /** The {@code profile} section of stats.json (empty when neither fetching nor recording). */
+  Map<String, Object> stats() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    ProfileFetcher f = fetcher;
+    if (f != null) {
+      ProfileFetcher.Stats st = f.stats();
+      m.put("fetch_blocks", st.blocks());
+      m.put("fetched_blocks", st.fetchedBlocks());
+      m.put("fetched_bytes", st.fetchedBytes());
+      m.put("fetch_done", st.done());
+      if (st.error() != null) {
+        m.put("fetch_error", st.error());
+      }
+    }
+    if (recorder != null) {
+      AccessProfile p = recorder.profile();
+      m.put("recording", options.record().toString());
+      m.put("recorded_blocks", p.blocks());
+      m.put("recorded_runs", p.runs().size());
+    }
+    return m;
+  }
+}
