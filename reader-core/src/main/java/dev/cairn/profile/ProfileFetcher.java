@@ -11,12 +11,13 @@ import org.slf4j.LoggerFactory;
  * Fetches the blocks an {@link AccessProfile} names, in its order, in the background, and then,
  * with {@link Mode#ALL}, every other block of every stream: a mount of a remote snapshot starts
  * this at once so that a boot or a model load finds its blocks cached instead of waiting for each.
- * It only fetches stored bytes into the source's caches ({@link StreamReader#fetch}); it decodes
- * nothing and holds no block. A few threads of minimum priority take the blocks in order, so that
- * over a link with latency several requests are in flight, and memory in flight stays a few scratch
- * buffers (plus what the source caches); a foreground read queues behind at most that many of its
- * requests. Blocks past the end of a stream (a profile of another version) are skipped. A source
- * that fails stops the fetch with one log line; reads go on as without it.
+ * It only fetches stored bytes into the source's caches ({@link StreamReader#fetch(long, int)},
+ * adjacent blocks of a run in one read); it decodes nothing and holds no block. A few threads of
+ * minimum priority take the blocks in order, so that over a link with latency several requests are
+ * in flight, and memory in flight stays a few scratch buffers (plus what the source caches); a
+ * foreground read queues behind at most that many of its requests. Blocks past the end of a stream
+ * (a profile of another version) are skipped. A source that fails stops the fetch with one log
+ * line; reads go on as without it.
  *
  * <p>Thread-safe: {@link #stats} and {@link #close} may be called from any thread.
  */
@@ -28,6 +29,12 @@ public final class ProfileFetcher implements AutoCloseable {
    * a boot's scattered chunks in a quarter of the time one would, and hold four chunks.
    */
   public static final int DEFAULT_THREADS = 4;
+
+  /**
+   * The most adjacent blocks one thread takes at a time: their stored bytes go out as one request
+   * where they lie side by side ({@link StreamReader#fetch(long, int)}).
+   */
+  static final int BLOCKS_PER_TAKE = 8;
 
   /** What to fetch. */
   public enum Mode {
@@ -102,8 +109,9 @@ public final class ProfileFetcher implements AutoCloseable {
   }
 
   /**
-   * The next block to fetch, as {stream, block}, or null when there is none left: the profile's
-   * runs in order, then (with {@link Mode#ALL}) every stream from its start, each block once.
+   * The next blocks to fetch, as {stream, first block, count}, or null when there is none left: the
+   * profile's runs in order, then (with {@link Mode#ALL}) every stream from its start, each block
+   * once, at most {@value #BLOCKS_PER_TAKE} adjacent blocks at a time.
    */
   private long[] take() {
     synchronized (order) {
@@ -123,12 +131,18 @@ public final class ProfileFetcher implements AutoCloseable {
           stream = run - runs.size();
           end = streams.get(stream).blockCount();
         }
-        while (next < end) {
-          long b = next++;
-          if (!handedOut[stream].get((int) b)) {
-            handedOut[stream].set((int) b);
-            return new long[] {stream, b};
+        while (next < end && handedOut[stream].get((int) next)) {
+          next++;
+        }
+        if (next < end) {
+          long first = next;
+          while (next < end
+              && next - first < BLOCKS_PER_TAKE
+              && !handedOut[stream].get((int) next)) {
+            handedOut[stream].set((int) next);
+            next++;
           }
+          return new long[] {stream, first, next - first};
         }
         run++;
         next = run < runs.size() ? runs.get(run).first() : 0;
@@ -142,8 +156,8 @@ public final class ProfileFetcher implements AutoCloseable {
     try {
       long[] t;
       while (!closed && (t = take()) != null) {
-        int n = streams.get((int) t[0]).fetch(t[1]);
-        fetchedBlocks.incrementAndGet();
+        long n = streams.get((int) t[0]).fetch(t[1], (int) t[2]);
+        fetchedBlocks.addAndGet(t[2]);
         fetchedBytes.addAndGet(n);
       }
     } catch (IOException | RuntimeException e) {

@@ -24,6 +24,13 @@ import java.nio.ByteBuffer;
  * <p>Thread-safe: each call takes a {@link Scratch} (buffers and a decompressor) from a pool.
  */
 final class BlockDecoder {
+  /**
+   * The most stored bytes one background fetch of adjacent blocks reads at once: below what a
+   * remote source takes for a sequential reader (512 KiB by default), so that a background fetch of
+   * a boot's scattered runs stays in pieces of what it needs.
+   */
+  static final int MAX_SPAN = 256 << 10;
+
   private static final String PAST_END = "stored bytes lie past the end of the file";
   private static final String CRC_MISMATCH = "checksum mismatch in stored bytes (CRC32C)";
   private static final String NOT_AUTHENTIC =
@@ -165,6 +172,26 @@ final class BlockDecoder {
     } finally {
       scratch.give(s);
     }
+  }
+
+  /**
+   * Like {@link #fetch} for the {@code n} blocks from slot {@code i} of {@code page}, whose stored
+   * bytes lie side by side, at most {@link #MAX_SPAN} in all: one read into a buffer of its own
+   * (this runs in the background, not per foreground read), each block's CRC checked.
+   */
+  int fetchSpan(IndexPage page, int i, int n) throws IOException {
+    long offset = page.offset(i);
+    int length = (int) (page.offset(i + n - 1) + page.storedLength(i + n - 1) - offset);
+    ByteBuffer in = ByteBuffer.allocate(length);
+    source.readFully(offset, in);
+    for (int j = i; j < i + n; j++) {
+      int at = (int) (page.offset(j) - offset);
+      ByteBuffer one = in.duplicate().limit(at + page.storedLength(j)).position(at);
+      if (Crc.ofRemaining(one) != page.storedCrc(j)) {
+        source.invalidate(page.offset(j), page.storedLength(j));
+      }
+    }
+    return length;
   }
 
   /** The {@code stored} bytes at {@code offset}, read into the scratch buffer. */

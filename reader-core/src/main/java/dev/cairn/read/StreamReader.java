@@ -246,6 +246,46 @@ public final class StreamReader {
   }
 
   /**
+   * Like {@link #fetch(long)} for blocks {@code first .. first + count - 1} (those past the end are
+   * skipped), reading the stored bytes of blocks that lie side by side in one read of up to {@value
+   * BlockDecoder#MAX_SPAN} bytes: a background fetch of a run of blocks over a link with latency
+   * then costs one request, not one per block. Returns the stored bytes read.
+   */
+  public long fetch(long first, int count) throws IOException {
+    checkBlock(first);
+    long end = Math.min(blockCount(), first + Math.max(0, count));
+    long total = 0;
+    long b = first;
+    while (b < end) {
+      IndexPage page = blocks.page(b);
+      int i = blocks.slot(b);
+      if (!page.kind(i).hasData()
+          || cache.getIfPresent(BlockCache.key(cacheOwner, index, b)) != null) {
+        total += fetch(b); // inherited, zero or cached: as one block
+        b++;
+        continue;
+      }
+      int n = 1;
+      long spanEnd = page.offset(i) + page.storedLength(i);
+      while (b + n < end && blocks.slot(b + n) == i + n) {
+        int j = i + n;
+        long next = page.offset(j) + page.storedLength(j);
+        if (!page.kind(j).hasData()
+            || page.offset(j) != spanEnd
+            || next - page.offset(i) > BlockDecoder.MAX_SPAN
+            || cache.getIfPresent(BlockCache.key(cacheOwner, index, b + n)) != null) {
+          break;
+        }
+        spanEnd = next;
+        n++;
+      }
+      total += n == 1 ? decoder.fetch(page, i) : decoder.fetchSpan(page, i, n);
+      b += n;
+    }
+    return total;
+  }
+
+  /**
    * Loads block {@code block} into the cache if it has data and is not cached yet (for the
    * prefetcher); inherited blocks are warmed in the parent. Returns true if it loaded something.
    */

@@ -64,6 +64,9 @@ import java.util.function.UnaryOperator;
  *     most read-ahead bytes a process has requested and not yet received
  * @param remoteReadAheadMax {@code cairn.remote.readAheadMax}, default 24 (at least {@code
  *     remoteReadAhead}): the most chunks a sequential remote reader's read-ahead window grows to
+ * @param remoteSequentialBytes {@code cairn.remote.sequentialBytes}, default 512K: how many stored
+ *     bytes a remote reader reads contiguously before it is served whole chunks (with read-ahead);
+ *     until then a read of bytes not cached fetches those bytes only. 0: always whole chunks
  */
 public record Tuning(
     int fuseThreads,
@@ -86,7 +89,8 @@ public record Tuning(
     int remoteMaxConnections,
     long remoteMaxBandwidth,
     long remoteMaxInFlight,
-    int remoteReadAheadMax) {
+    int remoteReadAheadMax,
+    long remoteSequentialBytes) {
 
   /** System properties starting with this are Cairn's, and reach the serving process too. */
   public static final String PROPERTY_PREFIX = "cairn.";
@@ -134,7 +138,12 @@ public record Tuning(
                 "-Dcairn.remote.maxInFlight",
                 32L << 20,
                 "32M")),
-        Math.max(1, integer(property, "cairn.remote.readAheadMax", 24)));
+        Math.max(1, integer(property, "cairn.remote.readAheadMax", 24)),
+        size(
+            property.apply("cairn.remote.sequentialBytes"),
+            "-Dcairn.remote.sequentialBytes",
+            512L << 10,
+            "512K"));
   }
 
   /** A size such as {@code 50M}, or {@code dflt} (said once) if it does not parse. */

@@ -70,8 +70,12 @@ final class CacheRoot {
   private static final Pattern RECORD_NAME = Pattern.compile("[0-9a-f]{32}\\.obj");
   private static final Pattern RECORD_TEMP_NAME = Pattern.compile("\\.tmp-obj-[0-9a-f]{1,16}");
   private static final Pattern CHUNK_NAME = Pattern.compile("0|[1-9][0-9]{0,18}");
+
+  /** A piece's file name: {@code pSTART-LENGTH}, START and LENGTH in decimal. */
+  static final Pattern PIECE_NAME = Pattern.compile("p(0|[1-9][0-9]{0,18})-([1-9][0-9]{0,8})");
+
   private static final Pattern TEMP_NAME =
-      Pattern.compile("\\.tmp-(0|[1-9][0-9]{0,18})-[0-9a-f]{1,16}");
+      Pattern.compile("\\.tmp-p?(0|[1-9][0-9]{0,18})(-[1-9][0-9]{0,8})?-[0-9a-f]{1,16}");
   private static final Object ROOTS_LOCK = new Object();
   private static Settings sharedSettings;
   private static CacheRoot shared;
@@ -272,8 +276,8 @@ final class CacheRoot {
   }
 
   /**
-   * The chunk files in the cache, after deleting stale temporary files: only names of the cache's
-   * own forms, only regular files, only in KEY folders that pass the ownership rule.
+   * The chunk and piece files in the cache, after deleting stale temporary files: only names of the
+   * cache's own forms, only regular files, only in KEY folders that pass the ownership rule.
    */
   List<Entry> scan() {
     List<Entry> out = new ArrayList<>();
@@ -286,7 +290,8 @@ final class CacheRoot {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(key)) {
           for (Path f : files) {
             String name = f.getFileName().toString();
-            boolean chunk = CHUNK_NAME.matcher(name).matches();
+            boolean chunk =
+                CHUNK_NAME.matcher(name).matches() || PIECE_NAME.matcher(name).matches();
             if (!chunk && !TEMP_NAME.matcher(name).matches()) {
               continue;
             }

@@ -28,6 +28,13 @@ import java.util.function.LongConsumer;
  * from the inner source once, and every later process reading the same object version gets it
  * without a request. Larger reads go to the inner source as they are.
  *
+ * <p>Whole chunks are for readers moving through the object. A read that is not part of a
+ * sequential stream ({@link ReadStreams}: {@code -Dcairn.remote.sequentialBytes} contiguous stored
+ * bytes, default 512 KiB) and whose chunks are not cached fetches only its own bytes, 4
+ * KiB-aligned, and keeps them as a piece ({@link CachedPieces}) in memory and on disk: a VM boot
+ * reads a block here and a few there, and a whole chunk for each would fetch several times the
+ * bytes it reads.
+ *
  * <p>A reader moving forward chunk by chunk gets chunks read ahead of it in a window that grows
  * with its streak up to what the link needs in flight ({@link ReadAheadWindow}, sized by the
  * measured {@link LinkEstimate}; {@code -Dcairn.remote.readAhead=N} chunks at first, default 4, 0
@@ -60,6 +67,9 @@ public final class ChunkCachingSource implements ByteSource {
   /** The most adjacent chunks one coalesced request fetches. */
   static final int MAX_RUN = 4;
 
+  /** The bytes of pieces kept in memory (on disk, the disk cache's limit applies). */
+  private static final long PIECES_IN_MEMORY = 16L << 20;
+
   /** How long a chunk whose read gave up after a timeout fails again without a request. */
   private static final long GAVE_UP_NANOS = 1_000_000_000L;
 
@@ -71,6 +81,10 @@ public final class ChunkCachingSource implements ByteSource {
   private final RemoteLimits limits;
   private final LinkEstimate link;
   private final ReadAheadWindow window;
+  private final ReadStreams streams;
+  private final CachedPieces pieces;
+  private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loadingPieces =
+      new ConcurrentHashMap<>();
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
   private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loading =
       new ConcurrentHashMap<>();
@@ -85,16 +99,22 @@ public final class ChunkCachingSource implements ByteSource {
    */
   ChunkCachingSource(ByteSource inner, DiskChunkCache disk, RemoteCounters counters)
       throws IOException {
-    this(inner, disk, counters, RemoteLimits.shared(), null, defaultWindow(disk));
+    this(inner, disk, counters, RemoteLimits.shared(), null, defaultWindow(disk), 0);
   }
 
+  /**
+   * @param sequentialBytes the stored bytes a reader reads contiguously before it is served whole
+   *     chunks ({@link ReadStreams}); until then a read of bytes not cached fetches its own bytes
+   *     only ({@link CachedPieces}); 0: whole chunks always
+   */
   ChunkCachingSource(
       ByteSource inner,
       DiskChunkCache disk,
       RemoteCounters counters,
       RemoteLimits limits,
       LinkEstimate link,
-      ReadAheadWindow window)
+      ReadAheadWindow window,
+      long sequentialBytes)
       throws IOException {
     this.inner = inner;
     this.size = inner.size();
@@ -104,6 +124,8 @@ public final class ChunkCachingSource implements ByteSource {
     this.limits = limits;
     this.link = link;
     this.window = window;
+    this.streams = sequentialBytes > 0 ? new ReadStreams(sequentialBytes) : null;
+    this.pieces = sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY) : null;
   }
 
   /**
@@ -132,7 +154,8 @@ public final class ChunkCachingSource implements ByteSource {
         fetcher.counting(),
         RemoteLimits.shared(),
         fetcher.link(),
-        defaultWindow(disk));
+        defaultWindow(disk),
+        Tuning.current().remoteSequentialBytes());
   }
 
   /**
@@ -212,7 +235,8 @@ public final class ChunkCachingSource implements ByteSource {
         counters,
         RemoteLimits.shared(),
         null,
-        new ReadAheadWindow(0, 0));
+        new ReadAheadWindow(0, 0),
+        Tuning.current().remoteSequentialBytes());
   }
 
   private static String percent(long part, long whole) {
@@ -241,6 +265,18 @@ public final class ChunkCachingSource implements ByteSource {
       inner.readFully(position, dst);
       return;
     }
+    if (streams != null) {
+      boolean sequential = streams.sequential(position, length);
+      if (!inMemory(first, last)) {
+        if (pieces.read(position, dst)) {
+          return;
+        }
+        if (!sequential && !onDisk(first, last)) {
+          readPiece(position, dst);
+          return;
+        }
+      }
+    }
     // Reads of a few chunks (stored blocks, index pages, also those straddling a chunk boundary)
     // are assembled from whole cached chunks, so that each chunk is requested once.
     long pos = position;
@@ -251,6 +287,87 @@ public final class ChunkCachingSource implements ByteSource {
       dst.put(data, from, n);
       pos += n;
     }
+  }
+
+  /** Whether chunks {@code first..last} are in memory or being loaded. */
+  private boolean inMemory(long first, long last) {
+    for (long c = first; c <= last; c++) {
+      if (inMemory(c) == null && !loading.containsKey(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether chunks {@code first..last} are in the disk cache (going by their files' names and
+   * sizes).
+   */
+  private boolean onDisk(long first, long last) {
+    for (long c = first; c <= last; c++) {
+      if (disk == null || !disk.has(c, chunkLength(c))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A scattered read of bytes not in a cached chunk: from a cached piece that holds them, else
+   * fetched on their own (4 KiB-aligned) as a new piece. Readers of the same piece meanwhile wait
+   * for one request.
+   */
+  private void readPiece(long position, ByteBuffer dst) throws IOException {
+    int length = dst.remaining();
+    while (!pieces.read(position, dst)) {
+      long[] range = pieces.aligned(position, length);
+      CompletableFuture<byte[]> mine = new CompletableFuture<>();
+      CompletableFuture<byte[]> running = loadingPieces.putIfAbsent(range[0], mine);
+      if (running != null) {
+        byte[] data = await(running);
+        if (range[0] + data.length >= position + length) {
+          dst.put(data, (int) (position - range[0]), length);
+          return;
+        }
+        continue; // another reader's piece from the same start, too short for this read
+      }
+      try {
+        byte[] data = fetchGuarded(range[0], (int) (range[1] - range[0]));
+        pieces.put(range[0], data);
+        mine.complete(data);
+        dst.put(data, (int) (position - range[0]), length);
+        return;
+      } catch (IOException | RuntimeException | Error e) {
+        mine.completeExceptionally(e);
+        throw e;
+      } finally {
+        loadingPieces.remove(range[0], mine);
+      }
+    }
+  }
+
+  /**
+   * {@code length} bytes at {@code start} from the inner source, unless a read of the same chunk
+   * gave up after a timeout less than {@link #GAVE_UP_NANOS} ago (then that failure again).
+   */
+  private byte[] fetchGuarded(long start, int length) throws IOException {
+    long index = start / CHUNK;
+    GaveUp g = gaveUp;
+    if (g != null && g.index() == index && System.nanoTime() - g.atNanos() < GAVE_UP_NANOS) {
+      throw new IOException(g.failure().getMessage(), g.failure());
+    }
+    ByteBuffer b = ByteBuffer.allocate(length);
+    long t0 = System.nanoTime();
+    try {
+      inner.readFully(start, b);
+    } catch (IOException e) {
+      long now = System.nanoTime();
+      if (now - t0 >= TimeUnit.SECONDS.toNanos(RetryPolicy.timeout())) {
+        gaveUp = new GaveUp(index, now, e);
+      }
+      throw e;
+    }
+    return b.array();
   }
 
   /**
@@ -284,6 +401,9 @@ public final class ChunkCachingSource implements ByteSource {
         }
       }
     }
+    if (pieces != null) {
+      pieces.invalidate(position, length);
+    }
     inner.invalidate(position, length);
     return true;
   }
@@ -292,7 +412,8 @@ public final class ChunkCachingSource implements ByteSource {
    * What reading this object has cost since it was opened, as {@link RemoteCounters} names it:
    * {@code requests}, {@code bytes_fetched}, {@code disk_cache_chunks}; then how much of it this
    * process knows to be cached ({@code cached_bytes}, {@code cached_percent}: in the disk cache
-   * when there is one, else in memory).
+   * when there is one, else in memory; whole chunks and pieces, so an upper bound where pieces lie
+   * inside cached chunks).
    */
   public Map<String, Object> counters() {
     Map<String, Object> m = new java.util.LinkedHashMap<>(counters.snapshot());
@@ -303,6 +424,9 @@ public final class ChunkCachingSource implements ByteSource {
       if (p.get((int) lastChunk)) {
         cached -= (lastChunk + 1) * CHUNK - size;
       }
+    }
+    if (pieces != null) {
+      cached = Math.min(size, cached + pieces.bytes()); // pieces inside cached chunks count twice
     }
     m.put("cached_bytes", Math.max(0, cached));
     m.put("cached_percent", size == 0 ? 100.0 : Math.round(1000.0 * cached / size) / 10.0);
@@ -455,6 +579,9 @@ public final class ChunkCachingSource implements ByteSource {
   private void install(long index, byte[] data) {
     chunks.set((int) (index % CHUNKS), new Chunk(index, data));
     markPresent(index);
+    if (pieces != null) {
+      pieces.dropWithin(index * CHUNK, index * CHUNK + data.length); // the chunk holds them now
+    }
   }
 
   private byte[] loadMissing(long index) throws IOException {
@@ -465,22 +592,7 @@ public final class ChunkCachingSource implements ByteSource {
       counters.diskChunk();
       return data;
     }
-    GaveUp g = gaveUp;
-    if (g != null && g.index() == index && System.nanoTime() - g.atNanos() < GAVE_UP_NANOS) {
-      throw new IOException(g.failure().getMessage(), g.failure());
-    }
-    ByteBuffer b = ByteBuffer.allocate(length);
-    long t0 = System.nanoTime();
-    try {
-      inner.readFully(start, b);
-    } catch (IOException e) {
-      long now = System.nanoTime();
-      if (now - t0 >= TimeUnit.SECONDS.toNanos(RetryPolicy.timeout())) {
-        gaveUp = new GaveUp(index, now, e);
-      }
-      throw e;
-    }
-    data = b.array();
+    data = fetchGuarded(start, length);
     if (disk != null) {
       disk.put(index, data);
     }

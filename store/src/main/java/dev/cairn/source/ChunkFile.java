@@ -21,22 +21,34 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * offset  size  field
- *      0     8  magic, ASCII "cairnck1"
+ *      0     8  magic, ASCII "cairnck1" (a chunk) or "cairnpc1" (a piece)
  *      8    32  SHA-256 of the object's URL, size and validator (the full hash KEY begins with)
- *     40     8  chunk index
+ *     40     8  chunk index, or a piece's first byte in the object
  *     48     4  n, the number of data bytes
  *     52     n  the chunk's bytes
  *   52+n     4  CRC32C of bytes 0 .. 52+n-1
  * </pre>
  *
  * A chunk is served only if its length, magic, hash, index, n and CRC all match what is asked for,
- * so a file renamed from another object or position is never served. Files are opened without
- * following symbolic links, and written only as new files ({@code O_EXCL}).
+ * so a file renamed from another object or position is never served, nor a piece taken for a chunk
+ * or the other way round ({@link CachedPieces}: a byte range fetched on its own). Files are opened
+ * without following symbolic links, and written only as new files ({@code O_EXCL}).
  *
  * <p>Stateless; thread-safe.
  */
 final class ChunkFile {
-  private static final byte[] MAGIC = "cairnck1".getBytes(StandardCharsets.US_ASCII);
+  /** What a file holds: a whole chunk, or a piece (a byte range of the object). */
+  enum Kind {
+    CHUNK("cairnck1"),
+    PIECE("cairnpc1");
+
+    private final byte[] magic;
+
+    Kind(String magic) {
+      this.magic = magic.getBytes(StandardCharsets.US_ASCII);
+    }
+  }
+
   private static final int HEADER = 52;
   private static final int TRAILER = 4;
 
@@ -53,6 +65,14 @@ final class ChunkFile {
    * not this chunk is deleted, so that the chunk fetched again can take its place.
    */
   static byte[] read(Path file, byte[] hash, long index, int length) {
+    return read(file, Kind.CHUNK, hash, index, length);
+  }
+
+  /**
+   * Like {@link #read(Path, byte[], long, int)} for a file of {@code kind}; for a piece, {@code
+   * index} is its first byte in the object.
+   */
+  static byte[] read(Path file, Kind kind, byte[] hash, long index, int length) {
     try {
       // only a regular file of the exact size is read (a link or a FIFO planted at the name is not
       // opened, and the open below would refuse a link swapped in meanwhile: ELOOP)
@@ -74,7 +94,7 @@ final class ChunkFile {
         ByteBuffer tail = ByteBuffer.allocate(TRAILER).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, tail, HEADER + (long) length);
         boolean intact =
-            Arrays.equals(head.array(), 0, 8, MAGIC, 0, 8)
+            Arrays.equals(head.array(), 0, 8, kind.magic, 0, 8)
                 && Arrays.equals(head.array(), 8, 40, hash, 0, 32)
                 && head.getLong(40) == index
                 && head.getInt(48) == length
@@ -96,8 +116,13 @@ final class ChunkFile {
    * name) and mode 0600.
    */
   static void write(Path file, byte[] hash, long index, byte[] data) throws IOException {
+    write(file, Kind.CHUNK, hash, index, data);
+  }
+
+  /** Like {@link #write(Path, byte[], long, byte[])} for a file of {@code kind}. */
+  static void write(Path file, Kind kind, byte[] hash, long index, byte[] data) throws IOException {
     ByteBuffer head = ByteBuffer.allocate(HEADER).order(ByteOrder.LITTLE_ENDIAN);
-    head.put(MAGIC).put(hash).putLong(index).putInt(data.length).flip();
+    head.put(kind.magic).put(hash).putLong(index).putInt(data.length).flip();
     ByteBuffer tail = ByteBuffer.allocate(TRAILER).order(ByteOrder.LITTLE_ENDIAN);
     tail.putInt(0, crc(head, data));
     ByteBuffer[] parts = {head, ByteBuffer.wrap(data), tail};

@@ -2,6 +2,8 @@ package dev.cairn.source;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -13,8 +15,11 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
 
 /**
  * The local, persistent cache of one remote object's chunks that makes a fleet of machines fetch
@@ -23,12 +28,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * the next.
  *
  * <p>Layout: {@code ROOT/cairn-chunks-v1/KEY/INDEX}, one {@link ChunkFile} per chunk, in the folder
- * {@link CacheRoot} manages. KEY is the first 32 hex digits of the SHA-256 of the object's URL,
- * size and validator (ETag or Last-Modified), so a changed object gets new chunks instead of stale
- * ones; INDEX is the chunk's number in decimal. A file is written under a temporary name {@code
- * .tmp-INDEX-HEX} and renamed, so readers (several mounts may share the cache) see a whole chunk or
- * none; a file that is not the chunk asked for is deleted and fetched again. The KEY folder must
- * pass the ownership rule of {@link PrivateFolder} like the folders above it.
+ * {@link CacheRoot} manages; beside them {@code KEY/pSTART-LENGTH}, one per piece ({@link
+ * CachedPieces}: the LENGTH bytes from byte START, fetched on their own). KEY is the first 32 hex
+ * digits of the SHA-256 of the object's URL, size and validator (ETag or Last-Modified), so a
+ * changed object gets new chunks instead of stale ones; INDEX is the chunk's number in decimal. A
+ * file is written under a temporary name {@code .tmp-NAME-HEX} and renamed, so readers (several
+ * mounts may share the cache) see a whole chunk or none; a file that is not the chunk asked for is
+ * deleted and fetched again. The KEY folder must pass the ownership rule of {@link PrivateFolder}
+ * like the folders above it.
  *
  * <p>Next to the KEY folders, {@code URLKEY.obj} remembers each URL's size and validator ({@link
  * ObjectRecord}), so that the chunks can be found while the server is unreachable ({@link
@@ -153,7 +160,11 @@ final class DiskChunkCache {
       return null;
     }
     Path f = dir.resolve(Long.toString(index));
-    byte[] data = ChunkFile.read(f, hash, index, length);
+    return touched(f, ChunkFile.read(f, hash, index, length));
+  }
+
+  /** {@code data} read from {@code f} (null if it was not there), after marking {@code f} used. */
+  private static byte[] touched(Path f, byte[] data) {
     if (data == null) {
       return null;
     }
@@ -168,38 +179,98 @@ final class DiskChunkCache {
 
   /** Stores chunk {@code index}; a failure (full disk, read-only cache) only means no caching. */
   void put(long index, byte[] data) {
-    if (!dirReady(true)) {
-      return;
+    store(Long.toString(index), ChunkFile.Kind.CHUNK, index, data);
+  }
+
+  /**
+   * Stores the piece of the object starting at byte {@code start} ({@link CachedPieces}); true if
+   * it is on disk now. A failure only means no caching.
+   */
+  boolean putPiece(long start, byte[] data) {
+    return store(pieceName(start, data.length), ChunkFile.Kind.PIECE, start, data);
+  }
+
+  /** The piece of {@code length} bytes at {@code start} if cached whole and intact, else null. */
+  byte[] getPiece(long start, int length) {
+    if (!dirReady(false)) {
+      return null;
     }
-    Path f = dir.resolve(Long.toString(index));
+    return touched(
+        dir.resolve(pieceName(start, length)),
+        ChunkFile.read(
+            dir.resolve(pieceName(start, length)), ChunkFile.Kind.PIECE, hash, start, length));
+  }
+
+  /** Deletes the piece of {@code length} bytes at {@code start}, whose bytes proved wrong. */
+  void removePiece(long start, int length) {
+    delete(pieceName(start, length));
+  }
+
+  /**
+   * The pieces in this object's folder, going by their names only (each is checked when it is
+   * read), as start to length.
+   */
+  Map<Long, Integer> pieces() {
+    Map<Long, Integer> out = new HashMap<>();
+    if (!dirReady(false)) {
+      return out;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        Matcher m = CacheRoot.PIECE_NAME.matcher(f.getFileName().toString());
+        if (m.matches()) {
+          out.merge(Long.parseLong(m.group(1)), Integer.parseInt(m.group(2)), Math::max);
+        }
+      }
+    } catch (IOException | DirectoryIteratorException e) {
+      // an unreadable folder: the pieces are fetched again
+    }
+    return out;
+  }
+
+  private static String pieceName(long start, int length) {
+    return "p" + start + "-" + length;
+  }
+
+  /**
+   * Writes {@code data} as the file {@code name} (under a temporary name, then renamed); true if it
+   * is there now.
+   */
+  private boolean store(String name, ChunkFile.Kind kind, long index, byte[] data) {
+    if (!dirReady(true)) {
+      return false;
+    }
+    Path f = dir.resolve(name);
     Path tmp =
         dir.resolve(
-            ".tmp-" + index + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            ".tmp-" + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     try {
-      ChunkFile.write(tmp, hash, index, data);
+      ChunkFile.write(tmp, kind, hash, index, data);
     } catch (java.nio.file.NoSuchFileException e) {
       // the KEY folder went (cairn cache prune removes empty ones): made again, checked again
       dirChecked = false;
       if (!dirReady(true)) {
-        return;
+        return false;
       }
       try {
-        ChunkFile.write(tmp, hash, index, data);
+        ChunkFile.write(tmp, kind, hash, index, data);
       } catch (IOException again) {
         CacheRoot.delete(tmp);
-        return;
+        return false;
       }
     } catch (IOException e) {
       CacheRoot.delete(tmp);
-      return;
+      return false;
     }
     try {
       // rename(2) replaces whatever has the chunk's name (a symbolic link included) without
       // writing through it
       Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       root.added(ChunkFile.fileSize(data.length));
+      return true;
     } catch (IOException e) {
       CacheRoot.delete(tmp);
+      return false;
     }
   }
 
@@ -208,10 +279,14 @@ final class DiskChunkCache {
    * (the server delivered them so), so that it is fetched again.
    */
   void remove(long index) {
+    delete(Long.toString(index));
+  }
+
+  private void delete(String name) {
     if (!dirReady(false)) {
       return;
     }
-    Path f = dir.resolve(Long.toString(index));
+    Path f = dir.resolve(name);
     try {
       BasicFileAttributes a =
           Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -219,7 +294,7 @@ final class DiskChunkCache {
         root.removed(a.size());
       }
     } catch (IOException e) {
-      // gone already, or undeletable: a later put renames the chunk fetched again over it
+      // gone already, or undeletable: a later put renames the bytes fetched again over it
     }
   }
 

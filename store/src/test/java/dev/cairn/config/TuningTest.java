@@ -41,7 +41,8 @@ class TuningTest {
             8,
             0,
             32L << 20,
-            24),
+            24,
+            512L << 10),
         t);
   }
 
@@ -67,7 +68,8 @@ class TuningTest {
                 Map.entry("cairn.remote.maxConnections", "3"),
                 Map.entry("cairn.remote.maxBandwidth", "50M"),
                 Map.entry("cairn.remote.maxInFlight", "8M"),
-                Map.entry("cairn.remote.readAheadMax", "12")),
+                Map.entry("cairn.remote.readAheadMax", "12"),
+                Map.entry("cairn.remote.sequentialBytes", "0")),
             Map.of(
                 "CAIRN_RUNTIME_DIR", "/run/x",
                 "CAIRN_CDS", "0",
@@ -94,7 +96,8 @@ class TuningTest {
             3,
             50L << 20,
             8L << 20,
-            12),
+            12,
+            0),
         t);
   }
 

@@ -207,7 +207,8 @@ class ChunkCachingSourceTest extends ByteSourceContract {
         new RemoteCounters(),
         new RemoteLimits(8, 0, maxInFlight),
         null,
-        new ReadAheadWindow(initial, 24, ChunkCachingSource.MAX_RUN));
+        new ReadAheadWindow(initial, 24, ChunkCachingSource.MAX_RUN),
+        0);
   }
 
   /** Reads all of {@code s} in 64 KiB blocks, in order, as a mount's sequential reader does. */

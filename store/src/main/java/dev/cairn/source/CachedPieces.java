@@ -1,0 +1,197 @@
+package dev.cairn.source;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The pieces of one remote object that a {@link ChunkCachingSource} fetched on their own instead of
+ * in whole chunks: the 4 KiB-aligned byte range of a scattered read (a block here, an index page
+ * there), kept in memory up to a bound and, when there is one, in the object's {@link
+ * DiskChunkCache} folder, so that a later read of bytes inside a piece is served without a request,
+ * in this process or the next. Pieces may overlap one another and whole chunks; whichever holds a
+ * read whole serves it.
+ *
+ * <p>A read is served by a piece only if the piece holds all of it; the piece store never stitches
+ * two pieces together (the bytes of a scattered read come in one request, so one piece holds them).
+ * Pieces found on disk are listed once, on the first lookup, and kept in an index by start.
+ *
+ * <p><b>Thread safety:</b> safe for concurrent use, also by several processes sharing the disk
+ * cache (a piece written by another process after the listing is fetched again, not lost).
+ */
+final class CachedPieces {
+  /** The alignment of a piece's start and end (its end is also the object's, at the end). */
+  static final int ALIGN = 4096;
+
+  /** How many earlier-starting pieces a lookup checks: pieces rarely overlap, so a few will do. */
+  private static final int LOOKBACK = 4;
+
+  private final long size;
+  private final DiskChunkCache disk;
+  private final long memoryLimit;
+  private final ConcurrentSkipListMap<Long, byte[]> memory = new ConcurrentSkipListMap<>();
+  private final ConcurrentLinkedQueue<Long> memoryOrder = new ConcurrentLinkedQueue<>();
+  private final AtomicLong memoryBytes = new AtomicLong();
+  private final Object listing = new Object();
+  private volatile ConcurrentSkipListMap<Long, Integer> onDisk;
+
+  /**
+   * @param size the object's size
+   * @param disk the object's disk cache, or null to keep pieces in memory only
+   * @param memoryLimit the bytes of pieces kept in memory (the oldest go first)
+   */
+  CachedPieces(long size, DiskChunkCache disk, long memoryLimit) {
+    this.size = size;
+    this.disk = disk;
+    this.memoryLimit = memoryLimit;
+  }
+
+  /** The 4 KiB-aligned range around {@code length} bytes at {@code position}, as {start, end}. */
+  long[] aligned(long position, int length) {
+    long start = position - Math.floorMod(position, ALIGN);
+    long end = Math.min(size, ceil(position + length));
+    return new long[] {start, end};
+  }
+
+  private static long ceil(long n) {
+    long r = Math.floorMod(n, ALIGN);
+    return r == 0 ? n : n + ALIGN - r;
+  }
+
+  /**
+   * Fills {@code dst} with the bytes at {@code position} if a piece in memory or on disk holds all
+   * of them; false (and {@code dst} untouched) if none does.
+   */
+  boolean read(long position, ByteBuffer dst) {
+    int length = dst.remaining();
+    if (copyFrom(memory, position, dst, length)) {
+      return true;
+    }
+    if (disk == null) {
+      return false;
+    }
+    ConcurrentSkipListMap<Long, Integer> index = diskIndex();
+    Map.Entry<Long, Integer> e = index.floorEntry(position);
+    for (int i = 0; i < LOOKBACK && e != null; i++, e = index.lowerEntry(e.getKey())) {
+      if (e.getKey() + e.getValue() >= position + length) {
+        byte[] data = disk.getPiece(e.getKey(), e.getValue());
+        if (data == null) {
+          index.remove(e.getKey(), e.getValue()); // gone, or not intact (then deleted)
+          return false;
+        }
+        remember(e.getKey(), data);
+        dst.put(data, (int) (position - e.getKey()), length);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean copyFrom(
+      ConcurrentSkipListMap<Long, byte[]> pieces, long position, ByteBuffer dst, int length) {
+    Map.Entry<Long, byte[]> e = pieces.floorEntry(position);
+    for (int i = 0; i < LOOKBACK && e != null; i++, e = pieces.lowerEntry(e.getKey())) {
+      if (e.getKey() + e.getValue().length >= position + length) {
+        dst.put(e.getValue(), (int) (position - e.getKey()), length);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Keeps a piece just fetched: in memory, and on disk if there is a disk cache. */
+  void put(long start, byte[] data) {
+    if (disk != null && disk.putPiece(start, data)) {
+      diskIndex().merge(start, data.length, Math::max);
+    }
+    remember(start, data);
+  }
+
+  private void remember(long start, byte[] data) {
+    byte[] old = memory.get(start);
+    if (old != null && old.length >= data.length) {
+      return; // the longer piece stays
+    }
+    old = memory.put(start, data);
+    if (old == null) {
+      memoryOrder.add(start);
+    }
+    memoryBytes.addAndGet(data.length - (old == null ? 0 : old.length));
+    while (memoryBytes.get() > memoryLimit) {
+      Long oldest = memoryOrder.poll();
+      if (oldest == null) {
+        break;
+      }
+      byte[] gone = memory.remove(oldest);
+      if (gone != null) {
+        memoryBytes.addAndGet(-gone.length);
+      }
+    }
+  }
+
+  /** Drops every piece that overlaps the range, from memory and from disk. */
+  void invalidate(long position, int length) {
+    long end = position + length;
+    for (Map.Entry<Long, byte[]> e : memory.headMap(end).entrySet()) {
+      if (e.getKey() + e.getValue().length > position && memory.remove(e.getKey(), e.getValue())) {
+        memoryBytes.addAndGet(-e.getValue().length);
+      }
+    }
+    if (disk != null) {
+      ConcurrentSkipListMap<Long, Integer> index = diskIndex();
+      for (Map.Entry<Long, Integer> e : index.headMap(end).entrySet()) {
+        if (e.getKey() + e.getValue() > position) {
+          disk.removePiece(e.getKey(), e.getValue());
+          index.remove(e.getKey(), e.getValue());
+        }
+      }
+    }
+  }
+
+  /**
+   * Forgets the pieces lying wholly inside {@code start..end} and deletes their files: a whole
+   * chunk of those bytes is cached now (on disk before this is called), so they only take space.
+   */
+  void dropWithin(long start, long end) {
+    for (Map.Entry<Long, byte[]> e : memory.subMap(start, end).entrySet()) {
+      if (e.getKey() + e.getValue().length <= end && memory.remove(e.getKey(), e.getValue())) {
+        memoryBytes.addAndGet(-e.getValue().length);
+      }
+    }
+    if (disk != null && onDisk != null) {
+      for (Map.Entry<Long, Integer> e : onDisk.subMap(start, end).entrySet()) {
+        if (e.getKey() + e.getValue() <= end && onDisk.remove(e.getKey(), e.getValue())) {
+          disk.removePiece(e.getKey(), e.getValue());
+        }
+      }
+    }
+  }
+
+  /** The bytes the pieces known to this process hold (on disk if there is a disk cache). */
+  long bytes() {
+    if (disk == null) {
+      return memoryBytes.get();
+    }
+    long n = 0;
+    for (int length : diskIndex().values()) {
+      n += length;
+    }
+    return n;
+  }
+
+  private ConcurrentSkipListMap<Long, Integer> diskIndex() {
+    ConcurrentSkipListMap<Long, Integer> index = onDisk;
+    if (index == null) {
+      synchronized (listing) {
+        index = onDisk;
+        if (index == null) {
+          index = new ConcurrentSkipListMap<>(disk.pieces());
+          onDisk = index;
+        }
+      }
+    }
+    return index;
+  }
+}

@@ -1,0 +1,222 @@
+package dev.cairn.source;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cairn.source.FaultySource.Read;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A chunk cache that fetches scattered reads as pieces ({@link CachedPieces}, {@link ReadStreams})
+ * over a local file in a {@link FaultySource}: which bytes reach the inner source, what a later
+ * source of the same version finds on disk, and that a piece proved wrong or damaged is never
+ * served again. The byte source contract holds too.
+ */
+class CachedPiecesTest extends ByteSourceContract {
+  private static final int MIB = 1 << 20;
+  private static final long SEQUENTIAL = 512 << 10;
+
+  @TempDir Path dir;
+
+  @AfterEach
+  void clearProperties() {
+    System.clearProperty("cairn.cacheDir");
+  }
+
+  @Override
+  protected ByteSource open(byte[] content) throws IOException {
+    return scattered(FileByteSource.open(localFile(content)), null);
+  }
+
+  private static ChunkCachingSource scattered(ByteSource inner, DiskChunkCache disk)
+      throws IOException {
+    return new ChunkCachingSource(
+        inner,
+        disk,
+        new RemoteCounters(),
+        new RemoteLimits(8, 0, 32L * MIB),
+        null,
+        new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
+        SEQUENTIAL);
+  }
+
+  private FaultySource faulty(byte[] content) throws IOException {
+    return new FaultySource(FileByteSource.open(localFile(content)));
+  }
+
+  private DiskChunkCache diskCache(String url, long size) {
+    System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
+    return DiskChunkCache.forObject(url, size, "v1");
+  }
+
+  private static byte[] read(ByteSource s, long position, int length) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(length);
+    s.readFully(position, b);
+    return b.array();
+  }
+
+  private static byte[] slice(byte[] content, long position, int length) {
+    return Arrays.copyOfRange(content, (int) position, (int) position + length);
+  }
+
+  private static final long[] SCATTERED = {
+    40L * MIB + 5, 3L * MIB + 4096, 60L * MIB + 77, 17L * MIB + 70000, 9L * MIB + 1000
+  };
+
+  /** A scattered read fetches its own bytes, widened to 4 KiB pages, and nothing else. */
+  @Test
+  void scatteredReadsFetchOnlyTheirPages() throws IOException {
+    byte[] content = randomBytes(64 * MIB, 31);
+    FaultySource inner = faulty(content);
+    try (ChunkCachingSource s = scattered(inner, null)) {
+      for (long p : SCATTERED) {
+        assertArrayEquals(slice(content, p, 30000), read(s, p, 30000));
+      }
+      // the same bytes and any part of them again: no request
+      for (long p : SCATTERED) {
+        assertArrayEquals(slice(content, p + 100, 20000), read(s, p + 100, 20000));
+      }
+    }
+    List<Read> expected =
+        Arrays.stream(SCATTERED)
+            .mapToObj(
+                p -> {
+                  long start = p / 4096 * 4096;
+                  long end = (p + 30000 + 4095) / 4096 * 4096;
+                  return new Read(start, (int) (end - start));
+                })
+            .toList();
+    assertEquals(expected, inner.reads());
+  }
+
+  /**
+   * A reader moving forward fetches pieces until it has read the threshold contiguously, then whole
+   * chunks with read-ahead: every byte is still returned right, and what is fetched beyond the
+   * object is at most the pieces before the switch.
+   */
+  @Test
+  void aSequentialReaderTurnsToWholeChunks() throws IOException {
+    byte[] content = randomBytes(16 * MIB + 4321, 32);
+    FaultySource inner = faulty(content);
+    System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
+    try (ChunkCachingSource s =
+        scattered(inner, DiskChunkCache.forObject("test://seq", content.length, "v1"))) {
+      for (int pos = 0; pos < content.length; pos += 65536) {
+        int n = Math.min(65536, content.length - pos);
+        assertArrayEquals(slice(content, pos, n), read(s, pos, n), "at " + pos);
+      }
+    }
+    List<Read> reads = inner.reads();
+    long fetched = reads.stream().mapToLong(Read::length).sum();
+    assertTrue(fetched <= content.length + SEQUENTIAL, fetched + " bytes fetched: " + reads);
+    long pieces = reads.stream().filter(r -> r.length() < MIB).count();
+    assertTrue(pieces <= SEQUENTIAL / 65536, pieces + " piece reads: " + reads);
+    assertTrue(reads.stream().anyMatch(r -> r.length() >= 2 * MIB), "coalesced: " + reads);
+  }
+
+  /**
+   * Pieces persist: a later source of the same version serves every scattered read, and parts of
+   * them, from the disk cache with its server failing; the cache folder lists the pieces as its
+   * own.
+   */
+  @Test
+  void aLaterSourceReadsPiecesFromTheDiskCache() throws IOException {
+    byte[] content = randomBytes(64 * MIB, 33);
+    try (ChunkCachingSource s = scattered(faulty(content), diskCache("test://p", content.length))) {
+      for (long p : SCATTERED) {
+        read(s, p, 30000);
+      }
+      assertTrue((long) s.counters().get("cached_bytes") >= SCATTERED.length * 30000L);
+    }
+    FaultySource gone = faulty(content);
+    gone.fault =
+        (position, length) -> {
+          throw new IOException("obj: connection refused");
+        };
+    try (ChunkCachingSource s = scattered(gone, diskCache("test://p", content.length))) {
+      for (long p : SCATTERED) {
+        assertArrayEquals(slice(content, p + 10, 29000), read(s, p + 10, 29000));
+      }
+    }
+    assertEquals(List.of(), gone.reads());
+    List<CacheRoot.Entry> files = CacheRoot.configured().scan();
+    assertEquals(SCATTERED.length, files.size(), files.toString());
+    assertTrue(files.stream().allMatch(e -> e.file().getFileName().toString().startsWith("p")));
+  }
+
+  /** A range found wrong above the source is dropped from memory and disk and fetched again. */
+  @Test
+  void anInvalidatedPieceIsFetchedAgainAlsoByALaterSource() throws IOException {
+    byte[] content = randomBytes(8 * MIB, 34);
+    FaultySource inner = faulty(content);
+    long p = 5L * MIB + 123;
+    try (ChunkCachingSource s = scattered(inner, diskCache("test://inv", content.length))) {
+      read(s, p, 1000);
+      s.invalidate(p + 10, 10);
+      assertArrayEquals(slice(content, p, 1000), read(s, p, 1000));
+      s.invalidate(p, 1000);
+    }
+    assertEquals(2, inner.reads().size(), inner.reads().toString());
+    FaultySource later = faulty(content);
+    try (ChunkCachingSource s = scattered(later, diskCache("test://inv", content.length))) {
+      assertArrayEquals(slice(content, p, 1000), read(s, p, 1000));
+    }
+    assertEquals(1, later.reads().size(), "the dropped piece is not on disk any more");
+  }
+
+  /** A piece file changed on disk fails its check and is fetched again. */
+  @Test
+  void aDamagedPieceIsNeverServed() throws IOException {
+    byte[] content = randomBytes(4 * MIB, 35);
+    try (ChunkCachingSource s =
+        scattered(faulty(content), diskCache("test://dmg", content.length))) {
+      read(s, 2L * MIB + 5, 100);
+    }
+    Path piece = keyFolder().resolve("p" + (2L * MIB) + "-4096");
+    try (var ch = Files.newByteChannel(piece, StandardOpenOption.WRITE)) {
+      ch.position(60).write(ByteBuffer.wrap(new byte[] {42}));
+    }
+    FaultySource later = faulty(content);
+    try (ChunkCachingSource s = scattered(later, diskCache("test://dmg", content.length))) {
+      assertArrayEquals(slice(content, 2L * MIB + 5, 100), read(s, 2L * MIB + 5, 100));
+    }
+    assertEquals(List.of(new Read(2L * MIB, 4096)), later.reads());
+  }
+
+  /**
+   * A piece renamed to the name of a chunk of the same length is not taken for that chunk (the
+   * files' magic differs): the chunk is fetched.
+   */
+  @Test
+  void aPieceRenamedAsAChunkIsNotServedAsOne() throws IOException {
+    byte[] content = randomBytes(200 * 1024, 36);
+    try (ChunkCachingSource s =
+        scattered(faulty(content), diskCache("test://ren", content.length))) {
+      read(s, 0, content.length); // one piece of the whole object: chunk 0's length
+    }
+    Path key = keyFolder();
+    Files.move(key.resolve("p0-" + content.length), key.resolve("0"));
+    FaultySource later = faulty(content);
+    try (ChunkCachingSource s = scattered(later, diskCache("test://ren", content.length))) {
+      assertArrayEquals(slice(content, 10, 100), read(s, 10, 100));
+    }
+    assertEquals(List.of(new Read(0, content.length)), later.reads());
+  }
+
+  private Path keyFolder() throws IOException {
+    try (Stream<Path> keys = Files.list(dir.resolve("cache").resolve(CacheRoot.VERSIONED))) {
+      return keys.filter(Files::isDirectory).findFirst().orElseThrow();
+    }
+  }
+}
