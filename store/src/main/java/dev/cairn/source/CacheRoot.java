@@ -88,6 +88,11 @@ final class CacheRoot {
 
   private final long limit;
   private final AtomicLong used = new AtomicLong(-1);
+  private long sinceCount; // guarded by this: bytes written since the folder was last counted
+  private long countedAt; // guarded by this: System.nanoTime() of that count
+
+  /** At most how long the running total goes without a count of the folder while writing. */
+  private static final long RECOUNT_SECONDS = 2;
 
   private CacheRoot(Path path, long limit, int uid) {
     this.path = path;
@@ -232,15 +237,31 @@ final class CacheRoot {
     }
   }
 
-  /** Notes a new file of {@code bytes} in the cache, and evicts if the cache is now too large. */
+  /**
+   * Notes a new file of {@code bytes} in the cache, and evicts if the cache is now too large. The
+   * running total is this process's count; other processes (a {@code --foreground} mount, {@code
+   * cairn fetch} beside the user's serving process) write to the same folder unseen, so the folder
+   * is counted again once this process has written a sixteenth of the limit, or after {@value
+   * #RECOUNT_SECONDS} s, since it last counted: the cache then passes its limit by at most what the
+   * others wrote meanwhile, where within one process it passes it by at most the files being
+   * written at that moment.
+   */
   void added(long bytes) {
     long total;
     synchronized (this) {
-      // the first write of this process learns what is there (the new chunk included)
-      total =
-          used.get() < 0
-              ? used.updateAndGet(u -> scan().stream().mapToLong(Entry::size).sum())
-              : used.addAndGet(bytes);
+      long now = System.nanoTime();
+      sinceCount += bytes;
+      if (used.get() < 0
+          || sinceCount >= limit / 16
+          || now - countedAt >= RECOUNT_SECONDS * 1_000_000_000L) {
+        // the first write of this process learns what is there (the new chunk included)
+        total = scan().stream().mapToLong(Entry::size).sum();
+        used.set(total);
+        sinceCount = 0;
+        countedAt = now;
+      } else {
+        total = used.addAndGet(bytes);
+      }
     }
     if (total > limit) {
       evict();

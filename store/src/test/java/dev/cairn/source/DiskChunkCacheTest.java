@@ -94,6 +94,32 @@ class DiskChunkCacheTest {
     assertNotNull(c.get(13, 10_000), "newest chunk kept");
   }
 
+  /**
+   * Files another process wrote unseen (a second mount process sharing the folder) are counted once
+   * this process has written a sixteenth of the limit: the cache is brought under its limit.
+   */
+  @Test
+  void whatAnotherProcessWroteIsCountedAndEvictedToo() throws Exception {
+    System.setProperty("cairn.cacheLimit", "1M");
+    DiskChunkCache mine = DiskChunkCache.forObject("http://h/mine", 1 << 30, "v");
+    mine.put(0, bytes(10_000, 1)); // this process counts the folder: nearly empty
+    Path other =
+        Files.createDirectories(
+            dir.resolve(CacheRoot.VERSIONED).resolve("0123456789abcdef0123456789abcdef"));
+    byte[] hash = new byte[32];
+    for (int i = 0; i < 30; i++) { // 3 MB behind this process's back
+      ChunkFile.write(other.resolve(Integer.toString(i)), hash, i, bytes(100_000, i));
+    }
+    for (int i = 1; i <= 7; i++) { // 70 KB: past a sixteenth of 1 MiB
+      mine.put(i, bytes(10_000, i));
+    }
+    long total;
+    try (Stream<Path> s = Files.walk(dir)) {
+      total = s.filter(DiskChunkCacheTest::isChunk).mapToLong(p -> p.toFile().length()).sum();
+    }
+    assertTrue(total <= 1 << 20, "cache holds " + total + " bytes");
+  }
+
   @Test
   void halfWrittenChunksLeftByADeadProcessAreSweptAway() throws IOException {
     DiskChunkCache c = DiskChunkCache.forObject("http://h/x", 10, "v");
