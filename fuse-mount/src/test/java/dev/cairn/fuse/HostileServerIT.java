@@ -100,7 +100,7 @@ class HostileServerIT {
         1,
         "cairn: "
             + url
-            + ": the server closed the connection 2048 bytes short of the 4096 requested"
+            + ": the server closed the connection 524288 bytes short of the 1048576 requested"
             + " (gave up after 4 attempts)");
   }
 
@@ -119,7 +119,8 @@ class HostileServerIT {
   @Test
   void catOfALyingServerRefusesItsBytes() throws Exception {
     server.mode(Mode.WRONG_RANGE, 1);
-    failsWith(cat(url), 1, "cairn: " + url + ": asked for bytes 0-4095, the server sent 1-4096");
+    failsWith(
+        cat(url), 1, "cairn: " + url + ": asked for bytes 0-1048575, the server sent 1-1048576");
     server.mode(Mode.WHOLE, 1);
     failsWith(
         cat(url),

@@ -153,44 +153,25 @@ final class BlockDecoder {
   }
 
   /**
-   * Fetches the stored bytes of the block in slot {@code i} of {@code page} without decoding them,
-   * so that a caching source below holds them before they are read (a background fetch in the order
-   * of an access profile). Bytes whose CRC32C does not match are forgotten by the source ({@link
-   * ByteSource#invalidate}) for the real read to fetch afresh; nothing is thrown for them. Returns
-   * the number of stored bytes read.
+   * Fetches the stored bytes of the block in slot {@code i} of {@code page} without reading them
+   * ({@link ByteSource#prefetch}), so that a caching source below holds them before they are read
+   * (a background fetch in the order of an access profile); the real read checks them, and a
+   * caching source fetches bytes that fail afresh. Returns the number of stored bytes.
    */
   int fetch(IndexPage page, int i) throws IOException {
     int stored = page.storedLength(i);
-    long offset = page.offset(i);
-    Scratch s = scratch.take();
-    try {
-      ByteBuffer in = read(s, offset, stored);
-      if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-        source.invalidate(offset, stored);
-      }
-      return stored;
-    } finally {
-      scratch.give(s);
-    }
+    source.prefetch(page.offset(i), stored);
+    return stored;
   }
 
   /**
    * Like {@link #fetch} for the {@code n} blocks from slot {@code i} of {@code page}, whose stored
-   * bytes lie side by side, at most {@link #MAX_SPAN} in all: one read into a buffer of its own
-   * (this runs in the background, not per foreground read), each block's CRC checked.
+   * bytes lie side by side, at most {@link #MAX_SPAN} in all: one prefetch of them all.
    */
   int fetchSpan(IndexPage page, int i, int n) throws IOException {
     long offset = page.offset(i);
     int length = (int) (page.offset(i + n - 1) + page.storedLength(i + n - 1) - offset);
-    ByteBuffer in = ByteBuffer.allocate(length);
-    source.readFully(offset, in);
-    for (int j = i; j < i + n; j++) {
-      int at = (int) (page.offset(j) - offset);
-      ByteBuffer one = in.duplicate().limit(at + page.storedLength(j)).position(at);
-      if (Crc.ofRemaining(one) != page.storedCrc(j)) {
-        source.invalidate(page.offset(j), page.storedLength(j));
-      }
-    }
+    source.prefetch(offset, length);
     return length;
   }
 

@@ -199,6 +199,25 @@ public final class VerifiedSource implements ByteSource {
             + sigSource.describe());
   }
 
+  /**
+   * Prefetches the whole chunks a read of the range would check, and the digest pages it would
+   * check them against.
+   */
+  @Override
+  public void prefetch(long position, int length) throws IOException {
+    RangeCheck.check(closed, describe, size, position, length);
+    if (length == 0) {
+      return;
+    }
+    long first = position >>> chunkLog2 << chunkLog2;
+    long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
+    inner.prefetch(first, (int) (last - first));
+    long lastChunk = (last - 1) >>> chunkLog2;
+    for (long p = (first >>> chunkLog2) / perPage; p <= lastChunk / perPage; p++) {
+      page((int) p);
+    }
+  }
+
   private byte[] page(int page) throws IOException {
     try {
       return pages.get(page);

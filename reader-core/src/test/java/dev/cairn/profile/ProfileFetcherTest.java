@@ -20,7 +20,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProfileFetcherTest {
-  /** A source that remembers the position (and length) of every read. */
+  /**
+   * A source that remembers the position (and length) of every read and prefetch; a prefetch reads
+   * the bytes, as a caching source's does.
+   */
   private static class Recording implements ByteSource {
     final MemoryByteSource inner;
     final List<Long> reads = Collections.synchronizedList(new ArrayList<>());
@@ -52,6 +55,11 @@ class ProfileFetcherTest {
       reads.add(position);
       ranges.add(new long[] {position, position + dst.remaining()});
       inner.readFully(position, dst);
+    }
+
+    @Override
+    public void prefetch(long position, int length) throws IOException {
+      readFully(position, ByteBuffer.allocate(length));
     }
 
     @Override

@@ -96,6 +96,14 @@ public interface ByteSource extends Closeable {
   default void release(ByteBuffer view) {}
 
   /**
+   * Brings the {@code length} bytes at {@code position} into this source's caches without handing
+   * them out, fetching as little around them as it can: a background fetch that knows exactly what
+   * will be read (an access profile) calls this. Nothing is checked; the later read checks. The
+   * default does nothing: a source with no cache has nothing to fetch ahead.
+   */
+  default void prefetch(long position, int length) throws IOException {}
+
+  /**
    * Forgets whatever this source keeps of the {@code length} bytes at {@code position}, because
    * they proved wrong (a checksum over them failed), so that the next read of them asks the storage
    * behind it again.

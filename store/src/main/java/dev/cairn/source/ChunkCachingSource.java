@@ -83,6 +83,7 @@ public final class ChunkCachingSource implements ByteSource {
   private final ReadAheadWindow window;
   private final ReadStreams streams;
   private final CachedPieces pieces;
+  private volatile boolean scatteredPieces; // scattered foreground reads fetch pieces
   private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loadingPieces =
       new ConcurrentHashMap<>();
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
@@ -99,13 +100,16 @@ public final class ChunkCachingSource implements ByteSource {
    */
   ChunkCachingSource(ByteSource inner, DiskChunkCache disk, RemoteCounters counters)
       throws IOException {
-    this(inner, disk, counters, RemoteLimits.shared(), null, defaultWindow(disk), 0);
+    this(inner, disk, counters, RemoteLimits.shared(), null, defaultWindow(disk), 0, false);
   }
 
   /**
-   * @param sequentialBytes the stored bytes a reader reads contiguously before it is served whole
-   *     chunks ({@link ReadStreams}); until then a read of bytes not cached fetches its own bytes
-   *     only ({@link CachedPieces}); 0: whole chunks always
+   * @param sequentialBytes with pieces on, the stored bytes a reader reads (covering half of what
+   *     it spans) before it is served whole chunks ({@link ReadStreams}); until then a read of
+   *     bytes not cached fetches its own bytes only ({@link CachedPieces}); 0: no pieces, whole
+   *     chunks always, also for {@link #prefetch}
+   * @param scatteredPieces whether scattered reads fetch pieces from the start; otherwise only
+   *     after the first {@link #prefetch}
    */
   ChunkCachingSource(
       ByteSource inner,
@@ -114,7 +118,8 @@ public final class ChunkCachingSource implements ByteSource {
       RemoteLimits limits,
       LinkEstimate link,
       ReadAheadWindow window,
-      long sequentialBytes)
+      long sequentialBytes,
+      boolean scatteredPieces)
       throws IOException {
     this.inner = inner;
     this.size = inner.size();
@@ -126,6 +131,7 @@ public final class ChunkCachingSource implements ByteSource {
     this.window = window;
     this.streams = sequentialBytes > 0 ? new ReadStreams(sequentialBytes) : null;
     this.pieces = sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY) : null;
+    this.scatteredPieces = scatteredPieces && pieces != null;
   }
 
   /**
@@ -155,7 +161,8 @@ public final class ChunkCachingSource implements ByteSource {
         RemoteLimits.shared(),
         fetcher.link(),
         defaultWindow(disk),
-        Tuning.current().remoteSequentialBytes());
+        Tuning.current().remoteSequentialBytes(),
+        false);
   }
 
   /**
@@ -236,7 +243,8 @@ public final class ChunkCachingSource implements ByteSource {
         RemoteLimits.shared(),
         null,
         new ReadAheadWindow(0, 0),
-        Tuning.current().remoteSequentialBytes());
+        Tuning.current().remoteSequentialBytes(),
+        false);
   }
 
   private static String percent(long part, long whole) {
@@ -265,7 +273,7 @@ public final class ChunkCachingSource implements ByteSource {
       inner.readFully(position, dst);
       return;
     }
-    if (streams != null) {
+    if (scatteredPieces) {
       boolean sequential = streams.sequential(position, length);
       if (!inMemory(first, last)) {
         if (pieces.read(position, dst)) {
@@ -286,6 +294,32 @@ public final class ChunkCachingSource implements ByteSource {
       int n = Math.min(data.length - from, dst.remaining());
       dst.put(data, from, n);
       pos += n;
+    }
+  }
+
+  /**
+   * Fetches the range as a piece unless a cached chunk or piece holds it (with pieces off: the
+   * chunks covering it, as a read would). From then on, scattered reads fetch pieces too: a source
+   * asked to prefetch exact ranges is read by a workload an access profile describes, whose reads
+   * the profile has not reached yet are as scattered as the profile's, and a megabyte around each
+   * would fetch several times what it reads. A cold read with no profile keeps whole chunks, whose
+   * neighbouring bytes a boot reads soon after: fewer round trips, at the price of bytes.
+   */
+  @Override
+  public void prefetch(long position, int length) throws IOException {
+    RangeCheck.check(closed, describe(), size, position, length);
+    if (length == 0) {
+      return;
+    }
+    long first = position / CHUNK;
+    long last = (position + length - 1) / CHUNK;
+    if (pieces == null || last - first >= MAX_CHUNKS_PER_READ) {
+      readFully(position, ByteBuffer.allocate(length));
+      return;
+    }
+    scatteredPieces = true;
+    if (!inMemory(first, last) && !onDisk(first, last)) {
+      readPiece(position, ByteBuffer.allocate(length));
     }
   }
 

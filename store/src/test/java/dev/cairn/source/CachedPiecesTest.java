@@ -48,7 +48,8 @@ class CachedPiecesTest extends ByteSourceContract {
         new RemoteLimits(8, 0, 32L * MIB),
         null,
         new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
-        SEQUENTIAL);
+        SEQUENTIAL,
+        true);
   }
 
   private FaultySource faulty(byte[] content) throws IOException {
@@ -73,6 +74,37 @@ class CachedPiecesTest extends ByteSourceContract {
   private static final long[] SCATTERED = {
     40L * MIB + 5, 3L * MIB + 4096, 60L * MIB + 77, 17L * MIB + 70000, 9L * MIB + 1000
   };
+
+  /**
+   * A source that starts with whole chunks (a mount without an access profile) fetches exactly what
+   * it is asked to prefetch, and from then on its scattered reads fetch pieces too.
+   */
+  @Test
+  void aPrefetchFetchesExactlyAndTurnsScatteredReadsToPieces() throws IOException {
+    byte[] content = randomBytes(16 * MIB, 37);
+    FaultySource inner = faulty(content);
+    try (ChunkCachingSource s =
+        new ChunkCachingSource(
+            inner,
+            null,
+            new RemoteCounters(),
+            new RemoteLimits(8, 0, 32L * MIB),
+            null,
+            new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
+            SEQUENTIAL,
+            false)) {
+      assertArrayEquals(slice(content, 3L * MIB + 5, 100), read(s, 3L * MIB + 5, 100));
+      s.prefetch(9L * MIB + 8192, 20000);
+      s.prefetch(3L * MIB + 100, 200); // in a cached chunk: nothing to fetch
+      assertArrayEquals(slice(content, 9L * MIB + 9000, 100), read(s, 9L * MIB + 9000, 100));
+      assertArrayEquals(slice(content, 12L * MIB + 5, 100), read(s, 12L * MIB + 5, 100));
+    }
+    assertEquals(
+        List.of(
+            new Read(3L * MIB, MIB), new Read(9L * MIB + 8192, 20480), new Read(12L * MIB, 4096)),
+        inner.reads(),
+        "a whole chunk before the prefetch, exact pieces from then on");
+  }
 
   /** A scattered read fetches its own bytes, widened to 4 KiB pages, and nothing else. */
   @Test

@@ -208,7 +208,8 @@ class ChunkCachingSourceTest extends ByteSourceContract {
         new RemoteLimits(8, 0, maxInFlight),
         null,
         new ReadAheadWindow(initial, 24, ChunkCachingSource.MAX_RUN),
-        0);
+        0,
+        false);
   }
 
   /** Reads all of {@code s} in 64 KiB blocks, in order, as a mount's sequential reader does. */

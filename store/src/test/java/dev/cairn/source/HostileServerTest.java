@@ -68,7 +68,6 @@ class HostileServerTest {
   @AfterEach
   void stop() throws IOException {
     System.clearProperty("cairn.cacheDir");
-    System.clearProperty("cairn.remote.sequentialBytes");
     server.close();
   }
 
@@ -132,7 +131,7 @@ class HostileServerTest {
       IOException e = failsInTime(() -> read(s, 2 << 20, 100));
       assertEquals(
           server.url("object.bin")
-              + ": the server closed the connection 2048 bytes short of the 4096 requested"
+              + ": the server closed the connection 524288 bytes short of the 1048576 requested"
               + " (gave up after 4 attempts)",
           e.getMessage());
     }
@@ -146,7 +145,7 @@ class HostileServerTest {
       IOException e = assertThrows(IOException.class, () -> read(s, 1 << 20, 10));
       assertEquals(
           server.url("object.bin")
-              + ": asked for bytes 1048576-1052671, the server sent 1048577-1052672",
+              + ": asked for bytes 1048576-2097151, the server sent 1048577-2097152",
           e.getMessage());
       assertEquals(1, server.requests() - before);
       server.mode(Mode.WHOLE);
@@ -200,7 +199,6 @@ class HostileServerTest {
    */
   @Test
   void aStalledFetchDoesNotHoldUpAChunkInTheSameSlot() throws Exception {
-    System.setProperty("cairn.remote.sequentialBytes", "0"); // whole chunks for every read
     System.setProperty("cairn.cacheDir", Files.createTempDirectory(shared, "cache").toString());
     try (ChunkCachingSource warm = openHttp()) {
       read(warm, 0, 4096);
@@ -253,8 +251,8 @@ class HostileServerTest {
       server.mode(Mode.TRUNCATE);
       e = failsInTime(() -> read(s, 9 << 20, 100));
       assertEquals(
-          "s3://bucket/object.bin: the server closed the connection 2048 bytes short of the"
-              + " 4096 requested (gave up after 4 attempts)",
+          "s3://bucket/object.bin: the server closed the connection 524288 bytes short of the"
+              + " 1048576 requested (gave up after 4 attempts)",
           e.getMessage());
       server.mode(Mode.REFUSE);
       e = failsInTime(() -> read(s, 12 << 20, 100));

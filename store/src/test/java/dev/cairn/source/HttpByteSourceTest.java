@@ -116,8 +116,6 @@ class HttpByteSourceTest extends ByteSourceContract {
   @Test
   void sequentialReadsFetchEveryChunkOnceWithReadAhead() throws Exception {
     System.setProperty("cairn.cacheDir", "none");
-    // whole chunks from the first read: a reader's first 512 KiB are otherwise fetched as pieces
-    System.setProperty("cairn.remote.sequentialBytes", "0");
     try {
       byte[] content = randomBytes(10 << 20, 41);
       Path file = root.resolve("sequential.bin");
@@ -131,7 +129,6 @@ class HttpByteSourceTest extends ByteSourceContract {
       }
     } finally {
       System.clearProperty("cairn.cacheDir");
-      System.clearProperty("cairn.remote.sequentialBytes");
     }
   }
 }
