@@ -130,6 +130,41 @@ class ProfileIT {
         .count();
   }
 
+  /**
+   * The blocks a profile names are fetched as exactly their stored bytes (4 KiB-aligned, adjacent
+   * blocks together in requests of at most 256 KiB), not as the megabyte chunks around them: only
+   * the first and last chunk (header, index, footer, read when the snapshot is opened) are whole.
+   */
+  private static void assertFetchedAsPieces(List<String> log, AccessProfile p) {
+    long snapSize = 0;
+    long pieces = 0;
+    List<long[]> ranges = new java.util.ArrayList<>();
+    for (String l : log) {
+      String[] f = l.split(" ");
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("\"bytes=(\\d+)-(\\d+)\"").matcher(l);
+      if (f[1].equals("/disk.cairn") && m.find()) {
+        ranges.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) + 1});
+      }
+    }
+    for (long[] r : ranges) {
+      snapSize = Math.max(snapSize, r[1]);
+    }
+    long lastChunk = (snapSize - 1) / MIB * MIB;
+    for (long[] r : ranges) {
+      if (r[0] >= MIB && r[0] < lastChunk) {
+        assertTrue(
+            r[1] - r[0] <= 264 * 1024, "a piece, not a chunk: " + r[0] + "-" + r[1] + " " + log);
+        pieces += r[1] - r[0];
+      }
+    }
+    // random data is stored as it is: a block's stored bytes are its 64 KiB and a few bytes more
+    long blocks = p.blocks() * (BLOCK + 4096L);
+    assertTrue(
+        pieces >= p.blocks() * (long) BLOCK && pieces <= blocks + p.runs().size() * 8192L,
+        pieces + " bytes of pieces for " + p.blocks() + " blocks: " + log);
+  }
+
   @Test
   void aRecordedProfilePublishedNextToTheSnapshotIsFetchedAheadOfTheWorkload() throws Exception {
     Path www = Files.createDirectories(dir.resolve("www"));
@@ -163,10 +198,12 @@ class ProfileIT {
       // published next to the snapshot: a fresh mount fetches those blocks before any read
       Files.copy(recorded, www.resolve("disk.cairn.profile"));
       Map<String, String> env = freshCache();
+      int logged = nginx.requests().size();
       cairn(env, "mount", url, mnt.toString()).ok();
       JsonNode fetched = awaitFetched();
       assertEquals(p.blocks(), fetched.get("fetch_blocks").asLong());
       assertEquals(p.blocks(), fetched.get("fetched_blocks").asLong());
+      assertFetchedAsPieces(nginx.requests().subList(logged, nginx.requests().size()), p);
       long before = dataRequests(nginx);
       workload(mnt.resolve("disk.img"));
       assertEquals(before, dataRequests(nginx), "the workload fetched nothing more");
@@ -189,6 +226,13 @@ class ProfileIT {
       cairn("sign", www.resolve("disk.cairn.profile").toString(), "--key", keyPair + ".key").ok();
       cairn(freshCache(), "mount", url, mnt.toString(), "--trust", pub).ok();
       assertEquals(p.blocks(), awaitFetched().get("fetched_blocks").asLong());
+      // the blocks and the digest pages that check them were fetched ahead
+      int requests = nginx.requests().size();
+      workload(mnt.resolve("disk.img"));
+      assertEquals(
+          List.of(),
+          nginx.requests().subList(requests, nginx.requests().size()),
+          "the verified workload fetched nothing more");
       umount(mnt);
     }
   }
