@@ -83,7 +83,11 @@ final class MountProfile {
               snapshot.streams(),
               profile,
               options.fetchAll() ? ProfileFetcher.Mode.ALL : ProfileFetcher.Mode.PROFILE,
-              ProfileFetcher.DEFAULT_THREADS);
+              Math.max(
+                  1,
+                  Math.min(
+                      ProfileFetcher.DEFAULT_THREADS,
+                      dev.cairn.config.Tuning.current().remoteMaxConnections() - 2)));
     } catch (IOException e) {
       Log.LOG.warn("no background fetch: {}", ExitCode.message(e));
     }
