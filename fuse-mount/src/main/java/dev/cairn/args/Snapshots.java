@@ -8,10 +8,10 @@ import dev.cairn.read.Snapshot;
 import dev.cairn.read.SnapshotChain;
 import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
-import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.FileByteSource;
 import dev.cairn.source.OfflineNotices;
 import dev.cairn.source.RemoteByteSource;
+import dev.cairn.source.RemoteObjects;
 import dev.cairn.trust.SignatureFile;
 import java.io.IOException;
 import java.net.URI;
@@ -80,7 +80,7 @@ public final class Snapshots {
     if (RemoteByteSource.isRemote(spec)) {
       OfflineNotices quiet = OfflineNotices.collect();
       try {
-        return ChunkCachingSource.open(uri(spec));
+        return RemoteObjects.open(uri(spec));
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       } finally {
@@ -97,7 +97,7 @@ public final class Snapshots {
   public static ByteSource openSignature(String spec) throws IOException, UsageException {
     if (RemoteByteSource.isRemote(spec)) {
       try {
-        return ChunkCachingSource.open(SignatureFile.siblingOf(uri(spec)));
+        return RemoteObjects.open(SignatureFile.siblingOf(uri(spec)));
       } catch (NoSuchFileException e) {
         return null;
       } catch (IllegalArgumentException e) {

@@ -7,6 +7,7 @@ import dev.cairn.read.SnapshotChain;
 import dev.cairn.source.ByteSource;
 import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.RemoteByteSource;
+import dev.cairn.source.RemoteObjects;
 import dev.cairn.trust.SignatureFile;
 import java.io.IOException;
 import java.net.URI;
@@ -139,7 +140,7 @@ final class FetchCommand implements Callable<Integer> {
   /** The member's signature file ({@code .sig} next to it) behind the cache, or null if none. */
   private static ChunkCachingSource signature(URI member) throws IOException {
     try {
-      return ChunkCachingSource.open(SignatureFile.siblingOf(member));
+      return RemoteObjects.open(SignatureFile.siblingOf(member));
     } catch (NoSuchFileException e) {
       return null;
     }

@@ -2,9 +2,9 @@ package dev.cairn.read;
 
 import dev.cairn.error.UntrustedSnapshotException;
 import dev.cairn.source.ByteSource;
-import dev.cairn.source.ChunkCachingSource;
 import dev.cairn.source.FileByteSource;
 import dev.cairn.source.RemoteByteSource;
+import dev.cairn.source.RemoteObjects;
 import dev.cairn.trust.SignatureFile;
 import java.io.IOException;
 import java.net.URI;
@@ -96,7 +96,7 @@ sealed interface ChainMembers<L> permits ChainMembers.LocalFiles, ChainMembers.U
   record Urls() implements ChainMembers<URI> {
     @Override
     public ByteSource open(URI uri) throws IOException {
-      return ChunkCachingSource.open(uri);
+      return RemoteObjects.open(uri);
     }
 
     @Override
@@ -135,7 +135,7 @@ sealed interface ChainMembers<L> permits ChainMembers.LocalFiles, ChainMembers.U
         // the server is not there: read the copy `cairn fetch` left in the disk cache, as the
         // snapshot itself is read then (ChunkCachingSource's offline path), or fail as it would
         try {
-          return ChunkCachingSource.open(sig);
+          return RemoteObjects.open(sig);
         } catch (IOException offline) {
           offline.addSuppressed(unreachable);
           throw offline;

@@ -1,13 +1,16 @@
 package dev.cairn.source;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The pieces of one remote object that a {@link ChunkCachingSource} fetched on their own instead of
+ * The pieces of one remote object that a {@link ChunkCachingSource} fetches on their own instead of
  * in whole chunks: the 4 KiB-aligned byte range of a scattered read (a block here, an index page
  * there), kept in memory up to a bound and, when there is one, in the object's {@link
  * DiskChunkCache} folder, so that a later read of bytes inside a piece is served without a request,
@@ -36,20 +39,58 @@ final class CachedPieces {
   private final AtomicLong memoryBytes = new AtomicLong();
   private final Object listing = new Object();
   private volatile ConcurrentSkipListMap<Long, Integer> onDisk;
+  private final GuardedFetch fetch;
+  private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loading =
+      new ConcurrentHashMap<>();
 
   /**
    * @param size the object's size
    * @param disk the object's disk cache, or null to keep pieces in memory only
    * @param memoryLimit the bytes of pieces kept in memory (the oldest go first)
    */
-  CachedPieces(long size, DiskChunkCache disk, long memoryLimit) {
+  CachedPieces(long size, DiskChunkCache disk, long memoryLimit, GuardedFetch fetch) {
     this.size = size;
     this.disk = disk;
     this.memoryLimit = memoryLimit;
+    this.fetch = fetch;
+  }
+
+  /**
+   * Fills {@code dst} with the bytes at {@code position} from a piece that holds them, else fetches
+   * them on their own (4 KiB-aligned) as a new piece. Readers of the same piece meanwhile wait for
+   * one request.
+   */
+  void readOrFetch(long position, ByteBuffer dst) throws IOException {
+    int length = dst.remaining();
+    while (!read(position, dst)) {
+      long[] range = aligned(position, length);
+      CompletableFuture<byte[]> mine = new CompletableFuture<>();
+      CompletableFuture<byte[]> running = loading.putIfAbsent(range[0], mine);
+      if (running != null) {
+        byte[] data = ChunkCachingSource.await(running);
+        if (range[0] + data.length >= position + length) {
+          dst.put(data, (int) (position - range[0]), length);
+          return;
+        }
+        continue; // another reader's piece from the same start, too short for this read
+      }
+      try {
+        byte[] data = fetch.fetch(range[0], (int) (range[1] - range[0]));
+        put(range[0], data);
+        mine.complete(data);
+        dst.put(data, (int) (position - range[0]), length);
+        return;
+      } catch (IOException | RuntimeException | Error e) {
+        mine.completeExceptionally(e);
+        throw e;
+      } finally {
+        loading.remove(range[0], mine);
+      }
+    }
   }
 
   /** The 4 KiB-aligned range around {@code length} bytes at {@code position}, as {start, end}. */
-  long[] aligned(long position, int length) {
+  private long[] aligned(long position, int length) {
     long start = position - Math.floorMod(position, ALIGN);
     long end = Math.min(size, ceil(position + length));
     return new long[] {start, end};

@@ -1,12 +1,10 @@
 package dev.cairn.source;
 
 import dev.cairn.config.Tuning;
-import dev.cairn.error.RemoteUnavailableException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -14,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongConsumer;
@@ -46,14 +43,12 @@ import java.util.function.LongConsumer;
  * above this source, which drops a range found wrong ({@link #invalidate}).
  *
  * <p>When a chunk's read failed after taking at least {@link RetryPolicy#timeout()}, reads of that
- * chunk in the next second fail at once with the same message: the kernel answers a failed read
- * request by asking again at once for the page the reader wanted, which would otherwise wait
- * through four more timeouts.
+ * chunk in the next second fail at once with the same message ({@link GuardedFetch}).
  *
- * <p>When the server is unreachable at {@link #open(URI)}, an object whose every chunk is in the
- * disk cache is read from there, trusting the size and validator the cache recorded ({@link
- * ObjectRecord}); one line on stderr says so. {@link #warm} fills the disk cache with every chunk
- * ({@code cairn fetch}).
+ * <p>When the server is unreachable at {@link RemoteObjects#open(URI)}, an object whose every chunk
+ * is in the disk cache is read from there, trusting the size and validator the cache recorded
+ * ({@link ObjectRecord}); one line on stderr says so. {@link #warm} fills the disk cache with every
+ * chunk ({@code cairn fetch}).
  *
  * <p><b>Thread safety:</b> safe for concurrent use if the inner source is. Concurrent readers of
  * the same chunk wait for one read instead of each reading it; a read holds no lock, so a stalled
@@ -70,9 +65,6 @@ public final class ChunkCachingSource implements ByteSource {
   /** The bytes of pieces kept in memory (on disk, the disk cache's limit applies). */
   private static final long PIECES_IN_MEMORY = 16L << 20;
 
-  /** How long a chunk whose read gave up after a timeout fails again without a request. */
-  private static final long GAVE_UP_NANOS = 1_000_000_000L;
-
   private final ByteSource inner;
   private final long size;
   private final long lastChunk;
@@ -84,14 +76,12 @@ public final class ChunkCachingSource implements ByteSource {
   private final ReadStreams streams;
   private final CachedPieces pieces;
   private volatile boolean scatteredPieces; // scattered foreground reads fetch pieces
-  private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loadingPieces =
-      new ConcurrentHashMap<>();
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
   private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loading =
       new ConcurrentHashMap<>();
   private final Object presentLock = new Object();
   private BitSet present;
-  private volatile GaveUp gaveUp;
+  private final GuardedFetch guarded;
   private volatile boolean closed;
 
   /**
@@ -130,7 +120,9 @@ public final class ChunkCachingSource implements ByteSource {
     this.link = link;
     this.window = window;
     this.streams = sequentialBytes > 0 ? new ReadStreams(sequentialBytes) : null;
-    this.pieces = sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY) : null;
+    this.guarded = new GuardedFetch(inner, CHUNK);
+    this.pieces =
+        sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY, guarded) : null;
     this.scatteredPieces = scatteredPieces && pieces != null;
   }
 
@@ -165,96 +157,6 @@ public final class ChunkCachingSource implements ByteSource {
         false);
   }
 
-  /**
-   * Opens the remote object {@code uri} names ({@link RemoteByteSource#open(URI)}) behind a chunk
-   * cache: the way to read a snapshot over the network. If the server is unreachable and the disk
-   * cache holds every chunk of the version it last saw, reads that version from the disk cache.
-   *
-   * @throws java.nio.file.NoSuchFileException if the server says the object does not exist
-   * @throws IllegalArgumentException if the scheme is not one of http, https, s3, or the URL lacks
-   *     a part the scheme needs
-   * @throws RemoteUnavailableException if the server is unreachable and the disk cache does not
-   *     hold the whole object (the message says how much is missing and what to do)
-   * @throws IOException if the object cannot be reached
-   */
-  public static ChunkCachingSource open(URI uri) throws IOException {
-    RemoteByteSource fetcher;
-    try {
-      fetcher = RemoteByteSource.open(uri);
-    } catch (RemoteUnavailableException e) {
-      return fromCacheOnly(uri, e);
-    }
-    return of(fetcher);
-  }
-
-  /** The object from the disk cache alone, or the failure {@code unreachable} made clear. */
-  private static ChunkCachingSource fromCacheOnly(URI uri, RemoteUnavailableException unreachable)
-      throws IOException {
-    String name = RemoteByteSource.nameOf(uri);
-    if (name == null || CacheRoot.configured() == null) {
-      throw unreachable; // no disk cache: nothing to offer
-    }
-    DiskChunkCache disk = DiskChunkCache.recorded(name);
-    if (disk == null) {
-      throw new RemoteUnavailableException(
-          unreachable.getMessage()
-              + "; the disk cache holds nothing of it (run cairn fetch "
-              + name
-              + " while the server is reachable)",
-          unreachable);
-    }
-    ObjectRecord o = disk.object();
-    long missing = 0;
-    for (long c = 0; c * CHUNK < o.size(); c++) {
-      int length = (int) Math.min(CHUNK, o.size() - c * CHUNK);
-      if (!disk.has(c, length)) {
-        missing += length;
-      }
-    }
-    if (missing > 0) {
-      throw new RemoteUnavailableException(
-          unreachable.getMessage()
-              + "; the disk cache holds "
-              + percent(o.size() - missing, o.size())
-              + " % of it ("
-              + mib(missing)
-              + " MiB missing): run cairn fetch "
-              + name
-              + " while the server is reachable",
-          unreachable);
-    }
-    OfflineNotices.say(
-        "cairn: "
-            + name
-            + " is unreachable; reading it from the disk cache in "
-            + disk.folder()
-            + " (the version of "
-            + Instant.ofEpochMilli(o.recordedMillis())
-            + ": "
-            + o.size()
-            + " bytes, "
-            + (o.validator() == null ? "no validator" : "validator " + o.validator())
-            + ")");
-    RemoteCounters counters = new RemoteCounters();
-    return new ChunkCachingSource(
-        new Unreachable(name, o.size(), unreachable.getMessage()),
-        disk,
-        counters,
-        RemoteLimits.shared(),
-        null,
-        new ReadAheadWindow(0, 0),
-        Tuning.current().remoteSequentialBytes(),
-        false);
-  }
-
-  private static String percent(long part, long whole) {
-    return whole == 0 ? "100" : String.format(java.util.Locale.ROOT, "%.1f", 100.0 * part / whole);
-  }
-
-  private static String mib(long bytes) {
-    return String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0);
-  }
-
   @Override
   public long size() {
     return size;
@@ -280,7 +182,7 @@ public final class ChunkCachingSource implements ByteSource {
           return;
         }
         if (!sequential && !onDisk(first, last)) {
-          readPiece(position, dst);
+          pieces.readOrFetch(position, dst);
           return;
         }
       }
@@ -319,7 +221,7 @@ public final class ChunkCachingSource implements ByteSource {
     }
     scatteredPieces = true;
     if (!inMemory(first, last) && !onDisk(first, last)) {
-      readPiece(position, ByteBuffer.allocate(length));
+      pieces.readOrFetch(position, ByteBuffer.allocate(length));
     }
   }
 
@@ -344,64 +246,6 @@ public final class ChunkCachingSource implements ByteSource {
       }
     }
     return true;
-  }
-
-  /**
-   * A scattered read of bytes not in a cached chunk: from a cached piece that holds them, else
-   * fetched on their own (4 KiB-aligned) as a new piece. Readers of the same piece meanwhile wait
-   * for one request.
-   */
-  private void readPiece(long position, ByteBuffer dst) throws IOException {
-    int length = dst.remaining();
-    while (!pieces.read(position, dst)) {
-      long[] range = pieces.aligned(position, length);
-      CompletableFuture<byte[]> mine = new CompletableFuture<>();
-      CompletableFuture<byte[]> running = loadingPieces.putIfAbsent(range[0], mine);
-      if (running != null) {
-        byte[] data = await(running);
-        if (range[0] + data.length >= position + length) {
-          dst.put(data, (int) (position - range[0]), length);
-          return;
-        }
-        continue; // another reader's piece from the same start, too short for this read
-      }
-      try {
-        byte[] data = fetchGuarded(range[0], (int) (range[1] - range[0]));
-        pieces.put(range[0], data);
-        mine.complete(data);
-        dst.put(data, (int) (position - range[0]), length);
-        return;
-      } catch (IOException | RuntimeException | Error e) {
-        mine.completeExceptionally(e);
-        throw e;
-      } finally {
-        loadingPieces.remove(range[0], mine);
-      }
-    }
-  }
-
-  /**
-   * {@code length} bytes at {@code start} from the inner source, unless a read of the same chunk
-   * gave up after a timeout less than {@link #GAVE_UP_NANOS} ago (then that failure again).
-   */
-  private byte[] fetchGuarded(long start, int length) throws IOException {
-    long index = start / CHUNK;
-    GaveUp g = gaveUp;
-    if (g != null && g.index() == index && System.nanoTime() - g.atNanos() < GAVE_UP_NANOS) {
-      throw new IOException(g.failure().getMessage(), g.failure());
-    }
-    ByteBuffer b = ByteBuffer.allocate(length);
-    long t0 = System.nanoTime();
-    try {
-      inner.readFully(start, b);
-    } catch (IOException e) {
-      long now = System.nanoTime();
-      if (now - t0 >= TimeUnit.SECONDS.toNanos(RetryPolicy.timeout())) {
-        gaveUp = new GaveUp(index, now, e);
-      }
-      throw e;
-    }
-    return b.array();
   }
 
   /**
@@ -556,7 +400,7 @@ public final class ChunkCachingSource implements ByteSource {
       throw new IOException(
           describe()
               + ": "
-              + mib(absent)
+              + RemoteObjects.mib(absent)
               + " MiB of it did not stay in the disk cache "
               + disk.folder()
               + " (is CAIRN_CACHE_LIMIT smaller than the snapshot?)");
@@ -626,7 +470,7 @@ public final class ChunkCachingSource implements ByteSource {
       counters.diskChunk();
       return data;
     }
-    data = fetchGuarded(start, length);
+    data = guarded.fetch(start, length);
     if (disk != null) {
       disk.put(index, data);
     }
@@ -634,7 +478,7 @@ public final class ChunkCachingSource implements ByteSource {
   }
 
   /** The outcome of another thread's load of the same chunk. */
-  private static byte[] await(CompletableFuture<byte[]> load) throws IOException {
+  static byte[] await(CompletableFuture<byte[]> load) throws IOException {
     try {
       return load.get();
     } catch (InterruptedException e) {
@@ -777,30 +621,6 @@ public final class ChunkCachingSource implements ByteSource {
 
   /** One cached chunk of the object. */
   private record Chunk(long index, byte[] data) {}
-
-  /** The latest chunk whose read gave up after a timeout, when, and why. */
-  private record GaveUp(long index, long atNanos, IOException failure) {}
-
-  /**
-   * The inner source of an object read from the disk cache alone while its server is unreachable:
-   * any read that reaches it (a chunk evicted meanwhile) fails saying so.
-   */
-  private record Unreachable(String name, long size, String why) implements ByteSource {
-    @Override
-    public void readFully(long position, ByteBuffer dst) throws IOException {
-      throw new RemoteUnavailableException(
-          why + "; bytes " + position + "+" + dst.remaining() + " are no longer in the disk cache",
-          null);
-    }
-
-    @Override
-    public String describe() {
-      return name;
-    }
-
-    @Override
-    public void close() {}
-  }
 
   @Override
   public String describe() {

@@ -5,9 +5,9 @@ import java.util.List;
 
 /**
  * The lines that say a remote object is read from the disk cache alone because its server is
- * unreachable ({@link ChunkCachingSource#open}). Without a collector they go to stderr at once; a
- * caller opening a whole chain collects them on its thread and prints them only once every member
- * opened, so that a chain that fails to open says one thing: why it failed.
+ * unreachable ({@link RemoteObjects#open}). Without a collector they go to stderr at once; a caller
+ * opening a whole chain collects them on its thread and prints them only once every member opened,
+ * so that a chain that fails to open says one thing: why it failed.
  *
  * <p>Use in try-with-resources on one thread; not shared between threads.
  */

@@ -41,7 +41,7 @@ public abstract sealed class RemoteByteSource implements ByteSource
 
   /**
    * Opens the object {@code uri} names, by scheme, fetch-only: to read a snapshot, use {@link
-   * ChunkCachingSource#open(URI)}.
+   * RemoteObjects#open(URI)}.
    *
    * @throws java.nio.file.NoSuchFileException if the server says the object does not exist
    * @throws IllegalArgumentException if the scheme is not one of http, https, s3, or the URL lacks

@@ -1,0 +1,132 @@
+package dev.cairn.source;
+
+import dev.cairn.config.Tuning;
+import dev.cairn.error.RemoteUnavailableException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+/**
+ * Opening a remote object to read: online, behind a {@link ChunkCachingSource} and its disk cache;
+ * or, when the server is unreachable and the disk cache holds every chunk of the version it last
+ * saw, from the disk cache alone (one line on stderr says so, {@link OfflineNotices}); or a failure
+ * that says how much is missing and what to do.
+ *
+ * <p>Stateless; thread-safe.
+ */
+public final class RemoteObjects {
+  private RemoteObjects() {}
+
+  /**
+   * Opens the remote object {@code uri} names ({@link RemoteByteSource#open(URI)}) behind a chunk
+   * cache: the way to read a snapshot over the network. If the server is unreachable and the disk
+   * cache holds every chunk of the version it last saw, reads that version from the disk cache.
+   *
+   * @throws java.nio.file.NoSuchFileException if the server says the object does not exist
+   * @throws IllegalArgumentException if the scheme is not one of http, https, s3, or the URL lacks
+   *     a part the scheme needs
+   * @throws RemoteUnavailableException if the server is unreachable and the disk cache does not
+   *     hold the whole object (the message says how much is missing and what to do)
+   * @throws IOException if the object cannot be reached
+   */
+  public static ChunkCachingSource open(URI uri) throws IOException {
+    RemoteByteSource fetcher;
+    try {
+      fetcher = RemoteByteSource.open(uri);
+    } catch (RemoteUnavailableException e) {
+      return fromCacheOnly(uri, e);
+    }
+    return ChunkCachingSource.of(fetcher);
+  }
+
+  /** The object from the disk cache alone, or the failure {@code unreachable} made clear. */
+  private static ChunkCachingSource fromCacheOnly(URI uri, RemoteUnavailableException unreachable)
+      throws IOException {
+    String name = RemoteByteSource.nameOf(uri);
+    if (name == null || CacheRoot.configured() == null) {
+      throw unreachable; // no disk cache: nothing to offer
+    }
+    DiskChunkCache disk = DiskChunkCache.recorded(name);
+    if (disk == null) {
+      throw new RemoteUnavailableException(
+          unreachable.getMessage()
+              + "; the disk cache holds nothing of it (run cairn fetch "
+              + name
+              + " while the server is reachable)",
+          unreachable);
+    }
+    ObjectRecord o = disk.object();
+    long missing = 0;
+    int chunk = ChunkCachingSource.CHUNK;
+    for (long c = 0; c * chunk < o.size(); c++) {
+      int length = (int) Math.min(chunk, o.size() - c * chunk);
+      if (!disk.has(c, length)) {
+        missing += length;
+      }
+    }
+    if (missing > 0) {
+      throw new RemoteUnavailableException(
+          unreachable.getMessage()
+              + "; the disk cache holds "
+              + percent(o.size() - missing, o.size())
+              + " % of it ("
+              + mib(missing)
+              + " MiB missing): run cairn fetch "
+              + name
+              + " while the server is reachable",
+          unreachable);
+    }
+    OfflineNotices.say(
+        "cairn: "
+            + name
+            + " is unreachable; reading it from the disk cache in "
+            + disk.folder()
+            + " (the version of "
+            + Instant.ofEpochMilli(o.recordedMillis())
+            + ": "
+            + o.size()
+            + " bytes, "
+            + (o.validator() == null ? "no validator" : "validator " + o.validator())
+            + ")");
+    RemoteCounters counters = new RemoteCounters();
+    return new ChunkCachingSource(
+        new Unreachable(name, o.size(), unreachable.getMessage()),
+        disk,
+        counters,
+        RemoteLimits.shared(),
+        null,
+        new ReadAheadWindow(0, 0),
+        Tuning.current().remoteSequentialBytes(),
+        false);
+  }
+
+  private static String percent(long part, long whole) {
+    return whole == 0 ? "100" : String.format(java.util.Locale.ROOT, "%.1f", 100.0 * part / whole);
+  }
+
+  static String mib(long bytes) {
+    return String.format(java.util.Locale.ROOT, "%.1f", bytes / 1048576.0);
+  }
+
+  /**
+   * The inner source of an object read from the disk cache alone while its server is unreachable:
+   * any read that reaches it (a chunk evicted meanwhile) fails saying so.
+   */
+  private record Unreachable(String name, long size, String why) implements ByteSource {
+    @Override
+    public void readFully(long position, ByteBuffer dst) throws IOException {
+      throw new RemoteUnavailableException(
+          why + "; bytes " + position + "+" + dst.remaining() + " are no longer in the disk cache",
+          null);
+    }
+
+    @Override
+    public String describe() {
+      return name;
+    }
+
+    @Override
+    public void close() {}
+  }
+}
