@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A snapshot's bytes that are only handed out once they match what a trusted key signed: every read
@@ -46,6 +47,18 @@ public final class VerifiedSource implements ByteSource {
   private final BlockDigest sha256 = BlockDigest.of(BlockDigest.Algorithm.SHA256);
   private final LoadingCache<Integer, byte[]> pages;
   private final ThreadLocal<Scratch> scratch;
+
+  /**
+   * The last chunk of recent checked reads, by chunk index modulo {@value #EDGES}: checked bytes in
+   * this source's own memory, which no one else can change.
+   */
+  private final AtomicReferenceArray<Edge> edges = new AtomicReferenceArray<>(EDGES);
+
+  private static final int EDGES = 64;
+
+  /** A checked chunk's bytes. */
+  private record Edge(long chunk, byte[] bytes) {}
+
   private volatile boolean closed;
 
   /**
@@ -146,29 +159,58 @@ public final class VerifiedSource implements ByteSource {
     scratch.get().lent = false;
   }
 
-  /** The {@code length} bytes at chunk boundary {@code first}, read into {@code b} and checked. */
+  /**
+   * The {@code length} bytes at chunk boundary {@code first}, read into {@code b} and checked. A
+   * first chunk that a read just before ended in comes from the checked copy that read kept ({@link
+   * #edges}): a sequential reader's widened reads overlap by a chunk, which would otherwise be read
+   * and hashed twice.
+   */
   private ByteBuffer checked(ByteBuffer b, Scratch s, long first, int length) throws IOException {
-    inner.readFully(first, b);
-    long bad = mismatch(b, s, first, length);
-    if (bad < 0) {
-      return b.clear();
+    int chunk = 1 << chunkLog2;
+    long firstChunk = first >>> chunkLog2;
+    Edge e = length > chunk ? edges.get((int) (firstChunk % EDGES)) : null;
+    int from = 0;
+    if (e != null && e.chunk() == firstChunk) {
+      b.put(e.bytes());
+      from = chunk;
     }
-    if (!inner.invalidate(first, length)) {
-      throw mismatch(bad);
-    }
-    b.clear().limit(length);
-    inner.readFully(first, b);
-    bad = mismatch(b, s, first, length);
+    inner.readFully(first + from, b);
+    long bad = mismatch(b, s, first, length, from);
     if (bad >= 0) {
-      throw mismatch(bad);
+      if (!inner.invalidate(first, length)) {
+        throw mismatch(bad);
+      }
+      b.clear().limit(length);
+      inner.readFully(first, b);
+      bad = mismatch(b, s, first, length, 0);
+      if (bad >= 0) {
+        throw mismatch(bad);
+      }
     }
+    keepEdge(b, first, length);
     return b.clear();
   }
 
-  /** The first chunk of {@code b}'s bytes that does not match its digest, or -1. */
-  private long mismatch(ByteBuffer b, Scratch s, long first, int length) throws IOException {
+  /** Keeps a copy of the last whole chunk of the checked bytes {@code b} for the next read. */
+  private void keepEdge(ByteBuffer b, long first, int length) {
     int chunk = 1 << chunkLog2;
-    for (int at = 0; at < length; at += chunk) {
+    if (length < 2 * chunk || (length & (chunk - 1)) != 0) {
+      return; // a short read, or one ending at the end of the file: nothing to share
+    }
+    byte[] copy = new byte[chunk];
+    b.get(length - chunk, copy);
+    long index = (first + length - chunk) >>> chunkLog2;
+    edges.set((int) (index % EDGES), new Edge(index, copy));
+  }
+
+  /**
+   * The first chunk of {@code b}'s bytes from {@code from} on that does not match its digest, or
+   * -1.
+   */
+  private long mismatch(ByteBuffer b, Scratch s, long first, int length, int from)
+      throws IOException {
+    int chunk = 1 << chunkLog2;
+    for (int at = from; at < length; at += chunk) {
       long index = (first + at) >>> chunkLog2;
       b.limit(Math.min(length, at + chunk)).position(at);
       sha256.digest(b, s.digest, 0);

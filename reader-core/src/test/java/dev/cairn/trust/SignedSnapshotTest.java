@@ -153,6 +153,36 @@ class SignedSnapshotTest {
     }
   }
 
+  /**
+   * A read that starts in the chunk the read before ended in takes that chunk from the checked copy
+   * the source kept: it returns the signed bytes even when the file changed there meanwhile, and a
+   * change anywhere else in it is still refused.
+   */
+  @Test
+  void aSequentialReadReusesTheCheckedChunkItOverlapsAndNothingElse() throws IOException {
+    byte[] file = bigFile();
+    byte[] sig = sign(file, KEY);
+    byte[] changing = file.clone();
+    try (VerifiedSource v = verified(changing, sig, TRUST)) {
+      ByteBuffer first = ByteBuffer.allocate(20_000);
+      v.readFully(100_000, first); // chunks 24..29: 98304..122880, the last one kept
+      changing[122_000] ^= 1; // in chunk 29, after it was checked
+      ByteBuffer next = ByteBuffer.allocate(20_000);
+      v.readFully(120_000, next);
+      assertArrayEquals(Arrays.copyOfRange(file, 120_000, 140_000), next.array());
+      changing[130_000] ^= 1; // in chunk 31, never checked
+      assertThrows(
+          CorruptSnapshotException.class,
+          () -> v.readFully(130_000, ByteBuffer.allocate(100)),
+          "chunk 31 is not a kept one: read and checked");
+      CorruptSnapshotException e =
+          assertThrows(
+              CorruptSnapshotException.class,
+              () -> v.readFully(122_880, ByteBuffer.allocate(20_000)));
+      assertTrue(e.getMessage().contains("bytes 126976..131072 do not match"), e.getMessage());
+    }
+  }
+
   /** Arbitrary bytes not a multiple of the chunk size, spanning several digest pages. */
   private static byte[] bigFile() {
     byte[] file = new byte[9 * (1 << 20) + 1234];
