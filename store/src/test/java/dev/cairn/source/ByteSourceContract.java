@@ -36,6 +36,23 @@ public abstract class ByteSourceContract {
     return Files.write(contractDir.resolve("src" + files++), content);
   }
 
+  /** A local file holding {@code content} in a {@link FaultySource}, for decorator tests. */
+  protected FaultySource faulty(byte[] content) throws IOException {
+    return new FaultySource(FileByteSource.open(localFile(content)));
+  }
+
+  /** The {@code length} bytes {@code s} reads at {@code position}. */
+  protected static byte[] read(ByteSource s, long position, int length) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate(length);
+    s.readFully(position, b);
+    return b.array();
+  }
+
+  /** The {@code length} bytes of {@code content} at {@code position}. */
+  protected static byte[] slice(byte[] content, long position, int length) {
+    return java.util.Arrays.copyOfRange(content, (int) position, (int) position + length);
+  }
+
   protected static byte[] randomBytes(int n, long seed) {
     byte[] b = new byte[n];
     new Random(seed).nextBytes(b);

@@ -52,23 +52,9 @@ class CachedPiecesTest extends ByteSourceContract {
         true);
   }
 
-  private FaultySource faulty(byte[] content) throws IOException {
-    return new FaultySource(FileByteSource.open(localFile(content)));
-  }
-
   private DiskChunkCache diskCache(String url, long size) {
     System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
     return DiskChunkCache.forObject(url, size, "v1");
-  }
-
-  private static byte[] read(ByteSource s, long position, int length) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(length);
-    s.readFully(position, b);
-    return b.array();
-  }
-
-  private static byte[] slice(byte[] content, long position, int length) {
-    return Arrays.copyOfRange(content, (int) position, (int) position + length);
   }
 
   private static final long[] SCATTERED = {

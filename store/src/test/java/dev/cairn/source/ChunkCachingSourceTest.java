@@ -9,7 +9,6 @@ import dev.cairn.source.FaultySource.Read;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,20 +38,6 @@ class ChunkCachingSourceTest extends ByteSourceContract {
   protected ByteSource open(byte[] content) throws IOException {
     return new ChunkCachingSource(
         FileByteSource.open(localFile(content)), null, new RemoteCounters());
-  }
-
-  private FaultySource faulty(byte[] content) throws IOException {
-    return new FaultySource(FileByteSource.open(localFile(content)));
-  }
-
-  private static byte[] read(ByteSource s, long position, int length) throws IOException {
-    ByteBuffer b = ByteBuffer.allocate(length);
-    s.readFully(position, b);
-    return b.array();
-  }
-
-  private static byte[] slice(byte[] content, long position, int length) {
-    return Arrays.copyOfRange(content, (int) position, (int) position + length);
   }
 
   @Test
