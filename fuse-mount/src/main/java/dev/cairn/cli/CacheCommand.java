@@ -48,6 +48,7 @@ final class CacheCommand implements Callable<Integer> {
     m.put("size", e.size() < 0 ? null : e.size());
     m.put("validator", e.validator());
     m.put("chunks", e.chunks());
+    m.put("pieces", e.pieces());
     m.put("bytes", e.bytes());
     m.put("cached_percent", e.size() < 0 ? null : e.percent());
     m.put("last_used", e.lastUsed().toString());
@@ -106,20 +107,23 @@ final class CacheCommand implements Callable<Integer> {
       List<CacheFolder.Entry> all = c.list();
       long bytes = all.stream().mapToLong(CacheFolder.Entry::bytes).sum();
       long chunks = all.stream().mapToLong(CacheFolder.Entry::chunks).sum();
+      long pieces = all.stream().mapToLong(CacheFolder.Entry::pieces).sum();
       if (json) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("folder", c.folder().toString());
         m.put("bytes", bytes);
         m.put("chunks", chunks);
+        m.put("pieces", pieces);
         m.put("objects", all.size());
         m.put("limit", c.limit());
         System.out.println(Json.of(m));
       } else {
         System.out.printf(
-            "%s: %s in %d chunks of %d snapshot%s (limit %s)%n",
+            "%s: %s in %d chunks%s of %d snapshot%s (limit %s)%n",
             c.folder(),
             Human.bytes(bytes),
             chunks,
+            pieces == 0 ? "" : " and " + pieces + " pieces",
             all.size(),
             all.size() == 1 ? "" : "s",
             Human.bytes(c.limit()));

@@ -64,9 +64,10 @@ public final class CacheFolder {
    *     describes the newer one)
    * @param size the object's size, or -1 if unknown
    * @param validator its ETag or Last-Modified, or null
-   * @param chunks chunk files held
-   * @param bytes their size on disk
-   * @param dataBytes the object's bytes they hold
+   * @param chunks chunk files held (whole chunks)
+   * @param pieces piece files held (byte ranges fetched on their own, {@link CachedPieces})
+   * @param bytes the size of both on disk
+   * @param dataBytes the object's bytes they hold (a byte in a piece and in a chunk counts twice)
    * @param lastUsed when a chunk of it was last written or read
    */
   public record Entry(
@@ -75,12 +76,15 @@ public final class CacheFolder {
       long size,
       String validator,
       long chunks,
+      long pieces,
       long bytes,
       long dataBytes,
       Instant lastUsed) {
     /** The share of the object held, in percent (0 when its size is unknown). */
     public double percent() {
-      return size <= 0 ? (size == 0 ? 100 : 0) : Math.round(1000.0 * dataBytes / size) / 10.0;
+      return size <= 0
+          ? (size == 0 ? 100 : 0)
+          : Math.min(100.0, Math.round(1000.0 * dataBytes / size) / 10.0);
     }
   }
 
@@ -93,11 +97,11 @@ public final class CacheFolder {
         records.put(DiskChunkCache.keyOf(o), o);
       }
     }
-    Map<String, long[]> perKey = new LinkedHashMap<>(); // chunks, bytes, data, last used ms
+    Map<String, long[]> perKey = new LinkedHashMap<>(); // chunks, bytes, data, last used, pieces
     for (CacheRoot.Entry e : root.scan()) {
       String key = e.file().getParent().getFileName().toString();
-      long[] t = perKey.computeIfAbsent(key, k -> new long[4]);
-      t[0]++;
+      long[] t = perKey.computeIfAbsent(key, k -> new long[5]);
+      t[CacheRoot.PIECE_NAME.matcher(e.file().getFileName().toString()).matches() ? 4 : 0]++;
       t[1] += e.size();
       t[2] += Math.max(0, e.size() - ChunkFile.fileSize(0));
       t[3] = Math.max(t[3], e.touched().toMillis());
@@ -113,6 +117,7 @@ public final class CacheFolder {
               o == null ? -1 : o.size(),
               o == null ? null : o.validator(),
               t[0],
+              t[4],
               t[1],
               t[2],
               Instant.ofEpochMilli(t[3])));

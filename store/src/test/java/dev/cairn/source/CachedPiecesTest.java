@@ -171,6 +171,9 @@ class CachedPiecesTest extends ByteSourceContract {
     List<CacheRoot.Entry> files = CacheRoot.configured().scan();
     assertEquals(SCATTERED.length, files.size(), files.toString());
     assertTrue(files.stream().allMatch(e -> e.file().getFileName().toString().startsWith("p")));
+    CacheFolder.Entry listed = CacheFolder.configured().list().get(0);
+    assertEquals(0, listed.chunks());
+    assertEquals(SCATTERED.length, listed.pieces());
   }
 
   /** A range found wrong above the source is dropped from memory and disk and fetched again. */
