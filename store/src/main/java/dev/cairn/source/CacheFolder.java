@@ -135,32 +135,12 @@ public final class CacheFolder {
    * KEY folders left empty and records of object versions with no chunks left.
    */
   public Pruned prune(long olderThanMillis, long maxSize) {
-    List<CacheRoot.Entry> all = new ArrayList<>(root.scan());
-    all.sort(Comparator.comparing(CacheRoot.Entry::touched));
-    long total = all.stream().mapToLong(CacheRoot.Entry::size).sum();
     long cutoff =
         olderThanMillis < 0 ? Long.MIN_VALUE : System.currentTimeMillis() - olderThanMillis;
-    long chunks = 0;
-    long bytes = 0;
-    for (CacheRoot.Entry e : all) {
-      boolean old = e.touched().toMillis() < cutoff;
-      boolean over = maxSize >= 0 && total > maxSize;
-      if (!old && !over) {
-        continue;
-      }
-      try {
-        if (Files.deleteIfExists(e.file())) {
-          chunks++;
-          bytes += e.size();
-          total -= e.size();
-        }
-      } catch (IOException ex) {
-        // deleted meanwhile by another process, or not deletable: left as it is
-      }
-    }
+    CacheRoot.Deleted d = root.deleteOldest(cutoff, maxSize < 0 ? Long.MAX_VALUE : maxSize);
     removeEmptyKeys();
     root.recount();
-    return new Pruned(chunks, bytes, total);
+    return new Pruned(d.files(), d.bytes(), d.remaining());
   }
 
   /** Removes KEY folders with nothing in them and records whose KEY folder is gone. */

@@ -274,18 +274,41 @@ final class CacheRoot {
   }
 
   /** Deletes the least recently used chunks until the cache is at 90 % of its limit. */
-  private synchronized void evict() {
+  private void evict() {
+    deleteOldest(Long.MIN_VALUE, limit / 10 * 9);
+  }
+
+  /** What {@link #deleteOldest} did: files and bytes deleted, bytes left. */
+  record Deleted(long files, long bytes, long remaining) {}
+
+  /**
+   * Deletes, least recently used first, the chunk and piece files last used before {@code
+   * cutoffMillis}, and more until at most {@code target} bytes are left; then counts the cache as
+   * holding what is left. A file that cannot be deleted (gone meanwhile, or undeletable) stays
+   * counted.
+   */
+  synchronized Deleted deleteOldest(long cutoffMillis, long target) {
     List<Entry> all = scan();
     long total = all.stream().mapToLong(Entry::size).sum();
     all.sort(Comparator.comparing(Entry::touched));
+    long files = 0;
+    long bytes = 0;
     for (Entry e : all) {
-      if (total <= limit / 10 * 9) {
+      if (e.touched().toMillis() >= cutoffMillis && total <= target) {
         break;
       }
-      delete(e.file());
-      total -= e.size();
+      try {
+        if (Files.deleteIfExists(e.file())) {
+          files++;
+          bytes += e.size();
+          total -= e.size();
+        }
+      } catch (IOException ex) {
+        // deleted meanwhile by another process, or not deletable: left as it is
+      }
     }
     used.set(total);
+    return new Deleted(files, bytes, total);
   }
 
   boolean isPrivate(Path key) {
