@@ -72,6 +72,7 @@ public final class ChunkCachingSource implements ByteSource {
   private final RemoteCounters counters;
   private final RemoteLimits limits;
   private final LinkEstimate link;
+  private final java.util.function.IntSupplier linkChunks;
   private final ReadAheadWindow window;
   private final ReadStreams streams;
   private final CachedPieces pieces;
@@ -119,6 +120,7 @@ public final class ChunkCachingSource implements ByteSource {
     this.limits = limits;
     this.link = link;
     this.window = window;
+    this.linkChunks = link == null ? () -> 0 : () -> link.chunksInFlight(CHUNK);
     this.streams = sequentialBytes > 0 ? new ReadStreams(sequentialBytes) : null;
     this.guarded = new GuardedFetch(inner, CHUNK);
     this.pieces =
@@ -410,8 +412,7 @@ public final class ChunkCachingSource implements ByteSource {
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
   private byte[] chunk(long index) throws IOException {
-    ReadAheadWindow.Span span =
-        window.onAccess(index, lastChunk, link == null ? 0 : link.chunksInFlight(CHUNK));
+    ReadAheadWindow.Span span = window.onAccess(index, lastChunk, linkChunks);
     if (span != null) {
       readAhead(span);
     }

@@ -1,5 +1,7 @@
 package dev.cairn.source;
 
+import java.util.function.IntSupplier;
+
 /**
  * Which chunks to read ahead of one reader of a remote object, decided from the order in which it
  * asks for chunks; it fetches nothing itself. A reader moving forward (the next chunk or the one
@@ -56,7 +58,15 @@ final class ReadAheadWindow {
    * @param lastChunk the object's last chunk index
    * @param linkChunks the chunks the link needs in flight to stay busy (0 if not known yet)
    */
-  synchronized Span onAccess(long index, long lastChunk, int linkChunks) {
+  Span onAccess(long index, long lastChunk, int linkChunks) {
+    return onAccess(index, lastChunk, () -> linkChunks);
+  }
+
+  /**
+   * Like {@link #onAccess(long, long, int)}, asking {@code linkChunks} only on a forward step: the
+   * estimate takes a lock, and most accesses are to the chunk read last.
+   */
+  synchronized Span onAccess(long index, long lastChunk, IntSupplier linkChunks) {
     if (initial == 0) {
       return null;
     }
@@ -70,7 +80,7 @@ final class ReadAheadWindow {
       aheadUpTo = index;
       return null;
     }
-    int cap = (int) Math.min(max, Math.max(2L * initial, linkChunks));
+    int cap = (int) Math.min(max, Math.max(2L * initial, linkChunks.getAsInt()));
     window = window == 0 ? Math.min(initial, cap) : (int) Math.min(cap, 2L * window);
     int run = Math.max(1, Math.min(granule, window / 4));
     long first = Math.max(index + 1, aheadUpTo + 1);
