@@ -131,38 +131,34 @@ class ProfileIT {
   }
 
   /**
-   * The blocks a profile names are fetched as exactly their stored bytes (4 KiB-aligned, adjacent
-   * blocks together in requests of at most 256 KiB), not as the megabyte chunks around them: only
-   * the first and last chunk (header, index, footer, read when the snapshot is opened) are whole.
+   * The blocks of a profile's short runs are fetched as exactly their stored bytes (4 KiB-aligned,
+   * adjacent blocks together), not as the megabyte chunks around them; its long run (23 blocks, 1.4
+   * MiB read in order, as a model load does) may go in whole chunks. Random data is stored as it
+   * is, so a block's stored bytes lie at its own offset, 64 KiB and a few bytes long. Requests
+   * elsewhere (the header, index and footer the mount reads first, a late read-ahead of the mount
+   * before) are not the profile's.
    */
-  private static void assertFetchedAsPieces(List<String> log, AccessProfile p) {
-    long snapSize = 0;
-    long pieces = 0;
-    List<long[]> ranges = new java.util.ArrayList<>();
-    for (String l : log) {
-      String[] f = l.split(" ");
-      java.util.regex.Matcher m =
-          java.util.regex.Pattern.compile("\"bytes=(\\d+)-(\\d+)\"").matcher(l);
-      if (f[1].equals("/disk.cairn") && m.find()) {
-        ranges.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) + 1});
+  private static void assertShortRunsFetchedAsPieces(List<String> log) {
+    long[][] shortRuns = {{3L * MIB, 3L * MIB + BLOCK}, {40L * MIB, 40L * MIB + 4L * BLOCK}};
+    java.util.regex.Pattern range = java.util.regex.Pattern.compile("\"bytes=(\\d+)-(\\d+)\"");
+    for (long[] run : shortRuns) {
+      long fetched = 0;
+      for (String l : log) {
+        java.util.regex.Matcher m = range.matcher(l);
+        if (!l.split(" ")[1].equals("/disk.cairn") || !m.find()) {
+          continue;
+        }
+        long from = Long.parseLong(m.group(1));
+        long to = Long.parseLong(m.group(2)) + 1;
+        if (from < run[1] + 4096 && to > run[0]) {
+          fetched += to - from;
+        }
       }
+      long want = run[1] - run[0];
+      assertTrue(
+          fetched >= want && fetched <= want + 2 * 4096 + (want / BLOCK) * 64,
+          fetched + " bytes fetched for the run at " + run[0] + " (" + want + " bytes): " + log);
     }
-    for (long[] r : ranges) {
-      snapSize = Math.max(snapSize, r[1]);
-    }
-    long lastChunk = (snapSize - 1) / MIB * MIB;
-    for (long[] r : ranges) {
-      if (r[0] >= MIB && r[0] < lastChunk) {
-        assertTrue(
-            r[1] - r[0] <= 264 * 1024, "a piece, not a chunk: " + r[0] + "-" + r[1] + " " + log);
-        pieces += r[1] - r[0];
-      }
-    }
-    // random data is stored as it is: a block's stored bytes are its 64 KiB and a few bytes more
-    long blocks = p.blocks() * (BLOCK + 4096L);
-    assertTrue(
-        pieces >= p.blocks() * (long) BLOCK && pieces <= blocks + p.runs().size() * 8192L,
-        pieces + " bytes of pieces for " + p.blocks() + " blocks: " + log);
   }
 
   @Test
@@ -203,7 +199,7 @@ class ProfileIT {
       JsonNode fetched = awaitFetched();
       assertEquals(p.blocks(), fetched.get("fetch_blocks").asLong());
       assertEquals(p.blocks(), fetched.get("fetched_blocks").asLong());
-      assertFetchedAsPieces(nginx.requests().subList(logged, nginx.requests().size()), p);
+      assertShortRunsFetchedAsPieces(nginx.requests().subList(logged, nginx.requests().size()));
       long before = dataRequests(nginx);
       workload(mnt.resolve("disk.img"));
       assertEquals(before, dataRequests(nginx), "the workload fetched nothing more");

@@ -202,12 +202,13 @@ public final class ChunkCachingSource implements ByteSource {
   }
 
   /**
-   * Fetches the range as a piece unless a cached chunk or piece holds it (with pieces off: the
-   * chunks covering it, as a read would). From then on, scattered reads fetch pieces too: a source
-   * asked to prefetch exact ranges is read by a workload an access profile describes, whose reads
-   * the profile has not reached yet are as scattered as the profile's, and a megabyte around each
-   * would fetch several times what it reads. A cold read with no profile keeps whole chunks, whose
-   * neighbouring bytes a boot reads soon after: fewer round trips, at the price of bytes.
+   * Fetches the range as a piece unless a cached chunk or piece holds it; where the prefetches form
+   * a sequential stream ({@link ReadStreams}), the chunks covering it, as a read would (with pieces
+   * off, always). From then on, scattered reads fetch pieces too: a source asked to prefetch exact
+   * ranges is read by a workload an access profile describes, whose reads the profile has not
+   * reached yet are as scattered as the profile's, and a megabyte around each would fetch several
+   * times what it reads. A cold read with no profile keeps whole chunks, whose neighbouring bytes a
+   * boot reads soon after: fewer round trips, at the price of bytes.
    */
   @Override
   public void prefetch(long position, int length) throws IOException {
@@ -222,7 +223,12 @@ public final class ChunkCachingSource implements ByteSource {
       return;
     }
     scatteredPieces = true;
-    if (!inMemory(first, last) && !onDisk(first, last)) {
+    if (streams.sequential(position, length)) {
+      // a profile's long runs (a model load): whole chunks, read ahead and coalesced
+      for (long c = first; c <= last; c++) {
+        chunk(c);
+      }
+    } else if (!inMemory(first, last) && !onDisk(first, last)) {
       pieces.readOrFetch(position, ByteBuffer.allocate(length));
     }
   }

@@ -92,6 +92,30 @@ class CachedPiecesTest extends ByteSourceContract {
         "a whole chunk before the prefetch, exact pieces from then on");
   }
 
+  /**
+   * Prefetches that run through the object (a profile of a model load) turn to whole chunks, read
+   * ahead and coalesced, once they form a sequential stream: every byte fetched about once.
+   */
+  @Test
+  void sequentialPrefetchesTurnToWholeChunks() throws IOException {
+    byte[] content = randomBytes(24 * MIB, 38);
+    FaultySource inner = faulty(content);
+    System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
+    try (ChunkCachingSource s =
+        scattered(inner, DiskChunkCache.forObject("test://pre", content.length, "v1"))) {
+      for (long pos = 0; pos < content.length; pos += 256 << 10) {
+        s.prefetch(pos, (int) Math.min(256 << 10, content.length - pos));
+      }
+      for (long pos = 0; pos < content.length; pos += MIB) {
+        assertArrayEquals(slice(content, pos, 1000), read(s, pos, 1000));
+      }
+    }
+    List<Read> reads = inner.reads();
+    long fetched = reads.stream().mapToLong(Read::length).sum();
+    assertTrue(fetched <= content.length + SEQUENTIAL, fetched + " bytes fetched: " + reads);
+    assertTrue(reads.size() < 24, "coalesced: " + reads);
+  }
+
   /** A scattered read fetches its own bytes, widened to 4 KiB pages, and nothing else. */
   @Test
   void scatteredReadsFetchOnlyTheirPages() throws IOException {
