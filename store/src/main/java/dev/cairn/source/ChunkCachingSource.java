@@ -75,6 +75,7 @@ public final class ChunkCachingSource implements ByteSource {
   private final java.util.function.IntSupplier linkChunks;
   private final ReadAheadWindow window;
   private final ReadStreams streams;
+  private final ReadStreams prefetches;
   private final CachedPieces pieces;
   private volatile boolean scatteredPieces; // scattered foreground reads fetch pieces
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
@@ -121,7 +122,10 @@ public final class ChunkCachingSource implements ByteSource {
     this.link = link;
     this.window = window;
     this.linkChunks = link == null ? () -> 0 : () -> link.chunksInFlight(CHUNK);
-    this.streams = sequentialBytes > 0 ? new ReadStreams(sequentialBytes) : null;
+    this.streams =
+        sequentialBytes > 0 ? new ReadStreams(sequentialBytes, ReadStreams.READ_SLACK) : null;
+    this.prefetches =
+        sequentialBytes > 0 ? new ReadStreams(sequentialBytes, ReadStreams.ADJACENT_SLACK) : null;
     this.guarded = new GuardedFetch(inner, CHUNK);
     this.pieces =
         sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY, guarded) : null;
@@ -223,7 +227,7 @@ public final class ChunkCachingSource implements ByteSource {
       return;
     }
     scatteredPieces = true;
-    if (streams.sequential(position, length)) {
+    if (prefetches.sequential(position, length)) {
       // a profile's long runs (a model load): whole chunks, read ahead and coalesced
       for (long c = first; c <= last; c++) {
         chunk(c);

@@ -3,23 +3,31 @@ package dev.cairn.source;
 /**
  * Tells a reader moving through a remote object from one jumping about in it, from the ranges it
  * reads; it fetches nothing itself. It follows up to {@value #SLOTS} streams of reads, each the
- * extent its reads have covered and the bytes they read: a read within {@value #SLACK} bytes of a
- * stream's extent joins it (a sequential reader's reads arrive out of order from several serving
- * threads, and the kernel's read-ahead splits them into interleaved runs), any other read starts a
- * new stream in place of the one used longest ago. A stream is sequential once it has read the
- * threshold and at least half of its extent: then it is worth whole chunks and read-ahead. A boot
- * or a model load reads a few blocks here and a few there: its streams stay sparse, and a whole
- * chunk for each of its reads would fetch several times what it reads. A stream that grows large
- * while staying sparse (under an eighth of its extent) starts again at its latest read, so that a
- * reader turning sequential where it once read scattered blocks is seen as such.
+ * extent its reads have covered and the bytes they read: a read that overlaps a stream's extent or
+ * lies within the slack of it joins it (a sequential reader's reads arrive out of order from
+ * several serving threads, and the kernel's read-ahead splits them into interleaved runs: a slack
+ * of 1 MiB for reads; a background fetch of a profile's runs, whose runs are scattered but dense,
+ * wants a slack of a page), any other read starts a new stream in place of the one used longest
+ * ago. A stream is sequential once it has read the threshold and at least half of its extent: then
+ * it is worth whole chunks and read-ahead. A boot or a model load reads a few blocks here and a few
+ * there: its streams stay sparse, and a whole chunk for each of its reads would fetch several times
+ * what it reads. A stream that grows large while staying sparse (under an eighth of its extent)
+ * starts again at its latest read, so that a reader turning sequential where it once read scattered
+ * blocks is seen as such.
  *
  * <p><b>Thread safety:</b> safe for concurrent use (synchronized; each call is a few comparisons).
  */
 final class ReadStreams {
   private static final int SLOTS = 8;
-  private static final long SLACK = 1 << 20;
+
+  /** The slack of a stream of reads served out of order by several threads. */
+  static final long READ_SLACK = 1 << 20;
+
+  /** The slack of a stream of adjacent ranges: a page either way. */
+  static final long ADJACENT_SLACK = 4096;
 
   private final long threshold;
+  private final long slack;
   private final long[] starts = new long[SLOTS];
   private final long[] ends = new long[SLOTS];
   private final long[] bytes = new long[SLOTS];
@@ -29,9 +37,11 @@ final class ReadStreams {
   /**
    * @param threshold the bytes a stream reads, covering at least half of its extent, before it
    *     counts as sequential; 0 makes every read sequential
+   * @param slack how far from a stream's extent a read may lie and still join it
    */
-  ReadStreams(long threshold) {
+  ReadStreams(long threshold, long slack) {
     this.threshold = Math.max(0, threshold);
+    this.slack = slack;
     java.util.Arrays.fill(starts, Long.MIN_VALUE / 2);
     java.util.Arrays.fill(ends, Long.MIN_VALUE / 2);
   }
@@ -48,7 +58,7 @@ final class ReadStreams {
     int slot = -1;
     int oldest = 0;
     for (int i = 0; i < SLOTS; i++) {
-      if (position >= starts[i] - SLACK && position <= ends[i] + SLACK) {
+      if (position <= ends[i] + slack && end >= starts[i] - slack) {
         slot = i;
         break;
       }
