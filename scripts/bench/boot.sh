@@ -15,8 +15,10 @@
 #                   nginx), the HTTP directory mounted by httpdirfs (its defaults: no disk cache, one
 #                   request per FUSE read; --no-range-check as in remote.sh), squashfuse on the file
 #                   in it, QEMU on the raw file inside. Always cold: both mounts are fresh and keep
-#                   nothing on disk, so there is no warm or profile counterpart (a second boot fetches
-#                   the same again).
+#                   nothing on disk, so a second boot fetches the same again.
+#   squashfuse-http-cache  the same with httpdirfs --cache (8 MiB segments kept on disk, the
+#                   counterpart of Cairn's chunk cache) in a fresh, empty --cache-location: cold.
+#                   There is no warm row (a boot on a used cache) and no profile: squashfs has none.
 #   cairn-cold      cairn mount URL with a fresh cache and --profile none
 #   cairn-profile   the same with a fresh cache and the profile that an earlier (untimed) boot
 #                   recorded (--record-profile), published next to the snapshot as boot.cairn.profile
@@ -43,7 +45,7 @@ out="$here/out"
 # shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
 
-ALL_SYSTEMS="raw,qemu-curl,squashfuse-http,cairn-cold,cairn-profile,cairn-warm,cairn-offline"
+ALL_SYSTEMS="raw,qemu-curl,squashfuse-http,squashfuse-http-cache,cairn-cold,cairn-profile,cairn-warm,cairn-offline"
 
 usage() {
   cat <<EOF
@@ -192,12 +194,16 @@ run_system() { # SYSTEM REPEAT
   case "$sys" in
     raw) drive="file=$image,format=raw,readonly=on,if=virtio" ;;
     qemu-curl) drive="file=$base/boot.qcow2,format=qcow2,readonly=on,if=virtio" ;;
-    squashfuse-http)
-      local hmnt="$mnt_root/$sys-http"
+    squashfuse-http*)
+      local hmnt="$mnt_root/$sys-http" hcache=()
       mkdir -p "$hmnt" "$mnt"
+      if [ "$sys" = squashfuse-http-cache ]; then
+        rm -rf "$cache"; mkdir -p "$cache"
+        hcache=(--cache --cache-location "$cache")
+      fi
       # --no-range-check: httpdirfs wants "Accept-Ranges: bytes" on 206 responses, which nginx
       # sends only on 200s; it serves ranges all the same.
-      if ! httpdirfs --no-range-check "$base/sqfs/" "$hmnt" >"$logs/$name-mount.log" 2>&1; then
+      if ! httpdirfs --no-range-check "${hcache[@]}" "$base/sqfs/" "$hmnt" >"$logs/$name-mount.log" 2>&1; then
         fail "$sys" boot "$r" "httpdirfs failed: $(tail -1 "$logs/$name-mount.log")"; return 0
       fi
       fuse_mounts=("$mnt" "$hmnt")
