@@ -120,6 +120,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
+for s in ${ALL_SYSTEMS//,/ } record; do unmount_stale "$mnt_root/$s" "$mnt_root/$s-http"; done
 
 # --- artifacts ---------------------------------------------------------------------------------------
 if [ ! -f "$srv/boot.cairn" ] || [ "$srv/boot.cairn" -ot "$image" ]; then
@@ -295,17 +296,17 @@ for (s, _t) in vals:
 med = {k: statistics.median(v) for k, v in vals.items()}
 out = sys.stderr if json_only else sys.stdout
 print(f"command: {cmdline}\n{commit}\nimage: {image_bytes} bytes; delay per request: {delay} ms; cairn reads via {via}", file=out)
-print(f"{'system':16}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
+print(f"{'system':22}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
 raw = med.get(("raw", "done"))
 result = {"delay_ms": delay, "via": via, "image_bytes": image_bytes, "systems": {}}
 for s in systems:
     u, d, f = med.get((s, "userland")), med.get((s, "done")), med.get((s, "fetched"), 0)
     ratio = d / raw if raw and d else None
     pct = 100.0 * f / image_bytes if s not in ("raw",) else None
-    print(f"{s:16}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
+    print(f"{s:22}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
     result["systems"][s] = {"userland_s": u, "done_s": d, "done_over_raw": ratio, "fetched_bytes": f}
 for s in sorted(failed):
-    print(f"{s:16} FAILED (see boot-logs/errors.txt)", file=out)
+    print(f"{s:22} FAILED (see boot-logs/errors.txt)", file=out)
 targets = []
 if delay >= 50 and ("cairn-profile", "done") in med and raw:
     targets.append(("cairn-profile done <= 1.1 x raw", med[("cairn-profile", "done")] / raw <= 1.1))

@@ -126,6 +126,8 @@ unmount_all() {
     wait_gone "$qsd_pid" 30 || kill -KILL "$qsd_pid" 2>/dev/null || true
     qsd_pid=""
   fi
+  # a killed qemu-storage-daemon leaves its export mounted, and dead
+  unmount_stale "$mnt_root/qsd-qcow2-zstd/model.npy"
 }
 # shellcheck disable=SC2317  # invoked by the trap
 cleanup() {
@@ -139,6 +141,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
+for s in ${ALL_SYSTEMS//,/ } cairn-record; do unmount_stale "$mnt_root/$s" "$mnt_root/$s-http" "$mnt_root/$s/model.npy"; done
 
 # --- the .npy and its packed forms -------------------------------------------------------------------
 npy="$out/model-${size_mb}M.npy"
@@ -368,16 +371,16 @@ for line in open(tsv):
 med = {k: statistics.median(v) for k, v in vals.items()}
 lines = [f"command: {cmdline}", commit,
          f".npy: {npy_bytes} bytes (float16); packed: {sizes}; delay per request: {delay} ms; cairn reads via {via}",
-         f"{'system':16}{'load s':>9}{'sum s':>9}{'load/local':>12}{'fetched MiB':>13}{'fetched/.npy':>14}"]
+         f"{'system':22}{'load s':>9}{'sum s':>9}{'load/local':>12}{'fetched MiB':>13}{'fetched/.npy':>14}"]
 local = med.get(("local", "load"))
 result = {"delay_ms": delay, "via": via, "npy_bytes": npy_bytes, "systems": {}}
 for s in systems:
     if s in failed and (s, "load") not in med:
-        lines.append(f"{s:16} FAILED (see model-logs/errors.txt)")
+        lines.append(f"{s:22} FAILED (see model-logs/errors.txt)")
         continue
     load, sm, f = med[(s, "load")], med[(s, "sum")], med[(s, "fetched")]
     ratio = load / local if local else None
-    lines.append(f"{s:16}{load:9.2f}{sm:9.2f}{(ratio if ratio is not None else float('nan')):12.2f}"
+    lines.append(f"{s:22}{load:9.2f}{sm:9.2f}{(ratio if ratio is not None else float('nan')):12.2f}"
                  f"{f / 1048576:13.1f}{f / npy_bytes:14.3f}")
     result["systems"][s] = {"load_s": load, "sum_s": sm, "load_over_local": ratio, "fetched_bytes": f,
                             "fetched_over_npy": f / npy_bytes}
