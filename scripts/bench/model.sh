@@ -380,7 +380,7 @@ for s in systems:
         continue
     load, sm, f = med[(s, "load")], med[(s, "sum")], med[(s, "fetched")]
     ratio = load / local if local else None
-    lines.append(f"{s:22}{load:9.2f}{sm:9.2f}{(ratio if ratio is not None else float('nan')):12.2f}"
+    lines.append(f"{s:22}{load:9.2f}{sm:9.2f}{(f'{ratio:.2f}' if ratio is not None else '-'):>12}"
                  f"{f / 1048576:13.1f}{f / npy_bytes:14.3f}")
     result["systems"][s] = {"load_s": load, "sum_s": sm, "load_over_local": ratio, "fetched_bytes": f,
                             "fetched_over_npy": f / npy_bytes}
@@ -389,6 +389,10 @@ if ("cairn-warm", "fetched") in med:
     targets.append(("cairn-warm fetched 0 bytes", med[("cairn-warm", "fetched")] == 0))
 for name, ok in targets:
     lines.append(f"  {name:50} {'pass' if ok else 'MISSED'}")
+stalls = [l.strip() for l in open(tsv.replace("results.tsv", "stalls.txt")) if l.strip()]
+if stalls:
+    lines.append("stalled loads (each run once more on a fresh mount): " + "; ".join(stalls))
+result["stalls"] = stalls
 result["targets"] = {n: ok for n, ok in targets}
 result["failed"] = sorted(failed)
 with open(f"{out_dir}/model-results.txt", "w") as fh:
