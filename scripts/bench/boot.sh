@@ -266,12 +266,16 @@ fi
 # published next to the snapshot: nginx serves $srv; S3 needs it in the bucket
 if [ "$via" = s3 ] && [ -s "$srv/boot.cairn.profile" ]; then s3_put "$srv/boot.cairn.profile" boot.cairn.profile; fi
 
+# the repeat whose cairn-profile boot left its cache, in this run: an older run's cache may come
+# from another URL (--via), which a mount does not take for this one
+profile_run=""
 for r in $(seq "$repeat"); do
   for s in "${sys_list[@]}"; do
     # cairn-warm boots on the cache cairn-profile left
-    if [ "$s" = cairn-warm ] && [ ! -d "$out/boot-cache-cairn-profile" ]; then run_system cairn-profile "$r"; fi
+    if [ "$s" = cairn-warm ] && [ "$profile_run" != "$r" ]; then run_system cairn-profile "$r"; profile_run="$r"; fi
     if [ "$s" = cairn-warm ]; then rm -rf "$out/boot-cache-cairn-warm"; cp -a "$out/boot-cache-cairn-profile" "$out/boot-cache-cairn-warm"; fi
     run_system "$s" "$r"
+    [ "$s" != cairn-profile ] || profile_run="$r"
   done
 done
 stop_server

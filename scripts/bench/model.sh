@@ -343,12 +343,14 @@ if [[ ",$systems," == *",cairn-profile,"* || ",$systems," == *",cairn-warm,"* ]]
 fi
 if [ "$via" = s3 ] && [ -s "$srv/model.cairn.profile" ]; then s3_put "$srv/model.cairn.profile" model.cairn.profile; fi
 
+profile_run="" # the repeat whose cairn-profile load left its cache, from this run (not an older one)
 for r in $(seq "$repeat"); do
   for s in "${sys_list[@]}"; do
     # cairn-warm loads on the cache cairn-profile left
-    if [ "$s" = cairn-warm ] && [ ! -d "$out/model-cache-cairn-profile" ]; then run_system cairn-profile "$r"; fi
+    if [ "$s" = cairn-warm ] && [ "$profile_run" != "$r" ]; then run_system cairn-profile "$r"; profile_run="$r"; fi
     if [ "$s" = cairn-warm ]; then rm -rf "$out/model-cache-cairn-warm"; cp -a "$out/model-cache-cairn-profile" "$out/model-cache-cairn-warm"; fi
     run_system "$s" "$r"
+    [ "$s" != cairn-profile ] || profile_run="$r"
   done
 done
 fleet_server_stop
