@@ -96,6 +96,7 @@ ensure_packages nginx qemu-utils qemu-system-common qemu-block-extra squashfs-to
   httpdirfs curl fuse libfuse2 python3-numpy
 command -v python3 >/dev/null 2>&1 || ensure_packages python3
 command -v qemu-storage-daemon >/dev/null || die "qemu-storage-daemon not found (Debian: qemu-system-common)"
+python3 -c 'import numpy' 2>/dev/null || die "$(command -v python3) cannot import numpy (Debian's python3-numpy is for /usr/bin/python3; pip install numpy for another python3)"
 
 logs="$out/model-logs"
 srv="$out/model-srv"
