@@ -59,7 +59,8 @@ usage: $(basename "$0") [-h] [--json] [--delay MS] [--via http|s3] [--repeat N] 
   --repeat N       boot each system N times, report the median (default 1)
   --systems LIST   comma-separated subset of $ALL_SYSTEMS
   --timeout S      give up on a boot after S seconds (default 240; QEMU 7.2's curl driver
-                   sometimes stops answering mid-boot: that boot is then a failure)
+                   sometimes stops answering mid-boot: that boot is then a failure; a QEMU
+                   that ignores SIGTERM gets SIGKILL 15 s later)
   --json           print one JSON object on stdout (the table goes to stderr)
 Exit: 0 targets met, 3 a target missed, 1 a boot or tool failed, 2 usage. Needs root.
 EOF
@@ -164,7 +165,7 @@ sent_since() { fleet_sent_since "$1" boot.cairn boot.qcow2 boot.sqfs; }
 boot_qemu() {
   local name="$1" drive="$2" t_user="" t_done="" line rc=0
   {
-    timeout "$timeout_s" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 1024 -smp 2 \
+    timeout -k 15 "$timeout_s" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 1024 -smp 2 \
       -nographic -no-reboot -nic none \
       -kernel "$boot/vmlinuz" -initrd "$boot/initrd.img" \
       -append "console=ttyS0 root=/dev/vda ro rootfstype=ext4 init=/sbin/cairn-boot quiet" \

@@ -209,7 +209,7 @@ STALL_S=30
 sum_npy() {
   local rc=0 wd
   rm -f "$logs/stalled"
-  timeout "$timeout_s" python3 -c '
+  timeout -k 15 "$timeout_s" python3 -c '
 import sys, time
 import numpy as np
 t = time.monotonic()
