@@ -28,7 +28,7 @@
 # backend, SigV4, on loopback; the jar the store tests run) started by this script, reached through
 # the same nginx (which passes requests on and logs them) and, with --delay, the same delay proxy;
 # the snapshot and its profile are uploaded to the bucket (boot.cairn, boot.cairn.profile). --via
-# changes only the cairn systems; qemu-curl and squashfuse-http read over HTTP either way.
+# changes only the cairn systems; qemu-curl and squashfuse-http(-cache) read over HTTP either way.
 # Every run: page cache dropped, a fresh mount. Reported per system: time to userland, time to
 # done (from starting the mount, or QEMU for raw and qemu-curl), bytes of the image fetched from
 # nginx during the boot (headers included; HEADs, the one-byte probes that open a remote object,
