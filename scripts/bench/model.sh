@@ -124,7 +124,7 @@ unmount_all() {
   fuse_mounts=()
   if [ -n "$qsd_pid" ]; then
     kill -TERM "$qsd_pid" 2>/dev/null || true
-    wait_gone "$qsd_pid" 30 || kill -KILL "$qsd_pid" 2>/dev/null || true
+    wait_gone "$qsd_pid" 10 || kill -KILL "$qsd_pid" 2>/dev/null || true
     qsd_pid=""
   fi
   # a killed qemu-storage-daemon leaves its export mounted, and dead
