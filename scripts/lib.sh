@@ -7,7 +7,9 @@
 # alive, wait_gone, unmount_stale, run_bg, first_read), the page cache (drop_caches), timing (now,
 # secs), the results and problem logs (record, problem, fail, run), the private copy of the cairn
 # jar (private_jar, cairn), a cairn mount's serving pid and unmounting it (cairn_stats_pid,
-# cairn_unmount), the default benchmark image (pick_image), the report (report), the header's commit line
+# cairn_unmount), the fleet benchmarks' server: nginx, S3Proxy and the delay proxy (fleet_server_start,
+# fleet_server_stop, s3proxy_jar, s3_put, fleet_sent_mark, fleet_sent_since), the default benchmark
+# image (pick_image), the report (report), the header's commit line
 # (commit_line) and the test images' reproducible environment and content (image_env,
 # random_bytes, perl_base_dir and the lists of Essential files).
 #
@@ -232,6 +234,118 @@ cairn_unmount() {
   fi
   if is_mounted "$mnt"; then umount -l "$mnt" 2>/dev/null || true; rc=1; fi
   return $rc
+}
+
+# --- the fleet benchmarks' server (boot.sh, model.sh) ----------------------------------------------
+# One private nginx on 127.0.0.1 serves $srv (autoindex on, for httpdirfs); with via=s3 an S3Proxy
+# (filesystem backend in $web/s3, SigV4 with the fixed credentials below) runs too, reached through
+# the same nginx at /$S3_BUCKET/, so that nginx's access log counts what S3 clients fetch exactly as
+# it counts HTTP; with delay > 0, scripts/bench/delayproxy.py in front adds that many ms to every
+# request. Access log lines: "bytes_sent status uri range method".
+# Reads: srv, web, logs, delay, via (http|s3). Sets base (the URL every client reads from: the
+# proxy's or nginx's), s3_base (S3Proxy itself, for uploads) and, with via=s3, exports the AWS_*
+# variables a cairn process needs for s3:// URLs.
+S3_BUCKET=cairn-bench S3_ID=cairn-bench S3_SECRET=cairn-bench-secret S3_REGION=us-east-1
+fleet_nginx_pid="" fleet_proxy_pid="" fleet_s3_pid=""
+# s3proxy_jar: prints the path of S3Proxy's runnable jar (the one the store tests run), copied from
+# the local Maven repository by an offline build step when the store module has no copy yet.
+s3proxy_jar() {
+  local j="$cairn_root/store/target/s3proxy/s3proxy.jar"
+  if [ ! -f "$j" ]; then
+    (cd "$cairn_root" && mvn -B -o -q -pl store process-test-resources -Dspotless.check.skip=true) >&2 ||
+      die "S3Proxy's jar is missing and 'mvn -B -o -pl store process-test-resources' could not copy it"
+  fi
+  [ -f "$j" ] || die "$j is missing (the store module's build copies S3Proxy there)"
+  echo "$j"
+}
+# wait_port PID PORT WHAT: waits up to 60 s for 127.0.0.1:PORT to accept; dies if PID exits first.
+wait_port() {
+  local deadline=$((SECONDS + 60))
+  until (exec 9<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do
+    if ! alive "$1" || [ $SECONDS -ge $deadline ]; then die "$3 did not start (see $logs)"; fi
+    sleep 0.05
+  done
+}
+fleet_server_start() {
+  local port s3port="" jar deadline s3conf="" s3loc=""
+  port=$(python3 "$cairn_root/scripts/bench/report.py" free-port)
+  if [ "$via" = s3 ]; then
+    jar=$(s3proxy_jar)
+    s3port=$(python3 "$cairn_root/scripts/bench/report.py" free-port)
+    mkdir -p "$web/s3/data"
+    printf '%s\n' "s3proxy.endpoint=http://127.0.0.1:$s3port" "s3proxy.authorization=aws-v2-or-v4" \
+      "s3proxy.identity=$S3_ID" "s3proxy.credential=$S3_SECRET" "jclouds.provider=filesystem-nio2" \
+      "jclouds.filesystem.basedir=$web/s3/data" >"$web/s3/s3proxy.properties"
+    java -Xmx256m -jar "$jar" --properties "$web/s3/s3proxy.properties" >>"$logs/s3proxy.log" 2>&1 3>&- &
+    fleet_s3_pid=$!
+    wait_port "$fleet_s3_pid" "$s3port" S3Proxy
+    s3_base="http://127.0.0.1:$s3port"
+    s3conf="upstream s3proxy { server 127.0.0.1:$s3port; keepalive 64; }"
+    # Host goes on unchanged: the client signed it. Responses stream through, unbuffered.
+    s3loc="location /$S3_BUCKET { proxy_pass http://s3proxy; proxy_http_version 1.1;
+      proxy_set_header Connection \"\"; proxy_set_header Host \$http_host; proxy_buffering off;
+      proxy_request_buffering off; client_max_body_size 0; }"
+  fi
+  mkdir -p "$web/tmp"
+  cat >"$web/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+error_log $web/error.log;
+pid $web/nginx.pid;
+events { worker_connections 512; }
+http {
+  log_format fleet '\$bytes_sent \$status \$uri \$http_range \$request_method';
+  access_log $web/access.log fleet;
+  default_type application/octet-stream;
+  sendfile on; tcp_nopush on; keepalive_requests 100000;
+  client_body_temp_path $web/tmp; proxy_temp_path $web/tmp; fastcgi_temp_path $web/tmp;
+  uwsgi_temp_path $web/tmp; scgi_temp_path $web/tmp;
+  $s3conf
+  server { listen 127.0.0.1:$port; root $srv; autoindex on; $s3loc }
+}
+NGINX
+  nginx -p "$web" -c "$web/nginx.conf" >>"$logs/nginx.out" 2>&1 3>&- &
+  fleet_nginx_pid=$!
+  wait_port "$fleet_nginx_pid" "$port" nginx
+  base="http://127.0.0.1:$port"
+  if [ "$delay" -gt 0 ]; then
+    python3 "$cairn_root/scripts/bench/delayproxy.py" --backend "127.0.0.1:$port" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
+    fleet_proxy_pid=$!
+    deadline=$((SECONDS + 10))
+    until grep -q "^listening on " "$logs/proxy.out" 2>/dev/null; do
+      if ! alive "$fleet_proxy_pid" || [ $SECONDS -ge $deadline ]; then die "the delay proxy did not start (see $logs/proxy.out)"; fi
+      sleep 0.05
+    done
+    base="http://$(sed -n 's/^listening on //p' "$logs/proxy.out" | head -1)"
+  fi
+  if [ "$via" = s3 ]; then
+    export AWS_ENDPOINT_URL="$base" AWS_ACCESS_KEY_ID="$S3_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET" AWS_REGION="$S3_REGION"
+  fi
+}
+fleet_server_stop() {
+  local p
+  for p in "$fleet_proxy_pid" "$fleet_nginx_pid" "$fleet_s3_pid"; do
+    if [ -n "$p" ]; then kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; fi
+  done
+  fleet_proxy_pid="" fleet_nginx_pid="" fleet_s3_pid=""
+}
+# s3_put FILE KEY: stores FILE as s3://$S3_BUCKET/KEY (creating the bucket), straight to S3Proxy.
+s3_put() {
+  local sig=(--aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ID:$S3_SECRET" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD")
+  curl -sf -o /dev/null -I "${sig[@]}" "$s3_base/$S3_BUCKET" ||
+    curl -sf -o /dev/null -X PUT "${sig[@]}" "$s3_base/$S3_BUCKET" || die "S3Proxy: cannot create bucket $S3_BUCKET (see $logs/s3proxy.log)"
+  curl -sf -o /dev/null -T "$1" "${sig[@]}" "$s3_base/$S3_BUCKET/$2" || die "S3Proxy: cannot store $1 as $2 (see $logs/s3proxy.log)"
+}
+fleet_sent_mark() { stat -c %s "$web/access.log" 2>/dev/null || echo 0; }
+# fleet_sent_since MARK NAME...: bytes (headers included) nginx sent since byte MARK of its log for
+# requests of the files NAMEd (the last path element: boot.cairn counts /boot.cairn and
+# /$S3_BUCKET/boot.cairn alike), without HEADs and the one-byte probes that open a remote object.
+fleet_sent_since() {
+  local mark="$1"
+  shift
+  tail -c +$((mark + 1)) "$web/access.log" 2>/dev/null | awk -v names=" $* " '
+    { n = split($3, p, "/") }
+    index(names, " " p[n] " ") && $4 != "bytes=0-0" && $5 != "HEAD" { b += $1 } END { print b + 0 }'
 }
 
 # --- benchmark images and reports ------------------------------------------------------------------

@@ -7,19 +7,33 @@
 #
 # Systems (the image served by one nginx on 127.0.0.1; with --delay MS, through
 # scripts/bench/delayproxy.py, which adds MS to every request):
-#   raw            the raw image, a local file (the baseline every ratio is against)
-#   qemu-curl      QEMU's own curl driver on a zstd qcow2 of the image over HTTP
-#                  (-drive file=http://…/boot.qcow2,format=qcow2) — what qemu-storage-daemon's curl
-#                  export does, without the FUSE hop
-#   cairn-cold     cairn mount http://…/boot.cairn with a fresh cache and --profile none
-#   cairn-profile  the same with a fresh cache and the profile that an earlier (untimed) boot
-#                  recorded (--record-profile), published next to the snapshot as boot.cairn.profile
-#   cairn-warm     a second boot on the cache cairn-profile left: should fetch nothing
-#   cairn-offline  cairn fetch URL into a fresh cache, then nginx stopped, then mount and boot
+#   raw             the raw image, a local file (the baseline every ratio is against)
+#   qemu-curl       QEMU's own curl driver on a zstd qcow2 of the image over HTTP
+#                   (-drive file=http://…/boot.qcow2,format=qcow2) — what qemu-storage-daemon's
+#                   curl export does, without the FUSE hop. Cold: QEMU keeps nothing between boots.
+#   squashfuse-http the image inside a squashfs (mksquashfs -comp zstd, sqfs/boot.sqfs on the same
+#                   nginx), the HTTP directory mounted by httpdirfs (its defaults: no disk cache, one
+#                   request per FUSE read; --no-range-check as in remote.sh), squashfuse on the file
+#                   in it, QEMU on the raw file inside. Always cold: both mounts are fresh and keep
+#                   nothing on disk, so a second boot fetches the same again.
+#   squashfuse-http-cache  the same with httpdirfs --cache (8 MiB segments kept on disk, the
+#                   counterpart of Cairn's chunk cache) in a fresh, empty --cache-location: cold.
+#                   There is no warm row (a boot on a used cache) and no profile: squashfs has none.
+#   cairn-cold      cairn mount URL with a fresh cache and --profile none
+#   cairn-profile   the same with a fresh cache and the profile that an earlier (untimed) boot
+#                   recorded (--record-profile), published next to the snapshot as boot.cairn.profile
+#   cairn-warm      a second boot on the cache cairn-profile left: should fetch nothing
+#   cairn-offline   cairn fetch URL into a fresh cache, then the server stopped, then mount and boot
+# URL is http://…/boot.cairn, or with --via s3 s3://cairn-bench/boot.cairn: an S3Proxy (filesystem
+# backend, SigV4, on loopback; the jar the store tests run) started by this script, reached through
+# the same nginx (which passes requests on and logs them) and, with --delay, the same delay proxy;
+# the snapshot and its profile are uploaded to the bucket (boot.cairn, boot.cairn.profile). --via
+# changes only the cairn systems; qemu-curl and squashfuse-http(-cache) read over HTTP either way.
 # Every run: page cache dropped, a fresh mount. Reported per system: time to userland, time to
-# done (from starting QEMU; cairn systems also with their mount), bytes of the image fetched from
-# nginx during the boot (headers included; the one-byte probes that open a remote object and the
-# profile file itself not counted) and as a percentage of the image.
+# done (from starting the mount, or QEMU for raw and qemu-curl), bytes of the image fetched from
+# nginx during the boot (headers included; HEADs, the one-byte probes that open a remote object,
+# directory listings and the profile file itself not counted; over S3 the same nginx log counts
+# what S3Proxy sent) and as a percentage of the image.
 # Targets (issue 15, with --delay 50): cairn-profile done <= 1.1 x raw; its bytes < 5% of the
 # image; cairn-warm fetches 0 bytes; cairn-offline boots.
 # Exit: 0 every boot worked and targets met, 3 a target missed, 1 a boot or tool failed, 2 usage.
@@ -31,30 +45,35 @@ out="$here/out"
 # shellcheck source=scripts/lib.sh
 . "$root/scripts/lib.sh"
 
-ALL_SYSTEMS="raw,qemu-curl,cairn-cold,cairn-profile,cairn-warm,cairn-offline"
+ALL_SYSTEMS="raw,qemu-curl,squashfuse-http,squashfuse-http-cache,cairn-cold,cairn-profile,cairn-warm,cairn-offline"
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") [-h] [--json] [--delay MS] [--repeat N] [--systems LIST] [--timeout S]
+usage: $(basename "$0") [-h] [--json] [--delay MS] [--via http|s3] [--repeat N] [--systems LIST]
+       [--timeout S]
   Boot a Debian guest under QEMU from the same image through each system and time it.
   The image is testimages/build/boot/ (built by testimages/make-bootable.sh when absent).
-  --delay MS       put the HTTP systems behind a proxy adding MS ms per request (default 0)
+  --delay MS       put the remote systems behind a proxy adding MS ms per request (default 0)
+  --via http|s3    where the cairn systems read the snapshot: nginx over HTTP (default), or
+                   s3://cairn-bench/boot.cairn from an S3Proxy this script starts
   --repeat N       boot each system N times, report the median (default 1)
   --systems LIST   comma-separated subset of $ALL_SYSTEMS
   --timeout S      give up on a boot after S seconds (default 240; QEMU 7.2's curl driver
-                   sometimes stops answering mid-boot: that boot is then a failure)
+                   sometimes stops answering mid-boot: that boot is then a failure; a QEMU
+                   that ignores SIGTERM gets SIGKILL 15 s later)
   --json           print one JSON object on stdout (the table goes to stderr)
 Exit: 0 targets met, 3 a target missed, 1 a boot or tool failed, 2 usage. Needs root.
 EOF
 }
 
 command_line "$@"
-json_only=0 delay=0 repeat=1 systems="$ALL_SYSTEMS" timeout_s=240 image=""
-value_opts=(--delay=delay --repeat=repeat --systems=systems --timeout=timeout_s)
+json_only=0 delay=0 repeat=1 systems="$ALL_SYSTEMS" timeout_s=240 image="" via=http
+value_opts=(--delay=delay --via=via --repeat=repeat --systems=systems --timeout=timeout_s)
 flag_opts=("--json json_only=1")
 parse_args "$@"
 [ -z "$image" ] || bad "no IMAGE argument: the image is testimages/build/boot/rootfs.img"
 [[ "$delay" =~ ^[0-9]+$ ]] || bad "--delay needs milliseconds"
+[ "$via" = http ] || [ "$via" = s3 ] || bad "--via needs http or s3"
 need_positive --repeat "$repeat"
 need_positive --timeout "$timeout_s"
 IFS=, read -r -a sys_list <<<"$systems"
@@ -62,7 +81,8 @@ for s in "${sys_list[@]}"; do [[ ",$ALL_SYSTEMS," == *",$s,"* ]] || bad "unknown
 exec 3>&2
 log_fd=3
 need_root "mounting, dropping the page cache and nginx need it"
-ensure_packages nginx qemu-system-x86 qemu-utils qemu-block-extra fuse libfuse2
+ensure_packages nginx qemu-system-x86 qemu-utils qemu-block-extra fuse libfuse2 squashfs-tools \
+  squashfuse httpdirfs curl
 command -v python3 >/dev/null 2>&1 || ensure_packages python3
 
 boot="$root/testimages/build/boot"
@@ -84,20 +104,24 @@ mkdir -p "$logs" "$srv" "$web/tmp" "$mnt_root"
 private_jar "$logs"
 export CAIRN_SERVER=0 # one process per mount: each boot starts from nothing
 
-nginx_pid="" proxy_pid="" mounted="" child=""
+mounted="" fuse_mounts=() child=""
 # shellcheck disable=SC2317  # invoked by the trap
 cleanup() {
-  local rc=$?
+  local rc=$? m
   trap - EXIT INT TERM
   if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi
   if [ -n "$mounted" ] && is_mounted "$mounted"; then
     "${cairn_cmd[@]}" umount "$mounted" >/dev/null 2>&1 || umount -l "$mounted" 2>/dev/null || true
   fi
+  for m in "${fuse_mounts[@]}"; do
+    if is_mounted "$m"; then umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true; fi
+  done
   stop_server
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
+for s in ${ALL_SYSTEMS//,/ } record; do unmount_stale "$mnt_root/$s" "$mnt_root/$s-http"; done
 
 # --- artifacts ---------------------------------------------------------------------------------------
 if [ ! -f "$srv/boot.cairn" ] || [ "$srv/boot.cairn" -ot "$image" ]; then
@@ -106,66 +130,42 @@ if [ ! -f "$srv/boot.cairn" ] || [ "$srv/boot.cairn" -ot "$image" ]; then
   cairn pack "$image" -o "$srv/boot.cairn" --codec zstd >"$logs/pack.log" 2>&1 || die "cairn pack failed"
   qemu-img convert -c -O qcow2 -o compression_type=zstd "$image" "$srv/boot.qcow2" || die "qemu-img failed"
 fi
+if [ ! -f "$srv/sqfs/boot.sqfs" ] || [ "$srv/sqfs/boot.sqfs" -ot "$image" ]; then
+  log "packing: mksquashfs (zstd)"
+  mkdir -p "$srv/sqfs"
+  mksquashfs "$image" "$srv/sqfs/boot.sqfs" -comp zstd -noappend -no-progress -quiet >"$logs/mksquashfs.log" 2>&1 ||
+    die "mksquashfs failed (see $logs/mksquashfs.log)"
+fi
 
 # --- the server --------------------------------------------------------------------------------------
-port=""
+# nginx (+ S3Proxy with --via s3, + the delay proxy): fleet_server_start in scripts/lib.sh.
+uploaded=0
 start_server() {
-  local deadline
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  cat >"$web/nginx.conf" <<EOF
-worker_processes 2;
-daemon off;
-error_log $web/error.log;
-pid $web/nginx.pid;
-events { worker_connections 256; }
-http {
-  log_format cairn '\$bytes_sent \$status \$uri \$http_range';
-  access_log $web/access.log cairn;
-  sendfile on; tcp_nopush on; keepalive_requests 100000;
-  client_body_temp_path $web/tmp; proxy_temp_path $web/tmp; fastcgi_temp_path $web/tmp;
-  uwsgi_temp_path $web/tmp; scgi_temp_path $web/tmp;
-  server { listen 127.0.0.1:$port; root $srv; }
-}
-EOF
-  nginx -p "$web" -c "$web/nginx.conf" >"$logs/nginx.out" 2>&1 3>&- &
-  nginx_pid=$!
-  deadline=$((SECONDS + 10))
-  until (exec 9<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-    if ! alive "$nginx_pid" || [ $SECONDS -ge $deadline ]; then die "nginx did not start"; fi
-    sleep 0.05
-  done
-  base="http://127.0.0.1:$port"
-  if [ "$delay" -gt 0 ]; then
-    [ -f "$here/delayproxy.py" ] || die "--delay needs scripts/bench/delayproxy.py"
-    python3 "$here/delayproxy.py" --backend "127.0.0.1:$port" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
-    proxy_pid=$!
-    deadline=$((SECONDS + 10))
-    until grep -q "listening on" "$logs/proxy.out" 2>/dev/null; do
-      if ! alive "$proxy_pid" || [ $SECONDS -ge $deadline ]; then die "delay proxy did not start"; fi
-      sleep 0.05
-    done
-    base="http://$(sed -n 's/^listening on //p' "$logs/proxy.out" | head -1)"
+  fleet_server_start
+  if [ "$via" = s3 ]; then
+    cairn_url="s3://$S3_BUCKET/boot.cairn"
+    # the bucket lives in $web/s3, which outlives a restart of the server (cairn-offline)
+    if [ "$uploaded" = 0 ]; then
+      log "uploading boot.cairn to s3://$S3_BUCKET/"
+      s3_put "$srv/boot.cairn" boot.cairn
+      uploaded=1
+    fi
+  else
+    cairn_url="$base/boot.cairn"
   fi
 }
-stop_server() {
-  if [ -n "$proxy_pid" ]; then kill -TERM "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; proxy_pid=""; fi
-  if [ -n "$nginx_pid" ]; then kill -TERM "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; nginx_pid=""; fi
-}
-sent_mark() { stat -c %s "$web/access.log" 2>/dev/null || echo 0; }
-# sent_since MARK: bytes nginx sent for the image since MARK: every request of boot.cairn or
-# boot.qcow2 but the one-byte probes that open a remote object (size and validator); the profile
-# (boot.cairn.profile, a few KiB) is not image data either.
-sent_since() {
-  tail -c +$(($1 + 1)) "$web/access.log" 2>/dev/null |
-    awk '($3 == "/boot.cairn" || $3 == "/boot.qcow2") && $4 != "bytes=0-0" { b += $1 } END { print b + 0 }'
-}
+stop_server() { fleet_server_stop; }
+sent_mark() { fleet_sent_mark; }
+# sent_since MARK: bytes nginx sent of the image's forms (boot.cairn, boot.qcow2, boot.sqfs) since
+# MARK (see fleet_sent_since); the profile (boot.cairn.profile, a few KiB) is not image data.
+sent_since() { fleet_sent_since "$1" boot.cairn boot.qcow2 boot.sqfs; }
 
 # --- one boot ----------------------------------------------------------------------------------------
 # boot_qemu NAME DRIVE: boots, writes "userland done" seconds (from $t0) to $logs/NAME.times.
 boot_qemu() {
   local name="$1" drive="$2" t_user="" t_done="" line rc=0
   {
-    timeout "$timeout_s" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 1024 -smp 2 \
+    timeout -k 15 "$timeout_s" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -m 1024 -smp 2 \
       -nographic -no-reboot -nic none \
       -kernel "$boot/vmlinuz" -initrd "$boot/initrd.img" \
       -append "console=ttyS0 root=/dev/vda ro rootfstype=ext4 init=/sbin/cairn-boot quiet" \
@@ -188,7 +188,7 @@ run_system() { # SYSTEM REPEAT
     cairn-cold | cairn-profile | cairn-offline) rm -rf "$cache"; mkdir -p "$cache" ;;
   esac
   if [ "$sys" = cairn-offline ]; then
-    CAIRN_CACHE_DIR="$cache" cairn fetch "$base/boot.cairn" >"$logs/$name-fetch.log" 2>&1 || { fail "$sys" boot "$r" "cairn fetch failed"; return 0; }
+    CAIRN_CACHE_DIR="$cache" cairn fetch "$cairn_url" >"$logs/$name-fetch.log" 2>&1 || { fail "$sys" boot "$r" "cairn fetch failed"; return 0; }
     stop_server
   fi
   mark=$(sent_mark)
@@ -196,11 +196,28 @@ run_system() { # SYSTEM REPEAT
   case "$sys" in
     raw) drive="file=$image,format=raw,readonly=on,if=virtio" ;;
     qemu-curl) drive="file=$base/boot.qcow2,format=qcow2,readonly=on,if=virtio" ;;
+    squashfuse-http*)
+      local hmnt="$mnt_root/$sys-http" hcache=()
+      mkdir -p "$hmnt" "$mnt"
+      if [ "$sys" = squashfuse-http-cache ]; then
+        rm -rf "$cache"; mkdir -p "$cache"
+        hcache=(--cache --cache-location "$cache")
+      fi
+      # --no-range-check: httpdirfs wants "Accept-Ranges: bytes" on 206 responses, which nginx
+      # sends only on 200s; it serves ranges all the same.
+      if ! httpdirfs --no-range-check "${hcache[@]}" "$base/sqfs/" "$hmnt" >"$logs/$name-mount.log" 2>&1; then
+        fail "$sys" boot "$r" "httpdirfs failed: $(tail -1 "$logs/$name-mount.log")"; return 0
+      fi
+      fuse_mounts=("$mnt" "$hmnt")
+      if ! squashfuse "$hmnt/boot.sqfs" "$mnt" >>"$logs/$name-mount.log" 2>&1; then
+        fail "$sys" boot "$r" "squashfuse failed: $(tail -1 "$logs/$name-mount.log")"; unmount_fuse; return 0
+      fi
+      drive="file=$mnt/rootfs.img,format=raw,readonly=on,if=virtio" ;;
     cairn-*)
       mkdir -p "$mnt"
       local extra=()
       [ "$sys" != cairn-cold ] || extra=(--profile none)
-      CAIRN_CACHE_DIR="$cache" cairn mount "$base/boot.cairn" "$mnt" "${extra[@]}" >"$logs/$name-mount.log" 2>&1 ||
+      CAIRN_CACHE_DIR="$cache" cairn mount "$cairn_url" "$mnt" "${extra[@]}" >"$logs/$name-mount.log" 2>&1 ||
         { fail "$sys" boot "$r" "cairn mount failed: $(tail -1 "$logs/$name-mount.log")"; [ "$sys" != cairn-offline ] || start_server; return 0; }
       mounted="$mnt"
       drive="file=$mnt/rootfs.img,format=raw,readonly=on,if=virtio" ;;
@@ -220,7 +237,16 @@ run_system() { # SYSTEM REPEAT
     "${cairn_cmd[@]}" umount "$mounted" >>"$logs/umount.log" 2>&1 || umount -l "$mounted" || true
     mounted=""
   fi
+  unmount_fuse
   [ "$sys" != cairn-offline ] || start_server
+}
+# unmount_fuse: unmounts squashfuse-http's two mounts (squashfuse first: it reads from httpdirfs).
+unmount_fuse() {
+  local m
+  for m in "${fuse_mounts[@]}"; do
+    if is_mounted "$m"; then umount "$m" 2>>"$logs/umount.log" || umount -l "$m" || true; fi
+  done
+  fuse_mounts=()
 }
 
 start_server
@@ -230,7 +256,7 @@ if [[ ",$systems," == *",cairn-profile,"* || ",$systems," == *",cairn-warm,"* ]]
   rec_mnt="$mnt_root/record"
   mkdir -p "$rec_mnt"
   rm -rf "$out/boot-cache-record"
-  CAIRN_CACHE_DIR="$out/boot-cache-record" cairn mount "$base/boot.cairn" "$rec_mnt" --profile none \
+  CAIRN_CACHE_DIR="$out/boot-cache-record" cairn mount "$cairn_url" "$rec_mnt" --profile none \
     --record-profile "$srv/boot.cairn.profile" >"$logs/record-mount.log" 2>&1 || die "recording mount failed"
   mounted="$rec_mnt"
   boot_qemu record "file=$rec_mnt/rootfs.img,format=raw,readonly=on,if=virtio" || die "the recording boot failed"
@@ -238,22 +264,28 @@ if [[ ",$systems," == *",cairn-profile,"* || ",$systems," == *",cairn-warm,"* ]]
   mounted=""
   [ -s "$srv/boot.cairn.profile" ] || die "no profile recorded"
 fi
+# published next to the snapshot: nginx serves $srv; S3 needs it in the bucket
+if [ "$via" = s3 ] && [ -s "$srv/boot.cairn.profile" ]; then s3_put "$srv/boot.cairn.profile" boot.cairn.profile; fi
 
+# the repeat whose cairn-profile boot left its cache, in this run: an older run's cache may come
+# from another URL (--via), which a mount does not take for this one
+profile_run=""
 for r in $(seq "$repeat"); do
   for s in "${sys_list[@]}"; do
     # cairn-warm boots on the cache cairn-profile left
-    if [ "$s" = cairn-warm ] && [ ! -d "$out/boot-cache-cairn-profile" ]; then run_system cairn-profile "$r"; fi
+    if [ "$s" = cairn-warm ] && [ "$profile_run" != "$r" ]; then run_system cairn-profile "$r"; profile_run="$r"; fi
     if [ "$s" = cairn-warm ]; then rm -rf "$out/boot-cache-cairn-warm"; cp -a "$out/boot-cache-cairn-profile" "$out/boot-cache-cairn-warm"; fi
     run_system "$s" "$r"
+    [ "$s" != cairn-profile ] || profile_run="$r"
   done
 done
 stop_server
 
 # --- report ------------------------------------------------------------------------------------------
 status=0
-python3 - "$logs/results.tsv" "$image_bytes" "$delay" "$json_only" "$cmdline" "$(commit_line)" <<'PY' || status=$?
+python3 - "$logs/results.tsv" "$image_bytes" "$delay" "$json_only" "$cmdline" "$(commit_line)" "$via" <<'PY' || status=$?
 import json, statistics, sys
-tsv, image_bytes, delay, json_only, cmdline, commit = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5], sys.argv[6]
+tsv, image_bytes, delay, json_only, cmdline, commit, via = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1", sys.argv[5], sys.argv[6], sys.argv[7]
 vals = {}
 failed = set()
 for line in open(tsv):
@@ -268,18 +300,18 @@ for (s, _t) in vals:
         systems.append(s)
 med = {k: statistics.median(v) for k, v in vals.items()}
 out = sys.stderr if json_only else sys.stdout
-print(f"command: {cmdline}\n{commit}\nimage: {image_bytes} bytes; delay per request: {delay} ms", file=out)
-print(f"{'system':16}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
+print(f"command: {cmdline}\n{commit}\nimage: {image_bytes} bytes; delay per request: {delay} ms; cairn reads via {via}", file=out)
+print(f"{'system':22}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
 raw = med.get(("raw", "done"))
-result = {"delay_ms": delay, "image_bytes": image_bytes, "systems": {}}
+result = {"delay_ms": delay, "via": via, "image_bytes": image_bytes, "systems": {}}
 for s in systems:
     u, d, f = med.get((s, "userland")), med.get((s, "done")), med.get((s, "fetched"), 0)
     ratio = d / raw if raw and d else None
     pct = 100.0 * f / image_bytes if s not in ("raw",) else None
-    print(f"{s:16}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
+    print(f"{s:22}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
     result["systems"][s] = {"userland_s": u, "done_s": d, "done_over_raw": ratio, "fetched_bytes": f}
 for s in sorted(failed):
-    print(f"{s:16} FAILED (see boot-logs/errors.txt)", file=out)
+    print(f"{s:22} FAILED (see boot-logs/errors.txt)", file=out)
 targets = []
 if delay >= 50 and ("cairn-profile", "done") in med and raw:
     targets.append(("cairn-profile done <= 1.1 x raw", med[("cairn-profile", "done")] / raw <= 1.1))
