@@ -33,10 +33,20 @@ public final class ProfileFetcher implements AutoCloseable {
   public static final int DEFAULT_THREADS = 6;
 
   /**
-   * The most adjacent blocks one thread takes at a time: their stored bytes go out as one request
-   * where they lie side by side ({@link StreamReader#fetch(long, int)}).
+   * The most adjacent blocks of a short run one thread takes at a time: their stored bytes go out
+   * as one request where they lie side by side ({@link StreamReader#fetch(long, int)}), a piece of
+   * what the workload reads.
    */
   static final int BLOCKS_PER_TAKE = 8;
+
+  /**
+   * A run of at least this many blocks is a sequential read (a file read whole, a model load):
+   * taken {@value #BLOCKS_PER_LONG_TAKE} blocks at a time, which a remote source fetches as whole
+   * chunks, coalesced, as it does for the {@link Mode#ALL} phase.
+   */
+  static final int LONG_RUN = 32;
+
+  static final int BLOCKS_PER_LONG_TAKE = 64;
 
   /** What to fetch. */
   public enum Mode {
@@ -122,6 +132,7 @@ public final class ProfileFetcher implements AutoCloseable {
       while (run < cursors) {
         int stream;
         long end;
+        int take = BLOCKS_PER_LONG_TAKE;
         if (run < runs.size()) {
           AccessProfile.Run r = runs.get(run);
           stream = r.stream();
@@ -129,6 +140,7 @@ public final class ProfileFetcher implements AutoCloseable {
               stream < streams.size()
                   ? Math.min(streams.get(stream).blockCount(), r.first() + r.count())
                   : 0;
+          take = r.count() >= LONG_RUN ? BLOCKS_PER_LONG_TAKE : BLOCKS_PER_TAKE;
         } else {
           stream = run - runs.size();
           end = streams.get(stream).blockCount();
@@ -138,9 +150,7 @@ public final class ProfileFetcher implements AutoCloseable {
         }
         if (next < end) {
           long first = next;
-          while (next < end
-              && next - first < BLOCKS_PER_TAKE
-              && !handedOut[stream].get((int) next)) {
+          while (next < end && next - first < take && !handedOut[stream].get((int) next)) {
             handedOut[stream].set((int) next);
             next++;
           }

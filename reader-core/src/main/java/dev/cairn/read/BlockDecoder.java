@@ -29,7 +29,7 @@ final class BlockDecoder {
    * remote source takes for a sequential reader (512 KiB by default), so that a background fetch of
    * a boot's scattered runs stays in pieces of what it needs.
    */
-  static final int MAX_SPAN = 256 << 10;
+  static final int MAX_SPAN = 8 << 20;
 
   private static final String PAST_END = "stored bytes lie past the end of the file";
   private static final String CRC_MISMATCH = "checksum mismatch in stored bytes (CRC32C)";

@@ -75,7 +75,6 @@ public final class ChunkCachingSource implements ByteSource {
   private final java.util.function.IntSupplier linkChunks;
   private final ReadAheadWindow window;
   private final ReadStreams streams;
-  private final ReadStreams prefetches;
   private final CachedPieces pieces;
   private volatile boolean scatteredPieces; // scattered foreground reads fetch pieces
   private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
@@ -122,10 +121,7 @@ public final class ChunkCachingSource implements ByteSource {
     this.link = link;
     this.window = window;
     this.linkChunks = link == null ? () -> 0 : () -> link.chunksInFlight(CHUNK);
-    this.streams =
-        sequentialBytes > 0 ? new ReadStreams(sequentialBytes, ReadStreams.READ_SLACK) : null;
-    this.prefetches =
-        sequentialBytes > 0 ? new ReadStreams(sequentialBytes, ReadStreams.ADJACENT_SLACK) : null;
+    this.streams = sequentialBytes > 0 ? new ReadStreams(sequentialBytes) : null;
     this.guarded = new GuardedFetch(inner, CHUNK);
     this.pieces =
         sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY, guarded) : null;
@@ -206,13 +202,14 @@ public final class ChunkCachingSource implements ByteSource {
   }
 
   /**
-   * Fetches the range as a piece unless a cached chunk or piece holds it; where the prefetches form
-   * a sequential stream ({@link ReadStreams}), the chunks covering it, as a read would (with pieces
-   * off, always). From then on, scattered reads fetch pieces too: a source asked to prefetch exact
-   * ranges is read by a workload an access profile describes, whose reads the profile has not
-   * reached yet are as scattered as the profile's, and a megabyte around each would fetch several
-   * times what it reads. A cold read with no profile keeps whole chunks, whose neighbouring bytes a
-   * boot reads soon after: fewer round trips, at the price of bytes.
+   * Fetches the range unless a cached chunk or piece holds it: as a piece if it is under half a
+   * chunk (a boot's runs of a few blocks), else as the chunks covering it, coalesced and on disk (a
+   * profile's long runs: a model load); with pieces off, always as chunks. From then on, scattered
+   * reads fetch pieces too: a source asked to prefetch exact ranges is read by a workload an access
+   * profile describes, whose reads the profile has not reached yet are as scattered as the
+   * profile's, and a megabyte around each would fetch several times what it reads. A cold read with
+   * no profile keeps whole chunks, whose neighbouring bytes a boot reads soon after: fewer round
+   * trips, at the price of bytes.
    */
   @Override
   public void prefetch(long position, int length) throws IOException {
@@ -222,18 +219,19 @@ public final class ChunkCachingSource implements ByteSource {
     }
     long first = position / CHUNK;
     long last = (position + length - 1) / CHUNK;
-    if (pieces == null || last - first >= MAX_CHUNKS_PER_READ) {
-      readFully(position, ByteBuffer.allocate(length));
+    if (pieces != null && length < CHUNK / 2) {
+      scatteredPieces = true;
+      if (!inMemory(first, last) && !onDisk(first, last)) {
+        pieces.readOrFetch(position, ByteBuffer.allocate(length));
+      }
       return;
     }
-    scatteredPieces = true;
-    if (prefetches.sequential(position, length)) {
-      // a profile's long runs (a model load): whole chunks, read ahead and coalesced
-      for (long c = first; c <= last; c++) {
-        chunk(c);
-      }
-    } else if (!inMemory(first, last) && !onDisk(first, last)) {
-      pieces.readOrFetch(position, ByteBuffer.allocate(length));
+    long[] missing =
+        java.util.stream.LongStream.rangeClosed(first, last)
+            .filter(c -> inMemory(c) == null && (disk == null || !disk.has(c, chunkLength(c))))
+            .toArray();
+    for (CompletableFuture<byte[]> f : loadRuns(missing, data -> {})) {
+      await(f);
     }
   }
 
@@ -380,26 +378,13 @@ public final class ChunkCachingSource implements ByteSource {
         missing.add(c);
       }
     }
-    List<CompletableFuture<byte[]>> pending = new ArrayList<>();
-    for (ChunkRuns.Run run :
-        ChunkRuns.of(missing.stream().mapToLong(Long::longValue).toArray(), MAX_RUN)) {
-      long bytes = runBytes(run.first(), run.count());
-      limits.reserveAhead(bytes);
-      List<Claim> claims = claim(run.first(), run.last());
-      for (Claim c : claims) {
-        pending.add(
-            c.future()
-                .whenComplete(
-                    (data, e) -> {
-                      if (data != null) {
-                        fetched.addAndGet(data.length);
-                        progress.accept(done.addAndGet(data.length));
-                      }
-                    }));
-      }
-      submit(claims, bytes);
-    }
-    for (CompletableFuture<byte[]> f : pending) {
+    for (CompletableFuture<byte[]> f :
+        loadRuns(
+            missing.stream().mapToLong(Long::longValue).toArray(),
+            data -> {
+              fetched.addAndGet(data.length);
+              progress.accept(done.addAndGet(data.length));
+            })) {
       await(f);
     }
     long absent = 0;
@@ -418,6 +403,33 @@ public final class ChunkCachingSource implements ByteSource {
               + " (is CAIRN_CACHE_LIMIT smaller than the snapshot?)");
     }
     return fetched.get();
+  }
+
+  /**
+   * Starts loading the chunks {@code indices} (ascending) that no one is loading, as coalesced runs
+   * on the fetch threads, waiting for read-ahead budget as need be; {@code loaded} is told each
+   * chunk's bytes as it arrives. Returns what to wait on.
+   */
+  private List<CompletableFuture<byte[]>> loadRuns(
+      long[] indices, java.util.function.Consumer<byte[]> loaded) throws IOException {
+    List<CompletableFuture<byte[]>> pending = new ArrayList<>();
+    for (ChunkRuns.Run run : ChunkRuns.of(indices, MAX_RUN)) {
+      long bytes = runBytes(run.first(), run.count());
+      limits.reserveAhead(bytes);
+      List<Claim> claims = claim(run.first(), run.last());
+      for (Claim c : claims) {
+        pending.add(
+            c.future()
+                .whenComplete(
+                    (data, e) -> {
+                      if (data != null) {
+                        loaded.accept(data);
+                      }
+                    }));
+      }
+      submit(claims, bytes);
+    }
+    return pending;
   }
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */

@@ -20,14 +20,9 @@ package dev.cairn.source;
 final class ReadStreams {
   private static final int SLOTS = 8;
 
-  /** The slack of a stream of reads served out of order by several threads. */
-  static final long READ_SLACK = 1 << 20;
-
-  /** The slack of a stream of adjacent ranges: a page either way. */
-  static final long ADJACENT_SLACK = 4096;
+  private static final long SLACK = 1 << 20;
 
   private final long threshold;
-  private final long slack;
   private final long[] starts = new long[SLOTS];
   private final long[] ends = new long[SLOTS];
   private final long[] bytes = new long[SLOTS];
@@ -37,11 +32,9 @@ final class ReadStreams {
   /**
    * @param threshold the bytes a stream reads, covering at least half of its extent, before it
    *     counts as sequential; 0 makes every read sequential
-   * @param slack how far from a stream's extent a read may lie and still join it
    */
-  ReadStreams(long threshold, long slack) {
+  ReadStreams(long threshold) {
     this.threshold = Math.max(0, threshold);
-    this.slack = slack;
     java.util.Arrays.fill(starts, Long.MIN_VALUE / 2);
     java.util.Arrays.fill(ends, Long.MIN_VALUE / 2);
   }
@@ -58,7 +51,7 @@ final class ReadStreams {
     int slot = -1;
     int oldest = 0;
     for (int i = 0; i < SLOTS; i++) {
-      if (position <= ends[i] + slack && end >= starts[i] - slack) {
+      if (position <= ends[i] + SLACK && end >= starts[i] - SLACK) {
         slot = i;
         break;
       }

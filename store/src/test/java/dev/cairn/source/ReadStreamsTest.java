@@ -10,7 +10,7 @@ class ReadStreamsTest {
 
   @Test
   void contiguousReadsBecomeSequentialAtTheThreshold() {
-    ReadStreams s = new ReadStreams(256 * K, ReadStreams.READ_SLACK);
+    ReadStreams s = new ReadStreams(256 * K);
     for (int i = 0; i < 3; i++) {
       assertFalse(s.sequential(i * 64L * K, 64 * K), "read " + i);
     }
@@ -20,7 +20,7 @@ class ReadStreamsTest {
 
   @Test
   void aJumpStartsANewStream() {
-    ReadStreams s = new ReadStreams(256 * K, ReadStreams.READ_SLACK);
+    ReadStreams s = new ReadStreams(256 * K);
     assertFalse(s.sequential(0, 128 * K));
     assertFalse(s.sequential(100L << 20, 128 * K), "elsewhere: a new stream");
     assertTrue(s.sequential((100L << 20) + 128 * K, 128 * K));
@@ -34,7 +34,7 @@ class ReadStreamsTest {
    */
   @Test
   void interleavedRunsOfOneReadAheadAreOneStream() {
-    ReadStreams s = new ReadStreams(512 * K, ReadStreams.READ_SLACK);
+    ReadStreams s = new ReadStreams(512 * K);
     int read = 0;
     boolean seen = false;
     for (int i = 0; i < 4 && !seen; i++) {
@@ -50,7 +50,7 @@ class ReadStreamsTest {
   /** Two readers interleaved, each slightly out of order, are told apart and each followed. */
   @Test
   void interleavedStreamsAreFollowedEachOnItsOwn() {
-    ReadStreams s = new ReadStreams(256 * K, ReadStreams.READ_SLACK);
+    ReadStreams s = new ReadStreams(256 * K);
     long a = 0;
     long b = 500L << 20;
     boolean[] last = new boolean[2];
@@ -65,28 +65,9 @@ class ReadStreamsTest {
     assertTrue(last[1]);
   }
 
-  /**
-   * With a page of slack (a profile's background fetch): adjacent ranges, even taken out of order
-   * by several threads, make a stream; dense ranges with gaps between them do not.
-   */
-  @Test
-  void withAPageOfSlackOnlyAdjacentRangesMakeAStream() {
-    ReadStreams s = new ReadStreams(512 * K, ReadStreams.ADJACENT_SLACK);
-    long[] order = {256, 0, 512, 768, 1024}; // KiB: the second thread's range first
-    boolean seen = false;
-    for (long at : order) {
-      seen = s.sequential(at * K, 256 * K);
-    }
-    assertTrue(seen);
-    ReadStreams gaps = new ReadStreams(512 * K, ReadStreams.ADJACENT_SLACK);
-    for (int i = 0; i < 64; i++) {
-      assertFalse(gaps.sequential((100L << 20) + i * 40L * K, 24 * K), "range " + i);
-    }
-  }
-
   @Test
   void aThresholdOfZeroMakesEveryReadSequential() {
-    assertTrue(new ReadStreams(0, ReadStreams.READ_SLACK).sequential(12345, 1));
+    assertTrue(new ReadStreams(0).sequential(12345, 1));
   }
 
   /**
@@ -95,7 +76,7 @@ class ReadStreamsTest {
    */
   @Test
   void scatteredReadsStayScattered() {
-    ReadStreams s = new ReadStreams(256 * K, ReadStreams.READ_SLACK);
+    ReadStreams s = new ReadStreams(256 * K);
     for (int i = 0; i < 100; i++) {
       assertFalse(s.sequential(i * 300L * K, 30 * K), "read " + i);
     }
