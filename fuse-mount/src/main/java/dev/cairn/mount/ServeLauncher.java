@@ -87,6 +87,11 @@ public final class ServeLauncher {
    * the exit code.
    */
   public static int launch(MountRequest request) throws Exception {
+    return launch(request, RuntimeDir.forCurrentUser());
+  }
+
+  /** {@link #launch(MountRequest)} with the runtime directory {@code dirs}. */
+  static int launch(MountRequest request, RuntimeDir dirs) throws Exception {
     ServerSettings settings = ServerSettings.current();
     if (settings.enabled()) {
       ServerClient.preload();
@@ -99,7 +104,6 @@ public final class ServeLauncher {
         request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
     List<Path> parentSearch = parentSearch(request);
     boolean decrypts = MountChecks.checkKeys(snap, parentSearch, request.keys(), request.trust());
-    RuntimeDir dirs = RuntimeDir.forCurrentUser();
     // --debug (libfuse's -d, debug logging) and a C2-only cipher are per-process settings: such a
     // mount gets a process of its own, as every mount did before the server existed
     boolean shared = settings.enabled() && !request.debug() && !needsC2(decrypts, request.trust());
@@ -112,12 +116,8 @@ public final class ServeLauncher {
     // same message: the time is spent once, in the process that is up already)
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
-    String java =
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String classPath = absoluteClassPath(System.getProperty("java.class.path"));
+    String java = java();
+    String classPath = ClassPath.forChild();
     Cds cds = Cds.forClassPath(classPath, dirs.dir());
     Spec spec =
         new Spec(
@@ -185,13 +185,8 @@ public final class ServeLauncher {
    */
   private static String viaServer(Spec spec, ServerSettings settings, Cds cds, RuntimeDir dirs)
       throws Exception {
-    // the passphrase variables are left out of the server's environment, and so of its key too
-    Map<String, String> env = new java.util.HashMap<>(System.getenv());
-    KeyArguments.scrub(env, spec.keys());
     ServerAddress address =
-        ServerAddress.of(
-            spec.readyFile().getParent(),
-            ServerAddress.key(spec.java(), spec.classPath(), System.getProperties(), env));
+        address(spec.java(), spec.classPath(), spec.keys(), spec.readyFile().getParent());
     Map<String, Object> req = new LinkedHashMap<>();
     req.put("op", "mount");
     req.put("args", serveArgs(spec));
@@ -231,6 +226,22 @@ public final class ServeLauncher {
       throw new IOException(why + (log == null ? "" : " (log: " + log + ")"));
     }
     return log == null ? spec.logFile().toString() : log;
+  }
+
+  /** This JVM's {@code java} executable, which a serving process runs too. */
+  static String java() {
+    return ProcessHandle.current()
+        .info()
+        .command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  /** The address of the serving process for a mount with {@code keys}, in runtime directory dir. */
+  static ServerAddress address(String java, String classPath, KeyRing keys, Path dir) {
+    // the passphrase variables are left out of the server's environment, and so of its key too
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    KeyArguments.scrub(env, keys);
+    return ServerAddress.of(dir, ServerAddress.key(java, classPath, System.getProperties(), env));
   }
 
   /**
@@ -352,17 +363,6 @@ public final class ServeLauncher {
       throw new IOException("cannot start " + command.get(0) + ": " + out.replace('\n', ' '));
     }
     return Long.parseLong(last);
-  }
-
-  /** Class path entries made absolute: the serving process runs in /. */
-  static String absoluteClassPath(String classPath) {
-    List<String> out = new ArrayList<>();
-    for (String e : classPath.split(File.pathSeparator)) {
-      if (!e.isEmpty()) {
-        out.add(Path.of(e).toAbsolutePath().normalize().toString());
-      }
-    }
-    return String.join(File.pathSeparator, out);
   }
 
   /**
