@@ -228,12 +228,13 @@ public final class ServeLauncher {
     return log == null ? spec.logFile().toString() : log;
   }
 
-  /** This JVM's {@code java} executable, which a serving process runs too. */
+  /**
+   * This JVM's {@code java} executable, which a serving process runs too: from {@code java.home},
+   * not {@code ProcessHandle.info()}, which reads five files under /proc and /etc for it (a few
+   * milliseconds of every {@code cairn mount} with the page cache cold).
+   */
   static String java() {
-    return ProcessHandle.current()
-        .info()
-        .command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   /** The address of the serving process for a mount with {@code keys}, in runtime directory dir. */
