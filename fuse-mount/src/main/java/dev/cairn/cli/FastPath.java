@@ -66,10 +66,16 @@ final class FastPath {
     String uid = null;
     String gid = null;
     String mode = null;
+    boolean optionsEnd = false;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
-      if (!a.startsWith("-") || a.equals("-")) {
+      if (optionsEnd || !a.startsWith("-") || a.equals("-")) {
         positional.add(a);
+        continue;
+      }
+      if (a.equals("--")) {
+        // the end of the options, as picocli takes it (mount.fuse.cairn passes SNAP DIR after it)
+        optionsEnd = true;
         continue;
       }
       int eq = a.indexOf('=');

@@ -211,8 +211,12 @@ class ClientJarIT {
     List<String> plain = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     assertSlim(loadedClasses(plain, "umount", mnt.toString()), "umount", client, jar);
     assertTrue(MountTable.find(mnt).isEmpty());
+    // the form mount.fuse.cairn (mount -t fuse.cairn, fstab) passes: options, then -- SNAP DIR
     assertSlim(
-        loadedClasses(plain, "mount", snap.toString(), mnt.toString()), "mount", client, jar);
+        loadedClasses(plain, "mount", "--cache-size", "64M", "--", snap.toString(), mnt.toString()),
+        "mount",
+        client,
+        jar);
     assertArrayEquals(data, Files.readAllBytes(mnt.resolve("a.img")));
     // the full command line reaches the same server (its address does not depend on the client)
     String table = full("mounts").ok().out();
@@ -250,6 +254,7 @@ class ClientJarIT {
     List<List<String>> cases =
         List.of(
             List.of("mount", snap.toString(), busy.toString()),
+            List.of("mount", "--cache-size", "64M", "--", snap.toString(), busy.toString()),
             List.of("mount", dir.resolve("none.cairn").toString(), mnt.toString()),
             List.of("mount", notSnap.toString(), mnt.toString()),
             List.of("mount", snap.toString(), dir.resolve("no-dir").toString()),
