@@ -203,8 +203,9 @@ private_jar() {
   # copied after the jar, so never older than it (the launcher's check that both are one build)
   if [ -f "${jar%.jar}-client.jar" ]; then cp "${jar%.jar}-client.jar" "$1/cairn-client.jar"; fi
   cairn_cmd=(env "CAIRN_JAR=$1/cairn.jar" "$root/scripts/cairn")
-  # the copy gets its own class-data archive now, not during a timed run
+  # the copy gets its own class-data archives now (the slim client's too), not during a timed run
   "${cairn_cmd[@]}" --version >/dev/null 2>&1 || die "cairn.jar in $1 does not run"
+  "${cairn_cmd[@]}" mounts >/dev/null 2>&1 || die "cairn-client.jar in $1 does not run"
 }
 cairn() { "${cairn_cmd[@]}" "$@"; }
 
