@@ -30,6 +30,11 @@ final class FastPath {
     if (args.length == 0) {
       return null;
     }
+    if (args[0].equals("mount") || args[0].equals("umount") || args[0].equals("mounts")) {
+      // the socket's set-up overlaps parsing and checks (even when the full parser ends up
+      // handling the line: its commands talk to the server as well)
+      ServeLauncher.prepareClient();
+    }
     try {
       switch (args[0]) {
         case "mount":

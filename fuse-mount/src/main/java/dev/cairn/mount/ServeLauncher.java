@@ -83,6 +83,15 @@ public final class ServeLauncher {
   }
 
   /**
+   * Starts what every command that talks to the serving process needs, on a thread of its own, so
+   * that it is ready by the time the command has checked its arguments: the first thing {@code
+   * cairn mount}, {@code umount} and {@code mounts} do.
+   */
+  public static void prepareClient() {
+    ServerClient.preload();
+  }
+
+  /**
    * Checks {@code request}, starts its serving process and waits until the mount is ready; returns
    * the exit code.
    */
