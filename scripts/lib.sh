@@ -193,17 +193,21 @@ run() {
 }
 
 # --- the cairn jar ---------------------------------------------------------------------------------
-# private_jar DIR: builds the jar now (the wrapper rebuilds when sources changed), then copies it to
-# DIR/cairn.jar, which cairn / "${cairn_cmd[@]}" run through scripts/cairn (so with its JVM flags):
-# others may rebuild the project meanwhile, and no timed run may pay for Maven or see its jar
-# replaced. Sets jar (the built jar) and cairn_cmd.
+# private_jar DIR: builds the jar now (the wrapper rebuilds when sources changed), then copies it
+# and the slim client jar built with it to DIR/cairn.jar and DIR/cairn-client.jar, which cairn /
+# "${cairn_cmd[@]}" run through scripts/cairn (so with its JVM flags): others may rebuild the
+# project meanwhile, and no timed run may pay for Maven or see its jar replaced. Sets jar (the built
+# jar) and cairn_cmd.
 private_jar() {
   "$root/scripts/cairn" --version >/dev/null || die "scripts/cairn does not run"
   jar="$root/fuse-mount/target/cairn.jar"
   cp "$jar" "$1/cairn.jar"
+  # copied after the jar, so never older than it (the launcher's check that both are one build)
+  if [ -f "${jar%.jar}-client.jar" ]; then cp "${jar%.jar}-client.jar" "$1/cairn-client.jar"; fi
   cairn_cmd=(env "CAIRN_JAR=$1/cairn.jar" "$root/scripts/cairn")
-  # the copy gets its own class-data archive now, not during a timed run
+  # the copy gets its own class-data archives now (the slim client's too), not during a timed run
   "${cairn_cmd[@]}" --version >/dev/null 2>&1 || die "cairn.jar in $1 does not run"
+  "${cairn_cmd[@]}" mounts >/dev/null 2>&1 || die "cairn-client.jar in $1 does not run"
 }
 cairn() { "${cairn_cmd[@]}" "$@"; }
 

@@ -109,7 +109,7 @@ cleanup() {
   trap - EXIT INT TERM
   umount_active || true
   if [ "$keep" = 0 ]; then rm -rf "$work"; fi
-  rm -f "$logs/cairn.jar"
+  rm -f "$logs/cairn.jar" "$logs/cairn-client.jar"
   exit "$rc"
 }
 trap cleanup EXIT

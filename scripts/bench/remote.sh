@@ -181,7 +181,7 @@ cleanup() {
   unmount_stale "$mnt_root/warm-up"
   if [ -n "$proxy_pid" ]; then kill -TERM "$proxy_pid" 2>/dev/null || true; wait "$proxy_pid" 2>/dev/null || true; fi
   if [ -n "$nginx_pid" ]; then kill -TERM "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
-  rm -rf "$work" "$logs/cairn.jar"
+  rm -rf "$work" "$logs/cairn.jar" "$logs/cairn-client.jar"
   [ "$keep" = 1 ] || rm -rf "$srv"
   exit "$rc"
 }

@@ -30,6 +30,11 @@ final class FastPath {
     if (args.length == 0) {
       return null;
     }
+    if (args[0].equals("mount") || args[0].equals("umount") || args[0].equals("mounts")) {
+      // the socket's set-up overlaps parsing and checks (even when the full parser ends up
+      // handling the line: its commands talk to the server as well)
+      ServeLauncher.prepareClient();
+    }
     try {
       switch (args[0]) {
         case "mount":
@@ -66,10 +71,16 @@ final class FastPath {
     String uid = null;
     String gid = null;
     String mode = null;
+    boolean optionsEnd = false;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
-      if (!a.startsWith("-") || a.equals("-")) {
+      if (optionsEnd || !a.startsWith("-") || a.equals("-")) {
         positional.add(a);
+        continue;
+      }
+      if (a.equals("--")) {
+        // the end of the options, as picocli takes it (mount.fuse.cairn passes SNAP DIR after it)
+        optionsEnd = true;
         continue;
       }
       int eq = a.indexOf('=');

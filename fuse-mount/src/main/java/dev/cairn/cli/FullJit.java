@@ -52,7 +52,7 @@ final class FullJit {
       }
     }
     cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(dev.cairn.mount.ClassPath.forChild());
     cmd.add(Main.class.getName());
     if (!keys.isEmpty()) {
       cmd.add(Main.KEYS_ON_STDIN);

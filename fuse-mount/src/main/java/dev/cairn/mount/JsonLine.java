@@ -1,6 +1,11 @@
 package dev.cairn.mount;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,10 +15,52 @@ import java.util.Map;
  * The serving process's protocol messages: one JSON object per line, of strings, whole numbers,
  * booleans, null, lists and objects. Hand-written rather than Jackson because the client side runs
  * in every {@code cairn mount}, whose start-up time counts: loading Jackson's data binding costs
- * more class loading than the whole request. Stateless; thread-safe.
+ * more class loading than the whole request. Each side of a connection to the serving process sends
+ * one line ({@link #send}, {@link #readLine}): the client's request, the server's answer.
+ * Stateless; thread-safe.
  */
 final class JsonLine {
   private JsonLine() {}
+
+  /** How many bytes {@link #readLine} asks the channel for at a time. */
+  private static final int READ_BLOCK = 4096;
+
+  /** Writes {@code object} to {@code ch} as one line of UTF-8 ending in a line break. */
+  static void send(WritableByteChannel ch, Map<String, ?> object) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap((write(object) + "\n").getBytes(StandardCharsets.UTF_8));
+    while (b.hasRemaining()) {
+      ch.write(b);
+    }
+  }
+
+  /**
+   * Reads one line of UTF-8 from {@code ch}, without its line break: the bytes up to the first line
+   * break, or up to the end of the stream if none comes. Null when the stream ends before any byte.
+   * Reads in blocks, not a byte per system call, so anything after the line break is dropped: on
+   * this protocol's connections nothing follows it.
+   *
+   * @throws IOException also when the line is longer than {@code max} bytes
+   */
+  static String readLine(ReadableByteChannel ch, int max) throws IOException {
+    ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+    ByteBuffer b = ByteBuffer.allocate(READ_BLOCK);
+    boolean any = false;
+    while (ch.read(b.clear()) >= 0) {
+      b.flip();
+      any |= b.hasRemaining();
+      while (b.hasRemaining()) {
+        byte c = b.get();
+        if (c == '\n') {
+          return line.toString(StandardCharsets.UTF_8);
+        }
+        if (line.size() >= max) {
+          throw new IOException("message longer than " + max + " bytes");
+        }
+        line.write(c);
+      }
+    }
+    return any ? line.toString(StandardCharsets.UTF_8) : null;
+  }
 
   /** One line of JSON (no line break in it: strings are escaped). */
   static String write(Map<String, ?> object) {

@@ -8,12 +8,9 @@ import dev.cairn.fuse.MountTable;
 import dev.cairn.read.BlockCache;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -324,7 +321,7 @@ public final class MountDaemon {
       UnixDomainPrincipal peer = c.getOption(ExtendedSocketOptions.SO_PEERCRED);
       boolean mine = peer.user().equals(owner);
       // a stranger's line is read too (bounded), so that it gets the answer rather than a reset
-      String line = readLine(Channels.newInputStream(c), mine ? MAX_REQUEST : 4096);
+      String line = JsonLine.readLine(c, mine ? MAX_REQUEST : 4096);
       if (!mine) {
         log("refused a connection from user " + peer.user().getName() + " (not " + owner + ")");
         reply(c, error(ExitCode.USAGE, "this cairn server serves only user " + owner.getName()));
@@ -370,29 +367,9 @@ public final class MountDaemon {
   /** Longest request line taken (a mount's arguments and keys are a few KiB). */
   private static final int MAX_REQUEST = 1 << 20;
 
-  /** One line of UTF-8 without its line break; null at end of stream before any byte. */
-  private static String readLine(InputStream in, int max) throws IOException {
-    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(256);
-    int ch;
-    while ((ch = in.read()) >= 0 && ch != '\n') {
-      if (b.size() >= max) {
-        throw new IOException("request longer than " + max + " bytes");
-      }
-      b.write(ch);
-    }
-    if (ch < 0 && b.size() == 0) {
-      return null;
-    }
-    return b.toString(StandardCharsets.UTF_8);
-  }
-
   private static void reply(SocketChannel c, Map<String, Object> response) throws IOException {
     response.put("v", PROTOCOL);
-    ByteBuffer b =
-        ByteBuffer.wrap((JsonLine.write(response) + "\n").getBytes(StandardCharsets.UTF_8));
-    while (b.hasRemaining()) {
-      c.write(b);
-    }
+    JsonLine.send(c, response);
   }
 
   static Map<String, Object> error(int code, String message) {

@@ -83,10 +83,24 @@ public final class ServeLauncher {
   }
 
   /**
+   * Starts what every command that talks to the serving process needs, on a thread of its own, so
+   * that it is ready by the time the command has checked its arguments: the first thing {@code
+   * cairn mount}, {@code umount} and {@code mounts} do.
+   */
+  public static void prepareClient() {
+    ServerClient.preload();
+  }
+
+  /**
    * Checks {@code request}, starts its serving process and waits until the mount is ready; returns
    * the exit code.
    */
   public static int launch(MountRequest request) throws Exception {
+    return launch(request, RuntimeDir.forCurrentUser());
+  }
+
+  /** {@link #launch(MountRequest)} with the runtime directory {@code dirs}. */
+  static int launch(MountRequest request, RuntimeDir dirs) throws Exception {
     ServerSettings settings = ServerSettings.current();
     if (settings.enabled()) {
       ServerClient.preload();
@@ -99,7 +113,6 @@ public final class ServeLauncher {
         request.overlay() == null ? null : MountChecks.checkOverlayDir(request.overlay());
     List<Path> parentSearch = parentSearch(request);
     boolean decrypts = MountChecks.checkKeys(snap, parentSearch, request.keys(), request.trust());
-    RuntimeDir dirs = RuntimeDir.forCurrentUser();
     // --debug (libfuse's -d, debug logging) and a C2-only cipher are per-process settings: such a
     // mount gets a process of its own, as every mount did before the server existed
     boolean shared = settings.enabled() && !request.debug() && !needsC2(decrypts, request.trust());
@@ -112,12 +125,8 @@ public final class ServeLauncher {
     // same message: the time is spent once, in the process that is up already)
     Path ready = dirs.readyFile(mnt);
     Path log = dirs.logFile(mnt);
-    String java =
-        ProcessHandle.current()
-            .info()
-            .command()
-            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    String classPath = absoluteClassPath(System.getProperty("java.class.path"));
+    String java = java();
+    String classPath = ClassPath.forChild();
     Cds cds = Cds.forClassPath(classPath, dirs.dir());
     Spec spec =
         new Spec(
@@ -185,13 +194,8 @@ public final class ServeLauncher {
    */
   private static String viaServer(Spec spec, ServerSettings settings, Cds cds, RuntimeDir dirs)
       throws Exception {
-    // the passphrase variables are left out of the server's environment, and so of its key too
-    Map<String, String> env = new java.util.HashMap<>(System.getenv());
-    KeyArguments.scrub(env, spec.keys());
     ServerAddress address =
-        ServerAddress.of(
-            spec.readyFile().getParent(),
-            ServerAddress.key(spec.java(), spec.classPath(), System.getProperties(), env));
+        address(spec.java(), spec.classPath(), spec.keys(), spec.readyFile().getParent());
     Map<String, Object> req = new LinkedHashMap<>();
     req.put("op", "mount");
     req.put("args", serveArgs(spec));
@@ -231,6 +235,23 @@ public final class ServeLauncher {
       throw new IOException(why + (log == null ? "" : " (log: " + log + ")"));
     }
     return log == null ? spec.logFile().toString() : log;
+  }
+
+  /**
+   * This JVM's {@code java} executable, which a serving process runs too: from {@code java.home},
+   * not {@code ProcessHandle.info()}, which reads five files under /proc and /etc for it (a few
+   * milliseconds of every {@code cairn mount} with the page cache cold).
+   */
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** The address of the serving process for a mount with {@code keys}, in runtime directory dir. */
+  static ServerAddress address(String java, String classPath, KeyRing keys, Path dir) {
+    // the passphrase variables are left out of the server's environment, and so of its key too
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    KeyArguments.scrub(env, keys);
+    return ServerAddress.of(dir, ServerAddress.key(java, classPath, System.getProperties(), env));
   }
 
   /**
@@ -352,17 +373,6 @@ public final class ServeLauncher {
       throw new IOException("cannot start " + command.get(0) + ": " + out.replace('\n', ' '));
     }
     return Long.parseLong(last);
-  }
-
-  /** Class path entries made absolute: the serving process runs in /. */
-  static String absoluteClassPath(String classPath) {
-    List<String> out = new ArrayList<>();
-    for (String e : classPath.split(File.pathSeparator)) {
-      if (!e.isEmpty()) {
-        out.add(Path.of(e).toAbsolutePath().normalize().toString());
-      }
-    }
-    return String.join(File.pathSeparator, out);
   }
 
   /**

@@ -190,10 +190,8 @@ public final class ServeMain {
               () -> {
                 try (java.nio.channels.SocketChannel c = server.accept()) {
                   c.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
-                  c.write(
-                      java.nio.ByteBuffer.wrap(
-                          (JsonLine.write(MountDaemon.error(0, "ok")) + "\n")
-                              .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                  JsonLine.readLine(c, 1 << 20);
+                  JsonLine.send(c, MountDaemon.error(0, "ok"));
                 } catch (IOException e) {
                   // training only
                 }

@@ -14,9 +14,12 @@
  * CacheBudget}), per-mount logs in a shared process ({@code ThreadLog}), the {@code fusermount}
  * watchdogs ({@code Watchdogs}), what a new server prepares while its first client connects ({@code
  * ServerWarmUp}), {@code --uid/--gid/--mode} ({@link dev.cairn.mount.AccessOptions}) and the
- * serving JVMs' class-data-sharing archive ({@code Cds}). Must not know the snapshot format or the
- * FUSE callbacks (that is {@code dev.cairn.fuse}), nor picocli or any other part of the command
- * line ({@code dev.cairn.cli} calls this package, never the other way round).
+ * serving JVMs' class-data-sharing archive ({@code Cds}), the class path a JVM it starts gets
+ * ({@link dev.cairn.mount.ClassPath}: the full jar, never the slim client's jar) and the JSON-line
+ * messages between client and server ({@code JsonLine}, one line each way per connection). Must not
+ * know the snapshot format or the FUSE callbacks (that is {@code dev.cairn.fuse}), nor picocli or
+ * any other part of the command line ({@code dev.cairn.cli} calls this package, never the other way
+ * round).
  *
  * <h2>Lifecycle</h2>
  *

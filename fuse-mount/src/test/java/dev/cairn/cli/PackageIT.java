@@ -150,7 +150,7 @@ class PackageIT {
     assertTrue(r.out().startsWith("cairn " + version.replace('~', '-') + " "), r.out());
     try (Stream<Path> s = Files.list(Path.of("/usr/share/cairn"))) {
       assertEquals(
-          List.of("cairn.jar", "launcher"),
+          List.of("cairn-client.jar", "cairn.jar", "launcher"),
           s.map(p -> p.getFileName().toString()).sorted().toList(),
           "nothing written next to the installed jar");
     }
@@ -158,6 +158,13 @@ class PackageIT {
       assertTrue(
           s.anyMatch(p -> p.getFileName().toString().matches("cli-[0-9a-f]{16}\\.jsa")),
           "the class-data archive is in the user's cache directory");
+    }
+    // mount, umount and mounts start from the slim client jar, with an archive of its own
+    run("/usr/bin/cairn", "mounts").ok("cairn mounts");
+    try (Stream<Path> s = Files.list(dir.resolve("cache/cairn"))) {
+      assertTrue(
+          s.anyMatch(p -> p.getFileName().toString().matches("client-[0-9a-f]{16}\\.jsa")),
+          "the slim client's archive is in the user's cache directory");
     }
   }
 

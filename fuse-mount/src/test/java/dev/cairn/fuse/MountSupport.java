@@ -140,7 +140,8 @@ final class MountSupport {
     return run(cmd, java.util.Map.of());
   }
 
-  private static Run run(List<String> cmd, java.util.Map<String, String> env)
+  /** Runs a command with {@code env} added to the environment; stdin from /dev/null. */
+  static Run run(List<String> cmd, java.util.Map<String, String> env)
       throws IOException, InterruptedException {
     Raw r = runRaw(cmd, env);
     return new Run(

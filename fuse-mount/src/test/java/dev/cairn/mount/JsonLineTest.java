@@ -1,10 +1,14 @@
 package dev.cairn.mount;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -62,6 +66,58 @@ class JsonLineTest {
             "{a:1}")) {
       IOException e = assertThrows(IOException.class, () -> JsonLine.read(bad), bad);
       assertTrue(e.getMessage().startsWith("malformed message"), e.getMessage());
+    }
+  }
+
+  /** A pipe whose write end has carried {@code bytes} and is closed: the read end. */
+  private static Pipe.SourceChannel carrying(byte[] bytes) throws IOException {
+    Pipe p = Pipe.open();
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    while (b.hasRemaining()) {
+      p.sink().write(b);
+    }
+    p.sink().close();
+    return p.source();
+  }
+
+  @Test
+  void sendsAndReadsOneLinePerSideInBlocks() throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("op", "mount");
+    // longer than one read block, with multi-byte characters across the block boundaries
+    m.put("args", new ArrayList<>(List.of("é✓".repeat(3000))));
+    Pipe p = Pipe.open();
+    Thread writer =
+        new Thread(
+            () -> {
+              try (Pipe.SinkChannel sink = p.sink()) {
+                JsonLine.send(sink, m);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
+    writer.start();
+    try (Pipe.SourceChannel source = p.source()) {
+      String line = JsonLine.readLine(source, 1 << 20);
+      assertEquals(m, JsonLine.read(line));
+    }
+    try (Pipe.SourceChannel s =
+        carrying("{\"a\":1}\n{\"b\":2}\n".getBytes(StandardCharsets.UTF_8))) {
+      assertEquals("{\"a\":1}", JsonLine.readLine(s, 100), "the first line only");
+    }
+  }
+
+  @Test
+  void readLineAtTheEndOfTheStream() throws IOException {
+    try (Pipe.SourceChannel s = carrying(new byte[0])) {
+      assertNull(JsonLine.readLine(s, 100), "closed before any byte");
+    }
+    try (Pipe.SourceChannel s = carrying("{}".getBytes(StandardCharsets.UTF_8))) {
+      assertEquals("{}", JsonLine.readLine(s, 100), "a last line without its line break");
+    }
+    try (Pipe.SourceChannel s = carrying("x".repeat(101).getBytes(StandardCharsets.UTF_8))) {
+      IOException e = assertThrows(IOException.class, () -> JsonLine.readLine(s, 100));
+      assertEquals("message longer than 100 bytes", e.getMessage());
     }
   }
 }

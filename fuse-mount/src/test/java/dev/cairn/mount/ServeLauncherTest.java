@@ -158,8 +158,11 @@ class ServeLauncherTest {
 
   @Test
   void classPathMadeAbsoluteAndCrashesRecognised() throws Exception {
-    String cp = ServeLauncher.absoluteClassPath("target/cairn.jar:/opt/x.jar");
+    String cp = ClassPath.forChild("target/cairn.jar:/opt/x.jar");
     assertEquals(Path.of("target/cairn.jar").toAbsolutePath() + ":/opt/x.jar", cp);
+    // the slim client's jar is never a child's: it starts on the full jar alone
+    assertEquals("/opt/cairn.jar", ClassPath.forChild("/opt/cairn-client.jar:/opt/cairn.jar"));
+    assertEquals("/opt/x-client.jar", ClassPath.forChild("/opt/x-client.jar"));
     Path log =
         Files.writeString(
             tmp.resolve("crash.log"),

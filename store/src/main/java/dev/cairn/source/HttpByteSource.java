@@ -52,7 +52,7 @@ public final class HttpByteSource extends RemoteByteSource {
 
   /** Whether {@code spec} names an HTTP or HTTPS object. */
   public static boolean isUrl(String spec) {
-    return spec.startsWith("http://") || spec.startsWith("https://");
+    return isHttpUrl(spec);
   }
 
   /**

@@ -36,7 +36,21 @@ public abstract sealed class RemoteByteSource implements ByteSource
    * Whether {@code spec} names a remote object ({@code http://}, {@code https://}, {@code s3://}).
    */
   public static boolean isRemote(String spec) {
-    return HttpByteSource.isUrl(spec) || S3ByteSource.isUrl(spec);
+    return isHttpUrl(spec) || isS3Url(spec);
+  }
+
+  // The schemes are told here rather than in HttpByteSource and S3ByteSource: a call to those
+  // links their classes, and linking S3ByteSource loads the AWS SDK's — which cairn mount's slim
+  // client (cairn-client.jar, no libraries) must not reach for a local snapshot.
+
+  /** Whether {@code spec} is an {@code http://} or {@code https://} URL. */
+  static boolean isHttpUrl(String spec) {
+    return spec.startsWith("http://") || spec.startsWith("https://");
+  }
+
+  /** Whether {@code spec} is an {@code s3://} URL. */
+  static boolean isS3Url(String spec) {
+    return spec.startsWith("s3://");
   }
 
   /**

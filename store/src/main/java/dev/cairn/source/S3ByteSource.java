@@ -57,7 +57,7 @@ public final class S3ByteSource extends RemoteByteSource {
 
   /** Whether {@code spec} names an S3 object. */
   public static boolean isUrl(String spec) {
-    return spec.startsWith("s3://");
+    return isS3Url(spec);
   }
 
   /**
