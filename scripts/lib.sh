@@ -298,7 +298,7 @@ error_log $web/error.log;
 pid $web/nginx.pid;
 events { worker_connections 512; }
 http {
-  log_format fleet '\$bytes_sent \$status \$uri \$http_range \$request_method';
+  log_format fleet '\$bytes_sent \$status \$uri \$http_range \$request_method \$msec';
   access_log $web/access.log fleet;
   default_type application/octet-stream;
   sendfile on; tcp_nopush on; keepalive_requests 100000;
