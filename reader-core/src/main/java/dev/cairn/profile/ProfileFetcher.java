@@ -42,7 +42,8 @@ public final class ProfileFetcher implements AutoCloseable {
   /**
    * A run of at least this many blocks is a sequential read (a file read whole, a model load):
    * taken {@value #BLOCKS_PER_LONG_TAKE} blocks at a time, which a remote source fetches as whole
-   * chunks, coalesced, as it does for the {@link Mode#ALL} phase.
+   * chunks, coalesced, as it does for the {@link Mode#ALL} phase, where they hold a megabyte or
+   * more.
    */
   static final int LONG_RUN = 32;
 

@@ -202,8 +202,8 @@ public final class ChunkCachingSource implements ByteSource {
   }
 
   /**
-   * Fetches the range unless a cached chunk or piece holds it: as a piece if it is under half a
-   * chunk (a boot's runs of a few blocks), else as the chunks covering it, coalesced and on disk (a
+   * Fetches the range unless a cached chunk or piece holds it: as a piece if it is under a chunk (a
+   * boot's runs of a few blocks), else as the chunks covering it, coalesced and on disk (a
    * profile's long runs: a model load); with pieces off, always as chunks. From then on, scattered
    * reads fetch pieces too: a source asked to prefetch exact ranges is read by a workload an access
    * profile describes, whose reads the profile has not reached yet are as scattered as the
@@ -219,7 +219,7 @@ public final class ChunkCachingSource implements ByteSource {
     }
     long first = position / CHUNK;
     long last = (position + length - 1) / CHUNK;
-    if (pieces != null && length < CHUNK / 2) {
+    if (pieces != null && length < CHUNK) {
       scatteredPieces = true;
       if (!inMemory(first, last) && !onDisk(first, last)) {
         pieces.readOrFetch(position, ByteBuffer.allocate(length));

@@ -93,8 +93,8 @@ class CachedPiecesTest extends ByteSourceContract {
   }
 
   /**
-   * A prefetch of half a chunk or more (a profile's long run: a model load) takes the chunks
-   * covering it, coalesced, each fetched once; a shorter one is a piece.
+   * A prefetch of a chunk or more (a profile's long run: a model load) takes the chunks covering
+   * it, coalesced, each fetched once; a shorter one is a piece.
    */
   @Test
   void aLongPrefetchTakesWholeChunksAShortOneAPiece() throws IOException {
@@ -107,6 +107,7 @@ class CachedPiecesTest extends ByteSourceContract {
         s.prefetch(pos + 100, 4 * MIB - 200);
       }
       s.prefetch(20L * MIB + 5000, 100_000);
+      s.prefetch(22L * MIB, MIB - 1);
       List<Read> reads = inner.reads();
       for (long pos = 15L * MIB; pos >= 0; pos -= MIB) { // backwards: no read-ahead
         assertArrayEquals(slice(content, pos, 1000), read(s, pos, 1000));
@@ -119,7 +120,8 @@ class CachedPiecesTest extends ByteSourceContract {
               new Read(4L * MIB, 4 * MIB),
               new Read(8L * MIB, 4 * MIB),
               new Read(12L * MIB, 4 * MIB),
-              new Read(20L * MIB + 4096, 102400)),
+              new Read(20L * MIB + 4096, 102400),
+              new Read(22L * MIB, MIB)),
           reads);
     }
   }
