@@ -1,13 +1,8 @@
 package dev.cairn.cli;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
-import java.util.stream.Stream;
 
 /**
  * The workload {@code scripts/cairn} runs once under {@code -XX:ArchiveClassesAtExit} to build the
@@ -24,49 +19,33 @@ final class CliTraining {
   private CliTraining() {}
 
   static int run() {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    Path dir = null;
-    try {
-      dir = Files.createTempDirectory("cairn-cds-train");
-      byte[] data = new byte[3 << 20];
-      new Random(1).nextBytes(data);
-      for (int i = 0; i < data.length; i += 8192) {
-        java.util.Arrays.fill(data, i, Math.min(data.length, i + 4096), (byte) (i >> 13));
-      }
-      Path in = Files.write(dir.resolve("train.img"), data);
-      String a = dir.resolve("a.cairn").toString();
-      String b = dir.resolve("b.cairn").toString();
-      PrintStream nul = new PrintStream(OutputStream.nullOutputStream());
-      System.setOut(nul);
-      System.setErr(nul);
-      int rc = 0;
-      rc |= Main.run("pack", in.toString(), "-o", a, "--codec", "lz4");
-      rc |= Main.run("pack", in.toString(), "-o", b, "--codec", "zstd");
-      rc |= Main.run("info", a);
-      rc |= Main.run("info", b, "--json");
-      rc |= Main.run("verify", a);
-      rc |= Main.run("cat", b, "--offset", "4096", "--length", "0"); // cat writes to fd 1 itself
-      rc |= Main.run("diff", a, b) == DiffCommand.TROUBLE ? 1 : 0; // 1 only means "different"
-      // mount, umount and mounts as FastPath runs them: refused before any server is asked
-      Path none = dir.resolve("no-mount-point");
-      FastPath.run(new String[] {"mount", a, none.toString(), "--cache-size", "64M"});
-      FastPath.run(new String[] {"mount", dir.resolve("none.cairn").toString(), none.toString()});
-      FastPath.run(new String[] {"umount", none.toString()});
-      dev.cairn.mount.ClientTraining.run(Files.createDirectory(dir.resolve("rt")));
-      return rc;
-    } catch (IOException | RuntimeException e) {
-      return 1;
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-      if (dir != null) {
-        try (Stream<Path> s = Files.walk(dir)) {
-          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-          // a temporary directory left behind is harmless
-        }
-      }
-    }
+    return QuietRun.inTempDir(
+        "cairn-cds-train",
+        dir -> {
+          byte[] data = new byte[3 << 20];
+          new Random(1).nextBytes(data);
+          for (int i = 0; i < data.length; i += 8192) {
+            java.util.Arrays.fill(data, i, Math.min(data.length, i + 4096), (byte) (i >> 13));
+          }
+          Path in = Files.write(dir.resolve("train.img"), data);
+          String a = dir.resolve("a.cairn").toString();
+          String b = dir.resolve("b.cairn").toString();
+          int rc = 0;
+          rc |= Main.run("pack", in.toString(), "-o", a, "--codec", "lz4");
+          rc |= Main.run("pack", in.toString(), "-o", b, "--codec", "zstd");
+          rc |= Main.run("info", a);
+          rc |= Main.run("info", b, "--json");
+          rc |= Main.run("verify", a);
+          rc |= Main.run("cat", b, "--offset", "4096", "--length", "0"); // cat writes to fd 1
+          rc |= Main.run("diff", a, b) == DiffCommand.TROUBLE ? 1 : 0; // 1 only means "different"
+          // mount, umount and mounts as FastPath runs them: refused before any server is asked
+          Path none = dir.resolve("no-mount-point");
+          FastPath.run(new String[] {"mount", a, none.toString(), "--cache-size", "64M"});
+          FastPath.run(
+              new String[] {"mount", dir.resolve("none.cairn").toString(), none.toString()});
+          FastPath.run(new String[] {"umount", none.toString()});
+          dev.cairn.mount.ClientTraining.run(Files.createDirectory(dir.resolve("rt")));
+          return rc;
+        });
   }
 }

@@ -1,12 +1,7 @@
 package dev.cairn.cli;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * Entry point of the slim client: what scripts/launcher runs for {@code cairn mount}, {@code
@@ -54,32 +49,16 @@ public final class ClientMain {
 
   /** Runs the client's commands without a server or a mount; 0 when the workload ran. */
   static int train() {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    Path dir = null;
-    try {
-      dir = Files.createTempDirectory("cairn-cds-client");
-      PrintStream nul = new PrintStream(OutputStream.nullOutputStream());
-      System.setOut(nul);
-      System.setErr(nul);
-      // refused before any server is asked, then the client side of a mount, a list
-      Path none = dir.resolve("no-mount-point");
-      FastPath.run(new String[] {"mount", dir.resolve("none.cairn").toString(), none.toString()});
-      FastPath.run(new String[] {"umount", none.toString()});
-      dev.cairn.mount.ClientTraining.run(Files.createDirectory(dir.resolve("rt")));
-      return 0;
-    } catch (IOException | RuntimeException e) {
-      return 1;
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-      if (dir != null) {
-        try (Stream<Path> s = Files.walk(dir)) {
-          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-          // a temporary directory left behind is harmless
-        }
-      }
-    }
+    return QuietRun.inTempDir(
+        "cairn-cds-client",
+        dir -> {
+          // refused before any server is asked, then the client side of a mount, a list
+          Path none = dir.resolve("no-mount-point");
+          FastPath.run(
+              new String[] {"mount", dir.resolve("none.cairn").toString(), none.toString()});
+          FastPath.run(new String[] {"umount", none.toString()});
+          dev.cairn.mount.ClientTraining.run(Files.createDirectory(dir.resolve("rt")));
+          return 0;
+        });
   }
 }

@@ -1,6 +1,5 @@
 package dev.cairn.fuse;
 
-import static dev.cairn.fuse.MountSupport.run;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -67,21 +66,7 @@ class ClientJarIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (long pid : servers) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-    List<String> left = new ArrayList<>();
-    for (Path m : mounts) {
-      try {
-        MountSupport.cleanUp(m);
-      } catch (AssertionError e) {
-        left.add(e.getMessage());
-      }
-    }
-    run("rm", "-rf", dir.toString());
-    if (!left.isEmpty()) {
-      fail(String.join("; ", left));
-    }
+    MountSupport.tearDownServers(servers, mounts, dir);
   }
 
   /** scripts/launcher ARGS with {@code env} and {@code more} added. */

@@ -188,6 +188,31 @@ final class MountSupport {
     }
   }
 
+  /**
+   * A server test's teardown: kills the serving processes {@code servers} started, unmounts every
+   * mount point still mounted, deletes {@code dir}, then fails naming any mount point that would
+   * not go (after the rest was cleaned up, so one failure does not leave the next test a mess).
+   */
+  static void tearDownServers(
+      java.util.Collection<Long> servers, java.util.List<Path> mounts, Path dir)
+      throws IOException, InterruptedException {
+    for (long pid : servers) {
+      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+    }
+    java.util.List<String> left = new java.util.ArrayList<>();
+    for (Path m : mounts) {
+      try {
+        cleanUp(m);
+      } catch (AssertionError e) {
+        left.add(e.getMessage());
+      }
+    }
+    run("rm", "-rf", dir.toString());
+    if (!left.isEmpty()) {
+      org.junit.jupiter.api.Assertions.fail(String.join("; ", left));
+    }
+  }
+
   static Run run(String... cmd) throws IOException, InterruptedException {
     return run(Arrays.asList(cmd));
   }

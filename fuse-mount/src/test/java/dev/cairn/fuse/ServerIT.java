@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -70,21 +69,7 @@ class ServerIT {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (long pid : servers) {
-      ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-    }
-    List<String> left = new ArrayList<>();
-    for (Path m : mounts) {
-      try {
-        MountSupport.cleanUp(m);
-      } catch (AssertionError e) {
-        left.add(e.getMessage());
-      }
-    }
-    run("rm", "-rf", dir.toString());
-    if (!left.isEmpty()) {
-      fail(String.join("; ", left));
-    }
+    MountSupport.tearDownServers(servers, mounts, dir);
   }
 
   private MountSupport.Run cairn(String... args) throws Exception {
