@@ -273,6 +273,24 @@ wait_port() {
     sleep 0.05
   done
 }
+# fleet_serve_snapshot NAME: starts the fleet server (fleet_server_start) and sets cairn_url to the
+# snapshot $srv/NAME as the cairn systems read it: over HTTP, or with --via s3 from the bucket,
+# uploaded there on the first start only (the bucket lives in $web/s3, which outlives a restart).
+fleet_uploaded=0
+fleet_serve_snapshot() {
+  fleet_server_start
+  if [ "$via" = s3 ]; then
+    cairn_url="s3://$S3_BUCKET/$1"
+    if [ "$fleet_uploaded" = 0 ]; then
+      log "uploading $1 to s3://$S3_BUCKET/"
+      s3_put "$srv/$1" "$1"
+      fleet_uploaded=1
+    fi
+  else
+    cairn_url="$base/$1"
+  fi
+}
+
 fleet_server_start() {
   local port s3port="" jar deadline s3conf="" s3loc=""
   port=$(python3 "$cairn_root/scripts/bench/report.py" free-port)

@@ -139,21 +139,7 @@ fi
 
 # --- the server --------------------------------------------------------------------------------------
 # nginx (+ S3Proxy with --via s3, + the delay proxy): fleet_server_start in scripts/lib.sh.
-uploaded=0
-start_server() {
-  fleet_server_start
-  if [ "$via" = s3 ]; then
-    cairn_url="s3://$S3_BUCKET/boot.cairn"
-    # the bucket lives in $web/s3, which outlives a restart of the server (cairn-offline)
-    if [ "$uploaded" = 0 ]; then
-      log "uploading boot.cairn to s3://$S3_BUCKET/"
-      s3_put "$srv/boot.cairn" boot.cairn
-      uploaded=1
-    fi
-  else
-    cairn_url="$base/boot.cairn"
-  fi
-}
+start_server() { fleet_serve_snapshot boot.cairn; }
 stop_server() { fleet_server_stop; }
 sent_mark() { fleet_sent_mark; }
 # sent_since MARK: bytes nginx sent of the image's forms (boot.cairn, boot.qcow2, boot.sqfs) since

@@ -185,20 +185,7 @@ fi
 sizes="cairn $(stat -c %s "$srv/model.cairn"), qcow2 $(stat -c %s "$srv/model.qcow2"), squashfs $(stat -c %s "$srv/sqfs/model.sqfs") bytes"
 
 # --- the server --------------------------------------------------------------------------------------
-uploaded=0
-start_server() {
-  fleet_server_start
-  if [ "$via" = s3 ]; then
-    cairn_url="s3://$S3_BUCKET/model.cairn"
-    if [ "$uploaded" = 0 ]; then
-      log "uploading model.cairn to s3://$S3_BUCKET/"
-      s3_put "$srv/model.cairn" model.cairn
-      uploaded=1
-    fi
-  else
-    cairn_url="$base/model.cairn"
-  fi
-}
+start_server() { fleet_serve_snapshot model.cairn; }
 
 # --- one load ----------------------------------------------------------------------------------------
 # sum_npy NAME FILE: numpy's sum of FILE, memory-mapped; writes "SUM SECONDS" to $logs/NAME.sum.

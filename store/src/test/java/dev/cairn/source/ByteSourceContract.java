@@ -53,6 +53,17 @@ public abstract class ByteSourceContract {
     return java.util.Arrays.copyOfRange(content, (int) position, (int) position + length);
   }
 
+  /** All of {@code s}, read in order in 64 KiB blocks, as a mount's sequential reader reads. */
+  protected static byte[] readAll(ByteSource s) throws IOException {
+    byte[] out = new byte[(int) s.size()];
+    for (int pos = 0; pos < out.length; pos += 65536) {
+      ByteBuffer b = ByteBuffer.allocate(Math.min(65536, out.length - pos));
+      s.readFully(pos, b);
+      System.arraycopy(b.array(), 0, out, pos, b.capacity());
+    }
+    return out;
+  }
+
   protected static byte[] randomBytes(int n, long seed) {
     byte[] b = new byte[n];
     new Random(seed).nextBytes(b);

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cairn.source.FaultySource.Read;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -195,17 +194,6 @@ class ChunkCachingSourceTest extends ByteSourceContract {
         new ReadAheadWindow(initial, 24, ChunkCachingSource.MAX_RUN),
         0,
         false);
-  }
-
-  /** Reads all of {@code s} in 64 KiB blocks, in order, as a mount's sequential reader does. */
-  private static byte[] readAll(ByteSource s) throws IOException {
-    byte[] out = new byte[(int) s.size()];
-    for (int pos = 0; pos < out.length; pos += 65536) {
-      ByteBuffer b = ByteBuffer.allocate(Math.min(65536, out.length - pos));
-      s.readFully(pos, b);
-      System.arraycopy(b.array(), 0, out, pos, b.capacity());
-    }
-    return out;
   }
 
   /**

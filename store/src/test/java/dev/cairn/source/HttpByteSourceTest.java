@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cairn.fixture.Nginx;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -96,17 +95,6 @@ class HttpByteSourceTest extends ByteSourceContract {
     } finally {
       System.clearProperty("cairn.cacheDir");
     }
-  }
-
-  /** Reads {@code s} block by block (64 KiB), as a mount does. */
-  private static byte[] readAll(ByteSource s) throws IOException {
-    byte[] out = new byte[(int) s.size()];
-    for (int pos = 0; pos < out.length; pos += 65536) {
-      ByteBuffer b = ByteBuffer.allocate(Math.min(65536, out.length - pos));
-      s.readFully(pos, b);
-      System.arraycopy(b.array(), 0, out, pos, b.capacity());
-    }
-    return out;
   }
 
   /**

@@ -138,13 +138,7 @@ class S3ByteSourceTest extends ByteSourceContract {
       try (ChunkCachingSource c =
           ChunkCachingSource.of(
               S3ByteSource.open(URI.create("s3://" + BUCKET + "/seq.bin"), s3.settings()))) {
-        byte[] got = new byte[content.length];
-        for (int pos = 0; pos < got.length; pos += 65536) {
-          java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(Math.min(65536, got.length - pos));
-          c.readFully(pos, b);
-          System.arraycopy(b.array(), 0, got, pos, b.capacity());
-        }
-        org.junit.jupiter.api.Assertions.assertArrayEquals(content, got);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(content, readAll(c));
         assertEquals((long) content.length, c.counters().get("bytes_fetched"));
         long requests = (Long) c.counters().get("requests");
         assertTrue(requests < 13, c.counters().toString());
