@@ -55,39 +55,57 @@ final class CacheCommand implements Callable<Integer> {
     return m;
   }
 
-  @Command(
-      name = "ls",
-      mixinStandardHelpOptions = true,
-      description = "List what the cache holds per snapshot, most recently used first.")
-  static final class Ls implements Callable<Integer> {
+  /**
+   * What the three subcommands share: the global options, {@code --json}, the cache folder as
+   * configured, and one report printed as a JSON object that starts with the folder or as text.
+   */
+  abstract static class Report implements Callable<Integer> {
     @Mixin GlobalOptions global;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    /** Refuses options that do not go together, before the cache is looked at. */
+    void check() throws UsageException {}
+
+    /** Does the work, puts its fields into {@code fields}, and returns the text for a terminal. */
+    abstract String report(CacheFolder c, Map<String, Object> fields);
+
     @Override
     public Integer call() throws UsageException {
+      check();
       CacheFolder c = CacheFolder.configured();
-      List<CacheFolder.Entry> all = c.list();
-      if (json) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        all.forEach(e -> rows.add(json(e)));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("folder", c.folder().toString());
-        m.put("objects", rows);
-        System.out.println(Json.of(m));
-        return 0;
-      }
-      System.out.printf("%-16s  %10s  %6s  %s%n", "LAST USED", "CACHED", "%", "SNAPSHOT");
-      for (CacheFolder.Entry e : all) {
-        System.out.printf(
-            "%-16s  %10s  %6s  %s%n",
-            WHEN.format(e.lastUsed()),
-            Human.bytes(e.bytes()),
-            e.size() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", e.percent()),
-            e.url() == null ? "(an older version, " + e.key() + ")" : e.url());
-      }
+      Map<String, Object> fields = new LinkedHashMap<>();
+      fields.put("folder", c.folder().toString());
+      String text = report(c, fields);
+      System.out.print(json ? Json.of(fields) + "\n" : text);
       return 0;
+    }
+  }
+
+  @Command(
+      name = "ls",
+      mixinStandardHelpOptions = true,
+      description = "List what the cache holds per snapshot, most recently used first.")
+  static final class Ls extends Report {
+    @Override
+    String report(CacheFolder c, Map<String, Object> fields) {
+      List<CacheFolder.Entry> all = c.list();
+      List<Map<String, Object>> rows = new ArrayList<>();
+      all.forEach(e -> rows.add(json(e)));
+      fields.put("objects", rows);
+      StringBuilder text = new StringBuilder();
+      text.append(String.format("%-16s  %10s  %6s  %s%n", "LAST USED", "CACHED", "%", "SNAPSHOT"));
+      for (CacheFolder.Entry e : all) {
+        text.append(
+            String.format(
+                "%-16s  %10s  %6s  %s%n",
+                WHEN.format(e.lastUsed()),
+                Human.bytes(e.bytes()),
+                e.size() < 0 ? "-" : String.format(Locale.ROOT, "%.1f", e.percent()),
+                e.url() == null ? "(an older version, " + e.key() + ")" : e.url()));
+      }
+      return text.toString();
     }
   }
 
@@ -95,40 +113,27 @@ final class CacheCommand implements Callable<Integer> {
       name = "du",
       mixinStandardHelpOptions = true,
       description = "Show how much the cache holds, and its limit (CAIRN_CACHE_LIMIT).")
-  static final class Du implements Callable<Integer> {
-    @Mixin GlobalOptions global;
-
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
+  static final class Du extends Report {
     @Override
-    public Integer call() throws UsageException {
-      CacheFolder c = CacheFolder.configured();
+    String report(CacheFolder c, Map<String, Object> fields) {
       List<CacheFolder.Entry> all = c.list();
       long bytes = all.stream().mapToLong(CacheFolder.Entry::bytes).sum();
       long chunks = all.stream().mapToLong(CacheFolder.Entry::chunks).sum();
       long pieces = all.stream().mapToLong(CacheFolder.Entry::pieces).sum();
-      if (json) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("folder", c.folder().toString());
-        m.put("bytes", bytes);
-        m.put("chunks", chunks);
-        m.put("pieces", pieces);
-        m.put("objects", all.size());
-        m.put("limit", c.limit());
-        System.out.println(Json.of(m));
-      } else {
-        System.out.printf(
-            "%s: %s in %d chunks%s of %d snapshot%s (limit %s)%n",
-            c.folder(),
-            Human.bytes(bytes),
-            chunks,
-            pieces == 0 ? "" : " and " + pieces + " pieces",
-            all.size(),
-            all.size() == 1 ? "" : "s",
-            Human.bytes(c.limit()));
-      }
-      return 0;
+      fields.put("bytes", bytes);
+      fields.put("chunks", chunks);
+      fields.put("pieces", pieces);
+      fields.put("objects", all.size());
+      fields.put("limit", c.limit());
+      return String.format(
+          "%s: %s in %d chunks%s of %d snapshot%s (limit %s)%n",
+          c.folder(),
+          Human.bytes(bytes),
+          chunks,
+          pieces == 0 ? "" : " and " + pieces + " pieces",
+          all.size(),
+          all.size() == 1 ? "" : "s",
+          Human.bytes(c.limit()));
     }
   }
 
@@ -140,9 +145,7 @@ final class CacheCommand implements Callable<Integer> {
             + " used until the cache holds at most --max-size.",
         "Deletes only what the cache created."
       })
-  static final class Prune implements Callable<Integer> {
-    @Mixin GlobalOptions global;
-
+  static final class Prune extends Report {
     @Option(
         names = "--older-than",
         paramLabel = "DURATION",
@@ -157,35 +160,28 @@ final class CacheCommand implements Callable<Integer> {
         description = "e.g. 2G: then delete least recently used chunks down to this size.")
     Long maxSize;
 
-    @Option(names = "--json", description = "Print one JSON object.")
-    boolean json;
-
     @Override
-    public Integer call() throws UsageException {
+    void check() throws UsageException {
       if (olderThan == null && maxSize == null) {
         throw new UsageException(
             "cairn cache prune needs --older-than DURATION or --max-size SIZE");
       }
-      CacheFolder c = CacheFolder.configured();
+    }
+
+    @Override
+    String report(CacheFolder c, Map<String, Object> fields) {
       CacheFolder.Pruned p =
           c.prune(olderThan == null ? -1 : olderThan.toMillis(), maxSize == null ? -1 : maxSize);
-      if (json) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("folder", c.folder().toString());
-        m.put("deleted_chunks", p.chunks());
-        m.put("deleted_bytes", p.bytes());
-        m.put("remaining_bytes", p.remainingBytes());
-        System.out.println(Json.of(m));
-      } else {
-        System.out.printf(
-            "%s: deleted %d chunk%s (%s); %s left%n",
-            c.folder(),
-            p.chunks(),
-            p.chunks() == 1 ? "" : "s",
-            Human.bytes(p.bytes()),
-            Human.bytes(p.remainingBytes()));
-      }
-      return 0;
+      fields.put("deleted_chunks", p.chunks());
+      fields.put("deleted_bytes", p.bytes());
+      fields.put("remaining_bytes", p.remainingBytes());
+      return String.format(
+          "%s: deleted %d chunk%s (%s); %s left%n",
+          c.folder(),
+          p.chunks(),
+          p.chunks() == 1 ? "" : "s",
+          Human.bytes(p.bytes()),
+          Human.bytes(p.remainingBytes()));
     }
   }
 

@@ -4,14 +4,15 @@ import dev.cairn.args.KeyArguments;
 import dev.cairn.args.TrustArguments;
 import dev.cairn.error.ExitCode;
 import dev.cairn.io.Sizes;
-import dev.cairn.mount.MountList;
 import dev.cairn.mount.MountRequest;
 import dev.cairn.mount.ProfileOptions;
 import dev.cairn.mount.ServeLauncher;
 import dev.cairn.mount.Unmounter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The common {@code cairn mount SNAP MNT [options]}, {@code cairn umount MNT} and {@code cairn
@@ -46,11 +47,7 @@ final class FastPath {
           return null;
         case "mounts":
           if (args.length == 1 || (args.length == 2 && args[1].equals("--json"))) {
-            var mounts = MountList.current();
-            System.out.print(
-                args.length == 2 ? MountList.json(mounts) + "\n" : MountList.table(mounts));
-            System.out.flush();
-            return ExitCode.OK;
+            return MountsCommand.print(args.length == 2);
           }
           return null;
         default:
@@ -66,11 +63,7 @@ final class FastPath {
   private static Integer mount(String[] args) throws Exception {
     List<String> positional = new ArrayList<>();
     List<Path> parentSearch = new ArrayList<>();
-    String cacheSize = null;
-    String overlay = null;
-    String uid = null;
-    String gid = null;
-    String mode = null;
+    Map<String, String> once = new HashMap<>(); // options given at most once
     boolean optionsEnd = false;
     for (int i = 1; i < args.length; i++) {
       String a = args[i];
@@ -94,35 +87,10 @@ final class FastPath {
         return null;
       }
       switch (name) {
-        case "--cache-size" -> {
-          if (cacheSize != null) {
-            return null;
+        case "--cache-size", "--overlay", "--uid", "--gid", "--mode" -> {
+          if (once.putIfAbsent(name, value) != null) {
+            return null; // given twice: picocli says so
           }
-          cacheSize = value;
-        }
-        case "--overlay" -> {
-          if (overlay != null) {
-            return null;
-          }
-          overlay = value;
-        }
-        case "--uid" -> {
-          if (uid != null) {
-            return null;
-          }
-          uid = value;
-        }
-        case "--gid" -> {
-          if (gid != null) {
-            return null;
-          }
-          gid = value;
-        }
-        case "--mode" -> {
-          if (mode != null) {
-            return null;
-          }
-          mode = value;
         }
         case "--parent-search" -> parentSearch.add(Path.of(value));
         default -> {
@@ -135,7 +103,7 @@ final class FastPath {
     }
     long cache;
     try {
-      cache = Sizes.parse(cacheSize == null ? "256M" : cacheSize);
+      cache = Sizes.parse(once.getOrDefault("--cache-size", "256M"));
     } catch (IllegalArgumentException e) {
       return null; // picocli says what is wrong with it
     }
@@ -145,11 +113,11 @@ final class FastPath {
             positional.get(1),
             cache,
             false,
-            overlay,
+            once.get("--overlay"),
             parentSearch,
-            uid,
-            gid,
-            mode,
+            once.get("--uid"),
+            once.get("--gid"),
+            once.get("--mode"),
             KeyArguments.ring(List.of()),
             TrustArguments.read(List.of()),
             ProfileOptions.DEFAULT);

@@ -85,7 +85,11 @@ public final class CairnFs extends FuseStubFS {
    * @param files each stream file by path
    */
   private record Contents(
-      List<String> names, Map<String, FileNode> files, StatsFile stats, Attributes attributes) {}
+      List<String> names,
+      Map<String, FileNode> files,
+      Map<String, Integer> streamIndex,
+      StatsFile stats,
+      Attributes attributes) {}
 
   /**
    * Records every read of a stream file into {@code recorder} ({@code --record-profile}); null
@@ -136,8 +140,10 @@ public final class CairnFs extends FuseStubFS {
             overlay == null ? null : overlay.directory());
     String primaryPath = "/" + snapshot.stream(0).name();
     Map<String, FileNode> files = new LinkedHashMap<>();
+    Map<String, Integer> streamIndex = new java.util.HashMap<>();
     for (StreamReader r : streams) {
       String path = "/" + r.name();
+      streamIndex.put(path, streamIndex.size());
       files.put(
           path,
           overlay != null && path.equals(primaryPath)
@@ -148,6 +154,7 @@ public final class CairnFs extends FuseStubFS {
         new Contents(
             streams.stream().map(StreamReader::name).toList(),
             Map.copyOf(files),
+            Map.copyOf(streamIndex),
             new StatsFile(stats),
             attributes);
   }
@@ -287,7 +294,7 @@ public final class CairnFs extends FuseStubFS {
       int n = f.read(buf, size, offset);
       ProfileRecorder r = recorder;
       if (r != null && n > 0) {
-        r.record(c.names.indexOf(path.substring(1)), offset, n);
+        r.record(c.streamIndex.get(path), offset, n);
       }
       return n;
     }

@@ -9,13 +9,24 @@ import java.util.List;
  * The machine's physical memory, from {@code /proc/meminfo} (cheaper at start-up than the
  * management beans, which load a few hundred classes).
  *
- * <p><b>Thread safety:</b> stateless.
+ * <p><b>Thread safety:</b> thread-safe (the total is read once, by the class loader's lock).
  */
 final class PhysicalMemory {
   private PhysicalMemory() {}
 
-  /** Total physical memory in bytes, or 0 if it cannot be read. */
+  /**
+   * Total physical memory in bytes, or 0 if it cannot be read; read once per process (a mount's
+   * checks and the server's settings both ask).
+   */
   static long total() {
+    return Total.BYTES;
+  }
+
+  private static final class Total {
+    static final long BYTES = read();
+  }
+
+  private static long read() {
     try {
       return parse(Files.readAllLines(Path.of("/proc/meminfo")));
     } catch (IOException e) {

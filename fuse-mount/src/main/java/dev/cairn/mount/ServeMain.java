@@ -52,14 +52,12 @@ public final class ServeMain {
   }
 
   static int run(String[] args) {
-    Map<String, String> a = new HashMap<>();
-    for (String arg : args) {
-      int eq = arg.indexOf('=');
-      if (!arg.startsWith("--")) {
-        System.err.println("cairn: internal serve process: unexpected argument " + arg);
-        return ExitCode.USAGE;
-      }
-      a.put(eq < 0 ? arg.substring(2) : arg.substring(2, eq), eq < 0 ? "" : arg.substring(eq + 1));
+    Map<String, String> a = parse(List.of(args));
+    if (a == null) {
+      System.err.println(
+          "cairn: internal serve process: unexpected argument "
+              + List.of(args).stream().filter(arg -> !arg.startsWith("--")).findFirst().orElse(""));
+      return ExitCode.USAGE;
     }
     boolean debug = a.containsKey("debug");
     try {

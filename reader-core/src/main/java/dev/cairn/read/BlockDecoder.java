@@ -25,9 +25,8 @@ import java.nio.ByteBuffer;
  */
 final class BlockDecoder {
   /**
-   * The most stored bytes one background fetch of adjacent blocks reads at once: below what a
-   * remote source takes for a sequential reader (512 KiB by default), so that a background fetch of
-   * a boot's scattered runs stays in pieces of what it needs.
+   * The most stored bytes one background fetch of adjacent blocks asks for at once: a long run's
+   * take of 64 blocks stored as they are, with a margin.
    */
   static final int MAX_SPAN = 8 << 20;
 
@@ -159,9 +158,7 @@ final class BlockDecoder {
    * caching source fetches bytes that fail afresh. Returns the number of stored bytes.
    */
   int fetch(IndexPage page, int i) throws IOException {
-    int stored = page.storedLength(i);
-    source.prefetch(page.offset(i), stored);
-    return stored;
+    return fetchSpan(page, i, 1);
   }
 
   /**

@@ -259,10 +259,12 @@ public final class StreamReader {
     while (b < end) {
       IndexPage page = blocks.page(b);
       int i = blocks.slot(b);
-      if (!page.kind(i).hasData()
-          || cache.getIfPresent(BlockCache.key(cacheOwner, index, b)) != null) {
-        total += fetch(b); // inherited, zero or cached: as one block
-        b++;
+      BlockKind kind = page.kind(i);
+      if (!kind.hasData() || cache.getIfPresent(BlockCache.key(cacheOwner, index, b)) != null) {
+        if (kind == BlockKind.PARENT) {
+          total += fetch(b); // inherited: fetched in the parent
+        }
+        b++; // zero, or cached already
         continue;
       }
       int n = 1;
@@ -279,7 +281,7 @@ public final class StreamReader {
         spanEnd = next;
         n++;
       }
-      total += n == 1 ? decoder.fetch(page, i) : decoder.fetchSpan(page, i, n);
+      total += decoder.fetchSpan(page, i, n);
       b += n;
     }
     return total;

@@ -125,7 +125,7 @@ public final class VerifiedSource implements ByteSource {
       long stop = Math.min(Math.min(end, first + SEGMENT), size);
       long last = Math.min(size, ((stop - 1) >>> chunkLog2) + 1 << chunkLog2);
       s.bytes = Scratch.sized(s.bytes, (int) (last - first));
-      ByteBuffer b = checked(s.bytes, s, first, (int) (last - first));
+      ByteBuffer b = checked(s.bytes, s, first, (int) (last - first), stop != last);
       int from = (int) (pos - first);
       int n = (int) (stop - pos);
       dst.put(b.limit(from + n).position(from));
@@ -148,7 +148,7 @@ public final class VerifiedSource implements ByteSource {
     long first = position >>> chunkLog2 << chunkLog2;
     long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
     s.lendable = Scratch.sized(s.lendable, (int) (last - first));
-    ByteBuffer b = checked(s.lendable, s, first, (int) (last - first));
+    ByteBuffer b = checked(s.lendable, s, first, (int) (last - first), position + length != last);
     int from = (int) (position - first);
     s.lent = true;
     return b.slice(from, length).asReadOnlyBuffer();
@@ -163,9 +163,11 @@ public final class VerifiedSource implements ByteSource {
    * The {@code length} bytes at chunk boundary {@code first}, read into {@code b} and checked. A
    * first chunk that a read just before ended in comes from the checked copy that read kept ({@link
    * #edges}): a sequential reader's widened reads overlap by a chunk, which would otherwise be read
-   * and hashed twice.
+   * and hashed twice. {@code keep}: the caller's read ends inside the last chunk, so the next read
+   * may start there (a read ending on a chunk boundary keeps nothing).
    */
-  private ByteBuffer checked(ByteBuffer b, Scratch s, long first, int length) throws IOException {
+  private ByteBuffer checked(ByteBuffer b, Scratch s, long first, int length, boolean keep)
+      throws IOException {
     int chunk = 1 << chunkLog2;
     long firstChunk = first >>> chunkLog2;
     Edge e = length > chunk ? edges.get((int) (firstChunk % EDGES)) : null;
@@ -187,7 +189,9 @@ public final class VerifiedSource implements ByteSource {
         throw mismatch(bad);
       }
     }
-    keepEdge(b, first, length);
+    if (keep) {
+      keepEdge(b, first, length);
+    }
     return b.clear();
   }
 

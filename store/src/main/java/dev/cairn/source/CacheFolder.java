@@ -137,10 +137,9 @@ public final class CacheFolder {
   public Pruned prune(long olderThanMillis, long maxSize) {
     long cutoff =
         olderThanMillis < 0 ? Long.MIN_VALUE : System.currentTimeMillis() - olderThanMillis;
-    CacheRoot.Deleted d = root.deleteOldest(cutoff, maxSize < 0 ? Long.MAX_VALUE : maxSize);
+    Pruned p = root.deleteOldest(cutoff, maxSize < 0 ? Long.MAX_VALUE : maxSize);
     removeEmptyKeys();
-    root.recount();
-    return new Pruned(d.files(), d.bytes(), d.remaining());
+    return p;
   }
 
   /** Removes KEY folders with nothing in them and records whose KEY folder is gone. */

@@ -67,7 +67,8 @@ final class CacheRoot {
           .getBytes(StandardCharsets.US_ASCII);
 
   static final Pattern KEY_NAME = Pattern.compile("[0-9a-f]{32}");
-  private static final Pattern RECORD_NAME = Pattern.compile("[0-9a-f]{32}\\.obj");
+  private static final Pattern RECORD_NAME =
+      Pattern.compile("[0-9a-f]{32}" + Pattern.quote(RECORD_SUFFIX));
   private static final Pattern RECORD_TEMP_NAME = Pattern.compile("\\.tmp-obj-[0-9a-f]{1,16}");
   private static final Pattern CHUNK_NAME = Pattern.compile("0|[1-9][0-9]{0,18}");
 
@@ -255,10 +256,15 @@ final class CacheRoot {
           || sinceCount >= limit / 16
           || now - countedAt >= RECOUNT_SECONDS * 1_000_000_000L) {
         // the first write of this process learns what is there (the new chunk included)
-        total = scan().stream().mapToLong(Entry::size).sum();
-        used.set(total);
+        List<Entry> all = scan();
         sinceCount = 0;
         countedAt = now;
+        total = all.stream().mapToLong(Entry::size).sum();
+        if (total > limit) {
+          deleteOldest(all, Long.MIN_VALUE, limit / 10 * 9);
+          return;
+        }
+        used.set(total);
       } else {
         total = used.addAndGet(bytes);
       }
@@ -278,17 +284,18 @@ final class CacheRoot {
     deleteOldest(Long.MIN_VALUE, limit / 10 * 9);
   }
 
-  /** What {@link #deleteOldest} did: files and bytes deleted, bytes left. */
-  record Deleted(long files, long bytes, long remaining) {}
-
   /**
    * Deletes, least recently used first, the chunk and piece files last used before {@code
    * cutoffMillis}, and more until at most {@code target} bytes are left; then counts the cache as
    * holding what is left. A file that cannot be deleted (gone meanwhile, or undeletable) stays
    * counted.
    */
-  synchronized Deleted deleteOldest(long cutoffMillis, long target) {
-    List<Entry> all = scan();
+  synchronized CacheFolder.Pruned deleteOldest(long cutoffMillis, long target) {
+    return deleteOldest(scan(), cutoffMillis, target);
+  }
+
+  private synchronized CacheFolder.Pruned deleteOldest(
+      List<Entry> all, long cutoffMillis, long target) {
     long total = all.stream().mapToLong(Entry::size).sum();
     all.sort(Comparator.comparing(Entry::touched));
     long files = 0;
@@ -308,7 +315,7 @@ final class CacheRoot {
       }
     }
     used.set(total);
-    return new Deleted(files, bytes, total);
+    return new CacheFolder.Pruned(files, bytes, total);
   }
 
   boolean isPrivate(Path key) {
@@ -406,10 +413,5 @@ final class CacheRoot {
   /** The limit the cache is kept under. */
   long limit() {
     return limit;
-  }
-
-  /** Forgets the running total, so that the next write counts the folder again. */
-  void recount() {
-    used.set(-1);
   }
 }

@@ -55,37 +55,45 @@ final class CachedPieces {
     this.fetch = fetch;
   }
 
+  /** Fetches the {@code length} bytes at {@code position} as a piece unless one holds them. */
+  void prefetch(long position, int length) throws IOException {
+    if (find(position, length) == null) {
+      fetch(position, length, null);
+    }
+  }
+
   /**
-   * Fills {@code dst} with the bytes at {@code position} from a piece that holds them, else fetches
-   * them on their own (4 KiB-aligned) as a new piece. Readers of the same piece meanwhile wait for
-   * one request.
+   * Fetches the {@code length} bytes at {@code position} on their own (4 KiB-aligned) as a new
+   * piece, for a caller that found no piece holding them, and copies them into {@code dst} (if not
+   * null). Readers of the same piece meanwhile wait for one request.
    */
-  void readOrFetch(long position, ByteBuffer dst) throws IOException {
-    int length = dst.remaining();
-    while (!read(position, dst)) {
+  void fetch(long position, int length, ByteBuffer dst) throws IOException {
+    while (true) {
       long[] range = aligned(position, length);
       CompletableFuture<byte[]> mine = new CompletableFuture<>();
       CompletableFuture<byte[]> running = loading.putIfAbsent(range[0], mine);
+      byte[] data;
       if (running != null) {
-        byte[] data = ChunkCachingSource.await(running);
-        if (range[0] + data.length >= position + length) {
-          dst.put(data, (int) (position - range[0]), length);
-          return;
+        data = ChunkCachingSource.await(running);
+        if (range[0] + data.length < position + length) {
+          continue; // another reader's piece from the same start, too short for this read
         }
-        continue; // another reader's piece from the same start, too short for this read
+      } else {
+        try {
+          data = fetch.fetch(range[0], (int) (range[1] - range[0]));
+          put(range[0], data);
+          mine.complete(data);
+        } catch (IOException | RuntimeException | Error e) {
+          mine.completeExceptionally(e);
+          throw e;
+        } finally {
+          loading.remove(range[0], mine);
+        }
       }
-      try {
-        byte[] data = fetch.fetch(range[0], (int) (range[1] - range[0]));
-        put(range[0], data);
-        mine.complete(data);
+      if (dst != null) {
         dst.put(data, (int) (position - range[0]), length);
-        return;
-      } catch (IOException | RuntimeException | Error e) {
-        mine.completeExceptionally(e);
-        throw e;
-      } finally {
-        loading.remove(range[0], mine);
       }
+      return;
     }
   }
 
@@ -107,11 +115,27 @@ final class CachedPieces {
    */
   boolean read(long position, ByteBuffer dst) {
     int length = dst.remaining();
-    if (copyFrom(memory, position, dst, length)) {
-      return true;
+    Map.Entry<Long, byte[]> p = find(position, length);
+    if (p == null) {
+      return false;
+    }
+    dst.put(p.getValue(), (int) (position - p.getKey()), length);
+    return true;
+  }
+
+  /**
+   * A piece, as its start and bytes, that holds the {@code length} bytes at {@code position}: from
+   * memory, else from disk (then kept in memory too); null if none does.
+   */
+  private Map.Entry<Long, byte[]> find(long position, int length) {
+    Map.Entry<Long, byte[]> m = memory.floorEntry(position);
+    for (int i = 0; i < LOOKBACK && m != null; i++, m = memory.lowerEntry(m.getKey())) {
+      if (m.getKey() + m.getValue().length >= position + length) {
+        return m;
+      }
     }
     if (disk == null) {
-      return false;
+      return null;
     }
     ConcurrentSkipListMap<Long, Integer> index = diskIndex();
     Map.Entry<Long, Integer> e = index.floorEntry(position);
@@ -120,26 +144,13 @@ final class CachedPieces {
         byte[] data = disk.getPiece(e.getKey(), e.getValue());
         if (data == null) {
           index.remove(e.getKey(), e.getValue()); // gone, or not intact (then deleted)
-          return false;
+          return null;
         }
         remember(e.getKey(), data);
-        dst.put(data, (int) (position - e.getKey()), length);
-        return true;
+        return Map.entry(e.getKey(), data);
       }
     }
-    return false;
-  }
-
-  private static boolean copyFrom(
-      ConcurrentSkipListMap<Long, byte[]> pieces, long position, ByteBuffer dst, int length) {
-    Map.Entry<Long, byte[]> e = pieces.floorEntry(position);
-    for (int i = 0; i < LOOKBACK && e != null; i++, e = pieces.lowerEntry(e.getKey())) {
-      if (e.getKey() + e.getValue().length >= position + length) {
-        dst.put(e.getValue(), (int) (position - e.getKey()), length);
-        return true;
-      }
-    }
-    return false;
+    return null;
   }
 
   /** Keeps a piece just fetched: in memory, and on disk if there is a disk cache. */

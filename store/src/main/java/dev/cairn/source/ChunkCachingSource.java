@@ -184,7 +184,7 @@ public final class ChunkCachingSource implements ByteSource {
           return;
         }
         if (!sequential && !onDisk(first, last)) {
-          pieces.readOrFetch(position, dst);
+          pieces.fetch(position, length, dst);
           return;
         }
       }
@@ -222,7 +222,7 @@ public final class ChunkCachingSource implements ByteSource {
     if (pieces != null && length < CHUNK) {
       scatteredPieces = true;
       if (!inMemory(first, last) && !onDisk(first, last)) {
-        pieces.readOrFetch(position, ByteBuffer.allocate(length));
+        pieces.prefetch(position, length);
       }
       return;
     }

@@ -15,7 +15,8 @@ import java.util.function.IntSupplier;
  * keeps several small requests going, a large one on a slow link fewer requests per byte. The
  * window is refilled whenever a whole run fits in it again, never one chunk per step.
  *
- * <p><b>Thread safety:</b> safe for concurrent use (synchronized; each call is a few comparisons).
+ * <p><b>Thread safety:</b> safe for concurrent use (a step is synchronized, a few comparisons; an
+ * access to the chunk read last or a neighbour takes no lock).
  */
 final class ReadAheadWindow {
   /**
@@ -27,7 +28,7 @@ final class ReadAheadWindow {
   private final int initial;
   private final int max;
   private final int granule;
-  private long last = Long.MIN_VALUE / 2;
+  private volatile long last = Long.MIN_VALUE / 2; // written under the lock, read before it too
   private int window;
   private long aheadUpTo = -1;
 
@@ -66,12 +67,17 @@ final class ReadAheadWindow {
    * Like {@link #onAccess(long, long, int)}, asking {@code linkChunks} only on a forward step: the
    * estimate takes a lock, and most accesses are to the chunk read last.
    */
-  synchronized Span onAccess(long index, long lastChunk, IntSupplier linkChunks) {
-    if (initial == 0) {
-      return null;
+  Span onAccess(long index, long lastChunk, IntSupplier linkChunks) {
+    long l = last;
+    if (initial == 0 || (index <= l && index >= l - 2)) {
+      return null; // the same chunk, or a neighbour served out of order: no news, and no lock
     }
+    return step(index, lastChunk, linkChunks);
+  }
+
+  private synchronized Span step(long index, long lastChunk, IntSupplier linkChunks) {
     if (index <= last && index >= last - 2) {
-      return null; // the same chunk, or a neighbour served out of order: no news
+      return null; // another thread stepped there meanwhile
     }
     boolean forward = index > last && index - last <= 2;
     last = index;
