@@ -129,7 +129,7 @@ final class Cds {
       cmd.add("-cp");
       cmd.add(spec.classPath());
       cmd.add(ServeMain.class.getName());
-      ServeLauncher.startDetached(cmd, Path.of("/dev/null"));
+      DetachedProcess.start(cmd, Path.of("/dev/null"));
     } catch (IOException | RuntimeException e) {
       // no archive this time
     }

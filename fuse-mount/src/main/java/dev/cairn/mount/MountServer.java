@@ -244,7 +244,7 @@ public final class MountServer {
     Log.LOG.debug("libfuse arguments: {}", session.argv());
     Thread hook = new Thread(() -> onShutdown(session), "cairn-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    java.util.Set<Long> watchdogs = fusermountChildren();
+    java.util.Set<Long> watchdogs = Watchdogs.current();
     session.start();
     try {
       session.awaitReady(READY_TIMEOUT);
@@ -259,7 +259,7 @@ public final class MountServer {
         new MountState(
             pid(),
             MountState.startMillis(ProcessHandle.current()),
-            helperPid(watchdogs),
+            Watchdogs.newSince(watchdogs),
             snapSpec,
             mnt,
             logFile,
@@ -366,22 +366,6 @@ public final class MountServer {
     if (host != null && cache != null) {
       host.cacheClosed(cache);
     }
-  }
-
-  /**
-   * libfuse leaves {@code fusermount} running as the auto_unmount watchdog: our child, the one that
-   * was not there before this mount started (a process serving many mounts has one per mount).
-   */
-  private static long helperPid(java.util.Set<Long> before) {
-    return fusermountChildren().stream().filter(p -> !before.contains(p)).findFirst().orElse(0L);
-  }
-
-  private static java.util.Set<Long> fusermountChildren() {
-    return ProcessHandle.current()
-        .children()
-        .filter(h -> h.info().command().map(c -> c.endsWith("/fusermount")).orElse(false))
-        .map(ProcessHandle::pid)
-        .collect(java.util.stream.Collectors.toSet());
   }
 
   /** Per remote member of the chain (top first): its URL and request counters. */

@@ -7,13 +7,10 @@ import dev.cairn.crypto.BlockDigest;
 import dev.cairn.crypto.KeyRing;
 import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
-import dev.cairn.fuse.FuseAvailability;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.sign.Trust;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,7 +136,7 @@ public final class ServeLauncher {
             mnt,
             ready,
             log,
-            setsid(),
+            DetachedProcess.setsid(),
             overlay,
             parentSearch,
             request.access(),
@@ -148,7 +145,7 @@ public final class ServeLauncher {
             request.trust(),
             request.profiles());
     if (shared) {
-      String log2 = viaServer(spec, settings, cds, dirs);
+      String log2 = viaServer(spec, settings, dirs);
       if (MountTable.find(mnt).filter(MountTable.Entry::isCairn).isEmpty()) {
         throw new IOException(
             mnt + ": the cairn server reported ready but nothing is mounted (log: " + log2 + ")");
@@ -192,7 +189,7 @@ public final class ServeLauncher {
    * answers; returns the mount's log file once it is ready, or throws what the mount failed with
    * (its one line and exit code, as a serving process of its own would have reported them).
    */
-  private static String viaServer(Spec spec, ServerSettings settings, Cds cds, RuntimeDir dirs)
+  private static String viaServer(Spec spec, ServerSettings settings, RuntimeDir dirs)
       throws Exception {
     ServerAddress address =
         address(spec.java(), spec.classPath(), spec.keys(), spec.readyFile().getParent());
@@ -218,7 +215,7 @@ public final class ServeLauncher {
 
               @Override
               public long start() throws IOException {
-                return startDetached(
+                return DetachedProcess.start(
                     serverCommand(spec, address, settings, spec.cdsArchive()),
                     address.log(),
                     spec.keys(),
@@ -281,7 +278,7 @@ public final class ServeLauncher {
   /** Starts the serving process and waits until it is ready. */
   private static void start(Spec spec) throws Exception {
     Files.deleteIfExists(spec.readyFile());
-    long pid = startDetached(command(spec), spec.logFile(), spec.keys());
+    long pid = DetachedProcess.start(command(spec), spec.logFile(), spec.keys(), true);
     // Interrupted (Ctrl-C) before the mount is ready: stop the serving process too. SIGTERM lets
     // it unmount if it got that far.
     Thread abandon =
@@ -297,82 +294,6 @@ public final class ServeLauncher {
         // shutting down: the hook runs
       }
     }
-  }
-
-  /**
-   * Starts {@code command} in the background through {@code /bin/sh}, which returns its pid and
-   * exits at once; stdin from /dev/null, stdout and stderr to {@code output}, working directory /
-   * (never keep the caller's directory busy).
-   *
-   * <p>Not a {@link Process} of ours on purpose: a JVM with a thread blocked in {@code waitpid} for
-   * a child that is still running — the reaper thread of every {@link Process} — spends 300 ms in
-   * its own exit waiting for that thread, which would be a fifth of {@code cairn mount}.
-   */
-  static long startDetached(List<String> command, Path output) throws IOException {
-    return startDetached(command, output, KeyRing.NONE);
-  }
-
-  /**
-   * Like {@link #startDetached(List, Path)}; non-empty {@code keys} are written to the command's
-   * stdin, a pipe, and every variable holding one of their passphrases is left out of the
-   * environment. sh relays the keys with {@code cat} in the foreground: the JDK closes our end of a
-   * child's stdin once that child has exited, so sh must outlive the write; and sh gives a
-   * background command /dev/null for stdin unless another descriptor (4 here) carries the pipe.
-   */
-  static long startDetached(List<String> command, Path output, KeyRing keys) throws IOException {
-    return startDetached(command, output, keys, true);
-  }
-
-  /**
-   * Like {@link #startDetached(List, Path, KeyRing)}; with {@code send} false the keys are not
-   * written, only their passphrase variables left out of the environment (a server gets each
-   * mount's keys with its request).
-   */
-  static long startDetached(List<String> command, Path output, KeyRing keys, boolean send)
-      throws IOException {
-    boolean pipe = send && !keys.isEmpty();
-    List<String> sh = new ArrayList<>();
-    sh.add("/bin/sh");
-    sh.add("-c");
-    sh.add(
-        pipe
-            ? "out=$1; shift; cat | { exec 4<&0; \"$@\" <&4 4<&- >\"$out\" 2>&1 & echo $!; }"
-            : "out=$1; shift; \"$@\" </dev/null >\"$out\" 2>&1 & echo $!");
-    sh.add("cairn-launch");
-    sh.add(output.toString());
-    sh.addAll(command);
-    ProcessBuilder pb =
-        new ProcessBuilder(sh)
-            .directory(new File("/"))
-            .redirectInput(
-                pipe
-                    ? ProcessBuilder.Redirect.PIPE
-                    : ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .redirectErrorStream(true);
-    KeyArguments.scrub(pb.environment(), keys);
-    Process p = pb.start();
-    if (pipe) {
-      try {
-        KeyArguments.send(keys, p.getOutputStream());
-      } catch (IOException e) {
-        // nobody reads them: the serving process died at once, and its log says why
-      }
-    }
-    String out;
-    try (java.io.InputStream in = p.getInputStream()) {
-      out = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
-    }
-    try {
-      p.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while starting " + command.get(0));
-    }
-    String last = out.lines().reduce((a, b) -> b).orElse("");
-    if (p.exitValue() != 0 || !last.matches("[0-9]+")) {
-      throw new IOException("cannot start " + command.get(0) + ": " + out.replace('\n', ' '));
-    }
-    return Long.parseLong(last);
   }
 
   /**
@@ -430,21 +351,5 @@ public final class ServeLauncher {
       c.add("--debug");
     }
     return c;
-  }
-
-  /** {@code setsid} to start the serving process in its own session, or null if missing. */
-  static String setsid() {
-    List<Path> dirs = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      for (String d : path.split(":")) {
-        if (!d.isEmpty()) {
-          dirs.add(Path.of(d));
-        }
-      }
-    }
-    dirs.add(Path.of("/usr/bin"));
-    dirs.add(Path.of("/bin"));
-    return FuseAvailability.findExecutable(dirs, "setsid").map(Path::toString).orElse(null);
   }
 }

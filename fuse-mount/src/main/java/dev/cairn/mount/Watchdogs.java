@@ -33,6 +33,27 @@ final class Watchdogs {
     }
   }
 
+  /** The {@code fusermount} children of this process now: the watchdogs of its mounts. */
+  static java.util.Set<Long> current() {
+    return ProcessHandle.current()
+        .children()
+        .filter(Watchdogs::isFusermount)
+        .map(ProcessHandle::pid)
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  /**
+   * The watchdog a mount that started after {@code before} was taken leaves running: the {@code
+   * fusermount} child not among them, or 0 if none.
+   */
+  static long newSince(java.util.Set<Long> before) {
+    return current().stream().filter(p -> !before.contains(p)).findFirst().orElse(0L);
+  }
+
+  private static boolean isFusermount(ProcessHandle h) {
+    return h.info().command().map(c -> c.endsWith("/fusermount")).orElse(false);
+  }
+
   /**
    * Ends the watchdog {@code pid} of a mount that is gone, and reaps it. libfuse keeps the socket
    * the watchdog waits on open until the process exits, so it would otherwise linger until then —
@@ -46,7 +67,7 @@ final class Watchdogs {
     }
     ProcessHandle.of(pid)
         .filter(h -> h.parent().map(p -> p.pid() == ProcessHandle.current().pid()).orElse(false))
-        .filter(h -> h.info().command().map(c -> c.endsWith("/fusermount")).orElse(false))
+        .filter(Watchdogs::isFusermount)
         .ifPresent(ProcessHandle::destroyForcibly);
     if (MountState.awaitGone(pid, 5000)) {
       LibC libc = Holder.LIBC;

@@ -6,11 +6,12 @@
  * serves each of its mounts with a {@link dev.cairn.mount.MountServer} on a thread of its own; a
  * mount that needs a process of its own goes to {@link dev.cairn.mount.ServeMain} instead, one
  * detached process running one {@code MountServer} (so does {@code cairn mount --foreground}, in
- * the calling process). {@link dev.cairn.mount.Unmounter} tears a mount down, {@link
- * dev.cairn.mount.MountList} lists them. Also owns where the files live ({@link
- * dev.cairn.mount.RuntimeDir}, {@code ServerAddress}), the state file that lets {@code cairn
- * umount} and a second {@code cairn mount} find the serving process ({@link
- * dev.cairn.mount.MountState}), the cache budget the mounts of one process share ({@code
+ * the calling process); {@code DetachedProcess} starts those processes and the server, {@code
+ * Watchdogs} finds and retires each mount's {@code fusermount} watchdog. {@link
+ * dev.cairn.mount.Unmounter} tears a mount down, {@link dev.cairn.mount.MountList} lists them. Also
+ * owns where the files live ({@link dev.cairn.mount.RuntimeDir}, {@code ServerAddress}), the state
+ * file that lets {@code cairn umount} and a second {@code cairn mount} find the serving process
+ * ({@link dev.cairn.mount.MountState}), the cache budget the mounts of one process share ({@code
  * CacheBudget}), per-mount logs in a shared process ({@code ThreadLog}), the {@code fusermount}
  * watchdogs ({@code Watchdogs}), what a new server prepares while its first client connects ({@code
  * ServerWarmUp}), {@code --uid/--gid/--mode} ({@link dev.cairn.mount.AccessOptions}) and the

@@ -120,8 +120,8 @@ class ServeLauncherTest {
                 new KeySource.Passphrase(
                     "passphrase from $P", "stapler battery".getBytes(StandardCharsets.UTF_8))));
     long pid =
-        ServeLauncher.startDetached(
-            List.of("/bin/sh", "-c", "od -An -c | tr -d ' \\n'; echo"), out, keys);
+        DetachedProcess.start(
+            List.of("/bin/sh", "-c", "od -An -c | tr -d ' \\n'; echo"), out, keys, true);
     try {
       for (int i = 0; i < 500 && !Files.readString(out).endsWith("\n"); i++) {
         Thread.sleep(10);
@@ -185,7 +185,7 @@ class ServeLauncherTest {
     Path out = tmp.resolve("out.txt");
     long t0 = System.nanoTime();
     long pid =
-        ServeLauncher.startDetached(
+        DetachedProcess.start(
             List.of("/bin/sh", "-c", "pwd; echo err >&2; read x || echo eof; sleep 30"), out);
     assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
     try {
