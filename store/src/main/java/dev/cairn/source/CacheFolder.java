@@ -4,7 +4,6 @@ import dev.cairn.error.UsageException;
 import java.io.IOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,17 +90,17 @@ public final class CacheFolder {
   /** What the cache holds, per object version, most recently used first. */
   public List<Entry> list() {
     Map<String, ObjectRecord> records = new HashMap<>();
-    for (Path f : root.recordFiles()) {
+    for (Path f : root.listing.recordFiles()) {
       ObjectRecord o = ObjectRecord.read(f, null);
       if (o != null) {
         records.put(DiskChunkCache.keyOf(o), o);
       }
     }
     Map<String, long[]> perKey = new LinkedHashMap<>(); // chunks, bytes, data, last used, pieces
-    for (CacheRoot.Entry e : root.scan()) {
+    for (CacheListing.Entry e : root.listing.scan()) {
       String key = e.file().getParent().getFileName().toString();
       long[] t = perKey.computeIfAbsent(key, k -> new long[5]);
-      t[CacheRoot.PIECE_NAME.matcher(e.file().getFileName().toString()).matches() ? 4 : 0]++;
+      t[CacheListing.PIECE_NAME.matcher(e.file().getFileName().toString()).matches() ? 4 : 0]++;
       t[1] += e.size();
       t[2] += Math.max(0, e.size() - ChunkFile.fileSize(0));
       t[3] = Math.max(t[3], e.touched().toMillis());
@@ -144,18 +143,7 @@ public final class CacheFolder {
 
   /** Removes KEY folders with nothing in them and records whose KEY folder is gone. */
   private void removeEmptyKeys() {
-    List<Path> keys = new ArrayList<>();
-    try (var s = Files.newDirectoryStream(root.path)) {
-      for (Path k : s) {
-        if (CacheRoot.KEY_NAME.matcher(k.getFileName().toString()).matches()
-            && Files.isDirectory(k, LinkOption.NOFOLLOW_LINKS)
-            && root.isPrivate(k)) {
-          keys.add(k);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return;
-    }
+    List<Path> keys = root.listing.keyFolders();
     for (Path k : keys) {
       try {
         Files.delete(k); // only if empty
@@ -165,7 +153,7 @@ public final class CacheFolder {
         // removed meanwhile
       }
     }
-    for (Path f : root.recordFiles()) {
+    for (Path f : root.listing.recordFiles()) {
       ObjectRecord o = ObjectRecord.read(f, null);
       if (o != null && !Files.exists(root.path.resolve(DiskChunkCache.keyOf(o)))) {
         CacheRoot.delete(f);

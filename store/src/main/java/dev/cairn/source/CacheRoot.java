@@ -5,25 +5,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryIteratorException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 
 /**
  * The folder the {@link DiskChunkCache} keeps its chunks in, as this process found it: where it is
@@ -66,17 +59,6 @@ final class CacheRoot {
               + "# For information about cache directory tags, see https://bford.info/cachedir/\n")
           .getBytes(StandardCharsets.US_ASCII);
 
-  static final Pattern KEY_NAME = Pattern.compile("[0-9a-f]{32}");
-  private static final Pattern RECORD_NAME =
-      Pattern.compile("[0-9a-f]{32}" + Pattern.quote(RECORD_SUFFIX));
-  private static final Pattern RECORD_TEMP_NAME = Pattern.compile("\\.tmp-obj-[0-9a-f]{1,16}");
-  private static final Pattern CHUNK_NAME = Pattern.compile("0|[1-9][0-9]{0,18}");
-
-  /** A piece's file name: {@code pSTART-LENGTH}, START and LENGTH in decimal. */
-  static final Pattern PIECE_NAME = Pattern.compile("p(0|[1-9][0-9]{0,18})-([1-9][0-9]{0,8})");
-
-  private static final Pattern TEMP_NAME =
-      Pattern.compile("\\.tmp-p?(0|[1-9][0-9]{0,18})(-[1-9][0-9]{0,8})?-[0-9a-f]{1,16}");
   private static final Object ROOTS_LOCK = new Object();
   private static Settings sharedSettings;
   private static CacheRoot shared;
@@ -88,6 +70,10 @@ final class CacheRoot {
   final int uid;
 
   private final long limit;
+
+  /** The cache's own files, as found on disk. */
+  final CacheListing listing;
+
   private final AtomicLong used = new AtomicLong(-1);
   private long sinceCount; // guarded by this: bytes written since the folder was last counted
   private long countedAt; // guarded by this: System.nanoTime() of that count
@@ -99,6 +85,7 @@ final class CacheRoot {
     this.path = path;
     this.limit = limit;
     this.uid = uid;
+    this.listing = new CacheListing(path, uid);
   }
 
   /** Where the cache is and how large it may grow, as configured now. */
@@ -256,10 +243,10 @@ final class CacheRoot {
           || sinceCount >= limit / 16
           || now - countedAt >= RECOUNT_SECONDS * 1_000_000_000L) {
         // the first write of this process learns what is there (the new chunk included)
-        List<Entry> all = scan();
+        List<CacheListing.Entry> all = listing.scan();
         sinceCount = 0;
         countedAt = now;
-        total = all.stream().mapToLong(Entry::size).sum();
+        total = all.stream().mapToLong(CacheListing.Entry::size).sum();
         if (total > limit) {
           deleteOldest(all, Long.MIN_VALUE, limit / 10 * 9);
           return;
@@ -291,16 +278,16 @@ final class CacheRoot {
    * counted.
    */
   synchronized CacheFolder.Pruned deleteOldest(long cutoffMillis, long target) {
-    return deleteOldest(scan(), cutoffMillis, target);
+    return deleteOldest(listing.scan(), cutoffMillis, target);
   }
 
   private synchronized CacheFolder.Pruned deleteOldest(
-      List<Entry> all, long cutoffMillis, long target) {
-    long total = all.stream().mapToLong(Entry::size).sum();
-    all.sort(Comparator.comparing(Entry::touched));
+      List<CacheListing.Entry> all, long cutoffMillis, long target) {
+    long total = all.stream().mapToLong(CacheListing.Entry::size).sum();
+    all.sort(Comparator.comparing(CacheListing.Entry::touched));
     long files = 0;
     long bytes = 0;
-    for (Entry e : all) {
+    for (CacheListing.Entry e : all) {
       if (e.touched().toMillis() >= cutoffMillis && total <= target) {
         break;
       }
@@ -316,98 +303,6 @@ final class CacheRoot {
     }
     used.set(total);
     return new CacheFolder.Pruned(files, bytes, total);
-  }
-
-  boolean isPrivate(Path key) {
-    try {
-      return PrivateFolder.problem(key, uid) == null;
-    } catch (IOException e) {
-      return false; // removed meanwhile
-    }
-  }
-
-  /**
-   * The chunk and piece files in the cache, after deleting stale temporary files: only names of the
-   * cache's own forms, only regular files, only in KEY folders that pass the ownership rule.
-   */
-  List<Entry> scan() {
-    List<Entry> out = new ArrayList<>();
-    Instant stale = Instant.now().minusSeconds(600);
-    try (DirectoryStream<Path> keys = Files.newDirectoryStream(path)) {
-      for (Path key : keys) {
-        if (!KEY_NAME.matcher(key.getFileName().toString()).matches() || !isPrivate(key)) {
-          continue;
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(key)) {
-          for (Path f : files) {
-            String name = f.getFileName().toString();
-            boolean chunk =
-                CHUNK_NAME.matcher(name).matches() || PIECE_NAME.matcher(name).matches();
-            if (!chunk && !TEMP_NAME.matcher(name).matches()) {
-              continue;
-            }
-            BasicFileAttributes a;
-            try {
-              a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (IOException e) {
-              continue; // deleted meanwhile by another process
-            }
-            if (!a.isRegularFile()) {
-              continue;
-            }
-            if (chunk) {
-              out.add(new Entry(f, a.size(), a.lastModifiedTime()));
-            } else if (a.lastModifiedTime().toInstant().isBefore(stale)) {
-              // left by a process that died while writing; a live writer renames in ms
-              delete(f);
-            }
-          }
-        } catch (IOException | DirectoryIteratorException e) {
-          // removed meanwhile or unreadable: nothing of it is counted
-        }
-      }
-    } catch (IOException | DirectoryIteratorException e) {
-      // an unreadable cache folder only means less eviction
-    }
-    return out;
-  }
-
-  /** One chunk file: where, how large, when last used. */
-  record Entry(Path file, long size, FileTime touched) {}
-
-  /**
-   * The {@link ObjectRecord} files in the cache folder (regular files named {@code URLKEY.obj}),
-   * after deleting stale temporary ones.
-   */
-  List<Path> recordFiles() {
-    List<Path> out = new ArrayList<>();
-    Instant stale = Instant.now().minusSeconds(600);
-    try (DirectoryStream<Path> all = Files.newDirectoryStream(path)) {
-      for (Path f : all) {
-        String name = f.getFileName().toString();
-        boolean record = RECORD_NAME.matcher(name).matches();
-        if (!record && !RECORD_TEMP_NAME.matcher(name).matches()) {
-          continue;
-        }
-        BasicFileAttributes a;
-        try {
-          a = Files.readAttributes(f, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException e) {
-          continue;
-        }
-        if (!a.isRegularFile()) {
-          continue;
-        }
-        if (record) {
-          out.add(f);
-        } else if (a.lastModifiedTime().toInstant().isBefore(stale)) {
-          delete(f);
-        }
-      }
-    } catch (IOException | DirectoryIteratorException e) {
-      // an unreadable cache folder lists nothing
-    }
-    return out;
   }
 
   /** The limit the cache is kept under. */

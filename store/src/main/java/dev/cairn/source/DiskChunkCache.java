@@ -217,7 +217,7 @@ final class DiskChunkCache {
     }
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
       for (Path f : files) {
-        Matcher m = CacheRoot.PIECE_NAME.matcher(f.getFileName().toString());
+        Matcher m = CacheListing.PIECE_NAME.matcher(f.getFileName().toString());
         if (m.matches()) {
           out.merge(Long.parseLong(m.group(1)), Integer.parseInt(m.group(2)), Math::max);
         }

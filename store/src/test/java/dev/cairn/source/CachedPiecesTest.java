@@ -202,7 +202,7 @@ class CachedPiecesTest extends ByteSourceContract {
       }
     }
     assertEquals(List.of(), gone.reads());
-    List<CacheRoot.Entry> files = CacheRoot.configured().scan();
+    List<CacheListing.Entry> files = CacheRoot.configured().listing.scan();
     assertEquals(SCATTERED.length, files.size(), files.toString());
     assertTrue(files.stream().allMatch(e -> e.file().getFileName().toString().startsWith("p")));
     CacheFolder.Entry listed = CacheFolder.configured().list().get(0);
