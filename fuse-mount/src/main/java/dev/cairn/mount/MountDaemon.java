@@ -8,13 +8,11 @@ import dev.cairn.fuse.MountTable;
 import dev.cairn.read.BlockCache;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,7 +24,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -65,125 +62,14 @@ public final class MountDaemon {
   private final Duration idle;
   private final long pid = ProcessHandle.current().pid();
   private final Instant started = Instant.now();
+  private final FileSystemSpare spare = new FileSystemSpare();
 
   // guarded by this
-  private final Map<String, Served> mounts = new LinkedHashMap<>();
+  private final Map<String, HostedMount> mounts = new LinkedHashMap<>();
   private int busy; // connections being handled
   private long idleSince = System.nanoTime();
   private boolean closing;
   private ServerSocketChannel listener;
-
-  /** One mount served here. */
-  private final class Served implements MountServer.Host {
-    final MountRequest request;
-    final Path mountPoint;
-    final Path log;
-    final Instant since = Instant.now();
-    final CompletableFuture<MountState> ready = new CompletableFuture<>();
-    final CompletableFuture<Integer> done = new CompletableFuture<>();
-    volatile BlockCache cache;
-
-    Served(MountRequest request, Path mountPoint) {
-      this.request = request;
-      this.mountPoint = mountPoint;
-      this.log = dirs.logFile(mountPoint);
-    }
-
-    @Override
-    public void cacheOpened(BlockCache c, long requested) {
-      cache = c;
-      budget.add(c, requested);
-    }
-
-    @Override
-    public void cacheClosed(BlockCache c) {
-      budget.remove(c);
-    }
-
-    @Override
-    public void ready(MountState state) {
-      ready.complete(state);
-      prepareSpare();
-    }
-
-    @Override
-    public Path socket() {
-      return socket;
-    }
-
-    @Override
-    public java.util.concurrent.Future<dev.cairn.fuse.CairnFs> fileSystem() {
-      return takeSpare();
-    }
-
-    /** Serves the mount on a thread of its own until it is unmounted. */
-    void start() {
-      Thread t = new Thread(this::run, "mount-" + RuntimeDir.key(mountPoint));
-      t.start();
-    }
-
-    private void run() {
-      int rc = ExitCode.FAILURE;
-      try (PrintStream out =
-          new PrintStream(Files.newOutputStream(log), true, StandardCharsets.UTF_8)) {
-        ThreadLog.route(out);
-        try {
-          rc = new MountServer(request, null, log, this).serve();
-        } catch (Throwable e) { // NOPMD: whatever one mount throws must not reach the others
-          System.err.println("cairn: " + ExitCode.message(e));
-          if (request.debug()) {
-            e.printStackTrace();
-          }
-          rc = ExitCode.of(e);
-          ready.completeExceptionally(e);
-        } finally {
-          ready.completeExceptionally(
-              new IOException(
-                  mountPoint + ": the mount ended before it was ready (log: " + log + ")"));
-          ThreadLog.route(null);
-        }
-      } catch (IOException e) {
-        ready.completeExceptionally(e);
-      } finally {
-        MountState st = ready.isCompletedExceptionally() ? null : ready.getNow(null);
-        if (st != null) {
-          try {
-            if (MountTable.find(mountPoint).filter(MountTable.Entry::isCairn).isPresent()) {
-              // the loop ended with the mount still there (it failed): the watchdog's job
-              Fusermount.unmount(mountPoint, true);
-            }
-            Watchdogs.retire(st.helperPid());
-          } catch (IOException e) {
-            log("cleaning up after " + mountPoint + ": " + e.getMessage());
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-        synchronized (MountDaemon.this) {
-          mounts.remove(mountPoint.toString(), this);
-          idleSince = System.nanoTime();
-        }
-        done.complete(rc);
-      }
-    }
-  }
-
-  // guarded by this: the file system object the next mount takes, being built meanwhile
-  private java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> spare;
-
-  /** The spare file system object, or one built now if there is none. */
-  private synchronized java.util.concurrent.Future<dev.cairn.fuse.CairnFs> takeSpare() {
-    java.util.concurrent.FutureTask<dev.cairn.fuse.CairnFs> mine = spare;
-    spare = null;
-    return mine != null ? mine : MountServer.loadFileSystem();
-  }
-
-  /** Builds the next mount's file system object, once a mount is up (not while it gets ready). */
-  private synchronized void prepareSpare() {
-    if (spare == null && !closing) {
-      spare = MountServer.loadFileSystem();
-    }
-  }
 
   private MountDaemon(Path socket, RuntimeDir dirs, long budget, Duration idle) {
     this.socket = socket;
@@ -232,7 +118,7 @@ public final class MountDaemon {
     }
     // the first mount's file system object, and the one-time set-up of opening a snapshot, are
     // done while its client connects and asks
-    prepareSpare();
+    spare.prepare();
     String cp = System.getProperty("java.class.path", "");
     ServerWarmUp.start(cp.endsWith(".jar") && !cp.contains(":") ? Path.of(cp) : null);
     Runtime.getRuntime().addShutdownHook(new Thread(this::close, "cairn-server-exit"));
@@ -270,7 +156,13 @@ public final class MountDaemon {
     log("no mounts for " + idle.toSeconds() + " s: exiting");
   }
 
-  private static void log(String line) {
+  /** A mount's thread has ended: it is no longer served here. */
+  private synchronized void ended(HostedMount m) {
+    mounts.remove(m.mountPoint.toString(), m);
+    idleSince = System.nanoTime();
+  }
+
+  static void log(String line) {
     System.err.println(Instant.now() + " " + line);
   }
 
@@ -302,6 +194,7 @@ public final class MountDaemon {
       return;
     }
     closing = true;
+    spare.close();
     try {
       Files.deleteIfExists(socket);
     } catch (IOException e) {
@@ -406,7 +299,7 @@ public final class MountDaemon {
       return;
     }
     Path mnt = Path.of(r.mountPoint());
-    Served s = new Served(r, mnt);
+    HostedMount s = new HostedMount(r, mnt, dirs.logFile(mnt), budget, socket, spare, this::ended);
     synchronized (this) {
       if (mounts.containsKey(mnt.toString())) {
         reply(
@@ -448,7 +341,7 @@ public final class MountDaemon {
   }
 
   private Map<String, Object> umount(String mountPoint) throws IOException {
-    Served s;
+    HostedMount s;
     synchronized (this) {
       s = mountPoint == null ? null : mounts.get(mountPoint);
     }
@@ -491,11 +384,11 @@ public final class MountDaemon {
 
   private Map<String, Object> list() {
     List<Object> out = new ArrayList<>();
-    List<Served> all;
+    List<HostedMount> all;
     synchronized (this) {
       all = new ArrayList<>(mounts.values());
     }
-    for (Served s : all) {
+    for (HostedMount s : all) {
       MountState st = s.ready.getNow(null);
       if (st == null || s.done.isDone()) {
         continue; // still coming up, or already leaving

@@ -3,7 +3,8 @@
  * process, and tearing it down. {@link dev.cairn.mount.ServeLauncher} checks a {@link
  * dev.cairn.mount.MountRequest} ({@code MountChecks}) and hands it to the user's serving process,
  * {@link dev.cairn.mount.MountDaemon} ({@code ServerClient} starts one when none answers), which
- * serves each of its mounts with a {@link dev.cairn.mount.MountServer} on a thread of its own; a
+ * serves each of its mounts ({@code HostedMount}) with a {@link dev.cairn.mount.MountServer} on a
+ * thread of its own, the next mount's file system object ready ahead ({@code FileSystemSpare}); a
  * mount that needs a process of its own goes to {@link dev.cairn.mount.ServeMain} instead, one
  * detached process running one {@code MountServer} (so does {@code cairn mount --foreground}, in
  * the calling process); {@code DetachedProcess} starts those processes and the server, {@code
