@@ -74,7 +74,7 @@ final class CachedPieces {
       CompletableFuture<byte[]> running = loading.putIfAbsent(range[0], mine);
       byte[] data;
       if (running != null) {
-        data = ChunkCachingSource.await(running);
+        data = ChunkLoads.await(running);
         if (range[0] + data.length < position + length) {
           continue; // another reader's piece from the same start, too short for this read
         }

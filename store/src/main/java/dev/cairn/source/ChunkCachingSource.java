@@ -2,7 +2,6 @@ package dev.cairn.source;
 
 import dev.cairn.config.Tuning;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -10,20 +9,18 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongConsumer;
 
 /**
  * A {@link ByteSource} in front of another whose every read costs a request (a {@link
  * RemoteByteSource}), in the way Lucene's {@code NRTCachingDirectory} wraps a {@code Directory}:
  * reads of up to {@value #MAX_CHUNKS_PER_READ} chunks (stored blocks, index pages) are served from
- * whole {@value #CHUNK}-byte chunks of the inner source, of which the last {@value #CHUNKS} are
- * kept in memory and, unless turned off, on local disk ({@link DiskChunkCache}): each chunk is read
- * from the inner source once, and every later process reading the same object version gets it
- * without a request. Larger reads go to the inner source as they are.
+ * whole {@value #CHUNK}-byte chunks of the inner source, of which the last {@value
+ * ChunkLoads#CHUNKS} are kept in memory and, unless turned off, on local disk ({@link
+ * DiskChunkCache}): each chunk is read from the inner source once, and every later process reading
+ * the same object version gets it without a request. Larger reads go to the inner source as they
+ * are.
  *
  * <p>Whole chunks are for readers moving through the object. A read that is not part of a
  * sequential stream ({@link ReadStreams}: {@code -Dcairn.remote.sequentialBytes} contiguous stored
@@ -56,7 +53,6 @@ import java.util.function.LongConsumer;
  */
 public final class ChunkCachingSource implements ByteSource {
   static final int CHUNK = 1 << 20;
-  private static final int CHUNKS = 16;
   private static final int MAX_CHUNKS_PER_READ = 4;
 
   /** The most adjacent chunks one coalesced request fetches. */
@@ -77,9 +73,7 @@ public final class ChunkCachingSource implements ByteSource {
   private final ReadStreams streams;
   private final CachedPieces pieces;
   private volatile boolean scatteredPieces; // scattered foreground reads fetch pieces
-  private final AtomicReferenceArray<Chunk> chunks = new AtomicReferenceArray<>(CHUNKS);
-  private final ConcurrentHashMap<Long, CompletableFuture<byte[]>> loading =
-      new ConcurrentHashMap<>();
+  private final ChunkLoads loads;
   private final Object presentLock = new Object();
   private BitSet present;
   private final GuardedFetch guarded;
@@ -125,6 +119,7 @@ public final class ChunkCachingSource implements ByteSource {
     this.guarded = new GuardedFetch(inner, CHUNK);
     this.pieces =
         sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY, guarded) : null;
+    this.loads = new ChunkLoads(inner, size, disk, counters, limits, guarded, this::installed);
     this.scatteredPieces = scatteredPieces && pieces != null;
   }
 
@@ -134,7 +129,10 @@ public final class ChunkCachingSource implements ByteSource {
    */
   private static ReadAheadWindow defaultWindow(DiskChunkCache disk) {
     Tuning t = Tuning.current();
-    int max = disk == null ? Math.min(t.remoteReadAheadMax(), CHUNKS - 4) : t.remoteReadAheadMax();
+    int max =
+        disk == null
+            ? Math.min(t.remoteReadAheadMax(), ChunkLoads.CHUNKS - 4)
+            : t.remoteReadAheadMax();
     return new ReadAheadWindow(t.remoteReadAhead(), max, MAX_RUN);
   }
 
@@ -228,17 +226,18 @@ public final class ChunkCachingSource implements ByteSource {
     }
     long[] missing =
         java.util.stream.LongStream.rangeClosed(first, last)
-            .filter(c -> inMemory(c) == null && (disk == null || !disk.has(c, chunkLength(c))))
+            .filter(
+                c -> loads.inMemory(c) == null && (disk == null || !disk.has(c, chunkLength(c))))
             .toArray();
-    for (CompletableFuture<byte[]> f : loadRuns(missing, data -> {})) {
-      await(f);
+    for (CompletableFuture<byte[]> f : loads.loadRuns(missing, data -> {})) {
+      ChunkLoads.await(f);
     }
   }
 
   /** Whether chunks {@code first..last} are in memory or being loaded. */
   private boolean inMemory(long first, long last) {
     for (long c = first; c <= last; c++) {
-      if (inMemory(c) == null && !loading.containsKey(c)) {
+      if (!loads.held(c)) {
         return false;
       }
     }
@@ -277,11 +276,7 @@ public final class ChunkCachingSource implements ByteSource {
         if (disk != null) {
           disk.remove(index);
         }
-        int slot = (int) (index % CHUNKS);
-        Chunk c = chunks.get(slot);
-        if (c != null && c.index() == index) {
-          chunks.compareAndSet(slot, c, null);
-        }
+        loads.forget(index);
         synchronized (presentLock) {
           if (present != null) {
             present.clear((int) index);
@@ -349,8 +344,16 @@ public final class ChunkCachingSource implements ByteSource {
     }
   }
 
+  /** Chunk {@code index} is cached now: counted, and the pieces inside it dropped. */
+  private void installed(long index, int length) {
+    markPresent(index);
+    if (pieces != null) {
+      pieces.dropWithin(index * CHUNK, index * CHUNK + length); // the chunk holds them now
+    }
+  }
+
   private int chunkLength(long index) {
-    return (int) Math.min(CHUNK, size - index * CHUNK);
+    return loads.chunkLength(index);
   }
 
   /**
@@ -379,13 +382,13 @@ public final class ChunkCachingSource implements ByteSource {
       }
     }
     for (CompletableFuture<byte[]> f :
-        loadRuns(
+        loads.loadRuns(
             missing.stream().mapToLong(Long::longValue).toArray(),
             data -> {
               fetched.addAndGet(data.length);
               progress.accept(done.addAndGet(data.length));
             })) {
-      await(f);
+      ChunkLoads.await(f);
     }
     long absent = 0;
     for (long c = 0; c <= lastChunk && size > 0; c++) {
@@ -405,245 +408,29 @@ public final class ChunkCachingSource implements ByteSource {
     return fetched.get();
   }
 
-  /**
-   * Starts loading the chunks {@code indices} (ascending) that no one is loading, as coalesced runs
-   * on the fetch threads, waiting for read-ahead budget as need be; {@code loaded} is told each
-   * chunk's bytes as it arrives. Returns what to wait on.
-   */
-  private List<CompletableFuture<byte[]>> loadRuns(
-      long[] indices, java.util.function.Consumer<byte[]> loaded) throws IOException {
-    List<CompletableFuture<byte[]>> pending = new ArrayList<>();
-    for (ChunkRuns.Run run : ChunkRuns.of(indices, MAX_RUN)) {
-      long bytes = runBytes(run.first(), run.count());
-      limits.reserveAhead(bytes);
-      List<Claim> claims = claim(run.first(), run.last());
-      for (Claim c : claims) {
-        pending.add(
-            c.future()
-                .whenComplete(
-                    (data, e) -> {
-                      if (data != null) {
-                        loaded.accept(data);
-                      }
-                    }));
-      }
-      submit(claims, bytes);
-    }
-    return pending;
-  }
-
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */
   private byte[] chunk(long index) throws IOException {
     ReadAheadWindow.Span span = window.onAccess(index, lastChunk, linkChunks);
     if (span != null) {
       readAhead(span);
     }
-    return load(index);
-  }
-
-  private byte[] inMemory(long index) {
-    Chunk c = chunks.get((int) (index % CHUNKS));
-    return c != null && c.index() == index ? c.data() : null;
+    return loads.load(index);
   }
 
   /**
-   * Chunk {@code index} from memory, the disk cache or the inner source, in that order. The first
-   * reader of a missing chunk loads it with no lock held; readers of the same chunk meanwhile wait
-   * for that load (and share its failure), readers of other chunks do not wait at all.
-   */
-  private byte[] load(long index) throws IOException {
-    byte[] data = inMemory(index);
-    if (data != null) {
-      return data;
-    }
-    CompletableFuture<byte[]> mine = new CompletableFuture<>();
-    CompletableFuture<byte[]> running = loading.putIfAbsent(index, mine);
-    if (running != null) {
-      return await(running);
-    }
-    try {
-      data = inMemory(index);
-      if (data == null) {
-        data = loadMissing(index);
-      }
-      install(index, data);
-      mine.complete(data);
-      return data;
-    } catch (IOException | RuntimeException | Error e) {
-      mine.completeExceptionally(e);
-      throw e;
-    } finally {
-      loading.remove(index, mine);
-    }
-  }
-
-  private void install(long index, byte[] data) {
-    chunks.set((int) (index % CHUNKS), new Chunk(index, data));
-    markPresent(index);
-    if (pieces != null) {
-      pieces.dropWithin(index * CHUNK, index * CHUNK + data.length); // the chunk holds them now
-    }
-  }
-
-  private byte[] loadMissing(long index) throws IOException {
-    long start = index * CHUNK;
-    int length = chunkLength(index);
-    byte[] data = disk == null ? null : disk.get(index, length);
-    if (data != null) {
-      counters.diskChunk();
-      return data;
-    }
-    data = guarded.fetch(start, length);
-    if (disk != null) {
-      disk.put(index, data);
-    }
-    return data;
-  }
-
-  /** The outcome of another thread's load of the same chunk. */
-  static byte[] await(CompletableFuture<byte[]> load) throws IOException {
-    try {
-      return load.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw new IOException(io.getMessage(), io);
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw (Error) cause;
-    }
-  }
-
-  /**
-   * Starts loading the chunks of {@code span} that are neither in memory nor being loaded, as
-   * coalesced runs on the fetch threads, as far as the read-ahead budget allows; the rest is
-   * offered again on a later step.
+   * Starts loading the chunks of {@code span} that are neither in memory nor being loaded, as far
+   * as the read-ahead budget allows; the rest is offered again on a later step.
    */
   private void readAhead(ReadAheadWindow.Span span) {
     long[] wanted =
         java.util.stream.LongStream.rangeClosed(span.first(), span.last())
-            .filter(c -> inMemory(c) == null && !loading.containsKey(c))
+            .filter(c -> !loads.held(c))
             .toArray();
-    for (ChunkRuns.Run run : ChunkRuns.of(wanted, span.run())) {
-      long bytes = runBytes(run.first(), run.count());
-      if (closed || !limits.tryReserveAhead(bytes)) {
-        window.rewind(run.first() - 1);
-        return;
-      }
-      List<Claim> claims = claim(run.first(), run.last());
-      if (claims.isEmpty()) {
-        limits.releaseAhead(bytes);
-      } else {
-        submit(claims, bytes);
-      }
+    long notStarted = loads.startRuns(wanted, span.run());
+    if (notStarted >= 0) {
+      window.rewind(notStarted - 1);
     }
   }
-
-  private long runBytes(long first, int count) {
-    return Math.min(size, (first + count) * CHUNK) - first * CHUNK;
-  }
-
-  /** A chunk this source has taken on to load, and the future its readers wait on. */
-  private record Claim(long index, CompletableFuture<byte[]> future) {}
-
-  /** Takes on loading those of chunks {@code first..last} that no one is loading. */
-  private List<Claim> claim(long first, long last) {
-    List<Claim> out = new ArrayList<>();
-    for (long c = first; c <= last; c++) {
-      CompletableFuture<byte[]> f = new CompletableFuture<>();
-      if (inMemory(c) == null && loading.putIfAbsent(c, f) == null) {
-        out.add(new Claim(c, f));
-      }
-    }
-    return out;
-  }
-
-  /**
-   * Loads the claimed chunks on a fetch thread: from the disk cache where it has them, the rest in
-   * coalesced ranged requests; then gives back {@code reserved} bytes of the read-ahead budget.
-   */
-  private void submit(List<Claim> claims, long reserved) {
-    try {
-      limits.fetchers().execute(() -> fetchRun(claims, reserved));
-    } catch (RuntimeException e) {
-      fail(claims, e);
-      limits.releaseAhead(reserved);
-    }
-  }
-
-  private void fetchRun(List<Claim> claims, long reserved) {
-    try {
-      List<Claim> missing = new ArrayList<>();
-      for (Claim c : claims) {
-        if (closed) {
-          throw new java.nio.channels.ClosedChannelException();
-        }
-        byte[] data = disk == null ? null : disk.get(c.index(), chunkLength(c.index()));
-        if (data == null) {
-          missing.add(c);
-        } else {
-          counters.diskChunk();
-          done(c, data);
-        }
-      }
-      long[] indices = missing.stream().mapToLong(Claim::index).toArray();
-      int at = 0;
-      for (ChunkRuns.Run run : ChunkRuns.of(indices, MAX_RUN)) {
-        byte[][] data = fetch(run);
-        for (int i = 0; i < run.count(); i++, at++) {
-          // on disk before readers see it, as a foreground load does: a chunk evicted from memory
-          // is then always found on disk, and one dropped as wrong (invalidate) cannot come back
-          if (disk != null) {
-            disk.put(missing.get(at).index(), data[i]);
-          }
-          done(missing.get(at), data[i]);
-        }
-      }
-    } catch (IOException | RuntimeException | Error e) {
-      // whoever waits for these chunks gets the failure; the next reader of them tries again
-      fail(claims, e);
-    } finally {
-      limits.releaseAhead(reserved);
-    }
-  }
-
-  /**
-   * The chunks of {@code run} with one ranged request, each in its own array: straight into them
-   * from a remote source, through one array of the run from any other.
-   */
-  private byte[][] fetch(ChunkRuns.Run run) throws IOException {
-    byte[][] data = new byte[run.count()][];
-    ByteBuffer[] parts = new ByteBuffer[run.count()];
-    for (int i = 0; i < run.count(); i++) {
-      data[i] = new byte[chunkLength(run.first() + i)];
-      parts[i] = ByteBuffer.wrap(data[i]);
-    }
-    long start = run.first() * CHUNK;
-    inner.readFully(start, parts);
-    return data;
-  }
-
-  private void done(Claim c, byte[] data) {
-    install(c.index(), data);
-    c.future().complete(data);
-    loading.remove(c.index(), c.future());
-  }
-
-  private void fail(List<Claim> claims, Throwable e) {
-    for (Claim c : claims) {
-      if (c.future().completeExceptionally(e)) {
-        loading.remove(c.index(), c.future());
-      }
-    }
-  }
-
-  /** One cached chunk of the object. */
-  private record Chunk(long index, byte[] data) {}
 
   @Override
   public String describe() {
@@ -653,6 +440,7 @@ public final class ChunkCachingSource implements ByteSource {
   @Override
   public void close() throws IOException {
     closed = true;
+    loads.close();
     inner.close();
   }
 }
