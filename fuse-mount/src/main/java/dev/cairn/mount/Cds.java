@@ -78,10 +78,14 @@ final class Cds {
 
   /**
    * Starts the detached training run if there is no archive yet and no other run is under way.
-   * Never fails the mount: any problem just means no archive.
+   * Never fails the mount: any problem just means no archive. Not for a remote snapshot: the
+   * training reads some of its blocks, which would be the user's bandwidth (and requests) spent on
+   * a start-up artifact; the next mount of a local snapshot trains.
    */
   void maybeTrain(ServeLauncher.Spec spec) {
-    if (archive == null || usableArchive().isPresent()) {
+    if (archive == null
+        || usableArchive().isPresent()
+        || dev.cairn.source.RemoteByteSource.isRemote(spec.snapshot())) {
       return;
     }
     try {
