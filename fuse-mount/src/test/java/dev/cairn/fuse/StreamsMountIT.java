@@ -171,6 +171,15 @@ class StreamsMountIT {
       MountSupport.Run refused =
           cairn("mount", url, mnt.toString(), "--overlay", dir.resolve("ov").toString());
       refused.fails(2, "--overlay needs a local base snapshot");
+      // the command line no longer probes the object: the serving process's open refuses it with
+      // the same one line and exit code, and nothing is left mounted
+      Files.writeString(dir.resolve("page.html"), "<html>not a snapshot</html>\n".repeat(8));
+      cairn("mount", nginx.url("page.html"), mnt.toString())
+          .fails(2, nginx.url("page.html") + ": not a Cairn snapshot");
+      cairn("mount", nginx.url("nope.cairn"), mnt.toString())
+          .fails(2, nginx.url("nope.cairn") + ": not found (HTTP 404)");
+      assertTrue(MountTable.find(mnt.toRealPath()).isEmpty(), "nothing mounted after refusals");
+      assertMountServesBothStreams(Map.of(), url);
     }
   }
 
