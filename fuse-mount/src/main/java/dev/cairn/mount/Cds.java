@@ -78,16 +78,17 @@ final class Cds {
 
   /**
    * Starts the detached training run if there is no archive yet and no other run is under way.
-   * Never fails the mount: any problem just means no archive. Not for a remote snapshot: the
-   * training reads some of its blocks, which would be the user's bandwidth (and requests) spent on
-   * a start-up artifact; the next mount of a local snapshot trains.
+   * Never fails the mount: any problem just means no archive. The run reads a local snapshot
+   * itself; for a remote one it packs a small snapshot of its own instead (reading the user's would
+   * spend their bandwidth and requests on a start-up artifact) and reads that over the loopback
+   * interface as well ({@link RemoteTraining}).
    */
   void maybeTrain(ServeLauncher.Spec spec) {
-    if (archive == null
-        || usableArchive().isPresent()
-        || dev.cairn.source.RemoteByteSource.isRemote(spec.snapshot())) {
+    if (archive == null || usableArchive().isPresent()) {
       return;
     }
+    String snap =
+        dev.cairn.source.RemoteByteSource.isRemote(spec.snapshot()) ? "" : spec.snapshot();
     try {
       Path dir = Files.createDirectories(archive.getParent());
       Path lock = archive.resolveSibling(archive.getFileName() + ".training");
@@ -127,7 +128,7 @@ final class Cds {
               tmp.toString(),
               archive.toString(),
               lock.toString(),
-              spec.snapshot(),
+              snap,
               spec.java()));
       cmd.addAll(JvmOptions.of(spec.cacheSize(), null, false, false));
       cmd.add("-cp");
