@@ -213,29 +213,36 @@ private_jar() {
   "${cairn_cmd[@]}" mounts >/dev/null 2>&1 || die "cairn-client.jar in $1 does not run"
   serve_archive "$1"
 }
-# serve_archive DIR: the serving process's class-data archive for the jar cairn_cmd runs, made now
-# and not by a timed mount (cairn trains it in the background after a first mount, and until it
-# exists every serving process starts without it): one mount of a small snapshot packed in DIR, by a
-# process of its own (CAIRN_SERVER=0, so no server is left running), then a wait of up to 60 s.
+# serve_archive DIR [URL]: the serving process's class-data archive for the jar cairn_cmd runs,
+# made now and not by a timed mount (cairn trains it in the background after a first mount, and
+# until it exists every serving process starts without one). A server started by a remote mount has
+# an archive of its own: with URL, the mount is of that snapshot (--profile none, a disk cache in
+# DIR, so no measured cache is warmed); without, of a small local snapshot packed in DIR. The mount
+# is by a process of its own (CAIRN_SERVER=0: no server is left running); its training, if it
+# started one (a lock file beside the archive), is waited for up to 60 s.
 serve_archive() {
-  local d="$1/serve-archive" rt _
+  local d="$1/serve-archive" url="${2:-}" rt snap _
   if [ -n "${CAIRN_RUNTIME_DIR:-}" ]; then rt="$CAIRN_RUNTIME_DIR"
   elif [ "$(id -u)" = 0 ]; then rt=/var/tmp/cairn
   elif [ -n "${XDG_RUNTIME_DIR:-}" ]; then rt="$XDG_RUNTIME_DIR/cairn"
   else rt="/var/tmp/cairn-$(id -u)"; fi
   mkdir -p "$d/mnt"
-  rm -f "$d/zeros.cairn"
-  head -c 1048576 /dev/zero >"$d/zeros.img"
-  "${cairn_cmd[@]}" pack "$d/zeros.img" -o "$d/zeros.cairn" >/dev/null 2>&1 || die "cairn pack failed in $d"
-  CAIRN_SERVER=0 "${cairn_cmd[@]}" mount "$d/zeros.cairn" "$d/mnt" >/dev/null 2>&1 || die "cairn mount failed in $d"
-  head -c 4096 "$d/mnt/zeros.img" >/dev/null || true
+  snap="$url"
+  if [ -z "$snap" ]; then
+    snap="$d/zeros.cairn"
+    rm -f "$snap"
+    head -c 1048576 /dev/zero >"$d/zeros.img"
+    "${cairn_cmd[@]}" pack "$d/zeros.img" -o "$snap" >/dev/null 2>&1 || die "cairn pack failed in $d"
+  fi
+  CAIRN_SERVER=0 CAIRN_CACHE_DIR="$d/cache" "${cairn_cmd[@]}" mount "$snap" "$d/mnt" --profile none >/dev/null 2>&1 ||
+    die "cairn mount $snap failed in $d"
   "${cairn_cmd[@]}" umount "$d/mnt" >/dev/null 2>&1 || umount -l "$d/mnt" || true
+  rm -rf "$d/cache"
   for _ in $(seq 1 120); do
-    # one made for this jar: newer than it (the archive's name hashes the jar's path, not its build)
-    [ -z "$(find "$rt/cds" -maxdepth 1 -name 'serve-*.jsa' -newer "$CAIRN_JAR" 2>/dev/null)" ] || return 0
+    compgen -G "$rt/cds/serve-*.jsa.training" >/dev/null || return 0
     sleep 0.5
   done
-  log "no class-data archive for the serving process in $rt/cds after 60 s: mounts start without one"
+  log "the serving process's class-data training in $rt/cds took over 60 s: mounts may start without it"
 }
 cairn() { "${cairn_cmd[@]}" "$@"; }
 

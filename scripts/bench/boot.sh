@@ -236,6 +236,8 @@ unmount_fuse() {
 }
 
 start_server
+# the serving process's class-data archive for remote mounts, before any timed one (lib.sh)
+if [[ ",$systems," == *",cairn-"* ]]; then serve_archive "$logs" "$cairn_url"; fi
 # The profile: one untimed boot through a recording mount, published next to the snapshot.
 if [[ ",$systems," == *",cairn-profile,"* || ",$systems," == *",cairn-warm,"* ]] && [ ! -s "$srv/boot.cairn.profile" ]; then
   log "recording the profile (one untimed boot)"

@@ -318,6 +318,8 @@ sum_npy reference "$npy" || die "numpy cannot sum $npy: $(tail -1 "$logs/referen
 read -r local_sum _ <"$logs/reference.sum"
 
 start_server
+# the serving process's class-data archive for remote mounts, before any timed one (lib.sh)
+if [[ ",$systems," == *",cairn-"* ]]; then serve_archive "$logs" "$cairn_url"; fi
 # The profile: one untimed load through a recording mount, published next to the snapshot.
 if [[ ",$systems," == *",cairn-profile,"* || ",$systems," == *",cairn-warm,"* ]] && [ ! -s "$srv/model.cairn.profile" ]; then
   log "recording the profile (one untimed load)"

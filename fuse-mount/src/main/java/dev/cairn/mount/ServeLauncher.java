@@ -9,6 +9,7 @@ import dev.cairn.error.ExitCode;
 import dev.cairn.error.UsageException;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.sign.Trust;
+import dev.cairn.source.RemoteByteSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -124,7 +125,7 @@ public final class ServeLauncher {
     Path log = dirs.logFile(mnt);
     String java = java();
     String classPath = ClassPath.forChild();
-    Cds cds = Cds.forClassPath(classPath, dirs.dir());
+    Cds cds = Cds.forClassPath(classPath, dirs.dir(), RemoteByteSource.isRemote(snap));
     Spec spec =
         new Spec(
             java,

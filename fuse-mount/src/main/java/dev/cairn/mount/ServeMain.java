@@ -213,8 +213,9 @@ public final class ServeMain {
 
   /**
    * Exercises the serving code paths without mounting (for the class-data-sharing archive), on the
-   * local snapshot {@code snap}, or when it is empty (the mount was of a remote snapshot, which the
-   * training must not read) on a small one packed for the purpose.
+   * local snapshot {@code snap}; or, when it is empty (the archive of a server for remote mounts:
+   * the training must not read the user's remote snapshot), on a small one packed for the purpose,
+   * read from the file and then over the loopback ({@link RemoteTraining}).
    */
   private static void train(String snap) throws IOException, UsageException {
     if (!snap.isEmpty()) {
@@ -232,6 +233,11 @@ public final class ServeMain {
       Pack.run(
           List.of(new Pack.Input(input, "train.img")), made, WriterOptions.defaults(), n -> {});
       trainOn(made.toString());
+      try {
+        RemoteTraining.run(made);
+      } catch (IOException | RuntimeException | LinkageError e) {
+        // the archive just lacks the remote sources' classes
+      }
     } finally {
       try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
         s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -267,11 +273,6 @@ public final class ServeMain {
       MountState st = new MountState(1, 1, 0, snap, mnt, null, 1);
       MountState.decode(st.encode());
       trainServer(cache);
-      try {
-        RemoteTraining.run(Path.of(snap));
-      } catch (IOException | RuntimeException | LinkageError e) {
-        // the archive just lacks the remote sources' classes
-      }
       try {
         CairnFs fs = new CairnFs(s, new MountAccess(0, 0, 0644), () -> new byte[0]);
         new FuseSession(fs, mnt, MountOptions.of("x", false), false).argv();

@@ -228,16 +228,21 @@ class ServeLauncherTest {
 
   @Test
   void cdsOnlyForASingleJar() throws Exception {
-    assertTrue(Cds.forClassPath("/a/classes:/b.jar", tmp).archive() == null);
-    assertTrue(Cds.forClassPath(tmp.resolve("missing.jar").toString(), tmp).archive() == null);
+    assertTrue(Cds.forClassPath("/a/classes:/b.jar", tmp, false).archive() == null);
+    assertTrue(
+        Cds.forClassPath(tmp.resolve("missing.jar").toString(), tmp, false).archive() == null);
     Path jar = Files.writeString(tmp.resolve("x.jar"), "jar");
-    Cds cds = Cds.forClassPath(jar.toString(), tmp);
+    Cds cds = Cds.forClassPath(jar.toString(), tmp, false);
+    // a server a remote mount starts has an archive of its own (with the remote clients' classes)
+    Cds remote = Cds.forClassPath(jar.toString(), tmp, true);
+    assertTrue(remote.archive().getFileName().toString().matches("serve-[0-9a-f]{16}\\.jsa"));
+    assertFalse(remote.archive().equals(cds.archive()));
     assertTrue(cds.archive().getFileName().toString().matches("serve-[0-9a-f]{16}\\.jsa"));
     assertTrue(cds.usableArchive().isEmpty());
     Files.createDirectories(cds.archive().getParent());
     Files.writeString(cds.archive(), "archive");
     assertEquals(Optional.of(cds.archive()), cds.usableArchive());
     Files.writeString(jar, "rebuilt jar");
-    assertFalse(Cds.forClassPath(jar.toString(), tmp).archive().equals(cds.archive()));
+    assertFalse(Cds.forClassPath(jar.toString(), tmp, false).archive().equals(cds.archive()));
   }
 }
