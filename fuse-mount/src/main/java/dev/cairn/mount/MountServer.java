@@ -259,7 +259,7 @@ public final class MountServer {
         new MountState(
             pid(),
             MountState.startMillis(ProcessHandle.current()),
-            Watchdogs.newSince(watchdogs),
+            Watchdogs.newSince(watchdogs, mnt),
             snapSpec,
             mnt,
             logFile,

@@ -1,5 +1,11 @@
 package dev.cairn.mount;
 
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 
@@ -34,20 +40,50 @@ final class Watchdogs {
   }
 
   /** The {@code fusermount} children of this process now: the watchdogs of its mounts. */
-  static java.util.Set<Long> current() {
+  static Set<Long> current() {
     return ProcessHandle.current()
         .children()
         .filter(Watchdogs::isFusermount)
         .map(ProcessHandle::pid)
-        .collect(java.util.stream.Collectors.toSet());
+        .collect(Collectors.toSet());
   }
 
   /**
-   * The watchdog a mount that started after {@code before} was taken leaves running: the {@code
-   * fusermount} child not among them, or 0 if none.
+   * The watchdog the mount at {@code mountPoint}, started after {@code before} was taken, leaves
+   * running, or 0 if it cannot be told. Two mounts of one serving process that start at the same
+   * time each see the other's watchdog as new too: the watchdog's own arguments end with its mount
+   * point, which tells them apart (retiring the other mount's would leave that one without its
+   * watchdog, and this one's to unmount whatever is mounted here when the process exits).
    */
-  static long newSince(java.util.Set<Long> before) {
-    return current().stream().filter(p -> !before.contains(p)).findFirst().orElse(0L);
+  static long newSince(Set<Long> before, Path mountPoint) {
+    Map<Long, List<String>> fresh = new HashMap<>();
+    ProcessHandle.current()
+        .children()
+        .filter(Watchdogs::isFusermount)
+        .filter(h -> !before.contains(h.pid()))
+        .forEach(h -> fresh.put(h.pid(), h.info().arguments().map(List::of).orElse(List.of())));
+    return pick(fresh, mountPoint.toString());
+  }
+
+  /**
+   * Of the new watchdogs {@code fresh} (pid to arguments, empty if unreadable), the one whose last
+   * argument is {@code mountPoint}; else the only one whose arguments could not be read, if it is
+   * the only new one; else 0.
+   */
+  static long pick(Map<Long, List<String>> fresh, String mountPoint) {
+    List<Long> named =
+        fresh.entrySet().stream()
+            .filter(e -> !e.getValue().isEmpty())
+            .filter(e -> e.getValue().get(e.getValue().size() - 1).equals(mountPoint))
+            .map(Map.Entry::getKey)
+            .toList();
+    if (named.size() == 1) {
+      return named.get(0);
+    }
+    if (named.isEmpty() && fresh.size() == 1 && fresh.values().iterator().next().isEmpty()) {
+      return fresh.keySet().iterator().next();
+    }
+    return 0;
   }
 
   private static boolean isFusermount(ProcessHandle h) {
