@@ -26,6 +26,8 @@ import java.util.Optional;
  * on any.
  */
 final class MountProfile {
+  private static final long FETCH_STOP_MILLIS = 2000;
+
   /** The mount's log lines keep one logger name; created on first use, as MountServer's. */
   private static final class Log {
     static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MountServer.class);
@@ -95,12 +97,21 @@ final class MountProfile {
 
   /**
    * Stops the fetch and writes the recorded profile ({@code --record-profile}); a failure to write
-   * is logged, not thrown.
+   * is logged, not thrown. The fetch's threads are given up to {@value #FETCH_STOP_MILLIS} ms to
+   * finish the block they have in flight, so that they are done with the snapshot before it is
+   * closed and do not add to the disk cache after the mount is gone.
    */
   void close() {
     ProfileFetcher f = fetcher;
     if (f != null) {
       f.close();
+      try {
+        if (!f.await(FETCH_STOP_MILLIS)) {
+          Log.LOG.debug("background fetch still has a request in flight at unmount");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     if (recorder == null) {
       return;

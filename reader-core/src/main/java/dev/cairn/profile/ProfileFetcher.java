@@ -198,7 +198,10 @@ public final class ProfileFetcher implements AutoCloseable {
     return new Stats(total, fetchedBlocks.get(), fetchedBytes.get(), done, error);
   }
 
-  /** Waits up to {@code millis} for the fetch to finish; true if it did. For tests and tools. */
+  /**
+   * Waits up to {@code millis} for the fetch to finish (or, after {@link #close}, to stop); true if
+   * it did.
+   */
   public boolean await(long millis) throws InterruptedException {
     long deadline = System.nanoTime() + millis * 1_000_000L;
     for (Thread t : threads) {
