@@ -220,6 +220,8 @@ run_system() { # SYSTEM REPEAT
     log "  $sys: userland $(secs "$t0" "$t_user") s, done $(secs "$t0" "$t_done") s, fetched $sent bytes"
   fi
   if [ -n "$mounted" ]; then
+    # the mount's counters (requests, bytes, profile fetch) as they stand at the end of the boot
+    cp "$mounted/.cairn/stats.json" "$logs/$name-stats.json" 2>/dev/null || true
     "${cairn_cmd[@]}" umount "$mounted" >>"$logs/umount.log" 2>&1 || umount -l "$mounted" || true
     mounted=""
   fi

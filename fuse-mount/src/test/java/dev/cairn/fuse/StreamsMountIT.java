@@ -178,6 +178,9 @@ class StreamsMountIT {
           .fails(2, nginx.url("page.html") + ": not a Cairn snapshot");
       cairn("mount", nginx.url("nope.cairn"), mnt.toString())
           .fails(2, nginx.url("nope.cairn") + ": not found (HTTP 404)");
+      // the same from a serving process of its own (no server), through the ready handshake
+      cairn(Map.of("CAIRN_SERVER", "0"), "mount", nginx.url("nope.cairn"), mnt.toString())
+          .fails(2, nginx.url("nope.cairn") + ": not found (HTTP 404)");
       assertTrue(MountTable.find(mnt.toRealPath()).isEmpty(), "nothing mounted after refusals");
       assertMountServesBothStreams(Map.of(), url);
     }
