@@ -29,7 +29,8 @@
 # the same nginx (which passes requests on and logs them) and, with --delay, the same delay proxy;
 # the snapshot and its profile are uploaded to the bucket (boot.cairn, boot.cairn.profile). --via
 # changes only the cairn systems; qemu-curl and squashfuse-http(-cache) read over HTTP either way.
-# Every run: page cache dropped, a fresh mount. Reported per system: time to userland, time to
+# Every run: page cache dropped, a fresh mount. Reported per system: for cairn, the time `cairn
+# mount` took (a serving process of its own per boot: CAIRN_SERVER=0); time to userland, time to
 # done (from starting the mount, or QEMU for raw and qemu-curl), bytes of the image fetched from
 # nginx during the boot (headers included; HEADs, the one-byte probes that open a remote object,
 # directory listings and the profile file itself not counted; over S3 the same nginx log counts
@@ -206,6 +207,7 @@ run_system() { # SYSTEM REPEAT
       CAIRN_CACHE_DIR="$cache" cairn mount "$cairn_url" "$mnt" "${extra[@]}" >"$logs/$name-mount.log" 2>&1 ||
         { fail "$sys" boot "$r" "cairn mount failed: $(tail -1 "$logs/$name-mount.log")"; [ "$sys" != cairn-offline ] || start_server; return 0; }
       mounted="$mnt"
+      record "$sys" mount "$r" "$(secs "$t0" "$(now)" 3)"
       drive="file=$mnt/rootfs.img,format=raw,readonly=on,if=virtio" ;;
   esac
   log "boot $r/$repeat: $sys"
@@ -291,15 +293,15 @@ for (s, _t) in vals:
 med = {k: statistics.median(v) for k, v in vals.items()}
 out = sys.stderr if json_only else sys.stdout
 print(f"command: {cmdline}\n{commit}\nimage: {image_bytes} bytes; delay per request: {delay} ms; cairn reads via {via}", file=out)
-print(f"{'system':22}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
+print(f"{'system':22}{'mount s':>9}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
 raw = med.get(("raw", "done"))
 result = {"delay_ms": delay, "via": via, "image_bytes": image_bytes, "systems": {}}
 for s in systems:
-    u, d, f = med.get((s, "userland")), med.get((s, "done")), med.get((s, "fetched"), 0)
+    u, d, f, m = med.get((s, "userland")), med.get((s, "done")), med.get((s, "fetched"), 0), med.get((s, "mount"))
     ratio = d / raw if raw and d else None
     pct = 100.0 * f / image_bytes if s not in ("raw",) else None
-    print(f"{s:22}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
-    result["systems"][s] = {"userland_s": u, "done_s": d, "done_over_raw": ratio, "fetched_bytes": f}
+    print(f"{s:22}{(f'{m:.2f}' if m is not None else '-'):>9}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
+    result["systems"][s] = {"mount_s": m, "userland_s": u, "done_s": d, "done_over_raw": ratio, "fetched_bytes": f}
 for s in sorted(failed):
     print(f"{s:22} FAILED (see boot-logs/errors.txt)", file=out)
 targets = []
