@@ -14,11 +14,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Starts a mount's serving process — this jar again, {@link ServeMain} — detached from the terminal
@@ -30,6 +34,9 @@ import java.util.Map;
  * environment.
  */
 public final class ServeLauncher {
+  /** How long a failed mount waits for its serving process to exit. */
+  private static final Duration REFUSED_EXIT_WAIT = Duration.ofSeconds(5);
+
   private ServeLauncher() {}
 
   /** What the serving JVM is started with. */
@@ -288,6 +295,21 @@ public final class ServeLauncher {
     Runtime.getRuntime().addShutdownHook(abandon);
     try {
       ReadyHandshake.awaitReady(pid, spec.readyFile(), spec.mountPoint(), spec.logFile());
+    } catch (Exception e) {
+      // a refused mount's process has said why and is exiting: a failed cairn mount returns with
+      // nothing of it left running
+      ProcessHandle.of(pid)
+          .ifPresent(
+              h -> {
+                try {
+                  h.onExit().get(REFUSED_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException ie) {
+                  Thread.currentThread().interrupt();
+                } catch (ExecutionException | TimeoutException ignored) {
+                  // still there after the wait: leave it; it exits on its own
+                }
+              });
+      throw e;
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(abandon);

@@ -181,6 +181,7 @@ class StreamsMountIT {
       // the same from a serving process of its own (no server), through the ready handshake
       cairn(Map.of("CAIRN_SERVER", "0"), "mount", nginx.url("nope.cairn"), mnt.toString())
           .fails(2, nginx.url("nope.cairn") + ": not found (HTTP 404)");
+      assertEquals(List.of(), MountSupport.servers(mnt), "the refused mount's process is gone");
       assertTrue(MountTable.find(mnt.toRealPath()).isEmpty(), "nothing mounted after refusals");
       assertMountServesBothStreams(Map.of(), url);
     }
