@@ -10,7 +10,7 @@
 #   squashfuse     `squashfuse IMAGE.sqfs MNT` (mksquashfs -comp zstd of the same image)
 # with the page cache dropped before every timed mount (--warm: not dropped). Order rotates from
 # repeat to repeat. Every run uses a runtime directory of its own (CAIRN_RUNTIME_DIR), so no server
-# of the user's is touched, and a warm-up mount first makes the class-data archives.
+# of the user's is touched, and the class-data archives are made first (private_jar in lib.sh).
 # Memory: ten cairn snapshots of the image (each with a different secondary stream, so ten
 # different snapshots) mounted at once and idle, the sum of VmRSS of the cairn serving processes
 # (one server); against ten squashfuse processes serving ten copies of the squashfs image.
@@ -135,18 +135,9 @@ run pack mksquashfs "$image" "$work/sqfs/s1.sqfs" -comp zstd -noappend -quiet ||
 for i in $(seq 2 "$mounts"); do cp "$work/sqfs/s1.sqfs" "$work/sqfs/s$i.sqfs"; done
 for i in $(seq 1 "$mounts"); do mkdir -p "$work/mnt-c$i" "$work/mnt-q$i"; done
 
-# warm-up: the class-data archives of the command line and the serving process (the latter is made
-# in the background after a first mount), then no server
-run warm-up cairn mount "$work/snap/s1.cairn" "$work/mnt-c1" || die "cairn mount failed (see $logs/warm-up.log)"
-first_read "$work/mnt-c1/$name" || die "no first read through the warm-up mount"
-# the serving process's archive is trained in the background after a first mount: wait for it
-for _ in $(seq 1 120); do
-  compgen -G "$CAIRN_RUNTIME_DIR/cds/serve-*.jsa" >/dev/null && break
-  sleep 0.5
-done
-compgen -G "$CAIRN_RUNTIME_DIR/cds/serve-*.jsa" >/dev/null || problem "no class-data archive for the serving process after 60 s"
-unmount_all
-stop_servers
+# the class-data archives of the command line and the serving process: made by private_jar (lib.sh
+# serve_archive) in this run's runtime directory, before any timed mount
+compgen -G "$CAIRN_RUNTIME_DIR/cds/serve-*.jsa" >/dev/null || problem "no class-data archive for the serving process"
 
 # --- latency ---------------------------------------------------------------------------------------
 # timed SYSTEM REPEAT CMD...: runs the mount command, waits for the first read, records the seconds.

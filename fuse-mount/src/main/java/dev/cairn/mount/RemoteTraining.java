@@ -20,13 +20,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
@@ -50,16 +47,12 @@ final class RemoteTraining {
 
   private RemoteTraining() {}
 
-  /** Reads {@code snap}, a local file, through both remote sources. */
-  static void run(Path snap) throws IOException {
-    Path dir = Files.createTempDirectory("cairn-train-remote");
-    try {
-      read(snap, dir);
-    } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
-    }
+  /**
+   * Reads {@code snap}, a local file, through both remote sources; their disk cache goes in {@code
+   * dir}, a temporary folder the caller deletes.
+   */
+  static void run(Path snap, Path dir) throws IOException {
+    read(snap, dir);
   }
 
   private static void read(Path snap, Path dir) throws IOException {

@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -298,17 +299,7 @@ public final class ServeLauncher {
     } catch (Exception e) {
       // a refused mount's process has said why and is exiting: a failed cairn mount returns with
       // nothing of it left running
-      ProcessHandle.of(pid)
-          .ifPresent(
-              h -> {
-                try {
-                  h.onExit().get(REFUSED_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (InterruptedException ie) {
-                  Thread.currentThread().interrupt();
-                } catch (ExecutionException | TimeoutException ignored) {
-                  // still there after the wait: leave it; it exits on its own
-                }
-              });
+      awaitExit(pid);
       throw e;
     } finally {
       try {
@@ -316,6 +307,21 @@ public final class ServeLauncher {
       } catch (IllegalStateException e) {
         // shutting down: the hook runs
       }
+    }
+  }
+
+  /** Waits up to {@link #REFUSED_EXIT_WAIT} for process {@code pid} to exit. */
+  private static void awaitExit(long pid) {
+    Optional<ProcessHandle> h = ProcessHandle.of(pid);
+    if (h.isEmpty()) {
+      return;
+    }
+    try {
+      h.get().onExit().get(REFUSED_EXIT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // still there after the wait: it exits on its own
     }
   }
 

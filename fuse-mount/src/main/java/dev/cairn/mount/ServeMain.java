@@ -28,9 +28,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -226,21 +230,21 @@ public final class ServeMain {
     try {
       Path input = dir.resolve("train.img");
       byte[] bytes = new byte[2 << 20];
-      new java.util.Random(1).nextBytes(bytes);
-      java.util.Arrays.fill(bytes, 1 << 20, bytes.length, (byte) 0x5a); // a compressible half
+      new Random(1).nextBytes(bytes);
+      Arrays.fill(bytes, 1 << 20, bytes.length, (byte) 0x5a); // a compressible half
       Files.write(input, bytes);
       Path made = dir.resolve("train.cairn");
       Pack.run(
           List.of(new Pack.Input(input, "train.img")), made, WriterOptions.defaults(), n -> {});
       trainOn(made.toString());
       try {
-        RemoteTraining.run(made);
+        RemoteTraining.run(made, dir);
       } catch (IOException | RuntimeException | LinkageError e) {
         // the archive just lacks the remote sources' classes
       }
     } finally {
-      try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
-        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }

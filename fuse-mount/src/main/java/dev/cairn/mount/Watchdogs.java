@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 
@@ -41,11 +42,11 @@ final class Watchdogs {
 
   /** The {@code fusermount} children of this process now: the watchdogs of its mounts. */
   static Set<Long> current() {
-    return ProcessHandle.current()
-        .children()
-        .filter(Watchdogs::isFusermount)
-        .map(ProcessHandle::pid)
-        .collect(Collectors.toSet());
+    return fusermountChildren().map(ProcessHandle::pid).collect(Collectors.toSet());
+  }
+
+  private static Stream<ProcessHandle> fusermountChildren() {
+    return ProcessHandle.current().children().filter(Watchdogs::isFusermount);
   }
 
   /**
@@ -57,9 +58,7 @@ final class Watchdogs {
    */
   static long newSince(Set<Long> before, Path mountPoint) {
     Map<Long, List<String>> fresh = new HashMap<>();
-    ProcessHandle.current()
-        .children()
-        .filter(Watchdogs::isFusermount)
+    fusermountChildren()
         .filter(h -> !before.contains(h.pid()))
         .forEach(h -> fresh.put(h.pid(), h.info().arguments().map(List::of).orElse(List.of())));
     return pick(fresh, mountPoint.toString());

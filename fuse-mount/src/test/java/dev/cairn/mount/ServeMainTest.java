@@ -25,7 +25,8 @@ class ServeMainTest {
     Pack.run(List.of(new Pack.Input(input, "in.img")), snap, WriterOptions.defaults(), n -> {});
     assertEquals(ExitCode.OK, ServeMain.run(new String[] {"--cds-train", "--snapshot=" + snap}));
     // its remote half swallows failures (the archive then lacks those classes): called directly
-    RemoteTraining.run(snap);
+    Path scratch = Files.createDirectory(dir.resolve("remote"));
+    RemoteTraining.run(snap, scratch);
   }
 
   /**
