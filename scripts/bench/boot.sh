@@ -105,7 +105,7 @@ mkdir -p "$logs" "$srv" "$web/tmp" "$mnt_root"
 private_jar "$logs"
 export CAIRN_SERVER=0 # one process per mount: each boot starts from nothing
 
-mounted="" fuse_mounts=() child=""
+mounted="" fuse_mounts=() child="" profile_published=0
 # shellcheck disable=SC2317  # invoked by the trap
 cleanup() {
   local rc=$? m
@@ -122,7 +122,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
-for s in ${ALL_SYSTEMS//,/ } record; do unmount_stale "$mnt_root/$s" "$mnt_root/$s-http"; done
+for s in ${ALL_SYSTEMS//,/ } record warm-up; do unmount_stale "$mnt_root/$s" "$mnt_root/$s-http"; done
 
 # --- artifacts ---------------------------------------------------------------------------------------
 if [ ! -f "$srv/boot.cairn" ] || [ "$srv/boot.cairn" -ot "$image" ]; then
@@ -140,7 +140,41 @@ fi
 
 # --- the server --------------------------------------------------------------------------------------
 # nginx (+ S3Proxy with --via s3, + the delay proxy): fleet_server_start in scripts/lib.sh.
-start_server() { fleet_serve_snapshot boot.cairn; }
+start_server() {
+  fleet_serve_snapshot boot.cairn
+  warm_s3proxy
+}
+# warm_s3proxy: with --via s3 and a published profile, two untimed mounts that fetch the profile
+# (until fetch_done) and unmount. S3Proxy is a JVM started by this script on the two cores the
+# guest runs on: fresh, it compiles its request path during the first timed boot that asks it for
+# the profile's 800-odd pieces, and that CPU is the fixture's, not the client's (a real S3 endpoint
+# is not a process just started on the node). Run again after cairn-offline restarts it.
+warm_s3proxy() {
+  [ "$via" = s3 ] && [ "$profile_published" = 1 ] || return 0
+  local w="$mnt_root/warm-up" _
+  mkdir -p "$w"
+  for _ in 1 2; do
+    rm -rf "$out/boot-cache-warm-up"
+    CAIRN_CACHE_DIR="$out/boot-cache-warm-up" cairn mount "$cairn_url" "$w" >>"$logs/warm-up.log" 2>&1 ||
+      die "the S3Proxy warm-up mount failed (see $logs/warm-up.log)"
+    mounted="$w"
+    python3 - "$w/.cairn/stats.json" <<'PY' || die "the S3Proxy warm-up fetch did not finish (see $logs/warm-up.log)"
+import json, sys, time
+deadline = time.time() + 120
+while time.time() < deadline:
+    p = json.load(open(sys.argv[1])).get("profile", {})
+    if p.get("fetch_error"):
+        sys.exit(1)
+    if p.get("fetch_done"):
+        sys.exit(0)
+    time.sleep(0.1)
+sys.exit(1)
+PY
+    "${cairn_cmd[@]}" umount "$w" >>"$logs/umount.log" 2>&1
+    mounted=""
+  done
+  rm -rf "$out/boot-cache-warm-up"
+}
 stop_server() { fleet_server_stop; }
 sent_mark() { fleet_sent_mark; }
 # sent_since MARK: bytes nginx sent of the image's forms (boot.cairn, boot.qcow2, boot.sqfs) since
@@ -257,7 +291,11 @@ if [[ ",$systems," == *",cairn-profile,"* || ",$systems," == *",cairn-warm,"* ]]
   [ -s "$srv/boot.cairn.profile" ] || die "no profile recorded"
 fi
 # published next to the snapshot: nginx serves $srv; S3 needs it in the bucket
-if [ "$via" = s3 ] && [ -s "$srv/boot.cairn.profile" ]; then s3_put "$srv/boot.cairn.profile" boot.cairn.profile; fi
+if [ "$via" = s3 ] && [ -s "$srv/boot.cairn.profile" ]; then
+  s3_put "$srv/boot.cairn.profile" boot.cairn.profile
+  profile_published=1
+  warm_s3proxy
+fi
 
 # the repeat whose cairn-profile boot left its cache, in this run: an older run's cache may come
 # from another URL (--via), which a mount does not take for this one

@@ -92,6 +92,9 @@ public final class StatsReport {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("reads", s.reads());
     m.put("bytes_read", s.bytesRead());
+    m.put("read_ms", s.readMillis());
+    m.put("slow_reads", s.slowReads());
+    m.put("slow_read_ms", s.slowReadMillis());
     m.put("blocks_decompressed", s.blocksDecompressed());
     m.put("stored_bytes_fetched", s.storedBytesFetched());
     m.put("zero_blocks", s.zeroBlocks());

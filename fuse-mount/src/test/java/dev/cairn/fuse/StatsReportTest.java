@@ -63,7 +63,9 @@ class StatsReportTest {
   /** The typed counters keep the keys, order and derived values stats.json readers rely on. */
   @Test
   void countersKeepTheirKeysOrderAndDerivedValues() throws Exception {
-    ReadStatsSnapshot s = new ReadStatsSnapshot(1, 2, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9, 11);
+    ReadStatsSnapshot s =
+        new ReadStatsSnapshot(
+            1, 2, 31_900_000, 1, 25_200_000, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9, 11);
     MountInfo info = new MountInfo("/a", "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
     JsonNode n =
         new ObjectMapper()
@@ -82,6 +84,9 @@ class StatsReportTest {
         List.of(
             "reads",
             "bytes_read",
+            "read_ms",
+            "slow_reads",
+            "slow_read_ms",
             "blocks_decompressed",
             "stored_bytes_fetched",
             "zero_blocks",
@@ -101,6 +106,9 @@ class StatsReportTest {
         keys);
     assertEquals(1, n.get("reads").asLong());
     assertEquals(2, n.get("bytes_read").asLong());
+    assertEquals(31, n.get("read_ms").asLong());
+    assertEquals(1, n.get("slow_reads").asLong());
+    assertEquals(25, n.get("slow_read_ms").asLong());
     assertEquals(3, n.get("blocks_decompressed").asLong());
     assertEquals(4, n.get("stored_bytes_fetched").asLong());
     assertEquals(5, n.get("zero_blocks").asLong());

@@ -1,5 +1,6 @@
 package dev.cairn.profile;
 
+import dev.cairn.os.BackgroundPriority;
 import dev.cairn.read.StreamReader;
 import java.io.IOException;
 import java.util.List;
@@ -15,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * adjacent blocks of a run in one read); it decodes nothing and holds no block. A few threads of
  * minimum priority take the blocks in order, so that over a link with latency several requests are
  * in flight, and memory in flight stays a few scratch buffers (plus what the source caches); a
- * foreground read queues behind at most that many of its requests. Blocks past the end of a stream
- * (a profile of another version) are skipped. A source that fails stops the fetch with one log
- * line; reads go on as without it.
+ * foreground read queues behind at most that many of its requests. The threads run at the lowest
+ * CPU priority ({@link BackgroundPriority}): on busy cores the threads serving reads go first.
+ * Blocks past the end of a stream (a profile of another version) are skipped. A source that fails
+ * stops the fetch with one log line; reads go on as without it.
  *
  * <p>Thread-safe: {@link #stats} and {@link #close} may be called from any thread.
  */
@@ -166,6 +168,7 @@ public final class ProfileFetcher implements AutoCloseable {
   }
 
   private void work() {
+    BackgroundPriority.lowerCurrentThread();
     try {
       long[] t;
       while (!closed && (t = take()) != null) {

@@ -10,6 +10,9 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ReadStats implements ReadStatsCounter {
   private final LongAdder reads = new LongAdder();
   private final LongAdder bytesRead = new LongAdder();
+  private final LongAdder readNanos = new LongAdder();
+  private final LongAdder slowReads = new LongAdder();
+  private final LongAdder slowReadNanos = new LongAdder();
   private final LongAdder blocksDecompressed = new LongAdder();
   private final LongAdder storedBytesFetched = new LongAdder();
   private final LongAdder zeroBlocks = new LongAdder();
@@ -23,9 +26,14 @@ public final class ReadStats implements ReadStatsCounter {
   private final LongAdder refetches = new LongAdder();
 
   @Override
-  public void recordRead(int bytes) {
+  public void recordRead(int bytes, long nanos) {
     reads.increment();
     bytesRead.add(bytes);
+    readNanos.add(nanos);
+    if (nanos >= ReadStatsSnapshot.SLOW_READ_NANOS) {
+      slowReads.increment();
+      slowReadNanos.add(nanos);
+    }
   }
 
   @Override
@@ -80,6 +88,9 @@ public final class ReadStats implements ReadStatsCounter {
     return new ReadStatsSnapshot(
         reads.sum(),
         bytesRead.sum(),
+        readNanos.sum(),
+        slowReads.sum(),
+        slowReadNanos.sum(),
         blocksDecompressed.sum(),
         storedBytesFetched.sum(),
         zeroBlocks.sum(),

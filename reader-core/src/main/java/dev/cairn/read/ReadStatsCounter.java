@@ -8,8 +8,12 @@ package dev.cairn.read;
  * tools use.
  */
 public interface ReadStatsCounter {
-  /** One completed {@link StreamReader#read} call that returned {@code bytes} bytes. */
-  void recordRead(int bytes);
+  /**
+   * One completed {@link StreamReader#read} call that returned {@code bytes} bytes and took {@code
+   * nanos}, from the call to its return: waits for a remote fetch included, which is what a reader
+   * of a mount feels.
+   */
+  void recordRead(int bytes, long nanos);
 
   /** A block served as zeros without touching storage. */
   void recordZeroBlock();

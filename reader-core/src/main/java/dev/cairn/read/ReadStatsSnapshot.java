@@ -6,6 +6,11 @@ package dev.cairn.read;
  *
  * @param reads completed {@link StreamReader#read} calls
  * @param bytesRead logical bytes those calls returned
+ * @param readNanos the time those calls took, each from its call to its return (waits for the
+ *     source included)
+ * @param slowReads those of the calls that took {@link #SLOW_READ_NANOS} or longer: reads that
+ *     waited for a fetch, as a rule
+ * @param slowReadNanos the time the slow reads took
  * @param blocksDecompressed blocks decompressed
  * @param storedBytesFetched stored (compressed) bytes read from the byte source
  * @param zeroBlocks blocks served as zeros
@@ -21,6 +26,9 @@ package dev.cairn.read;
 public record ReadStatsSnapshot(
     long reads,
     long bytesRead,
+    long readNanos,
+    long slowReads,
+    long slowReadNanos,
     long blocksDecompressed,
     long storedBytesFetched,
     long zeroBlocks,
@@ -33,9 +41,25 @@ public record ReadStatsSnapshot(
     long errors,
     long refetches) {
 
+  /**
+   * A read at least this long counts as slow: 10 ms, longer than decoding any block takes and
+   * shorter than a round trip to a server across a network.
+   */
+  public static final long SLOW_READ_NANOS = 10_000_000L;
+
   /** Every counter zero. */
   public static final ReadStatsSnapshot EMPTY =
-      new ReadStatsSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      new ReadStatsSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+  /** Time spent in reads, in whole milliseconds. */
+  public long readMillis() {
+    return readNanos / 1_000_000;
+  }
+
+  /** Time spent in slow reads, in whole milliseconds. */
+  public long slowReadMillis() {
+    return slowReadNanos / 1_000_000;
+  }
 
   /** Hits over lookups; 0 before the first lookup. */
   public double cacheHitRatio() {

@@ -120,6 +120,7 @@ public final class StreamReader {
     if (offset >= size || !dst.hasRemaining()) {
       return 0;
     }
+    long started = System.nanoTime();
     int total = (int) Math.min(dst.remaining(), size - offset);
     if (prefetcher != null) {
       prefetcher.onRead(offset, total);
@@ -147,7 +148,7 @@ public final class StreamReader {
       SpanSplitter.exit();
     }
     dst.position(start + total);
-    stats.recordRead(total);
+    stats.recordRead(total, System.nanoTime() - started);
     return total;
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cairn.format.CodecType;
+import dev.cairn.os.BackgroundPriority;
 import dev.cairn.read.Snapshot;
 import dev.cairn.read.StreamReader;
 import dev.cairn.source.ByteSource;
@@ -14,12 +15,20 @@ import dev.cairn.testing.MemoryByteSource;
 import dev.cairn.testing.Snapshots;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProfileFetcherTest {
+  /** The calling thread's nice value: field 19 of its stat, counted from after the name. */
+  private static int niceOfThisThread() throws IOException {
+    String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+    return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19 - 3]);
+  }
+
   /**
    * A source that remembers the position (and length) of every read and prefetch; a prefetch reads
    * the bytes, as a caching source's does.
@@ -29,6 +38,9 @@ class ProfileFetcherTest {
     final List<Long> reads = Collections.synchronizedList(new ArrayList<>());
     final List<long[]> ranges = Collections.synchronizedList(new ArrayList<>());
 
+    /** The nice value of each fetch thread that read, as the kernel reports it. */
+    final List<Integer> fetchNice = Collections.synchronizedList(new ArrayList<>());
+
     /** Whether one read covered the {@code length} bytes at {@code position}. */
     boolean covered(long position, int length) {
       synchronized (ranges) {
@@ -37,6 +49,7 @@ class ProfileFetcherTest {
     }
 
     void clear() {
+      fetchNice.clear();
       reads.clear();
       ranges.clear();
     }
@@ -52,6 +65,9 @@ class ProfileFetcherTest {
 
     @Override
     public void readFully(long position, ByteBuffer dst) throws IOException {
+      if (Thread.currentThread().getName().equals("cairn-profile-fetch")) {
+        fetchNice.add(niceOfThisThread());
+      }
       reads.add(position);
       ranges.add(new long[] {position, position + dst.remaining()});
       inner.readFully(position, dst);
@@ -101,6 +117,10 @@ class ProfileFetcherTest {
         expected.add(primary.entry(b).offset());
       }
       assertEquals(expected, source.reads, "stored bytes of x, then y, and nothing else");
+      assertEquals(
+          List.of(BackgroundPriority.NICE, BackgroundPriority.NICE),
+          source.fetchNice,
+          "fetched at the lowest CPU priority");
       ProfileFetcher.Stats st = f.stats();
       assertEquals(2, st.fetchedBlocks());
       assertEquals(
