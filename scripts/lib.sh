@@ -281,9 +281,13 @@ cairn_unmount() {
 # the same nginx at /$S3_BUCKET/, so that nginx's access log counts what S3 clients fetch exactly as
 # it counts HTTP; with delay > 0, scripts/bench/delayproxy.py in front adds that many ms to every
 # request. Access log lines: "bytes_sent status uri range method".
-# Reads: srv, web, logs, delay, via (http|s3). Sets base (the URL every client reads from: the
-# proxy's or nginx's), s3_base (S3Proxy itself, for uploads) and, with via=s3, exports the AWS_*
-# variables a cairn process needs for s3:// URLs.
+# With fleet_nice=1 the three run at nice 19: they stand in for machines across a network, whose
+# CPU a real node never pays for, and a workload that keeps this machine's two cores busy (a guest
+# booting under TCG) would otherwise share them with the servers it reads from; every system of a
+# run reads from the same servers, so the setting applies to all of them alike.
+# Reads: srv, web, logs, delay, via (http|s3), fleet_nice (0|1, default 0). Sets base (the URL
+# every client reads from: the proxy's or nginx's), s3_base (S3Proxy itself, for uploads) and,
+# with via=s3, exports the AWS_* variables a cairn process needs for s3:// URLs.
 S3_BUCKET=cairn-bench S3_ID=cairn-bench S3_SECRET=cairn-bench-secret S3_REGION=us-east-1
 fleet_nginx_pid="" fleet_proxy_pid="" fleet_s3_pid=""
 # s3proxy_jar: prints the path of S3Proxy's runnable jar (the one the store tests run), copied from
@@ -325,6 +329,8 @@ fleet_serve_snapshot() {
 
 fleet_server_start() {
   local port s3port="" jar deadline s3conf="" s3loc=""
+  fleet_nice_cmd=(env)
+  if [ "${fleet_nice:-0}" = 1 ]; then fleet_nice_cmd=(nice -n 19); fi
   port=$(python3 "$cairn_root/scripts/bench/report.py" free-port)
   if [ "$via" = s3 ]; then
     jar=$(s3proxy_jar)
@@ -333,7 +339,7 @@ fleet_server_start() {
     printf '%s\n' "s3proxy.endpoint=http://127.0.0.1:$s3port" "s3proxy.authorization=aws-v2-or-v4" \
       "s3proxy.identity=$S3_ID" "s3proxy.credential=$S3_SECRET" "jclouds.provider=filesystem-nio2" \
       "jclouds.filesystem.basedir=$web/s3/data" >"$web/s3/s3proxy.properties"
-    java -Xmx256m -jar "$jar" --properties "$web/s3/s3proxy.properties" >>"$logs/s3proxy.log" 2>&1 3>&- &
+    "${fleet_nice_cmd[@]}" java -Xmx256m -jar "$jar" --properties "$web/s3/s3proxy.properties" >>"$logs/s3proxy.log" 2>&1 3>&- &
     fleet_s3_pid=$!
     wait_port "$fleet_s3_pid" "$s3port" S3Proxy
     s3_base="http://127.0.0.1:$s3port"
@@ -361,12 +367,12 @@ http {
   server { listen 127.0.0.1:$port; root $srv; autoindex on; $s3loc }
 }
 NGINX
-  nginx -p "$web" -c "$web/nginx.conf" >>"$logs/nginx.out" 2>&1 3>&- &
+  "${fleet_nice_cmd[@]}" nginx -p "$web" -c "$web/nginx.conf" >>"$logs/nginx.out" 2>&1 3>&- &
   fleet_nginx_pid=$!
   wait_port "$fleet_nginx_pid" "$port" nginx
   base="http://127.0.0.1:$port"
   if [ "$delay" -gt 0 ]; then
-    python3 "$cairn_root/scripts/bench/delayproxy.py" --backend "127.0.0.1:$port" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
+    "${fleet_nice_cmd[@]}" python3 "$cairn_root/scripts/bench/delayproxy.py" --backend "127.0.0.1:$port" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
     fleet_proxy_pid=$!
     deadline=$((SECONDS + 10))
     until grep -q "^listening on " "$logs/proxy.out" 2>/dev/null; do

@@ -29,6 +29,9 @@
 # the same nginx (which passes requests on and logs them) and, with --delay, the same delay proxy;
 # the snapshot and its profile are uploaded to the bucket (boot.cairn, boot.cairn.profile). --via
 # changes only the cairn systems; qemu-curl and squashfuse-http(-cache) read over HTTP either way.
+# The servers (nginx, S3Proxy, the delay proxy) run at nice 19 (fleet_nice in scripts/lib.sh): they
+# stand in for machines across the network, and a guest under TCG keeps this machine's two cores
+# busy, so at equal priority every system's boot would also pay for serving its own requests.
 # Every run: page cache dropped, a fresh mount. Reported per system: for cairn, the time `cairn
 # mount` took (a serving process of its own per boot: CAIRN_SERVER=0); time to userland, time to
 # done (from starting the mount, or QEMU for raw and qemu-curl), bytes of the image fetched from
@@ -104,6 +107,7 @@ mkdir -p "$logs" "$srv" "$web/tmp" "$mnt_root"
 : >"$logs/errors.txt"
 private_jar "$logs"
 export CAIRN_SERVER=0 # one process per mount: each boot starts from nothing
+fleet_nice=1          # the servers at nice 19: see the header
 
 mounted="" fuse_mounts=() child="" profile_published=0
 # shellcheck disable=SC2317  # invoked by the trap

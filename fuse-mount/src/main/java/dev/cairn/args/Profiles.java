@@ -48,6 +48,9 @@ public final class Profiles {
     }
   }
 
+  /** A profile file's bytes as read, not yet checked, and where they came from. */
+  public record Found(String where, byte[] bytes) {}
+
   /**
    * The profile a mount of {@code snapshot} (id {@code id}) uses: {@code option} names a file, is
    * {@code none}, or is null for the one next to the snapshot, if any. Empty, with one log line
@@ -57,36 +60,56 @@ public final class Profiles {
    */
   public static Optional<AccessProfile> forMount(
       String snapshot, String option, SnapshotId id, Trust trust) throws IOException {
+    return accept(read(snapshot, option), id, trust);
+  }
+
+  /**
+   * The bytes of the profile a mount of {@code snapshot} would use ({@link #forMount}), read but
+   * not checked: needs neither the snapshot's id nor the keys, so a mount reads it while it opens
+   * the snapshot. Empty when {@code option} is {@code none} or nothing lies next to the snapshot.
+   *
+   * @throws UsageException if {@code option} names a file that does not exist
+   */
+  public static Optional<Found> read(String snapshot, String option) throws IOException {
     if ("none".equals(option)) {
       return Optional.empty();
     }
-    String where;
-    byte[] bytes;
     if (option != null) {
       Path p = Path.of(option);
       if (!Files.isRegularFile(p)) {
         throw new UsageException(option + ": no such profile (--profile FILE or none)");
       }
-      where = option;
-      bytes = readLocal(p);
-    } else {
-      Optional<String> sidecar = sidecar(snapshot);
-      if (sidecar.isEmpty()) {
-        return Optional.empty();
-      }
-      where = sidecar.get();
-      try {
-        bytes =
-            RemoteByteSource.isRemote(where)
-                ? readRemote(URI.create(where))
-                : readLocal(Path.of(where));
-      } catch (NoSuchFileException e) {
-        LOG.debug("no profile at {}", where);
-        return Optional.empty();
-      }
+      return Optional.of(new Found(option, readLocal(p)));
     }
+    Optional<String> sidecar = sidecar(snapshot);
+    if (sidecar.isEmpty()) {
+      return Optional.empty();
+    }
+    String where = sidecar.get();
     try {
-      AccessProfile p = AccessProfile.read(bytes, where).trusted(trust, where);
+      return Optional.of(
+          new Found(
+              where,
+              RemoteByteSource.isRemote(where)
+                  ? readRemote(URI.create(where))
+                  : readLocal(Path.of(where))));
+    } catch (NoSuchFileException e) {
+      LOG.debug("no profile at {}", where);
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The profile in {@code found} if it is one, of snapshot {@code id}, signed as {@code trust}
+   * requires; else empty, with one log line saying why.
+   */
+  public static Optional<AccessProfile> accept(Optional<Found> found, SnapshotId id, Trust trust) {
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    String where = found.get().where();
+    try {
+      AccessProfile p = AccessProfile.read(found.get().bytes(), where).trusted(trust, where);
       if (!p.snapshot().equals(id)) {
         LOG.warn("profile {} is for snapshot {}, not {}: ignored", where, p.snapshot(), id);
         return Optional.empty();

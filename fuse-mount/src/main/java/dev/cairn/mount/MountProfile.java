@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One mount's access profile work ({@link ProfileOptions}): the recorder that {@code
@@ -22,8 +24,9 @@ import java.util.Optional;
  * fetch of the profile published next to the snapshot (or named by {@code --profile}), plus
  * everything with {@code --fetch all}; and their section of stats.json.
  *
- * <p>Thread-safe: {@link #start} and {@link #close} run on the mount's own thread, {@link #stats}
- * on any.
+ * <p>Thread-safe: {@link #start} and {@link #close} run on the mount's own thread, the fetch starts
+ * on the thread that reads the profile ({@link #lookUp}), {@link #stats} runs on any; no fetch
+ * starts after {@link #close}.
  */
 final class MountProfile {
   private static final long FETCH_STOP_MILLIS = 2000;
@@ -34,15 +37,23 @@ final class MountProfile {
   }
 
   private final ProfileOptions options;
-  private final String snapshotSpec;
   private final Snapshot snapshot;
   private final Trust trust;
   private final ProfileRecorder recorder;
+  private final CompletableFuture<Optional<Profiles.Found>> lookup;
   private volatile ProfileFetcher fetcher;
+  private boolean closed; // guarded by this: no fetch starts after close
 
-  MountProfile(ProfileOptions options, String snapshotSpec, Snapshot snapshot, Trust trust) {
+  /**
+   * @param lookup the profile's bytes as {@link #lookUp} reads them
+   */
+  MountProfile(
+      ProfileOptions options,
+      Snapshot snapshot,
+      Trust trust,
+      CompletableFuture<Optional<Profiles.Found>> lookup) {
     this.options = options;
-    this.snapshotSpec = snapshotSpec;
+    this.lookup = lookup;
     this.snapshot = snapshot;
     this.trust = trust;
     this.recorder =
@@ -60,39 +71,79 @@ final class MountProfile {
   }
 
   /**
-   * Starts fetching the mount's access profile in the background: the one named by {@code
-   * --profile}, else for a remote snapshot the one published next to it; with {@code --fetch all},
-   * every block after it. A local snapshot fetches nothing unless asked to: its reads cost no round
-   * trips.
+   * Starts reading the profile a mount of {@code snapshotSpec} would fetch, on a thread of its own:
+   * the one named by {@code --profile}, else for a remote snapshot the one published next to it. A
+   * mount calls this before it opens the snapshot, so that the profile's round trips overlap the
+   * snapshot's and the fetch can start as soon as the snapshot is open. A local snapshot reads
+   * nothing unless asked to: its reads cost no round trips.
    */
-  void start() {
+  static CompletableFuture<Optional<Profiles.Found>> lookUp(
+      ProfileOptions options, String snapshotSpec) {
     boolean wantsProfile =
         options.profile() == null
             ? RemoteByteSource.isRemote(snapshotSpec)
             : !"none".equals(options.profile());
-    if (!wantsProfile && !options.fetchAll()) {
+    if (!wantsProfile) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return Profiles.read(snapshotSpec, options.profile());
+          } catch (IOException e) {
+            throw new CompletionException(e);
+          }
+        },
+        task -> {
+          Thread t = new Thread(task, "cairn-profile-lookup");
+          t.setDaemon(true);
+          t.start();
+        });
+  }
+
+  /**
+   * Starts the background fetch once the profile {@link #lookUp} reads is in (at once if it is):
+   * its blocks in its order, with {@code --fetch all} every block after them. Does not wait.
+   */
+  void start() {
+    if (!options.fetchAll()
+        && lookup.isDone()
+        && !lookup.isCompletedExceptionally()
+        && lookup.join().isEmpty()) {
+      return; // nothing to fetch: no profile asked for or found, no full fetch
+    }
+    lookup.whenComplete(this::begin);
+  }
+
+  private synchronized void begin(Optional<Profiles.Found> found, Throwable failure) {
+    if (closed) {
+      return; // unmounted (or the mount failed) before the profile came in
+    }
+    if (failure != null) {
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      Log.LOG.warn(
+          "no background fetch: {}",
+          cause instanceof IOException io ? ExitCode.message(io) : cause.toString());
       return;
     }
-    try {
-      Optional<AccessProfile> p =
-          Profiles.forMount(snapshotSpec, options.profile(), snapshot.header().snapshotId(), trust);
-      if (p.isEmpty() && !options.fetchAll()) {
-        return;
-      }
-      AccessProfile profile = p.orElse(AccessProfile.of(snapshot.header().snapshotId(), List.of()));
-      fetcher =
-          ProfileFetcher.start(
-              snapshot.streams(),
-              profile,
-              options.fetchAll() ? ProfileFetcher.Mode.ALL : ProfileFetcher.Mode.PROFILE,
-              Math.max(
-                  1,
-                  Math.min(
-                      ProfileFetcher.DEFAULT_THREADS,
-                      dev.cairn.config.Tuning.current().remoteMaxConnections() - 2)));
-    } catch (IOException e) {
-      Log.LOG.warn("no background fetch: {}", ExitCode.message(e));
+    Optional<AccessProfile> p = Profiles.accept(found, snapshot.header().snapshotId(), trust);
+    if (p.isEmpty() && !options.fetchAll()) {
+      return;
     }
+    AccessProfile profile = p.orElse(AccessProfile.of(snapshot.header().snapshotId(), List.of()));
+    fetcher =
+        ProfileFetcher.start(
+            snapshot.streams(),
+            profile,
+            options.fetchAll() ? ProfileFetcher.Mode.ALL : ProfileFetcher.Mode.PROFILE,
+            Math.max(
+                1,
+                Math.min(
+                    ProfileFetcher.DEFAULT_THREADS,
+                    dev.cairn.config.Tuning.current().remoteMaxConnections() - 2)));
   }
 
   /**
@@ -102,7 +153,11 @@ final class MountProfile {
    * closed and do not add to the disk cache after the mount is gone.
    */
   void close() {
-    ProfileFetcher f = fetcher;
+    ProfileFetcher f;
+    synchronized (this) {
+      closed = true;
+      f = fetcher;
+    }
     if (f != null) {
       f.close();
       try {

@@ -145,11 +145,15 @@ public final class MountServer {
     if (host != null) {
       host.cacheOpened(cache, request.cacheSize());
     }
+    var profileLookup = MountProfile.lookUp(request.profiles(), snapSpec);
     chain =
         Snapshots.openChain(
             snapSpec, cache, stats, request.parentSearch(), request.keys(), request.trust());
     snapshot = chain.top();
-    profile = new MountProfile(request.profiles(), snapSpec, snapshot, request.trust());
+    profile = new MountProfile(request.profiles(), snapshot, request.trust(), profileLookup);
+    // fetching starts now, while libfuse mounts: a workload started the moment the mount is ready
+    // (QEMU reads its disk's first blocks at once) finds them fetched or in flight
+    profile.start();
     boolean ok = false;
     try {
       if (request.overlay() != null) {
@@ -295,7 +299,6 @@ public final class MountServer {
               + "' to unmount)");
       System.out.flush();
     }
-    profile.start();
     dirs.pruneOldLogs(Duration.ofDays(7)); // off the critical path: the mount is ready
     int rc = session.awaitExit();
     try {

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -74,8 +73,7 @@ public final class ChunkCachingSource implements ByteSource {
   private final CachedPieces pieces;
   private volatile boolean scatteredPieces; // scattered foreground reads fetch pieces
   private final ChunkLoads loads;
-  private final Object presentLock = new Object();
-  private BitSet present;
+  private final ChunkPresence presence;
   private final GuardedFetch guarded;
   private volatile boolean closed;
 
@@ -119,6 +117,7 @@ public final class ChunkCachingSource implements ByteSource {
     this.guarded = new GuardedFetch(inner, CHUNK);
     this.pieces =
         sequentialBytes > 0 ? new CachedPieces(size, disk, PIECES_IN_MEMORY, guarded) : null;
+    this.presence = new ChunkPresence(size, disk);
     this.loads = new ChunkLoads(inner, size, disk, counters, limits, guarded, this::installed);
     this.scatteredPieces = scatteredPieces && pieces != null;
   }
@@ -277,11 +276,7 @@ public final class ChunkCachingSource implements ByteSource {
           disk.remove(index);
         }
         loads.forget(index);
-        synchronized (presentLock) {
-          if (present != null) {
-            present.clear((int) index);
-          }
-        }
+        presence.dropped(index);
       }
     }
     if (pieces != null) {
@@ -300,53 +295,18 @@ public final class ChunkCachingSource implements ByteSource {
    */
   public Map<String, Object> counters() {
     Map<String, Object> m = new java.util.LinkedHashMap<>(counters.snapshot());
-    long cached;
-    synchronized (presentLock) {
-      BitSet p = present();
-      cached = (long) p.cardinality() * CHUNK;
-      if (p.get((int) lastChunk)) {
-        cached -= (lastChunk + 1) * CHUNK - size;
-      }
-    }
+    long cached = presence.cachedBytes();
     if (pieces != null) {
       cached = Math.min(size, cached + pieces.bytes()); // pieces inside cached chunks count twice
     }
-    m.put("cached_bytes", Math.max(0, cached));
+    m.put("cached_bytes", cached);
     m.put("cached_percent", size == 0 ? 100.0 : Math.round(1000.0 * cached / size) / 10.0);
     return m;
   }
 
-  /** Which chunks are cached, found on disk the first time it is asked (under presentLock). */
-  private BitSet present() {
-    if (present == null) {
-      present = new BitSet();
-      if (disk != null) {
-        for (long c = 0; c <= lastChunk && size > 0; c++) {
-          if (disk.has(c, chunkLength(c))) {
-            present.set((int) c);
-          }
-        }
-      }
-    }
-    return present;
-  }
-
-  /**
-   * Counts chunk {@code index} as cached. Before anyone asked for the counts there is nothing to
-   * update: the first {@link #present()} finds the chunk on disk, where it was put before this is
-   * called; scanning the object's chunk files here would put that scan on the first read's path.
-   */
-  private void markPresent(long index) {
-    synchronized (presentLock) {
-      if (present != null || disk == null) {
-        present().set((int) index);
-      }
-    }
-  }
-
   /** Chunk {@code index} is cached now: counted, and the pieces inside it dropped. */
   private void installed(long index, int length) {
-    markPresent(index);
+    presence.installed(index);
     if (pieces != null) {
       pieces.dropWithin(index * CHUNK, index * CHUNK + length); // the chunk holds them now
     }
@@ -375,7 +335,7 @@ public final class ChunkCachingSource implements ByteSource {
     List<Long> missing = new ArrayList<>();
     for (long c = 0; c <= lastChunk && size > 0; c++) {
       if (disk.has(c, chunkLength(c))) {
-        markPresent(c);
+        presence.installed(c);
         progress.accept(done.addAndGet(chunkLength(c)));
       } else {
         missing.add(c);
