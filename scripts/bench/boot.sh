@@ -33,7 +33,9 @@
 # stand in for machines across the network, and a guest under TCG keeps this machine's two cores
 # busy, so at equal priority every system's boot would also pay for serving its own requests.
 # Every run: page cache dropped, a fresh mount. Reported per system: for cairn, the time `cairn
-# mount` took (a serving process of its own per boot: CAIRN_SERVER=0); time to userland, time to
+# mount` took (a serving process of its own per boot: CAIRN_SERVER=0) and the time its reads of
+# 10 ms or more took ("waits": slow_read_ms of the mount's stats.json, reads that waited for a
+# fetch, as a rule); time to userland, time to
 # done (from starting the mount, or QEMU for raw and qemu-curl), bytes of the image fetched from
 # nginx during the boot (headers included; HEADs, the one-byte probes that open a remote object,
 # directory listings and the profile file itself not counted; over S3 the same nginx log counts
@@ -262,6 +264,9 @@ run_system() { # SYSTEM REPEAT
   if [ -n "$mounted" ]; then
     # the mount's counters (requests, bytes, profile fetch) as they stand at the end of the boot
     cp "$mounted/.cairn/stats.json" "$logs/$name-stats.json" 2>/dev/null || true
+    if [ -s "$logs/$name-stats.json" ]; then
+      record "$sys" waits "$r" "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["slow_read_ms"] / 1000)' "$logs/$name-stats.json")"
+    fi
     "${cairn_cmd[@]}" umount "$mounted" >>"$logs/umount.log" 2>&1 || umount -l "$mounted" || true
     mounted=""
   fi
@@ -335,15 +340,16 @@ for (s, _t) in vals:
 med = {k: statistics.median(v) for k, v in vals.items()}
 out = sys.stderr if json_only else sys.stdout
 print(f"command: {cmdline}\n{commit}\nimage: {image_bytes} bytes; delay per request: {delay} ms; cairn reads via {via}", file=out)
-print(f"{'system':22}{'mount s':>9}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
+print(f"{'system':22}{'mount s':>9}{'waits s':>9}{'userland s':>12}{'done s':>10}{'done/raw':>10}{'fetched MiB':>13}{'% of image':>12}", file=out)
 raw = med.get(("raw", "done"))
 result = {"delay_ms": delay, "via": via, "image_bytes": image_bytes, "systems": {}}
 for s in systems:
     u, d, f, m = med.get((s, "userland")), med.get((s, "done")), med.get((s, "fetched"), 0), med.get((s, "mount"))
+    w = med.get((s, "waits"))
     ratio = d / raw if raw and d else None
     pct = 100.0 * f / image_bytes if s not in ("raw",) else None
-    print(f"{s:22}{(f'{m:.2f}' if m is not None else '-'):>9}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
-    result["systems"][s] = {"mount_s": m, "userland_s": u, "done_s": d, "done_over_raw": ratio, "fetched_bytes": f}
+    print(f"{s:22}{(f'{m:.2f}' if m is not None else '-'):>9}{(f'{w:.2f}' if w is not None else '-'):>9}{u:12.2f}{d:10.2f}{(ratio or 0):10.2f}{f / 1048576:13.1f}{(pct if pct is not None else 0):12.2f}", file=out)
+    result["systems"][s] = {"mount_s": m, "slow_reads_s": w, "userland_s": u, "done_s": d, "done_over_raw": ratio, "fetched_bytes": f}
 for s in sorted(failed):
     print(f"{s:22} FAILED (see boot-logs/errors.txt)", file=out)
 targets = []
