@@ -80,7 +80,7 @@ public final class Snapshots {
     if (RemoteByteSource.isRemote(spec)) {
       OfflineNotices quiet = OfflineNotices.collect();
       try {
-        return RemoteObjects.open(uri(spec));
+        return RemoteObjects.openBothEnds(uri(spec));
       } catch (IllegalArgumentException e) {
         throw new UsageException(e.getMessage());
       } finally {

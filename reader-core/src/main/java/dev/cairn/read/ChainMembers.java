@@ -96,7 +96,7 @@ sealed interface ChainMembers<L> permits ChainMembers.LocalFiles, ChainMembers.U
   record Urls() implements ChainMembers<URI> {
     @Override
     public ByteSource open(URI uri) throws IOException {
-      return RemoteObjects.open(uri);
+      return RemoteObjects.openBothEnds(uri);
     }
 
     @Override

@@ -156,6 +156,18 @@ public final class ChunkCachingSource implements ByteSource {
         false);
   }
 
+  /**
+   * Starts loading the object's last chunk in the background (from the disk cache if it is there),
+   * for a reader that opens the object from both ends ({@link RemoteObjects#openBothEnds}): the
+   * round trip for the end then overlaps the one for the start instead of following it. Nothing for
+   * an object of one chunk.
+   */
+  void startLoadingLastChunk() {
+    if (lastChunk > 0 && !loads.held(lastChunk)) {
+      loads.startRuns(new long[] {lastChunk}, 1);
+    }
+  }
+
   @Override
   public long size() {
     return size;

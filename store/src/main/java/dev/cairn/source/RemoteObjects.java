@@ -40,6 +40,17 @@ public final class RemoteObjects {
     return ChunkCachingSource.of(fetcher);
   }
 
+  /**
+   * {@link #open(URI)} for an object its reader opens from both ends at once, as a snapshot is
+   * opened (its header at the start, its footer and index at the end): the last chunk starts
+   * loading now, so that the two round trips overlap.
+   */
+  public static ChunkCachingSource openBothEnds(URI uri) throws IOException {
+    ChunkCachingSource source = open(uri);
+    source.startLoadingLastChunk();
+    return source;
+  }
+
   /** The object from the disk cache alone, or the failure {@code unreachable} made clear. */
   private static ChunkCachingSource fromCacheOnly(URI uri, RemoteUnavailableException unreachable)
       throws IOException {

@@ -50,6 +50,30 @@ class ChunkCachingSourceTest extends ByteSourceContract {
     }
   }
 
+  /** Opening reads both ends: the last chunk is on its way before anyone reads it, once. */
+  @Test
+  void theLastChunkStartsLoadingBeforeItIsRead() throws Exception {
+    byte[] content = randomBytes(3 * MIB + 500, 11);
+    FaultySource inner = faulty(content);
+    try (ChunkCachingSource s = new ChunkCachingSource(inner, null, new RemoteCounters())) {
+      s.startLoadingLastChunk();
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (inner.reads().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertEquals(List.of(new Read(3L * MIB, 500)), inner.reads(), "the last chunk, unasked");
+      assertArrayEquals(slice(content, 3 * MIB + 100, 400), read(s, 3L * MIB + 100, 400));
+      assertArrayEquals(slice(content, 10, 100), read(s, 10, 100));
+      assertEquals(List.of(new Read(3L * MIB, 500), new Read(0, MIB)), inner.reads());
+    }
+    FaultySource small = faulty(randomBytes(MIB - 1, 12));
+    try (ChunkCachingSource s = new ChunkCachingSource(small, null, new RemoteCounters())) {
+      s.startLoadingLastChunk();
+      Thread.sleep(50);
+      assertEquals(List.of(), small.reads(), "one chunk: it is the first, read at once anyway");
+    }
+  }
+
   @Test
   void aReadAcrossFourChunksBoundariesGoesToTheInnerSourceAsItIs() throws IOException {
     byte[] content = randomBytes(5 * MIB + 100, 2);
