@@ -63,6 +63,13 @@ public final class HttpByteSource extends RemoteByteSource {
    * @throws IOException if it cannot be reached or does not serve byte ranges
    */
   public static HttpByteSource open(URI uri) throws IOException {
+    return open(uri, 0, RetryPolicy.ATTEMPTS);
+  }
+
+  /**
+   * {@link #open(URI)} with attempts {@code from} to {@code to - 1} ({@link RetryPolicy#attempts}).
+   */
+  static HttpByteSource open(URI uri, int from, int to) throws IOException {
     HttpClient client =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(RetryPolicy.timeout()))
@@ -70,8 +77,10 @@ public final class HttpByteSource extends RemoteByteSource {
             .build();
     String name = describe(uri);
     HttpResponse<Void> r =
-        RetryPolicy.withRetries(
-            () -> get(client, uri, name, 0, new Scatter(ByteBuffer.allocate(1)), new long[1]));
+        RetryPolicy.attempts(
+            () -> get(client, uri, name, 0, new Scatter(ByteBuffer.allocate(1)), new long[1]),
+            from,
+            to);
     if (r.statusCode() != 206) {
       // an empty object: there is no byte 0 to send (200 with nothing, or 416)
       return new HttpByteSource(uri, client, 0, null);

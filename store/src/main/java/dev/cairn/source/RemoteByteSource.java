@@ -63,10 +63,17 @@ public abstract sealed class RemoteByteSource implements ByteSource
    * @throws IOException if the object cannot be reached
    */
   public static RemoteByteSource open(URI uri) throws IOException {
+    return open(uri, 0, RetryPolicy.ATTEMPTS);
+  }
+
+  /**
+   * {@link #open(URI)} with attempts {@code from} to {@code to - 1} ({@link RetryPolicy#attempts}).
+   */
+  static RemoteByteSource open(URI uri, int from, int to) throws IOException {
     String scheme = uri.getScheme() == null ? "" : uri.getScheme();
     return switch (scheme) {
-      case "http", "https" -> HttpByteSource.open(uri);
-      case "s3" -> S3ByteSource.open(uri);
+      case "http", "https" -> HttpByteSource.open(uri, from, to);
+      case "s3" -> S3ByteSource.open(uri, from, to);
       default -> throw new IllegalArgumentException(uri + ": not an http(s) or s3 URL");
     };
   }

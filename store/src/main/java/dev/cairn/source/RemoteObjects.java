@@ -10,8 +10,9 @@ import java.time.Instant;
 /**
  * Opening a remote object to read: online, behind a {@link ChunkCachingSource} and its disk cache;
  * or, when the server is unreachable and the disk cache holds every chunk of the version it last
- * saw, from the disk cache alone (one line on stderr says so, {@link OfflineNotices}); or a failure
- * that says how much is missing and what to do.
+ * saw, from the disk cache alone (one line on stderr says so, {@link OfflineNotices}), after the
+ * first failed attempt rather than after all of {@link RetryPolicy}'s; or a failure, after them
+ * all, that says how much is missing and what to do.
  *
  * <p>Stateless; thread-safe.
  */
@@ -33,11 +34,45 @@ public final class RemoteObjects {
   public static ChunkCachingSource open(URI uri) throws IOException {
     RemoteByteSource fetcher;
     try {
-      fetcher = RemoteByteSource.open(uri);
-    } catch (RemoteUnavailableException e) {
-      return fromCacheOnly(uri, e);
+      fetcher = RemoteByteSource.open(uri, 0, 1);
+    } catch (RemoteUnavailableException first) {
+      // A disk cache that holds the whole object spares the retries: the version it holds is what
+      // would be read after them too, should the server stay away.
+      DiskChunkCache whole = recordedWhole(uri);
+      if (whole != null) {
+        return fromCache(RemoteByteSource.nameOf(uri), whole, first);
+      }
+      try {
+        fetcher = RemoteByteSource.open(uri, 1, RetryPolicy.ATTEMPTS);
+      } catch (RemoteUnavailableException e) {
+        return fromCacheOnly(uri, e);
+      }
     }
     return ChunkCachingSource.of(fetcher);
+  }
+
+  /** The disk cache of the version of {@code uri} last seen, if it holds every chunk; else null. */
+  private static DiskChunkCache recordedWhole(URI uri) {
+    String name = RemoteByteSource.nameOf(uri);
+    if (name == null || CacheRoot.configured() == null) {
+      return null;
+    }
+    DiskChunkCache disk = DiskChunkCache.recorded(name);
+    return disk != null && missing(disk) == 0 ? disk : null;
+  }
+
+  /** The bytes of the recorded version of the object that {@code disk} does not hold. */
+  private static long missing(DiskChunkCache disk) {
+    long size = disk.object().size();
+    long missing = 0;
+    int chunk = ChunkCachingSource.CHUNK;
+    for (long c = 0; c * chunk < size; c++) {
+      int length = (int) Math.min(chunk, size - c * chunk);
+      if (!disk.has(c, length)) {
+        missing += length;
+      }
+    }
+    return missing;
   }
 
   /**
@@ -68,14 +103,7 @@ public final class RemoteObjects {
           unreachable);
     }
     ObjectRecord o = disk.object();
-    long missing = 0;
-    int chunk = ChunkCachingSource.CHUNK;
-    for (long c = 0; c * chunk < o.size(); c++) {
-      int length = (int) Math.min(chunk, o.size() - c * chunk);
-      if (!disk.has(c, length)) {
-        missing += length;
-      }
-    }
+    long missing = missing(disk);
     if (missing > 0) {
       throw new RemoteUnavailableException(
           unreachable.getMessage()
@@ -88,6 +116,13 @@ public final class RemoteObjects {
               + " while the server is reachable",
           unreachable);
     }
+    return fromCache(name, disk, unreachable);
+  }
+
+  /** The object from {@code disk}, which holds all of it, its server being {@code unreachable}. */
+  private static ChunkCachingSource fromCache(
+      String name, DiskChunkCache disk, RemoteUnavailableException unreachable) throws IOException {
+    ObjectRecord o = disk.object();
     OfflineNotices.say(
         "cairn: "
             + name

@@ -39,14 +39,26 @@ final class RetryPolicy {
    * attempts)". Other failures end it at once.
    */
   static <T> T withRetries(Attempt<T> attempt) throws IOException {
+    return attempts(attempt, 0, ATTEMPTS);
+  }
+
+  /**
+   * Attempts {@code from} to {@code to - 1} of the {@value #ATTEMPTS} that {@link #withRetries}
+   * makes, with the same pauses before each but the very first: a caller may make the first attempt
+   * alone, look elsewhere when it fails (an opening with a complete disk cache goes offline at
+   * once), and go on with the rest. The failure after attempt {@code to - 1} says "(gave up after
+   * {@code to} attempts)".
+   */
+  static <T> T attempts(Attempt<T> attempt, int from, int to) throws IOException {
     TransientException failure = null;
-    for (int i = 0; i < ATTEMPTS; i++) {
+    for (int i = from; i < to; i++) {
       if (i > 0) {
         try {
           Thread.sleep(100L << i);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new InterruptedIOException(failure.getMessage() + " (interrupted)");
+          throw new InterruptedIOException(
+              (failure == null ? "interrupted" : failure.getMessage()) + " (interrupted)");
         }
       }
       try {
@@ -55,7 +67,11 @@ final class RetryPolicy {
         failure = e;
       }
     }
+    if (failure == null) {
+      throw new IllegalArgumentException("no attempt between " + from + " and " + to);
+    }
     throw new RemoteUnavailableException(
-        failure.getMessage() + " (gave up after " + ATTEMPTS + " attempts)", failure);
+        failure.getMessage() + " (gave up after " + to + (to == 1 ? " attempt)" : " attempts)"),
+        failure);
   }
 }

@@ -101,6 +101,13 @@ public final class S3ByteSource extends RemoteByteSource {
   }
 
   /**
+   * {@link #open(URI)} with attempts {@code from} to {@code to - 1} ({@link RetryPolicy#attempts}).
+   */
+  static S3ByteSource open(URI uri, int from, int to) throws IOException {
+    return open(uri, Settings.fromEnvironment(), from, to);
+  }
+
+  /**
    * Opens the object {@code s3://BUCKET/KEY}.
    *
    * @throws NoSuchFileException if the bucket or the key does not exist
@@ -108,6 +115,11 @@ public final class S3ByteSource extends RemoteByteSource {
    * @throws IOException if S3 cannot be reached or refuses access
    */
   public static S3ByteSource open(URI uri, Settings settings) throws IOException {
+    return open(uri, settings, 0, RetryPolicy.ATTEMPTS);
+  }
+
+  private static S3ByteSource open(URI uri, Settings settings, int from, int to)
+      throws IOException {
     String bucket = uri.getHost() != null ? uri.getHost() : uri.getAuthority();
     String rawPath = uri.getRawPath() == null ? "" : uri.getRawPath();
     String key = URLDecoder.decode(rawPath.replaceFirst("^/", ""), StandardCharsets.UTF_8);
@@ -129,8 +141,10 @@ public final class S3ByteSource extends RemoteByteSource {
     boolean opened = false;
     try {
       HeadObjectResponse head =
-          RetryPolicy.withRetries(
-              () -> attempt(name, () -> client.headObject(b -> b.bucket(bucket).key(key))));
+          RetryPolicy.attempts(
+              () -> attempt(name, () -> client.headObject(b -> b.bucket(bucket).key(key))),
+              from,
+              to);
       S3ByteSource source =
           new S3ByteSource(name, head.contentLength(), head.eTag(), client, bucket, key);
       opened = true;
