@@ -1,12 +1,11 @@
 package dev.cairn.cli;
 
+import dev.cairn.io.TemporaryFolder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A class-data training workload's frame: a temporary directory of its own and {@code System.out}
@@ -40,8 +39,8 @@ final class QuietRun {
       System.setOut(out);
       System.setErr(err);
       if (dir != null) {
-        try (Stream<Path> s = Files.walk(dir)) {
-          s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+          TemporaryFolder.delete(dir);
         } catch (IOException e) {
           // a temporary directory left behind is harmless
         }

@@ -106,12 +106,6 @@ final class MountProfile {
    * its blocks in its order, with {@code --fetch all} every block after them. Does not wait.
    */
   void start() {
-    if (!options.fetchAll()
-        && lookup.isDone()
-        && !lookup.isCompletedExceptionally()
-        && lookup.join().isEmpty()) {
-      return; // nothing to fetch: no profile asked for or found, no full fetch
-    }
     lookup.whenComplete(this::begin);
   }
 

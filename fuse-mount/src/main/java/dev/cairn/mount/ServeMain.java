@@ -14,6 +14,7 @@ import dev.cairn.fuse.MountInfo;
 import dev.cairn.fuse.MountOptions;
 import dev.cairn.fuse.MountTable;
 import dev.cairn.fuse.StatsReport;
+import dev.cairn.io.TemporaryFolder;
 import dev.cairn.read.BlockCache;
 import dev.cairn.read.ReadStats;
 import dev.cairn.read.Snapshot;
@@ -29,12 +30,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -243,9 +242,7 @@ public final class ServeMain {
         // the archive just lacks the remote sources' classes
       }
     } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      TemporaryFolder.delete(dir);
     }
   }
 

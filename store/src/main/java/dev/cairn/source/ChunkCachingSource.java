@@ -4,11 +4,8 @@ import dev.cairn.config.Tuning;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
@@ -325,59 +322,24 @@ public final class ChunkCachingSource implements ByteSource {
   }
 
   private int chunkLength(long index) {
-    return loads.chunkLength(index);
+    return chunkLength(size, index);
+  }
+
+  /** The length of chunk {@code index} of an object of {@code size} bytes: the last is shorter. */
+  static int chunkLength(long size, long index) {
+    return (int) Math.min(CHUNK, size - index * CHUNK);
   }
 
   /**
-   * Puts every chunk of the object into the disk cache that is not there yet, several coalesced
-   * requests at a time within the process's {@link RemoteLimits}, telling {@code progress} the
-   * bytes of the object cached so far. Returns the bytes of the chunks it loaded.
+   * Puts every chunk of the object into the disk cache that is not there yet ({@link DiskFill}),
+   * telling {@code progress} the bytes of the object cached so far. Returns the bytes of the chunks
+   * it loaded.
    *
    * @throws IOException if a request fails after its retries, or if there is no disk cache to fill,
    *     or if chunks are missing afterwards (the cache limit is smaller than the object)
    */
   public long warm(LongConsumer progress) throws IOException {
-    if (disk == null) {
-      throw new IOException(
-          describe()
-              + ": there is no disk cache to fetch into (CAIRN_CACHE_DIR is none or refused)");
-    }
-    AtomicLong done = new AtomicLong();
-    AtomicLong fetched = new AtomicLong();
-    List<Long> missing = new ArrayList<>();
-    for (long c = 0; c <= lastChunk && size > 0; c++) {
-      if (disk.has(c, chunkLength(c))) {
-        presence.installed(c);
-        progress.accept(done.addAndGet(chunkLength(c)));
-      } else {
-        missing.add(c);
-      }
-    }
-    for (CompletableFuture<byte[]> f :
-        loads.loadRuns(
-            missing.stream().mapToLong(Long::longValue).toArray(),
-            data -> {
-              fetched.addAndGet(data.length);
-              progress.accept(done.addAndGet(data.length));
-            })) {
-      ChunkLoads.await(f);
-    }
-    long absent = 0;
-    for (long c = 0; c <= lastChunk && size > 0; c++) {
-      if (!disk.has(c, chunkLength(c))) {
-        absent += chunkLength(c);
-      }
-    }
-    if (absent > 0) {
-      throw new IOException(
-          describe()
-              + ": "
-              + RemoteObjects.mib(absent)
-              + " MiB of it did not stay in the disk cache "
-              + disk.folder()
-              + " (is CAIRN_CACHE_LIMIT smaller than the snapshot?)");
-    }
-    return fetched.get();
+    return DiskFill.fill(describe(), size, disk, loads, presence, progress);
   }
 
   /** Chunk {@code index} of the object ({@link #CHUNK} bytes, or fewer at the end), cached. */

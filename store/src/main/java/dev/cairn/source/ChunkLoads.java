@@ -202,7 +202,7 @@ final class ChunkLoads {
   }
 
   int chunkLength(long index) {
-    return (int) Math.min(CHUNK, size - index * CHUNK);
+    return ChunkCachingSource.chunkLength(size, index);
   }
 
   private long runBytes(long first, int count) {

@@ -59,9 +59,7 @@ final class ChunkPresence {
       present = new BitSet();
       if (disk != null) {
         for (long c = 0; c <= lastChunk && size > 0; c++) {
-          int length =
-              (int) Math.min(ChunkCachingSource.CHUNK, size - c * ChunkCachingSource.CHUNK);
-          if (disk.has(c, length)) {
+          if (disk.has(c, ChunkCachingSource.chunkLength(size, c))) {
             present.set((int) c);
           }
         }

@@ -149,6 +149,22 @@ final class DiskChunkCache {
     }
   }
 
+  /**
+   * The bytes of this version of the object that are not on disk as whole chunks ({@link #has}): 0
+   * when the disk cache alone can serve all of it.
+   */
+  long missingBytes() {
+    long size = object.size();
+    long missing = 0;
+    for (long c = 0; c * ChunkCachingSource.CHUNK < size; c++) {
+      int length = ChunkCachingSource.chunkLength(size, c);
+      if (!has(c, length)) {
+        missing += length;
+      }
+    }
+    return missing;
+  }
+
   /** The folder's description for messages: the cache folder. */
   Path folder() {
     return root.path.getParent();

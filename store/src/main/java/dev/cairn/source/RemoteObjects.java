@@ -58,21 +58,7 @@ public final class RemoteObjects {
       return null;
     }
     DiskChunkCache disk = DiskChunkCache.recorded(name);
-    return disk != null && missing(disk) == 0 ? disk : null;
-  }
-
-  /** The bytes of the recorded version of the object that {@code disk} does not hold. */
-  private static long missing(DiskChunkCache disk) {
-    long size = disk.object().size();
-    long missing = 0;
-    int chunk = ChunkCachingSource.CHUNK;
-    for (long c = 0; c * chunk < size; c++) {
-      int length = (int) Math.min(chunk, size - c * chunk);
-      if (!disk.has(c, length)) {
-        missing += length;
-      }
-    }
-    return missing;
+    return disk != null && disk.missingBytes() == 0 ? disk : null;
   }
 
   /**
@@ -103,7 +89,7 @@ public final class RemoteObjects {
           unreachable);
     }
     ObjectRecord o = disk.object();
-    long missing = missing(disk);
+    long missing = disk.missingBytes();
     if (missing > 0) {
       throw new RemoteUnavailableException(
           unreachable.getMessage()
