@@ -172,6 +172,20 @@ final class BlockDecoder {
     return length;
   }
 
+  /** Whether the source holds slot {@code i}'s stored bytes: reading them makes no request. */
+  boolean holds(IndexPage page, int i) {
+    return source.holds(page.offset(i), page.storedLength(i));
+  }
+
+  /**
+   * Tells the source that the stored bytes from slot {@code i}'s to slot {@code j}'s, side by side
+   * in {@code page}, are about to be read ({@link ByteSource#willRead}).
+   */
+  void willRead(IndexPage page, int i, int j) throws IOException {
+    long offset = page.offset(i);
+    source.willRead(offset, (int) (page.offset(j) + page.storedLength(j) - offset));
+  }
+
   /** The {@code stored} bytes at {@code offset}, read into the scratch buffer. */
   private ByteBuffer read(Scratch s, long offset, int stored) throws IOException {
     ByteBuffer in = s.stored.clear().limit(stored);

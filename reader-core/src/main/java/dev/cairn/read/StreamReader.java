@@ -126,10 +126,13 @@ public final class StreamReader {
       prefetcher.onRead(offset, total);
     }
     int start = dst.position();
+    long firstBlock = offset >>> blockLog2;
+    long lastBlock = (offset + total - 1) >>> blockLog2;
+    if (lastBlock > firstBlock) {
+      announce(firstBlock, lastBlock);
+    }
     SpanSplitter.enter();
     try {
-      long firstBlock = offset >>> blockLog2;
-      long lastBlock = (offset + total - 1) >>> blockLog2;
       if (SpanSplitter.ENABLED
           && total >= SpanSplitter.MIN_SPLIT_BYTES
           && lastBlock > firstBlock
@@ -150,6 +153,45 @@ public final class StreamReader {
     dst.position(start + total);
     stats.recordRead(total, System.nanoTime() - started);
     return total;
+  }
+
+  /**
+   * Before a read of blocks {@code first..last}: tells the source ({@link
+   * dev.cairn.source.ByteSource#willRead}) the stored bytes of those neither the block cache nor
+   * the source holds, two or more at a time where they lie in one index page in order within {@link
+   * BlockDecoder#MAX_SPAN}, so that a remote source fetches them in one request rather than one per
+   * block as they are decoded. A block the source holds between two it lacks is fetched with them.
+   */
+  private void announce(long first, long last) throws IOException {
+    IndexPage page = null;
+    int from = -1;
+    int to = -1;
+    for (long b = first; b <= last; b++) {
+      IndexPage p = blocks.page(b);
+      int i = blocks.slot(b);
+      if (!p.kind(i).hasData()
+          || decoder.holds(p, i)
+          || cache.getIfPresent(BlockCache.key(cacheOwner, index, b)) != null) {
+        continue;
+      }
+      if (page != null
+          && (p != page
+              || p.offset(i) < page.offset(to) + page.storedLength(to)
+              || p.offset(i) + p.storedLength(i) - page.offset(from) > BlockDecoder.MAX_SPAN)) {
+        if (to > from) {
+          decoder.willRead(page, from, to);
+        }
+        page = null;
+      }
+      if (page == null) {
+        page = p;
+        from = i;
+      }
+      to = i;
+    }
+    if (page != null && to > from) {
+      decoder.willRead(page, from, to);
+    }
   }
 
   /**
@@ -268,10 +310,15 @@ public final class StreamReader {
         b++; // zero, or cached already
         continue;
       }
-      int n = 1;
+      int n = 1; // blocks the span passes
+      int withData = 1; // of which the last with stored bytes is block b + withData - 1
       long spanEnd = page.offset(i) + page.storedLength(i);
       while (b + n < end && blocks.slot(b + n) == i + n) {
         int j = i + n;
+        if (page.kind(j) == BlockKind.ZERO) {
+          n++; // stores nothing: the blocks on either side of it lie side by side
+          continue;
+        }
         long next = page.offset(j) + page.storedLength(j);
         if (!page.kind(j).hasData()
             || page.offset(j) != spanEnd
@@ -281,8 +328,9 @@ public final class StreamReader {
         }
         spanEnd = next;
         n++;
+        withData = n;
       }
-      total += decoder.fetchSpan(page, i, n);
+      total += decoder.fetchSpan(page, i, withData);
       b += n;
     }
     return total;

@@ -264,6 +264,29 @@ public final class VerifiedSource implements ByteSource {
     }
   }
 
+  /** Whether the inner source holds the whole chunks a read of the range would check. */
+  @Override
+  public boolean holds(long position, int length) {
+    if (closed || position < 0 || length <= 0 || position + length > size) {
+      return true; // nothing to fetch: the read itself fails or reads nothing
+    }
+    long first = position >>> chunkLog2 << chunkLog2;
+    long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
+    return inner.holds(first, (int) (last - first));
+  }
+
+  /** Passes on the whole chunks a read of the range would check. */
+  @Override
+  public void willRead(long position, int length) throws IOException {
+    RangeCheck.check(closed, describe, size, position, length);
+    if (length == 0) {
+      return;
+    }
+    long first = position >>> chunkLog2 << chunkLog2;
+    long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
+    inner.willRead(first, (int) (last - first));
+  }
+
   private byte[] page(int page) throws IOException {
     try {
       return pages.get(page);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cairn.format.BlockKind;
 import dev.cairn.format.CodecType;
 import dev.cairn.os.BackgroundPriority;
 import dev.cairn.read.Snapshot;
@@ -187,6 +188,55 @@ class ProfileFetcherTest {
   }
 
   @Test
+  void aShortRunIsFetchedWithTheProfilesBlocksBesideItInOneRead() throws Exception {
+    Snapshots.Written w = Fixture.write(CodecType.LZ4);
+    Recording source = new Recording(w.file());
+    try (Snapshot s = Snapshots.open(source, 1 << 20)) {
+      StreamReader primary = s.stream(0);
+      // blocks 4 and 5 (text, random) share an index page and lie side by side; 12 is far off
+      assertTrue(primary.entry(4).kind().hasData() && primary.entry(5).kind().hasData());
+      assertEquals(
+          primary.entry(4).offset() + primary.entry(4).storedLength(), primary.entry(5).offset());
+      assertTrue(primary.entry(12).kind().hasData());
+      AccessProfile p =
+          AccessProfile.of(
+              s.header().snapshotId(),
+              List.of(
+                  new AccessProfile.Run(0, 5, 1),
+                  new AccessProfile.Run(0, 12, 1),
+                  new AccessProfile.Run(0, 4, 1)));
+      source.clear();
+      ProfileFetcher f = ProfileFetcher.start(s.streams(), p, ProfileFetcher.Mode.PROFILE, 1);
+      assertTrue(f.await(10_000));
+      assertEquals(
+          List.of(primary.entry(4).offset(), primary.entry(12).offset()),
+          source.reads,
+          "5 with 4 (which the profile reads last) in one read, then 12");
+      assertEquals(
+          primary.entry(5).offset() + primary.entry(5).storedLength(), source.ranges.get(0)[1]);
+      assertEquals(
+          primary.entry(12).storedLength(), source.ranges.get(1)[1] - source.ranges.get(1)[0]);
+      assertEquals(3, f.stats().fetchedBlocks());
+      assertTrue(f.stats().done());
+
+      // 4 to 7 share a page; 6 is a zero block, which stores nothing, so 4, 5 and 7 lie side by
+      // side
+      assertEquals(BlockKind.ZERO, primary.entry(6).kind());
+      assertEquals(
+          primary.entry(5).offset() + primary.entry(5).storedLength(), primary.entry(7).offset());
+      source.clear();
+      AccessProfile run =
+          AccessProfile.of(s.header().snapshotId(), List.of(new AccessProfile.Run(0, 4, 4)));
+      f = ProfileFetcher.start(s.streams(), run, ProfileFetcher.Mode.PROFILE, 1);
+      assertTrue(f.await(10_000));
+      assertEquals(1, source.ranges.size(), "one read over the zero block");
+      assertEquals(primary.entry(4).offset(), source.ranges.get(0)[0]);
+      assertEquals(
+          primary.entry(7).offset() + primary.entry(7).storedLength(), source.ranges.get(0)[1]);
+    }
+  }
+
+  @Test
   void aClosedFetcherStopsAndAFailingSourceEndsItWithAnError() throws Exception {
     Snapshots.Written w = Fixture.write(CodecType.LZ4);
     java.util.concurrent.CountDownLatch reading = new java.util.concurrent.CountDownLatch(1);
@@ -209,7 +259,9 @@ class ProfileFetcherTest {
     try (Snapshot s = Snapshots.open(held, 1 << 20)) {
       List<Long> data = new ArrayList<>();
       for (long b = 0; b < s.stream(0).blockCount() && data.size() < 3; b++) {
-        if (s.stream(0).entry(b).kind().hasData()) {
+        // none beside another, so that each is a take of its own
+        if (s.stream(0).entry(b).kind().hasData()
+            && (data.isEmpty() || data.get(data.size() - 1) < b - 1)) {
           data.add(b);
         }
       }

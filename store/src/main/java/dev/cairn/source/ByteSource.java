@@ -104,6 +104,23 @@ public interface ByteSource extends Closeable {
   default void prefetch(long position, int length) throws IOException {}
 
   /**
+   * Whether reading the {@code length} bytes at {@code position} now would make no request to a
+   * server: they are local, or cached. The default, true, suits a source that reads local storage.
+   */
+  default boolean holds(long position, int length) {
+    return true;
+  }
+
+  /**
+   * Tells this source that the {@code length} bytes at {@code position} are about to be read in
+   * several smaller reads (a read of several stored blocks, decoded one by one): a source that
+   * fetches over a network fetches what it does not hold of them now, in one request where it can,
+   * rather than one per smaller read. Unlike {@link #prefetch}, it fetches as a read of the whole
+   * range would, and changes no policy of the source's. The default does nothing.
+   */
+  default void willRead(long position, int length) throws IOException {}
+
+  /**
    * Forgets whatever this source keeps of the {@code length} bytes at {@code position}, because
    * they proved wrong (a checksum over them failed), so that the next read of them asks the storage
    * behind it again.

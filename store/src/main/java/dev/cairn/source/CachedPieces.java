@@ -124,16 +124,48 @@ final class CachedPieces {
   }
 
   /**
+   * Whether a piece in memory, or one listed on disk, holds the {@code length} bytes at {@code
+   * position}; reads no piece.
+   */
+  boolean holds(long position, int length) {
+    return inMemory(position, length) != null || listedOnDisk(position, length) != null;
+  }
+
+  /**
    * A piece, as its start and bytes, that holds the {@code length} bytes at {@code position}: from
    * memory, else from disk (then kept in memory too); null if none does.
    */
   private Map.Entry<Long, byte[]> find(long position, int length) {
+    Map.Entry<Long, byte[]> m = inMemory(position, length);
+    if (m != null) {
+      return m;
+    }
+    Map.Entry<Long, Integer> e = listedOnDisk(position, length);
+    if (e == null) {
+      return null;
+    }
+    byte[] data = disk.getPiece(e.getKey(), e.getValue());
+    if (data == null) {
+      diskIndex().remove(e.getKey(), e.getValue()); // gone, or not intact (then deleted)
+      return null;
+    }
+    remember(e.getKey(), data);
+    return Map.entry(e.getKey(), data);
+  }
+
+  /** The piece in memory that holds the range, or null. */
+  private Map.Entry<Long, byte[]> inMemory(long position, int length) {
     Map.Entry<Long, byte[]> m = memory.floorEntry(position);
     for (int i = 0; i < LOOKBACK && m != null; i++, m = memory.lowerEntry(m.getKey())) {
       if (m.getKey() + m.getValue().length >= position + length) {
         return m;
       }
     }
+    return null;
+  }
+
+  /** The piece listed on disk (as start and length) that holds the range, or null. */
+  private Map.Entry<Long, Integer> listedOnDisk(long position, int length) {
     if (disk == null) {
       return null;
     }
@@ -141,13 +173,7 @@ final class CachedPieces {
     Map.Entry<Long, Integer> e = index.floorEntry(position);
     for (int i = 0; i < LOOKBACK && e != null; i++, e = index.lowerEntry(e.getKey())) {
       if (e.getKey() + e.getValue() >= position + length) {
-        byte[] data = disk.getPiece(e.getKey(), e.getValue());
-        if (data == null) {
-          index.remove(e.getKey(), e.getValue()); // gone, or not intact (then deleted)
-          return null;
-        }
-        remember(e.getKey(), data);
-        return Map.entry(e.getKey(), data);
+        return e;
       }
     }
     return null;

@@ -242,6 +242,40 @@ public final class ChunkCachingSource implements ByteSource {
     }
   }
 
+  /** Whether a chunk in memory or on disk, or a piece, holds the range. */
+  @Override
+  public boolean holds(long position, int length) {
+    if (length <= 0 || position < 0 || position + length > size) {
+      return true; // nothing to fetch: the read itself fails or reads nothing
+    }
+    long first = position / CHUNK;
+    long last = (position + length - 1) / CHUNK;
+    return inMemory(first, last)
+        || onDisk(first, last)
+        || (pieces != null && pieces.holds(position, length));
+  }
+
+  /**
+   * Where reads fetch pieces, fetches what no chunk or piece holds of the range as one piece,
+   * unless the range is part of a sequential stream (whose reads fetch whole chunks, read ahead) or
+   * a chunk long; otherwise leaves it to the reads.
+   */
+  @Override
+  public void willRead(long position, int length) throws IOException {
+    RangeCheck.check(closed, describe(), size, position, length);
+    if (!scatteredPieces || length == 0 || length >= CHUNK) {
+      return;
+    }
+    long first = position / CHUNK;
+    long last = (position + length - 1) / CHUNK;
+    if (!inMemory(first, last)
+        && !onDisk(first, last)
+        && !streams.isSequential(position, length)
+        && !pieces.holds(position, length)) {
+      pieces.fetch(position, length, null);
+    }
+  }
+
   /** Whether chunks {@code first..last} are in memory or being loaded. */
   private boolean inMemory(long first, long last) {
     for (long c = first; c <= last; c++) {

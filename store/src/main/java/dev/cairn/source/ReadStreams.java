@@ -75,6 +75,23 @@ final class ReadStreams {
     return bytes[slot] >= threshold && bytes[slot] * 2 >= ends[slot] - starts[slot];
   }
 
+  /**
+   * Whether a read of {@code length} bytes at {@code position} would join a stream that is
+   * sequential already; notes nothing.
+   */
+  synchronized boolean isSequential(long position, int length) {
+    if (threshold == 0) {
+      return true;
+    }
+    long end = position + length;
+    for (int i = 0; i < SLOTS; i++) {
+      if (position <= ends[i] + SLACK && end >= starts[i] - SLACK) {
+        return bytes[i] >= threshold && bytes[i] * 2 >= ends[i] - starts[i];
+      }
+    }
+    return false;
+  }
+
   private void restart(int slot, long position, long end) {
     starts[slot] = position;
     ends[slot] = end;

@@ -126,6 +126,54 @@ class CachedPiecesTest extends ByteSourceContract {
     }
   }
 
+  /**
+   * A read announced ({@link ByteSource#willRead}) where reads fetch pieces is fetched as one
+   * piece, which then serves the smaller reads that follow; what a chunk or piece holds already, a
+   * part of a sequential stream, or a source still on whole chunks, is left to the reads.
+   */
+  @Test
+  void anAnnouncedReadIsFetchedAsOnePieceOnlyWhereReadsFetchPieces() throws IOException {
+    byte[] content = randomBytes(16 * MIB, 39);
+    FaultySource inner = faulty(content);
+    try (ChunkCachingSource s =
+        new ChunkCachingSource(
+            inner,
+            null,
+            new RemoteCounters(),
+            new RemoteLimits(8, 0, 32L * MIB),
+            null,
+            new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
+            SEQUENTIAL,
+            false)) {
+      assertTrue(!s.holds(5L * MIB, 100));
+      s.willRead(5L * MIB, 300_000); // whole chunks yet: the reads fetch
+      assertEquals(List.of(), inner.reads());
+      s.prefetch(9L * MIB + 8192, 20000); // from now on, pieces
+      assertTrue(s.holds(9L * MIB + 8192, 20000) && !s.holds(9L * MIB + 8192, 30000));
+      int before = inner.reads().size();
+
+      s.willRead(2L * MIB + 5000, 200_000);
+      assertTrue(s.holds(2L * MIB + 5000, 200_000));
+      s.willRead(2L * MIB + 6000, 100_000); // held: nothing to fetch
+      s.willRead(9L * MIB + 9000, 1000); // held by the prefetched piece
+      for (long pos = 2L * MIB + 5000; pos < 2L * MIB + 205_000; pos += 50_000) {
+        assertArrayEquals(slice(content, pos, 50_000), read(s, pos, 50_000));
+      }
+      List<Read> reads = inner.reads();
+      assertEquals(
+          List.of(new Read(2L * MIB + 4096, 204800)),
+          reads.subList(before, reads.size()),
+          "one piece, 4 KiB-aligned, for the announced read and the reads that follow");
+
+      for (long pos = 12L * MIB; pos < 13L * MIB; pos += 128 << 10) { // a sequential reader
+        read(s, pos, 128 << 10);
+      }
+      List<Read> sequential = List.copyOf(inner.reads());
+      s.willRead(13L * MIB + 4096, 200_000); // joins that stream: its reads fetch chunks
+      assertEquals(sequential, inner.reads());
+    }
+  }
+
   /** A scattered read fetches its own bytes, widened to 4 KiB pages, and nothing else. */
   @Test
   void scatteredReadsFetchOnlyTheirPages() throws IOException {
