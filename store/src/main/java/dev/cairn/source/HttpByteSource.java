@@ -115,6 +115,39 @@ public final class HttpByteSource extends RemoteByteSource {
   private static HttpResponse<Void> get(
       HttpClient client, URI uri, String name, long first, Scatter dst, long[] headersAt)
       throws IOException {
+    HttpResponse<Void> r = rangedGet(client, uri, name, first, dst, headersAt);
+    int status = r.statusCode();
+    if (status == 206) {
+      return r;
+    }
+    if (first == 0
+        && (status == 416
+            || (status == 200 && r.headers().firstValueAsLong("Content-Length").orElse(-1) == 0))) {
+      return r;
+    }
+    if (status == 404 || status == 410) {
+      throw new NoSuchFileException(name, null, "HTTP " + status);
+    }
+    if (status == 200) {
+      throw new IOException(
+          name + ": the server ignores byte ranges (it answered a ranged request with 200)");
+    }
+    if (status == 429 || status >= 500) {
+      throw new TransientException(name + ": HTTP " + status, null);
+    }
+    throw new IOException(name + ": HTTP " + status);
+  }
+
+  /**
+   * One attempt at {@code GET} of the {@code dst.remaining()} bytes at {@code first} of {@code uri}
+   * into {@code dst}, bounded by {@link RetryPolicy#timeout()} per wait: the response, whatever its
+   * status, its body taken only if it is a {@code 206} of exactly the range asked for (any other
+   * {@code 206} is an error), and the time its headers came in {@code headersAt[0]}. Failures name
+   * {@code name}, never {@code uri} (which may carry a signature: {@link S3ByteSource}).
+   */
+  static HttpResponse<Void> rangedGet(
+      HttpClient client, URI uri, String name, long first, Scatter dst, long[] headersAt)
+      throws IOException {
     long last = first + dst.remaining() - 1;
     int seconds = RetryPolicy.timeout();
     HttpRequest request =
@@ -142,24 +175,8 @@ public final class HttpByteSource extends RemoteByteSource {
                 + "-"
                 + range[1]);
       }
-      return r;
     }
-    if (first == 0
-        && (status == 416
-            || (status == 200 && r.headers().firstValueAsLong("Content-Length").orElse(-1) == 0))) {
-      return r;
-    }
-    if (status == 404 || status == 410) {
-      throw new NoSuchFileException(name, null, "HTTP " + status);
-    }
-    if (status == 200) {
-      throw new IOException(
-          name + ": the server ignores byte ranges (it answered a ranged request with 200)");
-    }
-    if (status == 429 || status >= 500) {
-      throw new TransientException(name + ": HTTP " + status, null);
-    }
-    throw new IOException(name + ": HTTP " + status);
+    return r;
   }
 
   /**

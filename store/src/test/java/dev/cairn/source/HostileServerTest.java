@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -260,6 +261,39 @@ class HostileServerTest {
           "s3://bucket/object.bin: connection refused (gave up after 4 attempts)", e.getMessage());
       server.mode(Mode.HONEST);
       assertArrayEquals(expected(15 << 20, 100), read(s, 15 << 20, 100).array());
+    }
+  }
+
+  /**
+   * S3 data is fetched with a presigned URL (the SDK signs it; the request carries no Authorization
+   * header), and a refusal is tried once more with a URL presigned anew, then reported without the
+   * URL.
+   */
+  @Test
+  void s3FetchesUseAPresignedUrlAndARefusalIsTriedOnceMore() throws Exception {
+    S3ByteSource.Settings settings =
+        new S3ByteSource.Settings(
+            URI.create(server.endpoint()),
+            "us-east-1",
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("id", "secret")));
+    try (S3ByteSource s = S3ByteSource.open(URI.create("s3://bucket/object.bin"), settings)) {
+      assertArrayEquals(expected(3 << 20, 100), read(s, 3 << 20, 100).array());
+      List<String> heads = server.heads();
+      String get = heads.get(heads.size() - 1);
+      assertTrue(
+          get.startsWith("GET /bucket/object.bin?") && get.contains("X-Amz-Signature="), get);
+      assertFalse(get.toLowerCase(java.util.Locale.ROOT).contains("\r\nauthorization:"), get);
+
+      server.mode(Mode.FORBIDDEN);
+      int before = server.requests();
+      IOException e = assertThrows(IOException.class, () -> read(s, 5 << 20, 100));
+      assertEquals(
+          "s3://bucket/object.bin: S3 refused access (403); check AWS_ACCESS_KEY_ID,"
+              + " AWS_SECRET_ACCESS_KEY and AWS_REGION",
+          e.getMessage());
+      assertEquals(2, server.requests() - before, "the URL presigned anew once, no retries");
+      server.mode(Mode.HONEST);
+      assertArrayEquals(expected(7 << 20, 100), read(s, 7 << 20, 100).array());
     }
   }
 
