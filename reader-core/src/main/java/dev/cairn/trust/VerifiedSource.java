@@ -255,8 +255,8 @@ public final class VerifiedSource implements ByteSource {
     if (length == 0) {
       return;
     }
-    long first = position >>> chunkLog2 << chunkLog2;
-    long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
+    long first = chunkStart(position);
+    long last = chunkEnd(position, length);
     inner.prefetch(first, (int) (last - first));
     long lastChunk = (last - 1) >>> chunkLog2;
     for (long p = (first >>> chunkLog2) / perPage; p <= lastChunk / perPage; p++) {
@@ -270,9 +270,8 @@ public final class VerifiedSource implements ByteSource {
     if (closed || position < 0 || length <= 0 || position + length > size) {
       return true; // nothing to fetch: the read itself fails or reads nothing
     }
-    long first = position >>> chunkLog2 << chunkLog2;
-    long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
-    return inner.holds(first, (int) (last - first));
+    long first = chunkStart(position);
+    return inner.holds(first, (int) (chunkEnd(position, length) - first));
   }
 
   /** Passes on the whole chunks a read of the range would check. */
@@ -282,9 +281,18 @@ public final class VerifiedSource implements ByteSource {
     if (length == 0) {
       return;
     }
-    long first = position >>> chunkLog2 << chunkLog2;
-    long last = Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
-    inner.willRead(first, (int) (last - first));
+    long first = chunkStart(position);
+    inner.willRead(first, (int) (chunkEnd(position, length) - first));
+  }
+
+  /** Where the checked chunk holding byte {@code position} starts. */
+  private long chunkStart(long position) {
+    return position >>> chunkLog2 << chunkLog2;
+  }
+
+  /** Where the checked chunk holding the last of {@code length} bytes at {@code position} ends. */
+  private long chunkEnd(long position, int length) {
+    return Math.min(size, ((position + length - 1) >>> chunkLog2) + 1 << chunkLog2);
   }
 
   private byte[] page(int page) throws IOException {

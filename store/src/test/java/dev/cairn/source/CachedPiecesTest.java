@@ -52,6 +52,19 @@ class CachedPiecesTest extends ByteSourceContract {
         true);
   }
 
+  /** A source without a disk cache that fetches whole chunks until it is asked to prefetch. */
+  private static ChunkCachingSource wholeChunksFirst(ByteSource inner) throws IOException {
+    return new ChunkCachingSource(
+        inner,
+        null,
+        new RemoteCounters(),
+        new RemoteLimits(8, 0, 32L * MIB),
+        null,
+        new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
+        SEQUENTIAL,
+        false);
+  }
+
   private DiskChunkCache diskCache(String url, long size) {
     System.setProperty("cairn.cacheDir", dir.resolve("cache").toString());
     return DiskChunkCache.forObject(url, size, "v1");
@@ -69,16 +82,7 @@ class CachedPiecesTest extends ByteSourceContract {
   void aPrefetchFetchesExactlyAndTurnsScatteredReadsToPieces() throws IOException {
     byte[] content = randomBytes(16 * MIB, 37);
     FaultySource inner = faulty(content);
-    try (ChunkCachingSource s =
-        new ChunkCachingSource(
-            inner,
-            null,
-            new RemoteCounters(),
-            new RemoteLimits(8, 0, 32L * MIB),
-            null,
-            new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
-            SEQUENTIAL,
-            false)) {
+    try (ChunkCachingSource s = wholeChunksFirst(inner)) {
       assertArrayEquals(slice(content, 3L * MIB + 5, 100), read(s, 3L * MIB + 5, 100));
       s.prefetch(9L * MIB + 8192, 20000);
       s.prefetch(3L * MIB + 100, 200); // in a cached chunk: nothing to fetch
@@ -135,16 +139,7 @@ class CachedPiecesTest extends ByteSourceContract {
   void anAnnouncedReadIsFetchedAsOnePieceOnlyWhereReadsFetchPieces() throws IOException {
     byte[] content = randomBytes(16 * MIB, 39);
     FaultySource inner = faulty(content);
-    try (ChunkCachingSource s =
-        new ChunkCachingSource(
-            inner,
-            null,
-            new RemoteCounters(),
-            new RemoteLimits(8, 0, 32L * MIB),
-            null,
-            new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
-            SEQUENTIAL,
-            false)) {
+    try (ChunkCachingSource s = wholeChunksFirst(inner)) {
       assertTrue(!s.holds(5L * MIB, 100));
       s.willRead(5L * MIB, 300_000); // whole chunks yet: the reads fetch
       assertEquals(List.of(), inner.reads());

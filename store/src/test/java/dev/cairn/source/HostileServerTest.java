@@ -76,6 +76,14 @@ class HostileServerTest {
     return ChunkCachingSource.of(HttpByteSource.open(URI.create(server.url("object.bin"))));
   }
 
+  /** S3 at the hostile server, with credentials it takes. */
+  private S3ByteSource.Settings s3Settings() {
+    return new S3ByteSource.Settings(
+        URI.create(server.endpoint()),
+        "us-east-1",
+        StaticCredentialsProvider.create(AwsBasicCredentials.create("id", "secret")));
+  }
+
   private static ByteBuffer read(ByteSource s, long position, int length) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(length);
     s.readFully(position, b);
@@ -234,11 +242,7 @@ class HostileServerTest {
 
   @Test
   void anS3ServerThatStallsMidBodyFailsTheSameWay() throws Exception {
-    S3ByteSource.Settings settings =
-        new S3ByteSource.Settings(
-            URI.create(server.endpoint()),
-            "us-east-1",
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("id", "secret")));
+    S3ByteSource.Settings settings = s3Settings();
     try (ChunkCachingSource s =
         ChunkCachingSource.of(S3ByteSource.open(URI.create("s3://bucket/object.bin"), settings))) {
       assertEquals(content.length, s.size());
@@ -271,11 +275,7 @@ class HostileServerTest {
    */
   @Test
   void s3FetchesUseAPresignedUrlAndARefusalIsTriedOnceMore() throws Exception {
-    S3ByteSource.Settings settings =
-        new S3ByteSource.Settings(
-            URI.create(server.endpoint()),
-            "us-east-1",
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("id", "secret")));
+    S3ByteSource.Settings settings = s3Settings();
     try (S3ByteSource s = S3ByteSource.open(URI.create("s3://bucket/object.bin"), settings)) {
       assertArrayEquals(expected(3 << 20, 100), read(s, 3 << 20, 100).array());
       List<String> heads = server.heads();
