@@ -33,15 +33,15 @@ import software.amazon.awssdk.services.s3.presigner.model.PresignedGetObjectRequ
 /**
  * A {@link ByteSource} over an S3 object, {@code s3://BUCKET/KEY}: the size and ETag come from a
  * {@code HeadObject} when it is opened; each fetch is then one ranged {@code GET} of a presigned
- * {@code GetObject} URL, sent by the JDK's HTTP client as {@link HttpByteSource} sends its own. The
- * SDK's request pipeline cost a serving process about 750 µs of CPU per request where the plain
- * ranged GET of a presigned URL costs about 130 (3,000 GETs of 50 KB from S3Proxy on loopback, one
- * thread, C1 only as a serving process runs): a boot's background fetch of some 700 pieces shares
- * the guest's cores. The URL is presigned with {@link #VALIDITY} of validity and presigned anew
- * after a third of it (credentials that the SDK's provider refreshes are taken up then), and once
- * more when S3 refuses it; it never appears in a message or a log. Works with AWS and with
- * S3-compatible servers (MinIO, Ceph, S3Proxy): an endpoint from the environment switches to
- * path-style addressing, which those servers expect.
+ * {@code GetObject} URL, a {@link RangedGet} as {@link HttpByteSource} sends. The SDK's request
+ * pipeline cost a serving process about 750 µs of CPU per request where the plain ranged GET of a
+ * presigned URL costs about 130 (3,000 GETs of 50 KB from S3Proxy on loopback, one thread, C1 only
+ * as a serving process runs): a boot's background fetch of some 700 pieces shares the guest's
+ * cores. The URL is presigned with {@link #VALIDITY} of validity and presigned anew after a third
+ * of it (credentials that the SDK's provider refreshes are taken up then), and once more when S3
+ * refuses it; it never appears in a message or a log. Works with AWS and with S3-compatible servers
+ * (MinIO, Ceph, S3Proxy): an endpoint from the environment switches to path-style addressing, which
+ * those servers expect.
  *
  * <p>Requests are bounded and retried by the {@link RetryPolicy} HTTP uses too: the SDK's own
  * retries are off, timeouts bound every wait for a response, and a transient failure (throttling,
@@ -247,10 +247,10 @@ public final class S3ByteSource extends RemoteByteSource {
   long fetch(long position, Scatter dst) throws IOException {
     String name = describe();
     long[] headers = new long[1];
-    HttpResponse<Void> r = HttpByteSource.rangedGet(http, url(false), name, position, dst, headers);
+    HttpResponse<Void> r = RangedGet.send(http, url(false), name, position, dst, headers);
     if (r.statusCode() == 403) {
       // an URL presigned with credentials that have expired since: once more with the current ones
-      r = HttpByteSource.rangedGet(http, url(true), name, position, dst, headers);
+      r = RangedGet.send(http, url(true), name, position, dst, headers);
     }
     int status = r.statusCode();
     if (status == 206) {
