@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# JMH micro-benchmarks (reader-core/src/jmh/java): the read path (block lookup on a cache hit,
+# JMH micro-benchmarks (reader-core/src/jmh/java): the read path (block lookup on a cache hit, a
+# 128 KiB read across cached blocks,
 # whole-block decompression straight into a direct buffer, an uncached 4 KiB read, for lz4 and
 # zstd), each on a plain and an encrypted snapshot; the content hash of a 64 KiB block (SHA-256
 # against XXH3-128); AES-256-GCM of a 64 KiB block through libcrypto and the JDK (AeadBenchmark).

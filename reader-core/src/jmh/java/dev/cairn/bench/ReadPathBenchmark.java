@@ -71,6 +71,7 @@ public class ReadPathBenchmark {
   private StreamReader uncached;
   private ByteBuffer small;
   private ByteBuffer block;
+  private ByteBuffer span;
   private long[] offsets;
   private int next;
 
@@ -104,6 +105,7 @@ public class ReadPathBenchmark {
     uncached = uncachedSnapshot.stream(0);
     small = ByteBuffer.allocateDirect(4096);
     block = ByteBuffer.allocateDirect(stream.blockSize());
+    span = ByteBuffer.allocateDirect(128 << 10);
     offsets = new long[4096];
     for (int i = 0; i < offsets.length; i++) {
       offsets[i] = (r.nextLong() & Long.MAX_VALUE) % (stream.size() - 4096);
@@ -130,6 +132,13 @@ public class ReadPathBenchmark {
   public int cachedRead4k() throws IOException {
     small.clear();
     return stream.read(offsets[next++ & 4095], small);
+  }
+
+  /** A 128 KiB read across two or three cached blocks, as the kernel's read-ahead asks for. */
+  @Benchmark
+  public int cachedRead128k() throws IOException {
+    span.clear();
+    return stream.read(offsets[next++ & 4095] % (stream.size() - span.capacity()), span);
   }
 
   @Benchmark
