@@ -327,6 +327,27 @@ fleet_serve_snapshot() {
   fi
 }
 
+# delay_proxy_start PORT [COMMAND...]: starts scripts/bench/delayproxy.py in front of
+# 127.0.0.1:PORT, adding $delay ms to every request (run through COMMAND, e.g. nice -n 19, if
+# given; its output in $logs/proxy.out), and waits until it listens. Sets delay_proxy_pid and
+# delay_proxy_base (http://127.0.0.1:ITSPORT).
+delay_proxy_start() {
+  local backend=$1 deadline
+  shift
+  # a background job truncates its output file only once it runs: a restart that found the last
+  # run's "listening on" line there would take that port, then read an emptied file
+  rm -f "$logs/proxy.out"
+  "$@" python3 "$cairn_root/scripts/bench/delayproxy.py" --backend "127.0.0.1:$backend" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
+  delay_proxy_pid=$!
+  deadline=$((SECONDS + 10))
+  until grep -q "^listening on " "$logs/proxy.out" 2>/dev/null; do
+    if ! alive "$delay_proxy_pid" || [ $SECONDS -ge $deadline ]; then die "the delay proxy did not start: $(tail -3 "$logs/proxy.out")"; fi
+    sleep 0.05
+  done
+  delay_proxy_base="http://$(sed -n 's/^listening on //p' "$logs/proxy.out" | head -1)"
+  [ "$delay_proxy_base" != "http://" ] || die "the delay proxy's address is missing from $logs/proxy.out"
+}
+
 fleet_server_start() {
   local port s3port="" jar deadline s3conf="" s3loc=""
   fleet_nice_cmd=(env)
@@ -372,14 +393,8 @@ NGINX
   wait_port "$fleet_nginx_pid" "$port" nginx
   base="http://127.0.0.1:$port"
   if [ "$delay" -gt 0 ]; then
-    "${fleet_nice_cmd[@]}" python3 "$cairn_root/scripts/bench/delayproxy.py" --backend "127.0.0.1:$port" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
-    fleet_proxy_pid=$!
-    deadline=$((SECONDS + 10))
-    until grep -q "^listening on " "$logs/proxy.out" 2>/dev/null; do
-      if ! alive "$fleet_proxy_pid" || [ $SECONDS -ge $deadline ]; then die "the delay proxy did not start (see $logs/proxy.out)"; fi
-      sleep 0.05
-    done
-    base="http://$(sed -n 's/^listening on //p' "$logs/proxy.out" | head -1)"
+    delay_proxy_start "$port" "${fleet_nice_cmd[@]}"
+    fleet_proxy_pid=$delay_proxy_pid base=$delay_proxy_base
   fi
   if [ "$via" = s3 ]; then
     export AWS_ENDPOINT_URL="$base" AWS_ACCESS_KEY_ID="$S3_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET" AWS_REGION="$S3_REGION"

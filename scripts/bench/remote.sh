@@ -283,14 +283,8 @@ until curl -sf -o /dev/null "$base/"; do
 done
 # With --delay, everything below reads through the delay proxy (nginx itself is not slowed down).
 if [ "$delay" -gt 0 ]; then
-  python3 "$here/delayproxy.py" --backend "127.0.0.1:$port" --delay "$delay" >"$logs/proxy.out" 2>&1 3>&- &
-  proxy_pid=$!
-  deadline=$((SECONDS + 10))
-  until grep -q '^listening on ' "$logs/proxy.out" 2>/dev/null; do
-    if ! alive "$proxy_pid" || [ $SECONDS -ge $deadline ]; then die "the delay proxy did not start: $(tail -3 "$logs/proxy.out")"; fi
-    sleep 0.05
-  done
-  base="http://$(sed -n 's/^listening on //p' "$logs/proxy.out" | head -1)"
+  delay_proxy_start "$port"
+  proxy_pid=$delay_proxy_pid base=$delay_proxy_base
   curl -sf -o /dev/null "$base/" || die "nothing answers through the delay proxy at $base"
   log "every system reads through $base (+$delay ms per request)"
 fi
