@@ -52,21 +52,11 @@ public final class Profiles {
   public record Found(String where, byte[] bytes) {}
 
   /**
-   * The profile a mount of {@code snapshot} (id {@code id}) uses: {@code option} names a file, is
-   * {@code none}, or is null for the one next to the snapshot, if any. Empty, with one log line
-   * saying why, when there is none or it does not fit.
-   *
-   * @throws UsageException if {@code option} names a file that does not exist
-   */
-  public static Optional<AccessProfile> forMount(
-      String snapshot, String option, SnapshotId id, Trust trust) throws IOException {
-    return accept(read(snapshot, option), id, trust);
-  }
-
-  /**
-   * The bytes of the profile a mount of {@code snapshot} would use ({@link #forMount}), read but
-   * not checked: needs neither the snapshot's id nor the keys, so a mount reads it while it opens
-   * the snapshot. Empty when {@code option} is {@code none} or nothing lies next to the snapshot.
+   * The bytes of the profile a mount of {@code snapshot} uses, read but not checked ({@link
+   * #accept} checks them): {@code option} names a file, is {@code none}, or is null for the one
+   * next to the snapshot, if any. Needs neither the snapshot's id nor the keys, so a mount reads it
+   * while it opens the snapshot. Empty when {@code option} is {@code none} or nothing lies next to
+   * the snapshot.
    *
    * @throws UsageException if {@code option} names a file that does not exist
    */

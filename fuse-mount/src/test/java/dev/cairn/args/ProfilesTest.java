@@ -11,6 +11,7 @@ import dev.cairn.format.SnapshotId;
 import dev.cairn.profile.AccessProfile;
 import dev.cairn.sign.SigningKey;
 import dev.cairn.sign.Trust;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -20,6 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProfilesTest {
+  /** What a mount does: reads the profile, then checks it. */
+  private static Optional<AccessProfile> forMount(
+      String snapshot, String option, SnapshotId id, Trust trust) throws IOException {
+    return Profiles.accept(Profiles.read(snapshot, option), id, trust);
+  }
+
   private static final SnapshotId ID = SnapshotId.parse("00112233445566778899aabbccddeeff");
   private static final SigningKey KEY = SigningKey.generate(new SecureRandom());
   private static final AccessProfile PROFILE =
@@ -30,20 +37,19 @@ class ProfilesTest {
   @Test
   void theProfileNextToTheSnapshotIsFoundAndNoneOrAMissingOneIsNoProfile() throws Exception {
     Path snap = Files.writeString(dir.resolve("base.cairn"), "not read here");
-    assertEquals(Optional.empty(), Profiles.forMount(snap.toString(), null, ID, Trust.NONE));
+    assertEquals(Optional.empty(), forMount(snap.toString(), null, ID, Trust.NONE));
     Profiles.write(dir.resolve("base.cairn.profile"), PROFILE);
     assertEquals(
-        PROFILE.runs(),
-        Profiles.forMount(snap.toString(), null, ID, Trust.NONE).orElseThrow().runs());
-    assertEquals(Optional.empty(), Profiles.forMount(snap.toString(), "none", ID, Trust.NONE));
+        PROFILE.runs(), forMount(snap.toString(), null, ID, Trust.NONE).orElseThrow().runs());
+    assertEquals(Optional.empty(), forMount(snap.toString(), "none", ID, Trust.NONE));
     assertEquals(
         Optional.empty(),
-        Profiles.forMount(snap.toString(), null, SnapshotId.parse("ff".repeat(16)), Trust.NONE),
+        forMount(snap.toString(), null, SnapshotId.parse("ff".repeat(16)), Trust.NONE),
         "a profile of another snapshot is ignored");
     UsageException e =
         assertThrows(
             UsageException.class,
-            () -> Profiles.forMount(snap.toString(), dir + "/missing", ID, Trust.NONE));
+            () -> forMount(snap.toString(), dir + "/missing", ID, Trust.NONE));
     assertEquals(dir + "/missing: no such profile (--profile FILE or none)", e.getMessage());
   }
 
@@ -53,12 +59,12 @@ class ProfilesTest {
     Path profile = dir.resolve("s.cairn.profile");
     Profiles.write(profile, PROFILE);
     Trust trust = Trust.of(List.of(KEY.publicKey()));
-    assertEquals(Optional.empty(), Profiles.forMount(snap.toString(), null, ID, trust));
+    assertEquals(Optional.empty(), forMount(snap.toString(), null, ID, trust));
     AccessProfile signed = Profiles.sign(profile, KEY, profile);
     assertEquals(KEY.publicKey(), signed.signer().orElseThrow());
-    assertTrue(Profiles.forMount(snap.toString(), null, ID, trust).isPresent());
+    assertTrue(forMount(snap.toString(), null, ID, trust).isPresent());
     Trust other = Trust.of(List.of(SigningKey.generate(new SecureRandom()).publicKey()));
-    assertEquals(Optional.empty(), Profiles.forMount(snap.toString(), null, ID, other));
+    assertEquals(Optional.empty(), forMount(snap.toString(), null, ID, other));
   }
 
   @Test

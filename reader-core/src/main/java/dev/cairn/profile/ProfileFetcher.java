@@ -154,6 +154,7 @@ public final class ProfileFetcher implements AutoCloseable {
         int stream;
         long end;
         int take = BLOCKS_PER_LONG_TAKE;
+        boolean shortRun = false;
         if (run < runs.size()) {
           AccessProfile.Run r = runs.get(run);
           stream = r.stream();
@@ -161,7 +162,8 @@ public final class ProfileFetcher implements AutoCloseable {
               stream < streams.size()
                   ? Math.min(streams.get(stream).blockCount(), r.first() + r.count())
                   : 0;
-          take = r.count() >= LONG_RUN ? BLOCKS_PER_LONG_TAKE : BLOCKS_PER_TAKE;
+          shortRun = r.count() < LONG_RUN;
+          take = shortRun ? BLOCKS_PER_TAKE : BLOCKS_PER_LONG_TAKE;
         } else {
           stream = run - runs.size();
           end = streams.get(stream).blockCount();
@@ -176,7 +178,7 @@ public final class ProfileFetcher implements AutoCloseable {
             taken.set((int) next);
             next++;
           }
-          if (take == BLOCKS_PER_TAKE) {
+          if (shortRun) {
             BitSet wanted = inProfile[stream];
             long streamEnd = streams.get(stream).blockCount();
             while (next < streamEnd && next - first < take && free(wanted, taken, next)) {

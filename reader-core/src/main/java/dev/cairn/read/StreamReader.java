@@ -36,6 +36,7 @@ public final class StreamReader {
   private final ReadStatsCounter stats;
   private final StreamReader parent;
   private final Prefetcher prefetcher;
+  private final StoredSpans spans;
   private final long size;
   private final int blockSize;
   private final int blockLog2;
@@ -68,6 +69,7 @@ public final class StreamReader {
     this.blockSize = blocks.blockSize();
     this.blockLog2 = blocks.blockLog2();
     this.prefetcher = cache.prefetch() ? new Prefetcher(this, cache.capacity()) : null;
+    this.spans = new StoredSpans(blocks, decoder, cache, cacheOwner, index);
   }
 
   /** The file name this stream is exposed under. */
@@ -129,7 +131,7 @@ public final class StreamReader {
     long firstBlock = offset >>> blockLog2;
     long lastBlock = (offset + total - 1) >>> blockLog2;
     if (lastBlock > firstBlock) {
-      announce(firstBlock, lastBlock);
+      spans.announce(firstBlock, lastBlock);
     }
     SpanSplitter.enter();
     try {
@@ -153,45 +155,6 @@ public final class StreamReader {
     dst.position(start + total);
     stats.recordRead(total, System.nanoTime() - started);
     return total;
-  }
-
-  /**
-   * Before a read of blocks {@code first..last}: tells the source ({@link
-   * dev.cairn.source.ByteSource#willRead}) the stored bytes of those neither the block cache nor
-   * the source holds, two or more at a time where they lie in one index page in order within {@link
-   * BlockDecoder#MAX_SPAN}, so that a remote source fetches them in one request rather than one per
-   * block as they are decoded. A block the source holds between two it lacks is fetched with them.
-   */
-  private void announce(long first, long last) throws IOException {
-    IndexPage page = null;
-    int from = -1;
-    int to = -1;
-    for (long b = first; b <= last; b++) {
-      IndexPage p = blocks.page(b);
-      int i = blocks.slot(b);
-      if (!p.kind(i).hasData()
-          || decoder.holds(p, i)
-          || cache.getIfPresent(BlockCache.key(cacheOwner, index, b)) != null) {
-        continue;
-      }
-      if (page != null
-          && (p != page
-              || p.offset(i) < page.offset(to) + page.storedLength(to)
-              || p.offset(i) + p.storedLength(i) - page.offset(from) > BlockDecoder.MAX_SPAN)) {
-        if (to > from) {
-          decoder.willRead(page, from, to);
-        }
-        page = null;
-      }
-      if (page == null) {
-        page = p;
-        from = i;
-      }
-      to = i;
-    }
-    if (page != null && to > from) {
-      decoder.willRead(page, from, to);
-    }
   }
 
   /**
@@ -282,7 +245,7 @@ public final class StreamReader {
     if (kind == BlockKind.PARENT) {
       return parent == null || block >= parent.blockCount() ? 0 : parent.fetch(block);
     }
-    if (!kind.hasData() || cache.getIfPresent(BlockCache.key(cacheOwner, index, block)) != null) {
+    if (!kind.hasData() || spans.cached(block)) {
       return 0;
     }
     return decoder.fetch(page, i);
@@ -296,44 +259,7 @@ public final class StreamReader {
    */
   public long fetch(long first, int count) throws IOException {
     checkBlock(first);
-    long end = Math.min(blockCount(), first + Math.max(0, count));
-    long total = 0;
-    long b = first;
-    while (b < end) {
-      IndexPage page = blocks.page(b);
-      int i = blocks.slot(b);
-      BlockKind kind = page.kind(i);
-      if (!kind.hasData() || cache.getIfPresent(BlockCache.key(cacheOwner, index, b)) != null) {
-        if (kind == BlockKind.PARENT) {
-          total += fetch(b); // inherited: fetched in the parent
-        }
-        b++; // zero, or cached already
-        continue;
-      }
-      int n = 1; // blocks the span passes
-      int withData = 1; // of which the last with stored bytes is block b + withData - 1
-      long spanEnd = page.offset(i) + page.storedLength(i);
-      while (b + n < end && blocks.slot(b + n) == i + n) {
-        int j = i + n;
-        if (page.kind(j) == BlockKind.ZERO) {
-          n++; // stores nothing: the blocks on either side of it lie side by side
-          continue;
-        }
-        long next = page.offset(j) + page.storedLength(j);
-        if (!page.kind(j).hasData()
-            || page.offset(j) != spanEnd
-            || next - page.offset(i) > BlockDecoder.MAX_SPAN
-            || cache.getIfPresent(BlockCache.key(cacheOwner, index, b + n)) != null) {
-          break;
-        }
-        spanEnd = next;
-        n++;
-        withData = n;
-      }
-      total += decoder.fetchSpan(page, i, withData);
-      b += n;
-    }
-    return total;
+    return spans.fetch(first, Math.min(blockCount(), first + Math.max(0, count)), parent);
   }
 
   /**

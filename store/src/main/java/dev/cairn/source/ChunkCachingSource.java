@@ -62,8 +62,6 @@ public final class ChunkCachingSource implements ByteSource {
   private final long lastChunk;
   private final DiskChunkCache disk;
   private final RemoteCounters counters;
-  private final RemoteLimits limits;
-  private final LinkEstimate link;
   private final java.util.function.IntSupplier linkChunks;
   private final ReadAheadWindow window;
   private final ReadStreams streams;
@@ -106,8 +104,6 @@ public final class ChunkCachingSource implements ByteSource {
     this.lastChunk = Math.max(0, (size - 1) / CHUNK);
     this.disk = disk;
     this.counters = counters;
-    this.limits = limits;
-    this.link = link;
     this.window = window;
     this.linkChunks = link == null ? () -> 0 : () -> link.chunksInFlight(CHUNK);
     this.streams = sequentialBytes > 0 ? new ReadStreams(sequentialBytes) : null;
@@ -234,8 +230,7 @@ public final class ChunkCachingSource implements ByteSource {
     }
     long[] missing =
         java.util.stream.LongStream.rangeClosed(first, last)
-            .filter(
-                c -> loads.inMemory(c) == null && (disk == null || !disk.has(c, chunkLength(c))))
+            .filter(c -> loads.inMemory(c) == null && !onDisk(c, c))
             .toArray();
     for (CompletableFuture<byte[]> f : loads.loadRuns(missing, data -> {})) {
       ChunkLoads.await(f);
@@ -278,25 +273,12 @@ public final class ChunkCachingSource implements ByteSource {
 
   /** Whether chunks {@code first..last} are in memory or being loaded. */
   private boolean inMemory(long first, long last) {
-    for (long c = first; c <= last; c++) {
-      if (!loads.held(c)) {
-        return false;
-      }
-    }
-    return true;
+    return loads.heldAll(first, last);
   }
 
-  /**
-   * Whether chunks {@code first..last} are in the disk cache (going by their files' names and
-   * sizes).
-   */
+  /** Whether chunks {@code first..last} are in the disk cache. */
   private boolean onDisk(long first, long last) {
-    for (long c = first; c <= last; c++) {
-      if (disk == null || !disk.has(c, chunkLength(c))) {
-        return false;
-      }
-    }
-    return true;
+    return disk != null && disk.hasAll(first, last);
   }
 
   /**
@@ -353,10 +335,6 @@ public final class ChunkCachingSource implements ByteSource {
     if (pieces != null) {
       pieces.dropWithin(index * CHUNK, index * CHUNK + length); // the chunk holds them now
     }
-  }
-
-  private int chunkLength(long index) {
-    return chunkLength(size, index);
   }
 
   /** The length of chunk {@code index} of an object of {@code size} bytes: the last is shorter. */

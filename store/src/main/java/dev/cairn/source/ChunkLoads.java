@@ -187,6 +187,16 @@ final class ChunkLoads {
     return inMemory(index) != null || loading.containsKey(index);
   }
 
+  /** Whether chunks {@code first..last} are all in memory or being loaded. */
+  boolean heldAll(long first, long last) {
+    for (long c = first; c <= last; c++) {
+      if (!held(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Drops chunk {@code index} from memory (found wrong; its disk copy is gone already). */
   void forget(long index) {
     int slot = (int) (index % CHUNKS);

@@ -153,6 +153,19 @@ final class DiskChunkCache {
    * The bytes of this version of the object that are not on disk as whole chunks ({@link #has}): 0
    * when the disk cache alone can serve all of it.
    */
+  /**
+   * Whether chunks {@code first..last} of this version of the object are all on disk whole (going
+   * by their files' names and sizes).
+   */
+  boolean hasAll(long first, long last) {
+    for (long c = first; c <= last; c++) {
+      if (!has(c, ChunkCachingSource.chunkLength(object.size(), c))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   long missingBytes() {
     long size = object.size();
     long missing = 0;

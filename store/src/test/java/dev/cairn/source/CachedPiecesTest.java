@@ -41,28 +41,29 @@ class CachedPiecesTest extends ByteSourceContract {
 
   private static ChunkCachingSource scattered(ByteSource inner, DiskChunkCache disk)
       throws IOException {
+    return source(inner, disk, 4, true);
+  }
+
+  /** A source without a disk cache that fetches whole chunks until it is asked to prefetch. */
+  private static ChunkCachingSource wholeChunksFirst(ByteSource inner) throws IOException {
+    return source(inner, null, 4, false);
+  }
+
+  /**
+   * A source that reads {@code readAhead} chunks ahead at first (up to 24), whose scattered reads
+   * fetch pieces from the start if {@code scattered}.
+   */
+  private static ChunkCachingSource source(
+      ByteSource inner, DiskChunkCache disk, int readAhead, boolean scattered) throws IOException {
     return new ChunkCachingSource(
         inner,
         disk,
         new RemoteCounters(),
         new RemoteLimits(8, 0, 32L * MIB),
         null,
-        new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
+        new ReadAheadWindow(readAhead, readAhead == 0 ? 0 : 24, ChunkCachingSource.MAX_RUN),
         SEQUENTIAL,
-        true);
-  }
-
-  /** A source without a disk cache that fetches whole chunks until it is asked to prefetch. */
-  private static ChunkCachingSource wholeChunksFirst(ByteSource inner) throws IOException {
-    return new ChunkCachingSource(
-        inner,
-        null,
-        new RemoteCounters(),
-        new RemoteLimits(8, 0, 32L * MIB),
-        null,
-        new ReadAheadWindow(4, 24, ChunkCachingSource.MAX_RUN),
-        SEQUENTIAL,
-        false);
+        scattered);
   }
 
   private DiskChunkCache diskCache(String url, long size) {
@@ -159,13 +160,17 @@ class CachedPiecesTest extends ByteSourceContract {
           List.of(new Read(2L * MIB + 4096, 204800)),
           reads.subList(before, reads.size()),
           "one piece, 4 KiB-aligned, for the announced read and the reads that follow");
-
-      for (long pos = 12L * MIB; pos < 13L * MIB; pos += 128 << 10) { // a sequential reader
+    }
+    // a sequential reader (no read-ahead here, so that what follows its reads is not held yet)
+    FaultySource again = faulty(content);
+    try (ChunkCachingSource s = source(again, null, 0, true)) {
+      for (long pos = 12L * MIB; pos < 13L * MIB; pos += 128 << 10) {
         read(s, pos, 128 << 10);
       }
-      List<Read> sequential = List.copyOf(inner.reads());
+      List<Read> sequential = again.reads();
+      assertTrue(!s.holds(13L * MIB + 4096, 200_000));
       s.willRead(13L * MIB + 4096, 200_000); // joins that stream: its reads fetch chunks
-      assertEquals(sequential, inner.reads());
+      assertEquals(sequential, again.reads());
     }
   }
 
