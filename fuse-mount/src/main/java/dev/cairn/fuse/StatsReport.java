@@ -108,6 +108,7 @@ public final class StatsReport {
     m.put("prefetch_unused_bytes", s.prefetchUnusedBytes());
     m.put("errors", s.errors());
     m.put("refetches", s.refetches());
+    m.put("stored_hits", s.storedHits());
     return m;
   }
 

@@ -65,7 +65,7 @@ class StatsReportTest {
   void countersKeepTheirKeysOrderAndDerivedValues() throws Exception {
     ReadStatsSnapshot s =
         new ReadStatsSnapshot(
-            1, 2, 31_900_000, 1, 25_200_000, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9, 11);
+            1, 2, 31_900_000, 1, 25_200_000, 3, 4, 5, 6, 2, 7_500_000, 4, 4096, 1, 9, 11, 13);
     MountInfo info = new MountInfo("/a", "id", Path.of("/b"), null, 1, 1, Instant.EPOCH);
     JsonNode n =
         new ObjectMapper()
@@ -100,6 +100,7 @@ class StatsReportTest {
             "prefetch_unused_bytes",
             "errors",
             "refetches",
+            "stored_hits",
             "overlay",
             "cache_bytes",
             "mount"),
@@ -122,6 +123,7 @@ class StatsReportTest {
     assertEquals(3072, n.get("prefetch_unused_bytes").asLong());
     assertEquals(9, n.get("errors").asLong());
     assertEquals(11, n.get("refetches").asLong());
+    assertEquals(13, n.get("stored_hits").asLong());
     assertEquals(3, n.get("overlay").get("writes").asLong());
     assertEquals(77, n.get("cache_bytes").asLong());
     assertTrue(n.get("cache_hit_ratio").isDouble());

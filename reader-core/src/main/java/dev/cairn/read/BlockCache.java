@@ -18,6 +18,9 @@ import java.util.function.Function;
  * <p>Cached buffers are read-only and never recycled, so a reader copying out of a buffer that is
  * being evicted still sees the right bytes.
  *
+ * <p>A verified snapshot opened on this cache asks for {@link #storedBlocks}: from then on {@link
+ * #STORED_SHARE} of the budget keeps its checked stored bytes and the rest its decoded blocks.
+ *
  * <p>Thread-safe.
  */
 public final class BlockCache {
@@ -27,6 +30,16 @@ public final class BlockCache {
   private final AtomicInteger owners = new AtomicInteger();
   private volatile long capacity;
   private final boolean prefetch;
+  private StoredBlocks stored;
+
+  /**
+   * The share of the budget that checked stored bytes get once a verified snapshot uses the cache.
+   * A kept stored block saves a miss its read and its hash, and costs about 2.5 times less than a
+   * decoded one, so it covers far more of the image; the decoded rest keeps the blocks read last (a
+   * block read in pieces, right after its first read). scripts/bench/read.sh, 4 KiB random reads, 4
+   * jobs, lz4: verified ÷ plain 0.72 with 0.75, 0.79 with 0.875, 0.82 with 0.95.
+   */
+  static final double STORED_SHARE = 0.9;
 
   private BlockCache(long capacityBytes, boolean prefetch) {
     this.capacity = capacityBytes;
@@ -68,9 +81,29 @@ public final class BlockCache {
    * process with many mounts shares one byte budget among their caches and re-divides it as mounts
    * come and go.
    */
-  public void setCapacity(long capacityBytes) {
+  public synchronized void setCapacity(long capacityBytes) {
     capacity = capacityBytes;
-    cache.policy().eviction().ifPresent(e -> e.setMaximum(capacityBytes));
+    if (stored != null) {
+      stored.setCapacity(storedPart(capacityBytes));
+    }
+    long decoded = stored == null ? capacityBytes : capacityBytes - storedPart(capacityBytes);
+    cache.policy().eviction().ifPresent(e -> e.setMaximum(decoded));
+  }
+
+  /**
+   * The part of the budget that keeps the checked stored bytes of verified snapshots' blocks,
+   * created on the first call, which moves {@link #STORED_SHARE} of the budget to it.
+   */
+  synchronized StoredBlocks storedBlocks() {
+    if (stored == null) {
+      stored = new StoredBlocks(storedPart(capacity));
+      setCapacity(capacity);
+    }
+    return stored;
+  }
+
+  private static long storedPart(long capacityBytes) {
+    return (long) (capacityBytes * STORED_SHARE);
   }
 
   /** A fresh owner id; each snapshot in a chain takes one so their keys never collide. */
@@ -126,6 +159,11 @@ public final class BlockCache {
 
   /** Bytes currently held. */
   public long weightedSize() {
-    return cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    StoredBlocks s;
+    synchronized (this) {
+      s = stored;
+    }
+    long decoded = cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    return decoded + (s == null ? 0 : s.weightedSize());
   }
 }

@@ -40,10 +40,14 @@ final class BlockDecoder {
   private final ReadStatsCounter stats;
   private final Scratch.Pool scratch;
   private final SnapshotSeal seal;
+  private final StoredBlocks stored;
+  private final int cacheOwner;
 
   /**
    * @param maxStored the largest stored length of a block, tag included
    * @param seal the snapshot's seal if it is encrypted, else null
+   * @param stored where checked stored bytes are kept (a verified snapshot's), or null
+   * @param cacheOwner the snapshot's owner id in the block cache, for keys in {@code stored}
    */
   BlockDecoder(
       ByteSource source,
@@ -52,9 +56,13 @@ final class BlockDecoder {
       int blockSize,
       int maxStored,
       SnapshotSeal seal,
-      ReadStatsCounter stats) {
+      ReadStatsCounter stats,
+      StoredBlocks stored,
+      int cacheOwner) {
     this.source = source;
     this.seal = seal;
+    this.stored = stored;
+    this.cacheOwner = cacheOwner;
     this.describe = source.describe();
     this.stats = stats;
     this.scratch =
@@ -69,86 +77,149 @@ final class BlockDecoder {
    * of stream number {@code streamIndex} named {@code stream}) into exactly {@code dst.remaining()}
    * bytes, which must be the block's logical length.
    */
-  void decode(IndexPage page, int i, int streamIndex, String stream, long block, ByteBuffer dst)
+  void decode(
+      IndexPage page,
+      int i,
+      int streamIndex,
+      String stream,
+      long block,
+      ByteBuffer dst,
+      boolean keep)
       throws IOException {
     int stored = page.storedLength(i);
     long offset = page.offset(i);
+    long key = BlockCache.key(cacheOwner, streamIndex, block);
+    byte[] kept = this.stored == null ? null : this.stored.get(key);
     Scratch s = scratch.take();
     ByteBuffer view = null;
     try {
       ByteBuffer in;
-      try {
-        view = source.view(offset, stored);
-        in = view != null ? view : read(s, offset, stored);
-      } catch (EOFException e) {
-        throw corrupt(stream, block, PAST_END, e);
-      } catch (CorruptSnapshotException e) {
-        // a verifying source found bytes that do not match their signed digest
-        throw e.inBlock(stream, block);
-      }
-      stats.recordFetch(stored);
-      if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-        // a remote source may hold a wrong copy (a lying server, a disk cache filled from one):
-        // it forgets the range and the bytes are fetched once more; a local file is not re-read
-        if (!source.invalidate(offset, stored)) {
-          throw corrupt(stream, block, CRC_MISMATCH, null);
-        }
-        stats.recordRefetch();
-        if (view != null) {
-          source.release(view);
-          view = null;
-        }
+      if (kept != null) {
+        // checked, and opened, when it was kept; the native codecs read direct memory
+        in = s.stored.clear().put(kept).flip();
+        stats.recordStoredHit();
+      } else {
         try {
-          in = read(s, offset, stored);
+          view = source.view(offset, stored);
+          in = view != null ? view : read(s, offset, stored);
         } catch (EOFException e) {
           throw corrupt(stream, block, PAST_END, e);
         } catch (CorruptSnapshotException e) {
+          // a verifying source found bytes that do not match their signed digest
           throw e.inBlock(stream, block);
         }
         stats.recordFetch(stored);
         if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-          throw corrupt(stream, block, CRC_MISMATCH, null);
+          // a remote source may hold a wrong copy (a lying server, a disk cache filled from one):
+          // it forgets the range and the bytes are fetched once more; a local file is not re-read
+          if (!source.invalidate(offset, stored)) {
+            throw corrupt(stream, block, CRC_MISMATCH, null);
+          }
+          stats.recordRefetch();
+          if (view != null) {
+            source.release(view);
+            view = null;
+          }
+          try {
+            in = read(s, offset, stored);
+          } catch (EOFException e) {
+            throw corrupt(stream, block, PAST_END, e);
+          } catch (CorruptSnapshotException e) {
+            throw e.inBlock(stream, block);
+          }
+          stats.recordFetch(stored);
+          if (Crc.ofRemaining(in) != page.storedCrc(i)) {
+            throw corrupt(stream, block, CRC_MISMATCH, null);
+          }
+        }
+        if (seal != null) {
+          ByteBuffer opened = s.opened.clear();
+          if (!seal.openBlock(streamIndex, block, in, opened)) {
+            throw corrupt(stream, block, NOT_AUTHENTIC, null);
+          }
+          in = opened.flip();
+        }
+        if (keep && this.stored != null) {
+          this.stored.put(key, in);
         }
       }
-      if (seal != null) {
-        ByteBuffer opened = s.opened.clear();
-        if (!seal.openBlock(streamIndex, block, in, opened)) {
-          throw corrupt(stream, block, NOT_AUTHENTIC, null);
-        }
-        in = opened.flip();
-      }
-      if (page.kind(i) == BlockKind.RAW) {
-        if (in.remaining() != dst.remaining()) {
-          throw corrupt(
-              stream,
-              block,
-              "raw block holds " + in.remaining() + " bytes, expected " + dst.remaining(),
-              null);
-        }
-        dst.put(in);
-        return;
-      }
-      long t0 = System.nanoTime();
-      try {
-        if (dst.isDirect()) {
-          s.decompressor.decompress(in, dst);
-        } else {
-          // The native codecs want direct memory on both sides: decompress into the scratch
-          // block, then one copy to the heap.
-          ByteBuffer tmp = s.block.clear().limit(dst.remaining());
-          s.decompressor.decompress(in, tmp);
-          dst.put(tmp.flip());
-        }
-      } catch (MalformedBlockException e) {
-        throw corrupt(stream, block, e.getMessage(), e);
-      }
-      stats.recordDecompress(System.nanoTime() - t0);
+      decompress(s, page.kind(i), stream, block, in, dst);
     } finally {
       if (view != null) {
         source.release(view);
       }
       scratch.give(s);
     }
+  }
+
+  /**
+   * If the block's checked stored bytes are kept ({@link StoredBlocks}), decodes it in scratch
+   * memory ({@code length}: its logical length) and copies its bytes from {@code inBlock} on into
+   * {@code dst}'s remaining bytes, and returns true: a partial read that costs neither a read of
+   * the source, nor a hash, nor a block's worth of heap. False, doing nothing, when they are not
+   * kept.
+   */
+  boolean readKept(
+      IndexPage page,
+      int i,
+      int streamIndex,
+      String stream,
+      long block,
+      int length,
+      int inBlock,
+      ByteBuffer dst)
+      throws IOException {
+    byte[] kept =
+        stored == null ? null : stored.get(BlockCache.key(cacheOwner, streamIndex, block));
+    if (kept == null) {
+      return false;
+    }
+    stats.recordStoredHit();
+    Scratch s = scratch.take();
+    try {
+      ByteBuffer in = s.stored.clear().put(kept).flip();
+      ByteBuffer whole = s.block.clear().limit(length);
+      decompress(s, page.kind(i), stream, block, in, whole);
+      dst.put(whole.flip().position(inBlock).limit(inBlock + dst.remaining()));
+      return true;
+    } finally {
+      scratch.give(s);
+    }
+  }
+
+  /**
+   * Decompresses (or copies, for a raw block) {@code in} into exactly {@code dst.remaining()}
+   * bytes.
+   */
+  private void decompress(
+      Scratch s, BlockKind kind, String stream, long block, ByteBuffer in, ByteBuffer dst)
+      throws CorruptSnapshotException {
+    if (kind == BlockKind.RAW) {
+      if (in.remaining() != dst.remaining()) {
+        throw corrupt(
+            stream,
+            block,
+            "raw block holds " + in.remaining() + " bytes, expected " + dst.remaining(),
+            null);
+      }
+      dst.put(in);
+      return;
+    }
+    long t0 = System.nanoTime();
+    try {
+      if (dst.isDirect()) {
+        s.decompressor.decompress(in, dst);
+      } else {
+        // The native codecs want direct memory on both sides: decompress into the scratch
+        // block, then one copy to the heap.
+        ByteBuffer tmp = s.block.clear().limit(dst.remaining());
+        s.decompressor.decompress(in, tmp);
+        dst.put(tmp.flip());
+      }
+    } catch (MalformedBlockException e) {
+      throw corrupt(stream, block, e.getMessage(), e);
+    }
+    stats.recordDecompress(System.nanoTime() - t0);
   }
 
   /**

@@ -24,6 +24,7 @@ public final class ReadStats implements ReadStatsCounter {
   private final LongAdder prefetchHits = new LongAdder();
   private final LongAdder errors = new LongAdder();
   private final LongAdder refetches = new LongAdder();
+  private final LongAdder storedHits = new LongAdder();
 
   @Override
   public void recordRead(int bytes, long nanos) {
@@ -67,6 +68,11 @@ public final class ReadStats implements ReadStatsCounter {
   }
 
   @Override
+  public void recordStoredHit() {
+    storedHits.increment();
+  }
+
+  @Override
   public void recordDecompress(long nanos) {
     decompressNanos.add(nanos);
     blocksDecompressed.increment();
@@ -101,6 +107,7 @@ public final class ReadStats implements ReadStatsCounter {
         prefetchBytes.sum(),
         prefetchHits.sum(),
         errors.sum(),
-        refetches.sum());
+        refetches.sum(),
+        storedHits.sum());
   }
 }

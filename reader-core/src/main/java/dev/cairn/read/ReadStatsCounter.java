@@ -36,6 +36,12 @@ public interface ReadStatsCounter {
    */
   void recordRefetch();
 
+  /**
+   * One block decoded from the checked stored bytes a verified snapshot kept ({@link
+   * StoredBlocks}): nothing read from the byte source, nothing hashed.
+   */
+  void recordStoredHit();
+
   /** One block decompressed, taking {@code nanos}. */
   void recordDecompress(long nanos);
 

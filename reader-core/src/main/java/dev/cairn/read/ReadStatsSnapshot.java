@@ -22,6 +22,8 @@ package dev.cairn.read;
  * @param prefetchHits foreground cache hits on read-ahead blocks
  * @param errors failed reads
  * @param refetches stored blocks read again after their first bytes failed the CRC32C check
+ * @param storedHits blocks decoded from checked stored bytes a verified snapshot kept ({@link
+ *     StoredBlocks}), without reading the byte source
  */
 public record ReadStatsSnapshot(
     long reads,
@@ -39,7 +41,8 @@ public record ReadStatsSnapshot(
     long prefetchBytes,
     long prefetchHits,
     long errors,
-    long refetches) {
+    long refetches,
+    long storedHits) {
 
   /**
    * A read at least this long counts as slow: 10 ms, longer than decoding any block takes and
@@ -49,7 +52,7 @@ public record ReadStatsSnapshot(
 
   /** Every counter zero. */
   public static final ReadStatsSnapshot EMPTY =
-      new ReadStatsSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+      new ReadStatsSnapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
   /** Time spent in reads, in whole milliseconds. */
   public long readMillis() {

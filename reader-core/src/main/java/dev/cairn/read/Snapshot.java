@@ -76,7 +76,11 @@ public final class Snapshot implements Closeable {
     int maxStored =
         Math.max(codec.maxCompressedLength(blockSize), blockSize)
             + (seal != null ? SnapshotSeal.TAG : 0);
-    this.decoder = new BlockDecoder(source, codec, dictionary, blockSize, maxStored, seal, stats);
+    // a verified snapshot keeps its checked stored bytes: the page cache's copy is not trusted
+    StoredBlocks stored = signature != null ? blockCache.storedBlocks() : null;
+    this.decoder =
+        new BlockDecoder(
+            source, codec, dictionary, blockSize, maxStored, seal, stats, stored, cacheOwner);
     IndexPages pages = new IndexPages(source, header, footer, dataStart, dataEnd, maxStored, seal);
     List<StreamReader> list = new ArrayList<>();
     for (int i = 0; i < header.streamNames().size(); i++) {

@@ -219,11 +219,13 @@ public final class StreamReader {
             && dst.isDirect()
             && (prefetcher == null || !prefetcher.isInFlight(block))) {
           stats.recordCacheMiss();
-          decoder.decode(page, i, index, name, block, dst);
+          decoder.decode(page, i, index, name, block, dst, false);
         } else {
           stats.recordCacheMiss();
-          ByteBuffer whole = cachedBlock(page, i, block, key, length);
-          dst.put(whole.duplicate().position(inBlock).limit(inBlock + dst.remaining()));
+          if (!decoder.readKept(page, i, index, name, block, length, inBlock, dst)) {
+            ByteBuffer whole = cachedBlock(page, i, block, key, length);
+            dst.put(whole.duplicate().position(inBlock).limit(inBlock + dst.remaining()));
+          }
         }
       }
     }
@@ -296,7 +298,7 @@ public final class StreamReader {
             // direct buffer per miss costs a native allocation, zeroing and a cleaner.
             ByteBuffer b = ByteBuffer.allocate(length);
             try {
-              decoder.decode(page, i, index, name, block, b);
+              decoder.decode(page, i, index, name, block, b, true);
             } catch (IOException e) {
               throw new UncheckedBlockException(e);
             }

@@ -130,4 +130,36 @@ class BlockCacheTest {
     }
     assertTrue(cache.weightedSize() >= 32L << 20, "grew again: " + cache.weightedSize());
   }
+
+  /**
+   * Once a verified snapshot asks for the stored part, the budget is shared: both parts count in
+   * the cache's size, and a smaller budget shrinks both.
+   */
+  @Test
+  void storedBytesOfVerifiedSnapshotsShareTheBudget() {
+    BlockCache cache = BlockCache.withCapacity(1 << 20);
+    StoredBlocks stored = cache.storedBlocks();
+    assertSame(stored, cache.storedBlocks());
+    for (long k = 0; k < 64; k++) {
+      stored.put(k, ByteBuffer.allocate(16 << 10));
+      cache.get(1000 + k, x -> ByteBuffer.allocate(16 << 10));
+    }
+    // 1 MiB in all: the stored part 0.9 MiB (57 entries of 16 KiB + 64), the decoded part 0.1 MiB
+    long decoded = cache.weightedSize() - stored.weightedSize();
+    assertTrue(stored.weightedSize() > 800 << 10, "stored " + stored.weightedSize());
+    assertTrue(stored.weightedSize() <= (long) ((1 << 20) * BlockCache.STORED_SHARE));
+    assertTrue(decoded > 0 && decoded <= (1 << 20) - (long) ((1 << 20) * BlockCache.STORED_SHARE));
+    cache.setCapacity(256 << 10);
+    assertTrue(cache.weightedSize() <= 256 << 10, "size " + cache.weightedSize());
+    assertTrue(stored.weightedSize() > 128 << 10, "stored " + stored.weightedSize());
+    int held = 0;
+    for (long k = 0; k < 64; k++) {
+      byte[] b = stored.get(k);
+      if (b != null) {
+        assertEquals(16 << 10, b.length);
+        held++;
+      }
+    }
+    assertEquals(stored.weightedSize(), held * ((16L << 10) + 64));
+  }
 }

@@ -370,6 +370,83 @@ class SignedSnapshotTest {
     assertEquals(message, e.getMessage());
   }
 
+  /**
+   * A verified snapshot keeps the checked stored bytes of the blocks it reads, in a share of the
+   * block cache's budget: a block read again once its decoded copy is gone is neither read from the
+   * file nor hashed again, and a file changed after the check cannot change what a read returns.
+   */
+  @Test
+  void checkedStoredBytesAreKeptSoAFileChangedLaterChangesNoRead() throws IOException {
+    Snapshots.Written lz4 =
+        Snapshots.write(
+            Fixture.options(CodecType.LZ4),
+            List.of(Fixture.PRIMARY, Fixture.SECONDARY),
+            primary,
+            Fixture.secondary());
+    byte[] file = lz4.file().clone();
+    byte[] sig = sign(file, KEY, lz4.header().snapshotId());
+    AtomicInteger reads = new AtomicInteger();
+    MemoryByteSource memory = new MemoryByteSource(file, "snap");
+    ByteSource counting =
+        new ByteSource() {
+          @Override
+          public long size() {
+            return memory.size();
+          }
+
+          @Override
+          public void readFully(long position, ByteBuffer dst) throws IOException {
+            reads.incrementAndGet();
+            memory.readFully(position, dst);
+          }
+
+          @Override
+          public String describe() {
+            return memory.describe();
+          }
+
+          @Override
+          public void close() {}
+        };
+    ReadStats stats = new ReadStats();
+    int bs = Fixture.BLOCK;
+    // a budget whose decoded part holds one 4 KiB block, and whose stored part holds them all
+    try (Snapshot s =
+        Snapshot.open(
+            SignatureCheck.open(counting, new MemoryByteSource(sig, "snap.sig"), TRUST),
+            BlockCache.withCapacity(64 << 10),
+            stats)) {
+      int blocks = (int) s.stream(0).blockCount();
+      int afterFirst = 0;
+      for (int pass = 0; pass < 2; pass++) {
+        for (int b = 0; b < blocks; b++) {
+          ByteBuffer got = ByteBuffer.allocate(100);
+          long at = (long) b * bs + 10;
+          int n = s.stream(0).read(at, got);
+          assertArrayEquals(
+              Arrays.copyOfRange(primary, (int) at, (int) at + n),
+              Arrays.copyOf(got.array(), n),
+              "pass " + pass + ", block " + b);
+        }
+        if (pass == 0) {
+          afterFirst = reads.get();
+          // what a hostile writer of the file does once the blocks were checked
+          for (int p = 0; p < lz4.footer().streams().get(0).pageOffsets().length; p++) {
+            IndexPage page = lz4.page(0, p);
+            for (int i = 0; i < page.count(); i++) {
+              for (int k = 0; k < page.storedLength(i); k++) {
+                file[(int) page.offset(i) + k] ^= 0x5A;
+              }
+            }
+          }
+        }
+      }
+      assertEquals(afterFirst, reads.get(), "the second pass read the file");
+      // 11 of the 15 blocks hold data; the decoded part of the budget holds one of them
+      assertTrue(stats.snapshot().storedHits() >= 9, stats.snapshot().toString());
+    }
+  }
+
   @Test
   void wrongBytesFromASourceThatCanFetchAgainAreFetchedOnceMore() throws IOException {
     byte[] file = bigFile();
