@@ -9,7 +9,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A {@link ByteSource} over a local file, using positional {@link FileChannel} reads ({@code
- * pread}), which never move a shared file pointer.
+ * pread}), which never move a shared file pointer. A small read first has the kernel read the
+ * window around it ({@link ReadAround}), as a page fault in a memory map would.
  *
  * <p><b>Thread safety:</b> safe for concurrent use. Interrupting a thread blocked in a read closes
  * a {@link FileChannel}; to keep one interrupted caller from breaking every other reader, reads go
@@ -21,12 +22,14 @@ public final class FileByteSource implements ByteSource {
   private final long size;
   private volatile FileChannel channel;
   private volatile boolean closed;
+  private final ReadAround readAround;
 
   private FileByteSource(Path path, String name, FileChannel channel) throws IOException {
     this.path = path;
     this.name = name;
     this.channel = channel;
     this.size = channel.size();
+    this.readAround = ReadAround.open(path, size);
   }
 
   /** Opens {@code path} for reading. The file's size is taken once, at open. */
@@ -48,6 +51,9 @@ public final class FileByteSource implements ByteSource {
   public void readFully(long position, ByteBuffer dst) throws IOException {
     // a closed channel fails the read below
     RangeCheck.check(false, name, size, position, dst.remaining());
+    if (readAround != null && !closed) {
+      readAround.before(position, dst.remaining());
+    }
     long pos = position;
     while (dst.hasRemaining()) {
       int n;
@@ -86,7 +92,16 @@ public final class FileByteSource implements ByteSource {
 
   @Override
   public synchronized void close() throws IOException {
+    if (closed) {
+      return;
+    }
     closed = true;
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      if (readAround != null) {
+        readAround.close();
+      }
+    }
   }
 }
