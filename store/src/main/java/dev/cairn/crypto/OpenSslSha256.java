@@ -7,10 +7,11 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * SHA-256 through OpenSSL's libcrypto (one-shot {@code EVP_Digest}), called with jnr-ffi. libcrypto
- * uses the CPU's SHA instructions (or its own vectorised code) whatever the JIT does, so a process
- * that runs C1 only, as a mount's serving process does, hashes each block it reads at full speed;
- * the JDK's SHA-256 needs C2 for its intrinsics.
+ * SHA-256 through OpenSSL's libcrypto ({@code SHA256_Init/Update/Final}, or one-shot {@code
+ * EVP_Digest} where those are missing), called with jnr-ffi. libcrypto uses the CPU's SHA
+ * instructions (or its own vectorised code) whatever the JIT does, so a process that runs C1 only,
+ * as a mount's serving process does, hashes each block it reads at full speed; the JDK's SHA-256
+ * needs C2 for its intrinsics.
  *
  * <p>Direct buffers are passed by address; heap buffers are copied through a per-thread direct
  * scratch buffer. libcrypto is loaded once ({@link LibCrypto}); if it cannot be, or it fails the
@@ -23,10 +24,19 @@ import java.util.HexFormat;
 final class OpenSslSha256 implements DigestEngine {
   static final OpenSslSha256 INSTANCE = new OpenSslSha256();
 
-  /** Resolved on first use; {@code CRYPTO} null where libcrypto cannot be used. */
+  /**
+   * Resolved on first use; {@code CRYPTO} null where libcrypto cannot be used, {@code SHA} null
+   * where it lacks SHA-256's own functions (then {@code EVP_Digest} hashes).
+   */
   private static final class Lib {
     static final long SHA256 = LibCrypto.resolve(LibCrypto.Functions::EVP_sha256);
     static final LibCrypto.Functions CRYPTO = SHA256 == 0 ? null : LibCrypto.FUNCTIONS;
+    static final LibCrypto.Sha256Functions SHA = CRYPTO == null ? null : LibCrypto.SHA256_FUNCTIONS;
+  }
+
+  /** Whether SHA-256's own functions hash, rather than {@code EVP_Digest}. */
+  static boolean usesSha256Functions() {
+    return Lib.SHA != null;
   }
 
   /** Whether libcrypto loaded and passes the self-test. Checked once. */
@@ -67,10 +77,15 @@ final class OpenSslSha256 implements DigestEngine {
     }
   }
 
-  /** A thread's scratch memory: the digest's output, and a copy of heap input. */
+  /**
+   * A thread's scratch memory: the digest's output, a {@code SHA256_CTX} (112 bytes in OpenSSL 1.1
+   * and 3), and a copy of heap input.
+   */
   private static final class ThreadState {
     final ByteBuffer md = ByteBuffer.allocateDirect(BlockDigest.LENGTH);
     final long mdAddress = MemoryIO.getInstance().getDirectBufferAddress(md);
+    final ByteBuffer ctx = ByteBuffer.allocateDirect(256);
+    final long ctxAddress = MemoryIO.getInstance().getDirectBufferAddress(ctx);
     ByteBuffer in = ByteBuffer.allocateDirect(0);
 
     /** {@code b}'s bytes from its position at a native address (copied if {@code b} is heap). */
@@ -95,7 +110,14 @@ final class OpenSslSha256 implements DigestEngine {
     ThreadState st = STATE.get();
     int n = in.remaining();
     long src = st.input(in);
-    if (Lib.CRYPTO.EVP_Digest(src, n, st.mdAddress, null, Lib.SHA256, null) != 1) {
+    LibCrypto.Sha256Functions sha = Lib.SHA;
+    boolean ok =
+        sha != null
+            ? sha.SHA256_Init(st.ctxAddress) == 1
+                && sha.SHA256_Update(st.ctxAddress, src, n) == 1
+                && sha.SHA256_Final(st.mdAddress, st.ctxAddress) == 1
+            : Lib.CRYPTO.EVP_Digest(src, n, st.mdAddress, null, Lib.SHA256, null) == 1;
+    if (!ok) {
       throw new IllegalStateException("OpenSSL SHA-256 failed");
     }
     in.position(in.limit());

@@ -50,6 +50,7 @@ class BlockDigestTest {
     assertTrue(BlockDigest.nativeSha256Available(), "libcrypto failed to load or self-test");
     BlockDigest sha = BlockDigest.of(BlockDigest.Algorithm.SHA256);
     assertEquals("openssl", sha.implementation());
+    assertTrue(OpenSslSha256.usesSha256Functions(), "SHA256_Init/Update/Final, not EVP_Digest");
     assertEquals(BlockDigest.Algorithm.SHA256, sha.algorithm());
     BlockDigest blake = BlockDigest.of(BlockDigest.Algorithm.BLAKE3);
     assertEquals("bc", blake.implementation());
