@@ -34,11 +34,9 @@ public final class BlockCache {
 
   /**
    * The share of the budget that checked stored bytes get once a verified snapshot uses the cache.
-   * A kept stored block saves a miss its read and its hash, and costs about 2.5 times less than a
-   * decoded one, so it covers far more of the image; the decoded rest keeps the blocks read last (a
-   * block read in pieces, right after its first read). Measured with read.sh's 4 KiB random read
-   * test run by hand (fio, 4 jobs, lz4, a fresh mount, twice per share): verified ÷ plain 0.72 with
-   * 0.75, 0.79 with 0.875, 0.82 with 0.95.
+   * A kept stored block saves a miss its read and its hash and costs about 2.5 times less than a
+   * decoded one; a verified snapshot caches decoded copies only of blocks read again soon ({@link
+   * StoredBlocks#readLately}), which the rest holds.
    */
   static final double STORED_SHARE = 0.9;
 

@@ -86,11 +86,28 @@ final class BlockDecoder {
       ByteBuffer dst,
       boolean keep)
       throws IOException {
+    Scratch s = scratch.take();
+    try {
+      decode(s, page, i, streamIndex, stream, block, dst, keep);
+    } finally {
+      scratch.give(s);
+    }
+  }
+
+  private void decode(
+      Scratch s,
+      IndexPage page,
+      int i,
+      int streamIndex,
+      String stream,
+      long block,
+      ByteBuffer dst,
+      boolean keep)
+      throws IOException {
     int stored = page.storedLength(i);
     long offset = page.offset(i);
     long key = BlockCache.key(cacheOwner, streamIndex, block);
     byte[] kept = this.stored == null ? null : this.stored.get(key);
-    Scratch s = scratch.take();
     ByteBuffer view = null;
     try {
       ByteBuffer in;
@@ -148,18 +165,30 @@ final class BlockDecoder {
       if (view != null) {
         source.release(view);
       }
-      scratch.give(s);
     }
   }
 
   /**
-   * If the block's checked stored bytes are kept ({@link StoredBlocks}), decodes it in scratch
-   * memory ({@code length}: its logical length) and copies its bytes from {@code inBlock} on into
-   * {@code dst}'s remaining bytes, and returns true: a partial read that costs neither a read of
-   * the source, nor a hash, nor a block's worth of heap. False, doing nothing, when they are not
-   * kept.
+   * Whether the block under cache key {@code key} was among the last blocks read in pieces (see
+   * {@link StoredBlocks#readLately}); records it. Always false unless this snapshot {@link
+   * #keepsStored}.
    */
-  boolean readKept(
+  boolean readLately(long key) {
+    return stored != null && stored.readLately(key);
+  }
+
+  /** Whether this snapshot keeps its blocks' checked stored bytes ({@link StoredBlocks}). */
+  boolean keepsStored() {
+    return stored != null;
+  }
+
+  /**
+   * Decodes the block in slot {@code i} of {@code page} ({@code length}: its logical length) in
+   * scratch memory, keeping its checked stored bytes, and copies its bytes from {@code inBlock} on
+   * into {@code dst}'s remaining bytes: for a snapshot that {@link #keepsStored}, a partial read
+   * that allocates no block, and, once the stored bytes are kept, reads and hashes nothing.
+   */
+  void decodePart(
       IndexPage page,
       int i,
       int streamIndex,
@@ -169,19 +198,11 @@ final class BlockDecoder {
       int inBlock,
       ByteBuffer dst)
       throws IOException {
-    byte[] kept =
-        stored == null ? null : stored.get(BlockCache.key(cacheOwner, streamIndex, block));
-    if (kept == null) {
-      return false;
-    }
-    stats.recordStoredHit();
     Scratch s = scratch.take();
     try {
-      ByteBuffer in = s.stored.clear().put(kept).flip();
       ByteBuffer whole = s.block.clear().limit(length);
-      decompress(s, page.kind(i), stream, block, in, whole);
+      decode(s, page, i, streamIndex, stream, block, whole, true);
       dst.put(whole.flip().position(inBlock).limit(inBlock + dst.remaining()));
-      return true;
     } finally {
       scratch.give(s);
     }

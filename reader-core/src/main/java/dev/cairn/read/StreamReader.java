@@ -222,7 +222,11 @@ public final class StreamReader {
           decoder.decode(page, i, index, name, block, dst, false);
         } else {
           stats.recordCacheMiss();
-          if (!decoder.readKept(page, i, index, name, block, length, inBlock, dst)) {
+          if (decoder.keepsStored() && !decoder.readLately(key)) {
+            // a verified snapshot's random read: decoded in scratch from its kept stored bytes;
+            // only a block read again soon takes a block of heap in the cache
+            decoder.decodePart(page, i, index, name, block, length, inBlock, dst);
+          } else {
             ByteBuffer whole = cachedBlock(page, i, block, key, length);
             dst.put(whole.duplicate().position(inBlock).limit(inBlock + dst.remaining()));
           }

@@ -162,4 +162,17 @@ class BlockCacheTest {
     }
     assertEquals(stored.weightedSize(), held * ((16L << 10) + 64));
   }
+
+  @Test
+  void readLatelyRemembersTheLastKeysItWasAskedAbout() {
+    StoredBlocks stored = BlockCache.withCapacity(1 << 20).storedBlocks();
+    assertFalse(stored.readLately(0));
+    assertTrue(stored.readLately(0));
+    for (long k = 1; k < StoredBlocks.LATELY; k++) {
+      assertFalse(stored.readLately(k));
+    }
+    assertTrue(stored.readLately(0), "still among the last " + StoredBlocks.LATELY);
+    assertFalse(stored.readLately(-2 + (1L << 40)));
+    assertFalse(stored.readLately(0), "pushed out by one more");
+  }
 }

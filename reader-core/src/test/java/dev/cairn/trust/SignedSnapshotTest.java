@@ -447,6 +447,36 @@ class SignedSnapshotTest {
     }
   }
 
+  /**
+   * A verified snapshot decodes a block read in pieces in scratch memory; a block read again soon
+   * (a file system reading a block's pages one after another) is cached decoded from then on.
+   */
+  @Test
+  void aBlockReadAgainSoonIsCachedDecodedAndOneReadOnceIsNot() throws IOException {
+    Snapshots.Written lz4 =
+        Snapshots.write(
+            Fixture.options(CodecType.LZ4),
+            List.of(Fixture.PRIMARY, Fixture.SECONDARY),
+            primary,
+            Fixture.secondary());
+    byte[] sig = sign(lz4.file(), KEY, lz4.header().snapshotId());
+    ReadStats stats = new ReadStats();
+    try (Snapshot s =
+        Snapshot.open(verified(lz4.file(), sig, TRUST), BlockCache.withCapacity(1 << 20), stats)) {
+      for (int piece = 0; piece < 4; piece++) {
+        ByteBuffer got = ByteBuffer.allocate(100);
+        int at = 1000 * piece; // block 0: text, stored compressed
+        s.stream(0).read(at, got);
+        assertArrayEquals(Arrays.copyOfRange(primary, at, at + 100), got.array(), "piece " + piece);
+      }
+      // piece 0: read, checked, kept, decoded in scratch; piece 1: read lately, so decoded from
+      // the kept bytes into the cache; pieces 2 and 3: cache hits
+      assertEquals(2, stats.snapshot().cacheHits(), stats.snapshot().toString());
+      assertEquals(1, stats.snapshot().storedHits(), stats.snapshot().toString());
+      assertEquals(2, stats.snapshot().blocksDecompressed(), stats.snapshot().toString());
+    }
+  }
+
   @Test
   void wrongBytesFromASourceThatCanFetchAgainAreFetchedOnceMore() throws IOException {
     byte[] file = bigFile();
