@@ -169,24 +169,10 @@ final class BlockDecoder {
   }
 
   /**
-   * Whether the block under cache key {@code key} was among the last blocks read in pieces (see
-   * {@link StoredBlocks#readLately}); records it. Always false unless this snapshot {@link
-   * #keepsStored}.
-   */
-  boolean readLately(long key) {
-    return stored != null && stored.readLately(key);
-  }
-
-  /** Whether this snapshot keeps its blocks' checked stored bytes ({@link StoredBlocks}). */
-  boolean keepsStored() {
-    return stored != null;
-  }
-
-  /**
    * Decodes the block in slot {@code i} of {@code page} ({@code length}: its logical length) in
    * scratch memory, keeping its checked stored bytes, and copies its bytes from {@code inBlock} on
-   * into {@code dst}'s remaining bytes: for a snapshot that {@link #keepsStored}, a partial read
-   * that allocates no block, and, once the stored bytes are kept, reads and hashes nothing.
+   * into {@code dst}'s remaining bytes: a partial read that allocates no block (and, for a verified
+   * snapshot whose stored bytes are kept, reads and hashes nothing).
    */
   void decodePart(
       IndexPage page,

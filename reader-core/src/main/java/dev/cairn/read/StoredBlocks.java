@@ -3,8 +3,6 @@ package dev.cairn.read;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The stored bytes of blocks of verified snapshots, already checked, kept in this process's own
@@ -24,12 +22,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Thread-safe; entries are never changed after they are put.
  */
 final class StoredBlocks {
-  /** How many of the blocks read in pieces last {@link #readLately} remembers. */
-  static final int LATELY = 32;
-
   private final Cache<Long, byte[]> cache;
-  private final AtomicLongArray lately = new AtomicLongArray(LATELY);
-  private final AtomicInteger next = new AtomicInteger();
 
   StoredBlocks(long capacityBytes) {
     this.cache =
@@ -50,25 +43,6 @@ final class StoredBlocks {
     byte[] copy = new byte[in.remaining()];
     in.get(in.position(), copy);
     cache.put(key, copy);
-  }
-
-  /**
-   * Whether {@code key} is among the last {@value #LATELY} keys this was asked about; records it. A
-   * verified snapshot decodes a block read in pieces in scratch memory, from its kept stored bytes,
-   * and caches no decoded copy: under random reads the collector's work on a block of heap per miss
-   * cost more than the rare hit saved. A block read again this soon (a file system reading a
-   * block's pages one after another) is cached decoded, as an unverified snapshot's is. Races
-   * between threads at most misjudge a block once.
-   */
-  boolean readLately(long key) {
-    long stamp = key + 1; // 0 marks an empty slot
-    for (int i = 0; i < LATELY; i++) {
-      if (lately.get(i) == stamp) {
-        return true;
-      }
-    }
-    lately.set(Math.floorMod(next.getAndIncrement(), LATELY), stamp);
-    return false;
   }
 
   void setCapacity(long capacityBytes) {

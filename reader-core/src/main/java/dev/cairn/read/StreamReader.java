@@ -15,8 +15,9 @@ import java.nio.ByteBuffer;
  * raise {@link CorruptSnapshotException} naming the stream and block, and are never returned as
  * data.
  *
- * <p>A block wanted whole is decompressed straight into the caller's buffer; a partial block goes
- * through the cache, so small random reads decompress each block once.
+ * <p>A block wanted whole is decompressed straight into the caller's buffer. A part of a block is
+ * decoded in scratch memory and copied out, unless the block was read in pieces lately ({@link
+ * BlockCache#readLately}): then it is decoded once into the cache, which serves its next pieces.
  *
  * <p>Every collaborator is given at construction; the reader never asks its {@link Snapshot} for
  * anything (it only hands it out through {@link #snapshot()}).
@@ -222,9 +223,9 @@ public final class StreamReader {
           decoder.decode(page, i, index, name, block, dst, false);
         } else {
           stats.recordCacheMiss();
-          if (decoder.keepsStored() && !decoder.readLately(key)) {
-            // a verified snapshot's random read: decoded in scratch from its kept stored bytes;
-            // only a block read again soon takes a block of heap in the cache
+          if (!cache.readLately(key)) {
+            // a random read: decoded in scratch memory; only a block read again soon takes a
+            // block of heap in the cache
             decoder.decodePart(page, i, index, name, block, length, inBlock, dst);
           } else {
             ByteBuffer whole = cachedBlock(page, i, block, key, length);

@@ -165,14 +165,14 @@ class BlockCacheTest {
 
   @Test
   void readLatelyRemembersTheLastKeysItWasAskedAbout() {
-    StoredBlocks stored = BlockCache.withCapacity(1 << 20).storedBlocks();
-    assertFalse(stored.readLately(0));
-    assertTrue(stored.readLately(0));
-    for (long k = 1; k < StoredBlocks.LATELY; k++) {
-      assertFalse(stored.readLately(k));
+    BlockCache cache = BlockCache.withCapacity(1 << 20);
+    assertFalse(cache.readLately(0));
+    assertTrue(cache.readLately(0));
+    for (long k = 1; k < BlockCache.LATELY; k++) {
+      assertFalse(cache.readLately(k));
     }
-    assertTrue(stored.readLately(0), "still among the last " + StoredBlocks.LATELY);
-    assertFalse(stored.readLately(-2 + (1L << 40)));
-    assertFalse(stored.readLately(0), "pushed out by one more");
+    assertTrue(cache.readLately(0), "still among the last " + BlockCache.LATELY);
+    assertFalse(cache.readLately(-2 + (1L << 40)));
+    assertFalse(cache.readLately(0), "pushed out by one more");
   }
 }
