@@ -1,5 +1,6 @@
 package dev.cairn.mount;
 
+import dev.cairn.os.NativeLibrary;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -7,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 
 /**
@@ -32,11 +32,8 @@ final class Watchdogs {
     static final LibC LIBC = load();
 
     private static LibC load() {
-      try {
-        return LibraryLoader.create(LibC.class).failImmediately().load("c");
-      } catch (RuntimeException | LinkageError e) {
-        return null; // a zombie per mount until the process exits: harmless
-      }
+      // null: a zombie per mount until the process exits, which is harmless
+      return NativeLibrary.libc(LibC.class);
     }
   }
 

@@ -377,12 +377,7 @@ class SignedSnapshotTest {
    */
   @Test
   void checkedStoredBytesAreKeptSoAFileChangedLaterChangesNoRead() throws IOException {
-    Snapshots.Written lz4 =
-        Snapshots.write(
-            Fixture.options(CodecType.LZ4),
-            List.of(Fixture.PRIMARY, Fixture.SECONDARY),
-            primary,
-            Fixture.secondary());
+    Snapshots.Written lz4 = Fixture.write(CodecType.LZ4);
     byte[] file = lz4.file().clone();
     byte[] sig = sign(file, KEY, lz4.header().snapshotId());
     AtomicInteger reads = new AtomicInteger();
@@ -453,12 +448,7 @@ class SignedSnapshotTest {
    */
   @Test
   void aBlockReadAgainSoonIsCachedDecodedAndOneReadOnceIsNot() throws IOException {
-    Snapshots.Written lz4 =
-        Snapshots.write(
-            Fixture.options(CodecType.LZ4),
-            List.of(Fixture.PRIMARY, Fixture.SECONDARY),
-            primary,
-            Fixture.secondary());
+    Snapshots.Written lz4 = Fixture.write(CodecType.LZ4);
     byte[] sig = sign(lz4.file(), KEY, lz4.header().snapshotId());
     ReadStats stats = new ReadStats();
     try (Snapshot s =

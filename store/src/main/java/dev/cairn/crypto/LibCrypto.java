@@ -1,7 +1,7 @@
 package dev.cairn.crypto;
 
+import dev.cairn.os.NativeLibrary;
 import java.util.function.ToLongFunction;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.intptr_t;
 import jnr.ffi.types.size_t;
@@ -111,13 +111,6 @@ final class LibCrypto {
   private static <T> T load(Class<T> functions) {
     // "crypto" finds libcrypto.so (a development symlink); the runtime package has only the
     // versioned names
-    for (String name : new String[] {"crypto", "libcrypto.so.3", "libcrypto.so.1.1"}) {
-      try {
-        return LibraryLoader.create(functions).failImmediately().load(name);
-      } catch (RuntimeException | LinkageError e) {
-        // try the next name
-      }
-    }
-    return null;
+    return NativeLibrary.bind(functions, "crypto", "libcrypto.so.3", "libcrypto.so.1.1");
   }
 }

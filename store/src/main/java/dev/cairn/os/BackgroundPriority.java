@@ -1,7 +1,5 @@
 package dev.cairn.os;
 
-import jnr.ffi.LibraryLoader;
-
 /**
  * Puts a background thread (a profile fetch, a full-image fetch) at the lowest CPU priority, {@code
  * nice} {@value #NICE}, so that when the cores are busy — a VM booting from the mount under TCG, a
@@ -33,9 +31,11 @@ public final class BackgroundPriority {
     static final LibC LIBC = load();
 
     private static LibC load() {
+      LibC libc = NativeLibrary.libc(LibC.class);
       try {
-        LibC libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
-        libc.gettid(); // links the symbol now: an older libc fails here, once
+        if (libc != null) {
+          libc.gettid(); // links the symbol now: an older libc fails here, once
+        }
         return libc;
       } catch (RuntimeException | LinkageError e) {
         return null;

@@ -1,8 +1,8 @@
 package dev.cairn.source;
 
+import dev.cairn.os.NativeLibrary;
 import java.io.Closeable;
 import java.nio.file.Path;
-import jnr.ffi.LibraryLoader;
 
 /**
  * A Linux read lease ({@code fcntl(F_SETLEASE, F_RDLCK)}) on a file: while it is held, the kernel
@@ -48,11 +48,7 @@ final class FileLease implements Closeable {
           || !(arch.equals("amd64") || arch.equals("aarch64") || arch.equals("riscv64"))) {
         return null;
       }
-      try {
-        return LibraryLoader.create(LibC.class).failImmediately().load("c");
-      } catch (RuntimeException | LinkageError e) {
-        return null;
-      }
+      return NativeLibrary.libc(LibC.class);
     }
   }
 

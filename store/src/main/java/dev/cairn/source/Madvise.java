@@ -1,7 +1,7 @@
 package dev.cairn.source;
 
+import dev.cairn.os.NativeLibrary;
 import java.nio.ByteBuffer;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.types.size_t;
@@ -28,11 +28,7 @@ final class Madvise {
     static final Runtime RUNTIME = LIBC == null ? null : Runtime.getRuntime(LIBC);
 
     private static LibC load() {
-      try {
-        return LibraryLoader.create(LibC.class).failImmediately().load("c");
-      } catch (RuntimeException | LinkageError e) {
-        return null;
-      }
+      return NativeLibrary.libc(LibC.class);
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.cairn.source;
 
+import dev.cairn.os.NativeLibrary;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLongArray;
-import jnr.ffi.LibraryLoader;
 
 /**
  * Read-around for positional reads of a local file: before a small read, the kernel is asked once
@@ -43,11 +43,7 @@ final class ReadAround {
     static final LibC LIBC = load();
 
     private static LibC load() {
-      try {
-        return LibraryLoader.create(LibC.class).failImmediately().load("c");
-      } catch (RuntimeException | LinkageError e) {
-        return null;
-      }
+      return NativeLibrary.libc(LibC.class);
     }
   }
 

@@ -1,0 +1,35 @@
+package dev.cairn.os;
+
+import jnr.ffi.LibraryLoader;
+
+/**
+ * Binds an interface of native functions with jnr-ffi, every symbol at once, or not at all: each of
+ * Cairn's few native calls (libc's {@code madvise}, {@code posix_fadvise}, {@code fcntl} leases,
+ * {@code setpriority}, {@code waitpid}; libcrypto's digests and AEAD) is an optimisation or has a
+ * fallback, so a library or function that is missing must cost that one feature, never a failure.
+ *
+ * <p>Thread-safe: stateless.
+ */
+public final class NativeLibrary {
+  private NativeLibrary() {}
+
+  /**
+   * {@code functions} bound to the first of {@code names} that loads with every function the
+   * interface declares; null where none does.
+   */
+  public static <T> T bind(Class<T> functions, String... names) {
+    for (String name : names) {
+      try {
+        return LibraryLoader.create(functions).failImmediately().load(name);
+      } catch (RuntimeException | LinkageError e) {
+        // the next name, or none
+      }
+    }
+    return null;
+  }
+
+  /** {@code functions} bound to the C library; null where it cannot be. */
+  public static <T> T libc(Class<T> functions) {
+    return bind(functions, "c");
+  }
+}
