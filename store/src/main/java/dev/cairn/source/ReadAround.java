@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * read-ahead. Advice is an optimisation; where libc cannot be bound, or the call fails, reads go on
  * without it.
  *
- * <p>Thread-safe: the advised windows are an atomic bit set.
+ * <p>Thread-safe: the advised windows are an atomic bit set. A read racing with {@link #close} may
+ * advise a descriptor number that was reused meanwhile; advice only ever brings pages into the page
+ * cache, and changes nothing else.
  */
 final class ReadAround {
   static final int WINDOW_LOG2 = 17;
