@@ -28,6 +28,17 @@ public final class NativeLibrary {
     return null;
   }
 
+  /**
+   * Whether this is Linux on an architecture with the generic constants ({@code fcntl} commands,
+   * {@code open} flags, signal numbers) that callers pass as numbers: x86-64, AArch64, RISC-V 64,
+   * not MIPS, SPARC or Alpha.
+   */
+  public static boolean genericLinux() {
+    String arch = System.getProperty("os.arch", "");
+    return "Linux".equals(System.getProperty("os.name"))
+        && (arch.equals("amd64") || arch.equals("aarch64") || arch.equals("riscv64"));
+  }
+
   /** {@code functions} bound to the C library; null where it cannot be. */
   public static <T> T libc(Class<T> functions) {
     return bind(functions, "c");

@@ -42,13 +42,8 @@ final class FileLease implements Closeable {
     static final LibC LIBC = load();
 
     private static LibC load() {
-      String arch = System.getProperty("os.arch", "");
-      // the fcntl and signal numbers above are the generic Linux ones (not MIPS, SPARC, Alpha)
-      if (!"Linux".equals(System.getProperty("os.name"))
-          || !(arch.equals("amd64") || arch.equals("aarch64") || arch.equals("riscv64"))) {
-        return null;
-      }
-      return NativeLibrary.libc(LibC.class);
+      // the fcntl and signal numbers above are the generic Linux ones
+      return NativeLibrary.genericLinux() ? NativeLibrary.libc(LibC.class) : null;
     }
   }
 

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 final class ReadAround {
   static final int WINDOW_LOG2 = 17;
   private static final int O_RDONLY = 0;
+  private static final int O_NONBLOCK = 0x800;
   private static final int O_CLOEXEC = 0x80000;
   private static final int POSIX_FADV_WILLNEED = 3;
 
@@ -45,7 +46,8 @@ final class ReadAround {
     static final LibC LIBC = load();
 
     private static LibC load() {
-      return NativeLibrary.libc(LibC.class);
+      // the open flags above are the generic Linux ones
+      return NativeLibrary.genericLinux() ? NativeLibrary.libc(LibC.class) : null;
     }
   }
 
@@ -69,7 +71,9 @@ final class ReadAround {
       return null;
     }
     try {
-      int fd = libc.open(path.toString(), O_RDONLY | O_CLOEXEC);
+      // never blocks: should the path have become a FIFO since the channel opened it, an open
+      // for reading would wait for a writer (this descriptor is only ever given advice)
+      int fd = libc.open(path.toString(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
       return fd < 0 ? null : new ReadAround(fd, size);
     } catch (RuntimeException | LinkageError e) {
       return null;
