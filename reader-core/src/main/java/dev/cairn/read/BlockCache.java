@@ -170,11 +170,12 @@ public final class BlockCache {
    * it. A part of a block that is not cached is decoded in scratch memory and cached nowhere: under
    * random 4 KiB reads the collector's work on a block of heap per miss (copied to the old
    * generation, then compacted away) cost more than the hits the cache gave, which were about a
-   * quarter of the reads of a 1 GiB image with a 256 MiB cache (fio 4 KiB random reads, lz4, 4
-   * jobs: 48,000-58,000 IOPS caching every block, 116,000-118,000 caching none; 1 job 14,300
-   * against 18,000). A block read again this soon, as a file system reading a block's pages one
-   * after another does, is decoded into the cache and its next pieces are hits. Races between
-   * threads at most misjudge a block once.
+   * quarter of the reads of a 1 GiB image with a 256 MiB cache (read.sh's fio 4 KiB random reads of
+   * half the image, fresh mounts, caching every block against caching none: lz4 4 jobs
+   * 26,000-28,000 against 38,500-38,900 IOPS, 1 job 12,900 against 15,700; zstd 4 jobs 23,500-
+   * 23,900 against 27,500-29,100, 1 job 11,400 against 12,600). A block read again this soon, as a
+   * file system reading a block's pages one after another does, is decoded into the cache and its
+   * next pieces are hits. Races between threads at most misjudge a block once.
    */
   boolean readLately(long key) {
     long stamp = key + 1; // 0 marks an empty slot
