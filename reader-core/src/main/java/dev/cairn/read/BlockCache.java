@@ -33,7 +33,7 @@ public final class BlockCache {
   private final AtomicInteger owners = new AtomicInteger();
   private volatile long capacity;
   private final boolean prefetch;
-  private StoredBlocks stored;
+  private volatile StoredBlocks stored;
 
   /** How many of the blocks last read in pieces {@link #readLately} remembers. */
   static final int LATELY = 32;
@@ -190,10 +190,7 @@ public final class BlockCache {
 
   /** Bytes currently held. */
   public long weightedSize() {
-    StoredBlocks s;
-    synchronized (this) {
-      s = stored;
-    }
+    StoredBlocks s = stored;
     long decoded = cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
     return decoded + (s == null ? 0 : s.weightedSize());
   }

@@ -104,11 +104,8 @@ final class BlockDecoder {
       ByteBuffer dst,
       boolean keep)
       throws IOException {
-    int stored = page.storedLength(i);
-    long offset = page.offset(i);
     long key = BlockCache.key(cacheOwner, streamIndex, block);
     byte[] kept = this.stored == null ? null : this.stored.get(key);
-    ByteBuffer view = null;
     try {
       ByteBuffer in;
       if (kept != null) {
@@ -116,56 +113,73 @@ final class BlockDecoder {
         in = s.stored.clear().put(kept).flip();
         stats.recordStoredHit();
       } else {
-        try {
-          view = source.view(offset, stored);
-          in = view != null ? view : read(s, offset, stored);
-        } catch (EOFException e) {
-          throw corrupt(stream, block, PAST_END, e);
-        } catch (CorruptSnapshotException e) {
-          // a verifying source found bytes that do not match their signed digest
-          throw e.inBlock(stream, block);
-        }
-        stats.recordFetch(stored);
-        if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-          // a remote source may hold a wrong copy (a lying server, a disk cache filled from one):
-          // it forgets the range and the bytes are fetched once more; a local file is not re-read
-          if (!source.invalidate(offset, stored)) {
-            throw corrupt(stream, block, CRC_MISMATCH, null);
-          }
-          stats.recordRefetch();
-          if (view != null) {
-            source.release(view);
-            view = null;
-          }
-          try {
-            in = read(s, offset, stored);
-          } catch (EOFException e) {
-            throw corrupt(stream, block, PAST_END, e);
-          } catch (CorruptSnapshotException e) {
-            throw e.inBlock(stream, block);
-          }
-          stats.recordFetch(stored);
-          if (Crc.ofRemaining(in) != page.storedCrc(i)) {
-            throw corrupt(stream, block, CRC_MISMATCH, null);
-          }
-        }
-        if (seal != null) {
-          ByteBuffer opened = s.opened.clear();
-          if (!seal.openBlock(streamIndex, block, in, opened)) {
-            throw corrupt(stream, block, NOT_AUTHENTIC, null);
-          }
-          in = opened.flip();
-        }
+        in = checkedStoredBytes(s, page, i, streamIndex, stream, block);
         if (keep && this.stored != null) {
           this.stored.put(key, in);
         }
       }
       decompress(s, page.kind(i), stream, block, in, dst);
     } finally {
-      if (view != null) {
-        source.release(view);
+      if (s.view != null) {
+        source.release(s.view);
+        s.view = null;
       }
     }
+  }
+
+  /**
+   * The stored bytes of the block in slot {@code i} of {@code page}, read from the source (lent as
+   * {@code s.view} where the source lends memory, which the caller releases), checked against their
+   * CRC32C (read once more if the source can fetch them afresh) and opened if the snapshot is
+   * encrypted.
+   */
+  private ByteBuffer checkedStoredBytes(
+      Scratch s, IndexPage page, int i, int streamIndex, String stream, long block)
+      throws IOException {
+    int length = page.storedLength(i);
+    long offset = page.offset(i);
+    ByteBuffer in;
+    try {
+      s.view = source.view(offset, length);
+      in = s.view != null ? s.view : read(s, offset, length);
+    } catch (EOFException e) {
+      throw corrupt(stream, block, PAST_END, e);
+    } catch (CorruptSnapshotException e) {
+      // a verifying source found bytes that do not match their signed digest
+      throw e.inBlock(stream, block);
+    }
+    stats.recordFetch(length);
+    if (Crc.ofRemaining(in) != page.storedCrc(i)) {
+      // a remote source may hold a wrong copy (a lying server, a disk cache filled from one):
+      // it forgets the range and the bytes are fetched once more; a local file is not re-read
+      if (!source.invalidate(offset, length)) {
+        throw corrupt(stream, block, CRC_MISMATCH, null);
+      }
+      stats.recordRefetch();
+      if (s.view != null) {
+        source.release(s.view);
+        s.view = null;
+      }
+      try {
+        in = read(s, offset, length);
+      } catch (EOFException e) {
+        throw corrupt(stream, block, PAST_END, e);
+      } catch (CorruptSnapshotException e) {
+        throw e.inBlock(stream, block);
+      }
+      stats.recordFetch(length);
+      if (Crc.ofRemaining(in) != page.storedCrc(i)) {
+        throw corrupt(stream, block, CRC_MISMATCH, null);
+      }
+    }
+    if (seal != null) {
+      ByteBuffer opened = s.opened.clear();
+      if (!seal.openBlock(streamIndex, block, in, opened)) {
+        throw corrupt(stream, block, NOT_AUTHENTIC, null);
+      }
+      in = opened.flip();
+    }
+    return in;
   }
 
   /**

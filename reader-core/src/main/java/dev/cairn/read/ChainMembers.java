@@ -42,7 +42,8 @@ sealed interface ChainMembers<L> permits ChainMembers.LocalFiles, ChainMembers.U
    * Members as local files: the hint, then its file name next to the child and in searchDirs.
    * Verified members are read with positional reads, not mapped: a verified read copies every byte
    * into memory of its own before hashing it, so a mapping would save no copy, and its pages would
-   * count as the serving process's resident memory.
+   * count as the serving process's resident memory. They read around each small read ({@link
+   * FileByteSource#openForRandomReads}), which a mapping's page fault would have done.
    */
   record LocalFiles(List<Path> searchDirs, boolean verified) implements ChainMembers<Path> {
     @Override
@@ -50,7 +51,7 @@ sealed interface ChainMembers<L> permits ChainMembers.LocalFiles, ChainMembers.U
       if (!Files.isRegularFile(path)) {
         throw new NoSuchFileException(path.toString());
       }
-      return verified ? FileByteSource.open(path) : ByteSource.openLocal(path);
+      return verified ? FileByteSource.openForRandomReads(path) : ByteSource.openLocal(path);
     }
 
     @Override

@@ -21,6 +21,9 @@ final class Scratch {
   /** Where a sealed block's stored bytes are opened to (empty when the snapshot is plain). */
   final ByteBuffer opened;
 
+  /** Stored bytes the byte source lent for the load under way, to release after it; or null. */
+  ByteBuffer view;
+
   Scratch(int storedCapacity, int blockSize, Decompressor decompressor, boolean sealed) {
     this.stored = ByteBuffer.allocateDirect(storedCapacity);
     this.opened = ByteBuffer.allocateDirect(sealed ? storedCapacity : 0);

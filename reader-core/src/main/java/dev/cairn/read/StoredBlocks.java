@@ -12,9 +12,9 @@ import java.nio.ByteBuffer;
  * <p>An unverified mount leaves stored bytes to the kernel's page cache, which keeps them for free
  * and which it may read at any time. A verified mount cannot: a file's pages can change under it (a
  * shared disk cache, another writer), so every block read from the file is hashed again. Kept here,
- * a block that left the decoded cache is decoded again without being read or hashed, and it costs
- * the budget its stored length (about 2.5 times less than its decoded length for lz4 on a root
- * filesystem), so random reads find far more of the image held.
+ * a block read again is decoded without being read or hashed, and it costs the budget its stored
+ * length (about 2.5 times less than its decoded length for lz4 on a root filesystem), so random
+ * reads find far more of the image held.
  *
  * <p>Entries are the bytes a block's decoder would decompress: checked against the signature, their
  * CRC32C, and opened when the snapshot is encrypted. Keys are {@link BlockCache#key}s.

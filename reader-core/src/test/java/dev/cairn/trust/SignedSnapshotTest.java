@@ -16,6 +16,7 @@ import dev.cairn.read.Snapshot;
 import dev.cairn.sign.SigningKey;
 import dev.cairn.sign.Trust;
 import dev.cairn.source.ByteSource;
+import dev.cairn.source.FaultySource;
 import dev.cairn.testing.Fixture;
 import dev.cairn.testing.MemoryByteSource;
 import dev.cairn.testing.MemoryChannel;
@@ -380,29 +381,7 @@ class SignedSnapshotTest {
     Snapshots.Written lz4 = Fixture.write(CodecType.LZ4);
     byte[] file = lz4.file().clone();
     byte[] sig = sign(file, KEY, lz4.header().snapshotId());
-    AtomicInteger reads = new AtomicInteger();
-    MemoryByteSource memory = new MemoryByteSource(file, "snap");
-    ByteSource counting =
-        new ByteSource() {
-          @Override
-          public long size() {
-            return memory.size();
-          }
-
-          @Override
-          public void readFully(long position, ByteBuffer dst) throws IOException {
-            reads.incrementAndGet();
-            memory.readFully(position, dst);
-          }
-
-          @Override
-          public String describe() {
-            return memory.describe();
-          }
-
-          @Override
-          public void close() {}
-        };
+    FaultySource counting = new FaultySource(new MemoryByteSource(file, "snap"));
     ReadStats stats = new ReadStats();
     int bs = Fixture.BLOCK;
     // a budget whose decoded part holds one 4 KiB block, and whose stored part holds them all
@@ -424,7 +403,7 @@ class SignedSnapshotTest {
               "pass " + pass + ", block " + b);
         }
         if (pass == 0) {
-          afterFirst = reads.get();
+          afterFirst = counting.reads().size();
           // what a hostile writer of the file does once the blocks were checked
           for (int p = 0; p < lz4.footer().streams().get(0).pageOffsets().length; p++) {
             IndexPage page = lz4.page(0, p);
@@ -436,7 +415,7 @@ class SignedSnapshotTest {
           }
         }
       }
-      assertEquals(afterFirst, reads.get(), "the second pass read the file");
+      assertEquals(afterFirst, counting.reads().size(), "the second pass read the file");
       // 11 of the 15 blocks hold data; the decoded part of the budget holds one of them
       assertTrue(stats.snapshot().storedHits() >= 9, stats.snapshot().toString());
     }

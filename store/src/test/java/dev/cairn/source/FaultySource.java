@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * #fault} before each: the way tests make a source slow or failing without hooks in production
  * code. Thread-safe.
  */
-final class FaultySource implements ByteSource {
+public final class FaultySource implements ByteSource {
   /** What happens before a read reaches the wrapped source; may sleep or throw. */
   @FunctionalInterface
   interface Fault {
@@ -18,18 +18,18 @@ final class FaultySource implements ByteSource {
   }
 
   /** One read sent to this source. */
-  record Read(long position, int length) {}
+  public record Read(long position, int length) {}
 
   private final ByteSource inner;
   private final List<Read> reads = new CopyOnWriteArrayList<>();
   volatile Fault fault = (position, length) -> {};
 
-  FaultySource(ByteSource inner) {
+  public FaultySource(ByteSource inner) {
     this.inner = inner;
   }
 
   /** The reads sent so far, in order. */
-  List<Read> reads() {
+  public List<Read> reads() {
     return List.copyOf(reads);
   }
 
