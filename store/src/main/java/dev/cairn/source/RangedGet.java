@@ -116,7 +116,8 @@ final class RangedGet {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException(name + ": interrupted");
     } catch (ExecutionException e) {
-      throw failure(name, e.getCause(), seconds);
+      IOException cut = body.cutShort(e.getCause());
+      throw cut != null ? cut : failure(name, e.getCause(), seconds);
     }
   }
 
@@ -179,7 +180,7 @@ final class RangedGet {
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private Flow.Subscription subscription;
     private boolean abandoned;
-    private boolean wanted;
+    private volatile boolean wanted;
 
     /** {@link System#nanoTime()} when the headers or the latest body bytes came; 0 before. */
     volatile long lastProgress;
@@ -253,6 +254,26 @@ final class RangedGet {
       } else {
         done.complete(null);
       }
+    }
+
+    /**
+     * The attempt failing in the JDK client while a wanted body was coming in, said as the
+     * connection closing short, as {@link #onError} says it; null for any other failure. The client
+     * reports such a failure through the response itself at times, before or instead of {@link
+     * #onError}, in its own words ("fixed content-length: …, bytes received: …"), so which message
+     * a truncated body got depended on a race.
+     */
+    synchronized TransientException cutShort(Throwable cause) {
+      String message = cause == null ? null : cause.getMessage();
+      if (!wanted
+          || abandoned
+          || !dst.hasRemaining()
+          || !(cause instanceof IOException)
+          || cause instanceof TransientException
+          || (message != null && message.startsWith(name))) {
+        return null;
+      }
+      return TransientException.closedShort(name, (int) dst.remaining(), requested, cause);
     }
 
     /** Stops taking bytes: the caller no longer waits for them. */
