@@ -120,10 +120,37 @@ final class BlockDecoder {
       }
       decompress(s, page.kind(i), stream, block, in, dst);
     } finally {
-      if (s.view != null) {
-        source.release(s.view);
-        s.view = null;
-      }
+      releaseView(s);
+    }
+  }
+
+  /**
+   * Reads {@code length} stored bytes at {@code offset}, lent by the source as {@code s.view} if
+   * {@code lend} and it can, else into scratch memory, and counts the fetch; failures name the
+   * block.
+   */
+  private ByteBuffer fetchStored(
+      Scratch s, long offset, int length, String stream, long block, boolean lend)
+      throws IOException {
+    ByteBuffer in;
+    try {
+      s.view = lend ? source.view(offset, length) : null;
+      in = s.view != null ? s.view : read(s, offset, length);
+    } catch (EOFException e) {
+      throw corrupt(stream, block, PAST_END, e);
+    } catch (CorruptSnapshotException e) {
+      // a verifying source found bytes that do not match their signed digest
+      throw e.inBlock(stream, block);
+    }
+    stats.recordFetch(length);
+    return in;
+  }
+
+  /** Gives back the memory the source lent for the load under way, if it lent any. */
+  private void releaseView(Scratch s) {
+    if (s.view != null) {
+      source.release(s.view);
+      s.view = null;
     }
   }
 
@@ -138,17 +165,7 @@ final class BlockDecoder {
       throws IOException {
     int length = page.storedLength(i);
     long offset = page.offset(i);
-    ByteBuffer in;
-    try {
-      s.view = source.view(offset, length);
-      in = s.view != null ? s.view : read(s, offset, length);
-    } catch (EOFException e) {
-      throw corrupt(stream, block, PAST_END, e);
-    } catch (CorruptSnapshotException e) {
-      // a verifying source found bytes that do not match their signed digest
-      throw e.inBlock(stream, block);
-    }
-    stats.recordFetch(length);
+    ByteBuffer in = fetchStored(s, offset, length, stream, block, true);
     if (Crc.ofRemaining(in) != page.storedCrc(i)) {
       // a remote source may hold a wrong copy (a lying server, a disk cache filled from one):
       // it forgets the range and the bytes are fetched once more; a local file is not re-read
@@ -156,18 +173,8 @@ final class BlockDecoder {
         throw corrupt(stream, block, CRC_MISMATCH, null);
       }
       stats.recordRefetch();
-      if (s.view != null) {
-        source.release(s.view);
-        s.view = null;
-      }
-      try {
-        in = read(s, offset, length);
-      } catch (EOFException e) {
-        throw corrupt(stream, block, PAST_END, e);
-      } catch (CorruptSnapshotException e) {
-        throw e.inBlock(stream, block);
-      }
-      stats.recordFetch(length);
+      releaseView(s);
+      in = fetchStored(s, offset, length, stream, block, false);
       if (Crc.ofRemaining(in) != page.storedCrc(i)) {
         throw corrupt(stream, block, CRC_MISMATCH, null);
       }
